@@ -1,0 +1,263 @@
+"""The case lifecycle — the closed loop from report to closure — as one state machine.
+
+draft → submitted → accepted (受理) | rejected | returned (退回修改)
+accepted → registered (立案) | void (作废)
+registered → dispatched (派遣, department + deadline)
+dispatched → handled (处置) | suspended (挂账) ; extend (延期) keeps it dispatched
+handled → reinspecting (核查)
+reinspecting → reinspection_passed | reinspection_failed
+reinspection_passed → closed (结案);  reinspection_failed → dispatched (返工, same department)
+closed → evaluated;  returned → submitted (after correction)
+
+Every rule is in :data:`TRANSITIONS`; the client uses it to tell an offline inspector at once,
+the server uses it as the authority. Errors carry a reason in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.domain.errors import Message, TransitionError
+
+
+class CaseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    REGISTERED = "registered"
+    VOID = "void"
+    DISPATCHED = "dispatched"
+    SUSPENDED = "suspended"
+    HANDLED = "handled"
+    REINSPECTING = "reinspecting"
+    REINSPECTION_PASSED = "reinspection_passed"
+    REINSPECTION_FAILED = "reinspection_failed"
+    CLOSED = "closed"
+    EVALUATED = "evaluated"
+
+
+STATUS_NAMES: dict[CaseStatus, Message] = {
+    CaseStatus.DRAFT: Message("草稿", "Draft"),
+    CaseStatus.SUBMITTED: Message("已上报", "Submitted"),
+    CaseStatus.ACCEPTED: Message("已受理", "Accepted"),
+    CaseStatus.REJECTED: Message("不予受理", "Rejected"),
+    CaseStatus.RETURNED: Message("退回修改", "Returned for correction"),
+    CaseStatus.REGISTERED: Message("已立案", "Registered"),
+    CaseStatus.VOID: Message("已作废", "Void"),
+    CaseStatus.DISPATCHED: Message("已派遣", "Dispatched"),
+    CaseStatus.SUSPENDED: Message("挂账", "Suspended"),
+    CaseStatus.HANDLED: Message("已处置", "Handled"),
+    CaseStatus.REINSPECTING: Message("待核查", "Awaiting re-inspection"),
+    CaseStatus.REINSPECTION_PASSED: Message("核查通过", "Re-inspection passed"),
+    CaseStatus.REINSPECTION_FAILED: Message("核查未通过", "Re-inspection failed"),
+    CaseStatus.CLOSED: Message("已结案", "Closed"),
+    CaseStatus.EVALUATED: Message("已评价", "Evaluated"),
+}
+
+TERMINAL_STATUSES = frozenset({CaseStatus.REJECTED, CaseStatus.VOID, CaseStatus.EVALUATED})
+#: Statuses in which the submitting inspector may still edit the case text.
+INSPECTOR_EDITABLE = frozenset({CaseStatus.DRAFT, CaseStatus.RETURNED})
+
+
+class Role(enum.StrEnum):
+    INSPECTOR = "inspector"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+ROLE_NAMES: dict[Role, Message] = {
+    Role.INSPECTOR: Message("监督员", "Inspector"),
+    Role.SUPERVISOR: Message("值班长", "Supervisor"),
+    Role.ADMIN: Message("管理员", "Administrator"),
+}
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    RETURN = "return"
+    REGISTER = "register"
+    VOID = "void"
+    DISPATCH = "dispatch"
+    EXTEND = "extend"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    HANDLE = "handle"
+    REQUEST_REINSPECTION = "request_reinspection"
+    REINSPECT_PASS = "reinspect_pass"
+    REINSPECT_FAIL = "reinspect_fail"
+    CLOSE = "close"
+    REWORK = "rework"
+    EVALUATE = "evaluate"
+
+
+ACTION_NAMES: dict[Action, Message] = {
+    Action.SUBMIT: Message("上报", "submit"),
+    Action.ACCEPT: Message("受理", "accept"),
+    Action.REJECT: Message("不予受理", "reject"),
+    Action.RETURN: Message("退回修改", "return for correction"),
+    Action.REGISTER: Message("立案", "register"),
+    Action.VOID: Message("作废", "void"),
+    Action.DISPATCH: Message("派遣", "dispatch"),
+    Action.EXTEND: Message("延期", "extend the deadline"),
+    Action.SUSPEND: Message("挂账", "suspend"),
+    Action.RESUME: Message("恢复", "resume"),
+    Action.HANDLE: Message("处置反馈", "report as handled"),
+    Action.REQUEST_REINSPECTION: Message("派发核查", "request re-inspection"),
+    Action.REINSPECT_PASS: Message("核查通过", "pass the re-inspection"),
+    Action.REINSPECT_FAIL: Message("核查不通过", "fail the re-inspection"),
+    Action.CLOSE: Message("结案", "close"),
+    Action.REWORK: Message("返工", "send back for rework"),
+    Action.EVALUATE: Message("评价", "evaluate"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRequest:
+    """Everything a transition may need; which fields are required depends on the action."""
+
+    action: Action
+    role: Role
+    opinion: str = ""
+    department_id: str | None = None
+    deadline: datetime | None = None
+    assignee_id: str | None = None
+    current_deadline: datetime | None = None
+    current_department_id: str | None = None
+
+
+Requirement = Callable[[TransitionRequest], Message | None]
+
+
+def _needs_opinion(req: TransitionRequest) -> Message | None:
+    if req.opinion.strip():
+        return None
+    name = ACTION_NAMES[req.action]
+    return Message(f"“{name.zh}”需要填写意见", f"To {name.en} you must give an opinion")
+
+
+def _needs_department_and_deadline(req: TransitionRequest) -> Message | None:
+    if not req.department_id:
+        return Message("派遣需要指定处置部门", "Dispatch needs a responsible department")
+    if req.deadline is None:
+        return Message("派遣需要处置时限", "Dispatch needs a deadline")
+    return None
+
+
+def _needs_later_deadline(req: TransitionRequest) -> Message | None:
+    if req.deadline is None:
+        return Message("延期需要新的处置时限", "Extending needs a new deadline")
+    if req.current_deadline is not None and req.deadline <= req.current_deadline:
+        return Message("新的时限必须晚于原时限", "The new deadline must be later than the current one")
+    return None
+
+
+def _needs_assignee(req: TransitionRequest) -> Message | None:
+    if req.assignee_id:
+        return None
+    return Message("核查需要指定监督员", "Re-inspection needs an inspector to do it")
+
+
+def _needs_deadline(req: TransitionRequest) -> Message | None:
+    if req.deadline is None:
+        return Message("返工需要新的处置时限", "Rework needs a new deadline")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: Action
+    sources: frozenset[CaseStatus]
+    target: CaseStatus
+    roles: frozenset[Role]
+    requirements: tuple[Requirement, ...] = ()
+
+
+def _t(
+    action: Action,
+    sources: set[CaseStatus],
+    target: CaseStatus,
+    roles: set[Role],
+    *requirements: Requirement,
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), requirements)
+
+
+S = CaseStatus
+INSPECTOR = {Role.INSPECTOR}
+SUPERVISOR = {Role.SUPERVISOR}
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        _t(Action.SUBMIT, {S.DRAFT, S.RETURNED}, S.SUBMITTED, INSPECTOR),
+        _t(Action.ACCEPT, {S.SUBMITTED}, S.ACCEPTED, SUPERVISOR),
+        _t(Action.REJECT, {S.SUBMITTED}, S.REJECTED, SUPERVISOR, _needs_opinion),
+        _t(Action.RETURN, {S.SUBMITTED}, S.RETURNED, SUPERVISOR, _needs_opinion),
+        _t(Action.REGISTER, {S.ACCEPTED}, S.REGISTERED, SUPERVISOR),
+        _t(Action.VOID, {S.ACCEPTED, S.REGISTERED}, S.VOID, SUPERVISOR, _needs_opinion),
+        _t(Action.DISPATCH, {S.REGISTERED}, S.DISPATCHED, SUPERVISOR, _needs_department_and_deadline),
+        _t(Action.EXTEND, {S.DISPATCHED}, S.DISPATCHED, SUPERVISOR, _needs_opinion, _needs_later_deadline),
+        _t(Action.SUSPEND, {S.DISPATCHED}, S.SUSPENDED, SUPERVISOR, _needs_opinion),
+        _t(Action.RESUME, {S.SUSPENDED}, S.DISPATCHED, SUPERVISOR),
+        _t(Action.HANDLE, {S.DISPATCHED}, S.HANDLED, SUPERVISOR, _needs_opinion),
+        _t(Action.REQUEST_REINSPECTION, {S.HANDLED}, S.REINSPECTING, SUPERVISOR, _needs_assignee),
+        _t(Action.REINSPECT_PASS, {S.REINSPECTING}, S.REINSPECTION_PASSED, INSPECTOR),
+        _t(Action.REINSPECT_FAIL, {S.REINSPECTING}, S.REINSPECTION_FAILED, INSPECTOR, _needs_opinion),
+        _t(Action.CLOSE, {S.REINSPECTION_PASSED}, S.CLOSED, SUPERVISOR),
+        _t(Action.REWORK, {S.REINSPECTION_FAILED}, S.DISPATCHED, SUPERVISOR, _needs_opinion, _needs_deadline),
+        _t(Action.EVALUATE, {S.CLOSED}, S.EVALUATED, SUPERVISOR),
+    )
+}
+
+
+def apply_transition(status: CaseStatus, request: TransitionRequest) -> CaseStatus:
+    """The status a case in ``status`` moves to under ``request``.
+
+    Raises :class:`TransitionError` with a readable reason when the action is not allowed
+    from this status, not allowed for this role, or lacks what it needs.
+    """
+    transition = TRANSITIONS[request.action]
+    action_name = ACTION_NAMES[request.action]
+    status_name = STATUS_NAMES[status]
+    if status not in transition.sources:
+        if request.action is Action.CLOSE:
+            raise TransitionError(
+                "close_needs_passed_reinspection",
+                Message(
+                    f"结案需要核查通过，案件当前状态为“{status_name.zh}”",
+                    f"Closing needs a passed re-inspection; the case is {status_name.en.lower()}",
+                ),
+            )
+        raise TransitionError(
+            "invalid_transition",
+            Message(
+                f"案件状态为“{status_name.zh}”，不能{action_name.zh}",
+                f"Cannot {action_name.en}: the case is {status_name.en.lower()}",
+            ),
+        )
+    if request.role not in transition.roles:
+        role_name = ROLE_NAMES[request.role]
+        raise TransitionError(
+            "role_not_allowed",
+            Message(
+                f"{role_name.zh}无权{action_name.zh}",
+                f"The {role_name.en.lower()} role may not {action_name.en}",
+            ),
+        )
+    for requirement in transition.requirements:
+        problem = requirement(request)
+        if problem is not None:
+            raise TransitionError("missing_requirement", problem)
+    return transition.target
+
+
+def allowed_actions(status: CaseStatus, role: Role) -> list[Action]:
+    """The actions ``role`` may take on a case in ``status`` (requirements not yet checked)."""
+    return [a for a, t in TRANSITIONS.items() if status in t.sources and role in t.roles]

@@ -1,0 +1,200 @@
+"""SQLAlchemy 2 typed models of the local store.
+
+Times are stored as ISO-8601 UTC text by :class:`UTCDateTime`, so they sort as text and read
+back as timezone-aware datetimes. Every case, photo and change carries a client-generated
+UUIDv7 (``id``); cases also have an integer ``pk`` that anchors the full-text index (SQLite
+may renumber implicit rowids on VACUUM, an explicit INTEGER PRIMARY KEY never changes).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` text (sorts correctly)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a time zone")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    category_code: Mapped[str | None] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(20), default="normal")
+    status: Mapped[str] = mapped_column(String(30), default="draft")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_source: Mapped[str | None] = mapped_column(String(20))
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Local edit counter, bumped by every local write.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: The server's revision of this case that local edits are based on (None: never confirmed).
+    server_revision: Mapped[int | None] = mapped_column(Integer)
+    #: Delivery ledger: pending | sending | confirmed | failed.
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_cases_created", "created_at"),
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_category_status_created", "category_code", "status", "created_at"),
+        Index("ix_cases_delivery", "delivery"),
+    )
+
+
+class CaseStep(Base):
+    """One transition in a case's append-only step log."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[str | None] = mapped_column(String(36))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Photo(Base):
+    """Photo metadata; the file itself lives in the content-addressed photo store."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(Text, default="")
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    role: Mapped[str] = mapped_column(String(20), default="before")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    upload_url: Mapped[str | None] = mapped_column(Text)
+    upload_offset: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("case_id", "sha256", name="uq_photos_case_sha256"),)
+
+
+class Position(Base):
+    """A fix: attached to a case, or one point of a patrol track."""
+
+    __tablename__ = "positions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    track_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    altitude_m: Mapped[float | None] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fix_quality: Mapped[str] = mapped_column(String(20), default="unknown")
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class OutboxEntry(Base):
+    """A local change waiting for the server's receipt; written in the same transaction as it."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_id: Mapped[str] = mapped_column(String(36), unique=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_revision: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: pending | sending | sent | failed
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """Key/value state of the sync module (feed cursor, last successful sync, server URL)."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

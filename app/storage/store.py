@@ -1,0 +1,468 @@
+"""The local case store: the one API through which the client reads and writes cases.
+
+Every write runs in one transaction that also appends its outbox entry (and its step-log
+entry for a transition), then returns a :class:`Changes` value saying what changed, so views
+refresh only what concerns them. Reads return plain dataclasses, never ORM objects, so no
+caller ever holds a database session.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Integer, Select, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.errors import DomainError, Message
+from app.domain.ids import new_id
+from app.domain.lifecycle import (
+    INSPECTOR_EDITABLE,
+    STATUS_NAMES,
+    Action,
+    CaseStatus,
+    Role,
+    TransitionRequest,
+    apply_transition,
+)
+from app.domain.taxonomy import Taxonomy, load_default_taxonomy
+from app.domain.validation import CaseFields, Urgency, require_valid
+from app.storage.db import open_database, translate_errors
+from app.storage.models import Case, CaseStep, OutboxEntry, Photo, SyncState, User
+from app.storage.search import index_tokens, match_expression
+
+PHOTOS_DIR = "photos"
+DEFAULT_PAGE = 50
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a write changed; views refresh only on the flags that concern them."""
+
+    cases: frozenset[str] = frozenset()
+    created: frozenset[str] = frozenset()
+    steps: bool = False
+    outbox: bool = False
+    photos: frozenset[str] = frozenset()
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            self.cases | other.cases,
+            self.created | other.created,
+            self.steps or other.steps,
+            self.outbox or other.outbox,
+            self.photos | other.photos,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """The id of a newly created record and what its creation changed."""
+
+    id: str
+    changes: Changes
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case as the UI and the CLI see it."""
+
+    pk: int
+    id: str
+    status: CaseStatus
+    category_code: str | None
+    description: str
+    address: str
+    urgency: Urgency
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    observed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    author_id: str | None
+    revision: int
+    server_revision: int | None
+    delivery: str
+    delivery_error: str | None
+    confirmed_at: datetime | None
+    photo_count: int
+
+    @property
+    def fields(self) -> CaseFields:
+        return CaseFields(
+            category_code=self.category_code,
+            description=self.description,
+            address=self.address,
+            urgency=self.urgency,
+            lat=self.lat,
+            lon=self.lon,
+            accuracy_m=self.accuracy_m,
+            observed_at=self.observed_at,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """Filters for listing cases; all given filters must hold (AND)."""
+
+    text: str = ""
+    statuses: frozenset[CaseStatus] = frozenset()
+    categories: frozenset[str] = frozenset()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    deliveries: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[CaseRow]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    id: str
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: str | None
+    role: str
+    at: datetime
+    opinion: str
+
+
+@dataclass
+class _Actor:
+    id: str
+    role: Role
+
+
+@dataclass
+class LocalStore:
+    """The local store in one data directory: the database and the photo folder."""
+
+    data_dir: Path
+    taxonomy: Taxonomy = field(default_factory=load_default_taxonomy)
+    clock: Clock = utc_now
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        self.engine = open_database(self.data_dir)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.photos_dir = self.data_dir / PHOTOS_DIR
+        with translate_errors(self.data_dir):
+            self.photos_dir.mkdir(exist_ok=True)
+        self._actor = self._load_actor()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sessions -----------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with translate_errors(self.data_dir), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with translate_errors(self.data_dir), self._sessions() as session:
+            yield session
+
+    def _load_actor(self) -> _Actor:
+        """The signed-in user, or a local inspector identity for a device not yet signed in."""
+        with self._write() as s:
+            user_id = s.get(SyncState, "user_id")
+            if user_id is not None:
+                user = s.get(User, user_id.value)
+                if user is not None:
+                    return _Actor(user.id, Role(user.role))
+            local = s.get(SyncState, "local_user_id")
+            if local is None:
+                uid = new_id()
+                s.add(User(id=uid, username=f"local-{uid[-12:]}", display_name="本机用户", role="inspector"))
+                s.add(SyncState(key="local_user_id", value=uid))
+                return _Actor(uid, Role.INSPECTOR)
+            return _Actor(local.value, Role.INSPECTOR)
+
+    # -- writes -------------------------------------------------------------------------
+
+    def create_case(self, fields: CaseFields, *, position_source: str | None = None) -> Created:
+        """Save a new draft case (validated as a draft) with its outbox entry."""
+        now = self.clock()
+        require_valid(fields, self.taxonomy, for_submission=False, now=now)
+        case_id = new_id()
+        with self._write() as s:
+            case = Case(
+                id=case_id,
+                status=CaseStatus.DRAFT.value,
+                created_at=now,
+                updated_at=now,
+                author_id=self._actor.id,
+                revision=1,
+                delivery="pending",
+                position_source=position_source if fields.lat is not None else None,
+            )
+            _assign(case, fields)
+            if case.observed_at is None:
+                case.observed_at = now
+            s.add(case)
+            s.flush()
+            _index(s, case)
+            self._enqueue(s, case, "create", now)
+        return Created(case_id, Changes(cases=frozenset({case_id}), created=frozenset({case_id}), outbox=True))
+
+    def update_case(self, case_id: str, fields: CaseFields) -> Changes:
+        """Edit a case still in the inspector's hands (a draft or one returned for correction)."""
+        now = self.clock()
+        require_valid(fields, self.taxonomy, for_submission=False, now=now)
+        with self._write() as s:
+            case = _get(s, case_id)
+            status = CaseStatus(case.status)
+            if status not in INSPECTOR_EDITABLE:
+                name = STATUS_NAMES[status]
+                raise DomainError(
+                    "not_editable",
+                    Message(f"案件状态为“{name.zh}”，不能修改", f"The case is {name.en.lower()} and can no longer be edited"),
+                )
+            _assign(case, fields)
+            case.updated_at = now
+            case.revision += 1
+            case.delivery = "pending"
+            _index(s, case)
+            self._enqueue(s, case, "update", now)
+        return Changes(cases=frozenset({case_id}), outbox=True)
+
+    def submit_case(self, case_id: str) -> Changes:
+        """Submit a draft (or a corrected returned case): full validation, then the transition."""
+        now = self.clock()
+        with self._write() as s:
+            case = _get(s, case_id)
+            row_fields = _row(case, 0).fields
+            require_valid(row_fields, self.taxonomy, for_submission=True, now=now)
+            source = CaseStatus(case.status)
+            target = apply_transition(source, TransitionRequest(Action.SUBMIT, self._actor.role))
+            case.status = target.value
+            case.submitted_at = now
+            case.updated_at = now
+            case.revision += 1
+            case.delivery = "pending"
+            s.add(
+                CaseStep(
+                    id=new_id(),
+                    case_id=case.id,
+                    action=Action.SUBMIT.value,
+                    from_status=source.value,
+                    to_status=target.value,
+                    actor_id=self._actor.id,
+                    role=self._actor.role.value,
+                    at=now,
+                    opinion="",
+                    attachments=[],
+                )
+            )
+            self._enqueue(s, case, "submit", now)
+        return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
+
+    def _enqueue(self, s: Session, case: Case, op: str, now: datetime) -> None:
+        s.add(
+            OutboxEntry(
+                change_id=new_id(),
+                entity="case",
+                entity_id=case.id,
+                op=op,
+                payload=_snapshot(case),
+                base_revision=case.server_revision,
+                created_at=now,
+                state="pending",
+                attempts=0,
+            )
+        )
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_case(self, case_id: str) -> CaseRow:
+        with self._read() as s:
+            case = _get(s, case_id)
+            count = s.scalar(select(func.count()).where(Photo.case_id == case_id)) or 0
+            return _row(case, count)
+
+    def case_ids(self, query: CaseQuery = CaseQuery()) -> list[int]:
+        """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
+        with self._read() as s:
+            return list(s.scalars(_filtered(select(Case.pk), query).order_by(*_ORDER)))
+
+    def rows(self, pks: Sequence[int]) -> list[CaseRow]:
+        """The cases with these ``pk`` values, in the order given (missing ones are skipped)."""
+        if not pks:
+            return []
+        with self._read() as s:
+            counts = _photo_counts(s, select(Case.id).where(Case.pk.in_(pks)))
+            by_pk = {c.pk: c for c in s.scalars(select(Case).where(Case.pk.in_(pks)))}
+            return [_row(by_pk[pk], counts.get(by_pk[pk].id, 0)) for pk in pks if pk in by_pk]
+
+    def list_cases(self, query: CaseQuery = CaseQuery(), *, offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+        """One page of matching cases, newest first, with the total count."""
+        with self._read() as s:
+            total = s.scalar(_filtered(select(func.count(Case.pk)), query)) or 0
+            cases = list(s.scalars(_filtered(select(Case), query).order_by(*_ORDER).offset(offset).limit(limit)))
+            counts = _photo_counts(s, [c.id for c in cases])
+            return Page([_row(c, counts.get(c.id, 0)) for c in cases], total, offset, limit)
+
+    def steps(self, case_id: str) -> list[StepRow]:
+        with self._read() as s:
+            steps = s.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.at, CaseStep.id))
+            return [
+                StepRow(st.id, st.action, st.from_status, st.to_status, st.actor_id, st.role, st.at, st.opinion)
+                for st in steps
+            ]
+
+    def pending_outbox(self) -> list[tuple[int, str, str, str]]:
+        """``(seq, change_id, entity_id, op)`` of every change not yet confirmed, oldest first."""
+        with self._read() as s:
+            rows = s.execute(
+                select(OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op)
+                .where(OutboxEntry.state != "sent")
+                .order_by(OutboxEntry.seq)
+            )
+            return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def integrity_check(self) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+
+
+_ORDER = (Case.created_at.desc(), Case.pk.desc())
+#: The FTS5 table of migration 0002 (not an ORM model: its rows are derived data).
+_SEARCH = table("case_search", column("rowid", Integer), column("grams"))
+
+
+def _filtered(stmt: Select[Any], q: CaseQuery) -> Select[Any]:
+    if q.text.strip():
+        expression = match_expression(q.text)
+        if expression is not None:
+            matching = select(_SEARCH.c.rowid).where(literal_column("case_search").op("MATCH")(expression))
+            stmt = stmt.where(Case.pk.in_(matching))
+    if q.statuses:
+        stmt = stmt.where(Case.status.in_(sorted(s.value for s in q.statuses)))
+    if q.categories:
+        stmt = stmt.where(Case.category_code.in_(sorted(q.categories)))
+    if q.created_from is not None:
+        stmt = stmt.where(Case.created_at >= q.created_from)
+    if q.created_to is not None:
+        stmt = stmt.where(Case.created_at < q.created_to)
+    if q.deliveries:
+        stmt = stmt.where(Case.delivery.in_(sorted(q.deliveries)))
+    return stmt
+
+
+def _photo_counts(s: Session, case_ids: Any) -> dict[str, int]:
+    rows = s.execute(
+        select(Photo.case_id, func.count()).where(Photo.case_id.in_(case_ids)).group_by(Photo.case_id)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def _get(s: Session, case_id: str) -> Case:
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    if case is None:
+        raise DomainError("not_found", Message(f"找不到案件 {case_id}", f"No case {case_id}"))
+    return case
+
+
+def _assign(case: Case, fields: CaseFields) -> None:
+    case.category_code = fields.category_code or None
+    case.description = fields.description
+    case.address = fields.address
+    case.urgency = Urgency(fields.urgency).value
+    case.lat = fields.lat
+    case.lon = fields.lon
+    case.accuracy_m = fields.accuracy_m
+    if fields.observed_at is not None:
+        case.observed_at = fields.observed_at
+
+
+def _index(s: Session, case: Case) -> None:
+    s.execute(text("DELETE FROM case_search WHERE rowid = :pk"), {"pk": case.pk})
+    s.execute(
+        text("INSERT INTO case_search(rowid, grams) VALUES (:pk, :grams)"),
+        {"pk": case.pk, "grams": index_tokens(case.description, case.address)},
+    )
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    """The case as it travels to the server: every field a person edits, plus the status."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "id": case.id,
+        "status": case.status,
+        "category_code": case.category_code,
+        "description": case.description,
+        "address": case.address,
+        "urgency": case.urgency,
+        "lat": case.lat,
+        "lon": case.lon,
+        "accuracy_m": case.accuracy_m,
+        "position_source": case.position_source,
+        "observed_at": iso(case.observed_at),
+        "created_at": iso(case.created_at),
+        "submitted_at": iso(case.submitted_at),
+        "revision": case.revision,
+    }
+
+
+def _row(case: Case, photo_count: int) -> CaseRow:
+    return CaseRow(
+        pk=case.pk,
+        id=case.id,
+        status=CaseStatus(case.status),
+        category_code=case.category_code,
+        description=case.description,
+        address=case.address,
+        urgency=Urgency(case.urgency),
+        lat=case.lat,
+        lon=case.lon,
+        accuracy_m=case.accuracy_m,
+        observed_at=case.observed_at,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        submitted_at=case.submitted_at,
+        author_id=case.author_id,
+        revision=case.revision,
+        server_revision=case.server_revision,
+        delivery=case.delivery,
+        delivery_error=case.delivery_error,
+        confirmed_at=case.confirmed_at,
+        photo_count=photo_count,
+    )
