@@ -4,7 +4,14 @@ Nothing here imports Qt or a database library, so the desktop client, the CLI, t
 and the tests all share exactly the same rules.
 """
 
-from app.domain.errors import CityPatrolError, DomainError, FieldError, Message, TransitionError, ValidationError
+from app.domain.errors import (
+    CityPatrolError,
+    DomainError,
+    FieldError,
+    Message,
+    TransitionError,
+    ValidationError,
+)
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
     Action,

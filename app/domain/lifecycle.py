@@ -154,7 +154,9 @@ def _needs_later_deadline(req: TransitionRequest) -> Message | None:
     if req.deadline is None:
         return Message("延期需要新的处置时限", "Extending needs a new deadline")
     if req.current_deadline is not None and req.deadline <= req.current_deadline:
-        return Message("新的时限必须晚于原时限", "The new deadline must be later than the current one")
+        return Message(
+            "新的时限必须晚于原时限", "The new deadline must be later than the current one"
+        )
     return None
 
 
@@ -202,16 +204,42 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.RETURN, {S.SUBMITTED}, S.RETURNED, SUPERVISOR, _needs_opinion),
         _t(Action.REGISTER, {S.ACCEPTED}, S.REGISTERED, SUPERVISOR),
         _t(Action.VOID, {S.ACCEPTED, S.REGISTERED}, S.VOID, SUPERVISOR, _needs_opinion),
-        _t(Action.DISPATCH, {S.REGISTERED}, S.DISPATCHED, SUPERVISOR, _needs_department_and_deadline),
-        _t(Action.EXTEND, {S.DISPATCHED}, S.DISPATCHED, SUPERVISOR, _needs_opinion, _needs_later_deadline),
+        _t(
+            Action.DISPATCH,
+            {S.REGISTERED},
+            S.DISPATCHED,
+            SUPERVISOR,
+            _needs_department_and_deadline,
+        ),
+        _t(
+            Action.EXTEND,
+            {S.DISPATCHED},
+            S.DISPATCHED,
+            SUPERVISOR,
+            _needs_opinion,
+            _needs_later_deadline,
+        ),
         _t(Action.SUSPEND, {S.DISPATCHED}, S.SUSPENDED, SUPERVISOR, _needs_opinion),
         _t(Action.RESUME, {S.SUSPENDED}, S.DISPATCHED, SUPERVISOR),
         _t(Action.HANDLE, {S.DISPATCHED}, S.HANDLED, SUPERVISOR, _needs_opinion),
         _t(Action.REQUEST_REINSPECTION, {S.HANDLED}, S.REINSPECTING, SUPERVISOR, _needs_assignee),
         _t(Action.REINSPECT_PASS, {S.REINSPECTING}, S.REINSPECTION_PASSED, INSPECTOR),
-        _t(Action.REINSPECT_FAIL, {S.REINSPECTING}, S.REINSPECTION_FAILED, INSPECTOR, _needs_opinion),
+        _t(
+            Action.REINSPECT_FAIL,
+            {S.REINSPECTING},
+            S.REINSPECTION_FAILED,
+            INSPECTOR,
+            _needs_opinion,
+        ),
         _t(Action.CLOSE, {S.REINSPECTION_PASSED}, S.CLOSED, SUPERVISOR),
-        _t(Action.REWORK, {S.REINSPECTION_FAILED}, S.DISPATCHED, SUPERVISOR, _needs_opinion, _needs_deadline),
+        _t(
+            Action.REWORK,
+            {S.REINSPECTION_FAILED},
+            S.DISPATCHED,
+            SUPERVISOR,
+            _needs_opinion,
+            _needs_deadline,
+        ),
         _t(Action.EVALUATE, {S.CLOSED}, S.EVALUATED, SUPERVISOR),
     )
 }

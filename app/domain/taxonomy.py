@@ -116,7 +116,9 @@ class Taxonomy:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 return cls(_parse(handle, path), source=str(path))
         except OSError as exc:
-            raise TaxonomyError(path, None, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}") from exc
+            raise TaxonomyError(
+                path, None, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise TaxonomyError(path, None, "不是 UTF-8 编码", "not UTF-8 encoded") from exc
 
@@ -153,7 +155,9 @@ def _parse(lines: Iterable[str], path: Path) -> list[Category]:
     return categories
 
 
-def _check_row(values: dict[str, str], path: Path, line: int, seen: set[tuple[str, str]]) -> Category:
+def _check_row(
+    values: dict[str, str], path: Path, line: int, seen: set[tuple[str, str]]
+) -> Category:
     for name in COLUMNS:
         if not values[name]:
             raise TaxonomyError(path, line, f"“{name}”为空", f"column '{name}' is empty")
@@ -168,7 +172,9 @@ def _check_row(values: dict[str, str], path: Path, line: int, seen: set[tuple[st
         ) from None
     code, major = values["code"], values["major_code"]
     if not _MAJOR.fullmatch(major):
-        raise TaxonomyError(path, line, f"大类代码“{major}”应为 2 位数字", f"major_code '{major}' must be 2 digits")
+        raise TaxonomyError(
+            path, line, f"大类代码“{major}”应为 2 位数字", f"major_code '{major}' must be 2 digits"
+        )
     if not _CODE.fullmatch(code) or not code.startswith(major):
         raise TaxonomyError(
             path,
@@ -178,7 +184,9 @@ def _check_row(values: dict[str, str], path: Path, line: int, seen: set[tuple[st
         )
     key = (kind.value, code)
     if key in seen:
-        raise TaxonomyError(path, line, f"代码 {code} 重复", f"duplicate code {code} for {kind.value}")
+        raise TaxonomyError(
+            path, line, f"代码 {code} 重复", f"duplicate code {code} for {kind.value}"
+        )
     seen.add(key)
     return Category(
         standard=values["standard"],

@@ -71,7 +71,12 @@ def validate_case(
                 f"{code} is a component code; a case needs a matter (管理事项) code",
             )
         else:
-            fail("category_code", "unknown_category", f"类别代码 {code} 不存在", f"Unknown category code {code}")
+            fail(
+                "category_code",
+                "unknown_category",
+                f"类别代码 {code} 不存在",
+                f"Unknown category code {code}",
+            )
     elif for_submission:
         fail("category_code", "required", "请选择问题类别", "Choose a category")
 
@@ -115,10 +120,19 @@ def _check_position(fields: CaseFields, for_submission: bool, fail: _Fail) -> No
     if (lat is None) != (lon is None):
         fail("position", "incomplete", "经纬度须同时填写", "Latitude and longitude go together")
     if lat is not None and not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
-        fail("lat", "out_of_range", "纬度须在 -90 到 90 之间", "Latitude must be between -90 and 90")
+        fail(
+            "lat", "out_of_range", "纬度须在 -90 到 90 之间", "Latitude must be between -90 and 90"
+        )
     if lon is not None and not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
-        fail("lon", "out_of_range", "经度须在 -180 到 180 之间", "Longitude must be between -180 and 180")
-    if fields.accuracy_m is not None and not (math.isfinite(fields.accuracy_m) and fields.accuracy_m >= 0):
+        fail(
+            "lon",
+            "out_of_range",
+            "经度须在 -180 到 180 之间",
+            "Longitude must be between -180 and 180",
+        )
+    if fields.accuracy_m is not None and not (
+        math.isfinite(fields.accuracy_m) and fields.accuracy_m >= 0
+    ):
         fail("accuracy_m", "negative", "定位精度不能为负数", "The accuracy cannot be negative")
     if for_submission and lat is None and lon is None:
         fail("position", "required", "请确定问题位置", "Set the position of the problem")

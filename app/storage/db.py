@@ -14,15 +14,15 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.domain.errors import CityPatrolError, Message
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 #: The newest schema revision this version of the app knows (tests check it equals Alembic's head).
 HEAD_REVISION = "0002"
@@ -84,7 +84,10 @@ def _classify(exc: BaseException | None, path: Path) -> StoreError:
     if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "not a database" in message:
         return StoreError(
             "corrupt",
-            Message(f"数据库文件 {path} 已损坏或不是数据库。", f"The database {path} is damaged or not a database."),
+            Message(
+                f"数据库文件 {path} 已损坏或不是数据库。",
+                f"The database {path} is damaged or not a database.",
+            ),
         )
     return StoreError("database", Message(f"数据库错误：{exc}", f"Database error: {exc}"))
 
@@ -106,13 +109,19 @@ def _on_begin(conn: Any) -> None:
 
 def create_sqlite_engine(db_path: Path) -> Engine:
     """An engine on ``db_path`` with the store's pragmas and explicit transactions."""
-    engine = create_engine(f"sqlite:///{db_path}")
+    # The pool hands a connection to one thread at a time; the GUI's database lane is a
+    # thread pool whose worker may be replaced, so connections must not be pinned to a thread.
+    engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
 
 def alembic_config() -> Config:
+    # Alembic (and Mako under it) is imported only when a migration is due: it costs more
+    # start-up time than everything else the store needs.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -133,6 +142,9 @@ def migrate(engine: Engine, db_path: Path, target: str = "head") -> None:
     revision = current_revision(engine)
     if revision == HEAD_REVISION and target == "head":
         return  # the common case: no need to load the migration scripts
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     config = alembic_config()
     known = {s.revision for s in ScriptDirectory.from_config(config).walk_revisions()}
     if revision is not None and revision not in known:

@@ -18,6 +18,7 @@ characters stay searchable).
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 
@@ -46,7 +47,7 @@ def index_tokens(*texts: str) -> str:
     for text in texts:
         for run in _runs(text):
             codes = [_hex(ch) for ch in run]
-            tokens.extend(a + b for a, b in zip(codes, codes[1:], strict=False))
+            tokens.extend(a + b for a, b in itertools.pairwise(codes))
             tokens.append(codes[-1])
     return " ".join(tokens)
 
@@ -59,5 +60,5 @@ def match_expression(query: str) -> str | None:
         if len(codes) == 1:
             parts.append(f'"{codes[0]}" *')
         else:
-            parts.append('"' + " ".join(a + b for a, b in zip(codes, codes[1:], strict=False)) + '"')
+            parts.append('"' + " ".join(a + b for a, b in itertools.pairwise(codes)) + '"')
     return " AND ".join(parts) if parts else None

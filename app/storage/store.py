@@ -34,6 +34,7 @@ from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
 from app.storage.db import open_database, translate_errors
 from app.storage.models import Case, CaseStep, OutboxEntry, Photo, SyncState, User
+from app.storage.photos import store_original
 from app.storage.search import index_tokens, match_expression
 
 PHOTOS_DIR = "photos"
@@ -208,7 +209,14 @@ class LocalStore:
             local = s.get(SyncState, "local_user_id")
             if local is None:
                 uid = new_id()
-                s.add(User(id=uid, username=f"local-{uid[-12:]}", display_name="本机用户", role="inspector"))
+                s.add(
+                    User(
+                        id=uid,
+                        username=f"local-{uid[-12:]}",
+                        display_name="本机用户",
+                        role="inspector",
+                    )
+                )
                 s.add(SyncState(key="local_user_id", value=uid))
                 return _Actor(uid, Role.INSPECTOR)
             return _Actor(local.value, Role.INSPECTOR)
@@ -238,7 +246,9 @@ class LocalStore:
             s.flush()
             _index(s, case)
             self._enqueue(s, case, "create", now)
-        return Created(case_id, Changes(cases=frozenset({case_id}), created=frozenset({case_id}), outbox=True))
+        return Created(
+            case_id, Changes(cases=frozenset({case_id}), created=frozenset({case_id}), outbox=True)
+        )
 
     def update_case(self, case_id: str, fields: CaseFields) -> Changes:
         """Edit a case still in the inspector's hands (a draft or one returned for correction)."""
@@ -251,7 +261,10 @@ class LocalStore:
                 name = STATUS_NAMES[status]
                 raise DomainError(
                     "not_editable",
-                    Message(f"案件状态为“{name.zh}”，不能修改", f"The case is {name.en.lower()} and can no longer be edited"),
+                    Message(
+                        f"案件状态为“{name.zh}”，不能修改",
+                        f"The case is {name.en.lower()} and can no longer be edited",
+                    ),
                 )
             _assign(case, fields)
             case.updated_at = now
@@ -292,6 +305,59 @@ class LocalStore:
             self._enqueue(s, case, "submit", now)
         return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
+    def attach_photo(self, case_id: str, source: Path, *, role: str = "before") -> Created:
+        """Import a photo file into the store and attach it to a case.
+
+        The same file attached twice to one case yields the same photo record, never a copy.
+        """
+        now = self.clock()
+        with translate_errors(self.data_dir):
+            stored = store_original(Path(source), self.photos_dir)
+        with self._write() as s:
+            case = _get(s, case_id)
+            existing = s.scalar(
+                select(Photo).where(Photo.case_id == case_id, Photo.sha256 == stored.sha256)
+            )
+            if existing is not None:
+                return Created(existing.id, Changes())
+            photo_id = new_id()
+            s.add(
+                Photo(
+                    id=photo_id,
+                    case_id=case.id,
+                    sha256=stored.sha256,
+                    mime=stored.mime,
+                    size_bytes=stored.size_bytes,
+                    width=stored.width,
+                    height=stored.height,
+                    original_name=Path(source).name,
+                    role=role,
+                    created_at=now,
+                    delivery="pending",
+                    upload_offset=0,
+                )
+            )
+            s.add(
+                OutboxEntry(
+                    change_id=new_id(),
+                    entity="photo",
+                    entity_id=photo_id,
+                    op="upload",
+                    payload={
+                        "case_id": case.id,
+                        "sha256": stored.sha256,
+                        "size": stored.size_bytes,
+                    },
+                    base_revision=None,
+                    created_at=now,
+                    state="pending",
+                    attempts=0,
+                )
+            )
+        return Created(
+            photo_id, Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
+        )
+
     def _enqueue(self, s: Session, case: Case, op: str, now: datetime) -> None:
         s.add(
             OutboxEntry(
@@ -329,19 +395,38 @@ class LocalStore:
             by_pk = {c.pk: c for c in s.scalars(select(Case).where(Case.pk.in_(pks)))}
             return [_row(by_pk[pk], counts.get(by_pk[pk].id, 0)) for pk in pks if pk in by_pk]
 
-    def list_cases(self, query: CaseQuery = CaseQuery(), *, offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+    def list_cases(
+        self, query: CaseQuery = CaseQuery(), *, offset: int = 0, limit: int = DEFAULT_PAGE
+    ) -> Page:
         """One page of matching cases, newest first, with the total count."""
         with self._read() as s:
             total = s.scalar(_filtered(select(func.count(Case.pk)), query)) or 0
-            cases = list(s.scalars(_filtered(select(Case), query).order_by(*_ORDER).offset(offset).limit(limit)))
+            cases = list(
+                s.scalars(
+                    _filtered(select(Case), query).order_by(*_ORDER).offset(offset).limit(limit)
+                )
+            )
             counts = _photo_counts(s, [c.id for c in cases])
             return Page([_row(c, counts.get(c.id, 0)) for c in cases], total, offset, limit)
 
     def steps(self, case_id: str) -> list[StepRow]:
         with self._read() as s:
-            steps = s.scalars(select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.at, CaseStep.id))
+            steps = s.scalars(
+                select(CaseStep)
+                .where(CaseStep.case_id == case_id)
+                .order_by(CaseStep.at, CaseStep.id)
+            )
             return [
-                StepRow(st.id, st.action, st.from_status, st.to_status, st.actor_id, st.role, st.at, st.opinion)
+                StepRow(
+                    st.id,
+                    st.action,
+                    st.from_status,
+                    st.to_status,
+                    st.actor_id,
+                    st.role,
+                    st.at,
+                    st.opinion,
+                )
                 for st in steps
             ]
 
@@ -349,7 +434,9 @@ class LocalStore:
         """``(seq, change_id, entity_id, op)`` of every change not yet confirmed, oldest first."""
         with self._read() as s:
             rows = s.execute(
-                select(OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op)
+                select(
+                    OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op
+                )
                 .where(OutboxEntry.state != "sent")
                 .order_by(OutboxEntry.seq)
             )
@@ -369,7 +456,9 @@ def _filtered(stmt: Select[Any], q: CaseQuery) -> Select[Any]:
     if q.text.strip():
         expression = match_expression(q.text)
         if expression is not None:
-            matching = select(_SEARCH.c.rowid).where(literal_column("case_search").op("MATCH")(expression))
+            matching = select(_SEARCH.c.rowid).where(
+                literal_column("case_search").op("MATCH")(expression)
+            )
             stmt = stmt.where(Case.pk.in_(matching))
     if q.statuses:
         stmt = stmt.where(Case.status.in_(sorted(s.value for s in q.statuses)))
@@ -386,7 +475,9 @@ def _filtered(stmt: Select[Any], q: CaseQuery) -> Select[Any]:
 
 def _photo_counts(s: Session, case_ids: Any) -> dict[str, int]:
     rows = s.execute(
-        select(Photo.case_id, func.count()).where(Photo.case_id.in_(case_ids)).group_by(Photo.case_id)
+        select(Photo.case_id, func.count())
+        .where(Photo.case_id.in_(case_ids))
+        .group_by(Photo.case_id)
     )
     return {r[0]: r[1] for r in rows}
 

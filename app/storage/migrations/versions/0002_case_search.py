@@ -22,9 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(
-        "CREATE VIRTUAL TABLE case_search USING fts5(grams, tokenize='ascii')"
-    )
+    op.execute("CREATE VIRTUAL TABLE case_search USING fts5(grams, tokenize='ascii')")
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT pk, description, address FROM cases")).all()
     if rows:

@@ -1,0 +1,130 @@
+"""``citypatrol``: the desktop app, and the headless subcommands of the public CLI contract.
+
+Every subcommand runs without a display and without importing Qt; only starting the GUI or
+``--self-test`` loads the ``app.ui`` package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.config import default_data_dir, system_language
+from app.domain.errors import CityPatrolError
+from app.domain.lifecycle import STATUS_NAMES, CaseStatus
+from app.domain.validation import CaseFields, Urgency, ValidationError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="citypatrol", description="CityPatrol 城市巡查 — field inspection client"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="data folder (default: the per-user data folder)"
+    )
+    parser.add_argument(
+        "--lang", choices=["zh_CN", "en"], help="language of messages (default: system locale)"
+    )
+    parser.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 = ok")
+    sub = parser.add_subparsers(dest="command")
+
+    case = sub.add_parser("case", help="create and list cases").add_subparsers(
+        dest="case_command", required=True
+    )
+    new = case.add_parser("new", help="record a new case (saved as a draft unless --submit)")
+    new.add_argument("--category", required=True, help="管理事项 matter code, e.g. 06010")
+    new.add_argument("--description", required=True)
+    new.add_argument("--address", default="")
+    new.add_argument("--urgency", choices=[u.value for u in Urgency], default=Urgency.NORMAL.value)
+    new.add_argument("--lat", type=float)
+    new.add_argument("--lon", type=float)
+    new.add_argument("--accuracy", type=float, help="position accuracy in metres")
+    new.add_argument(
+        "--photo", type=Path, action="append", default=[], help="attach a photo (repeatable)"
+    )
+    new.add_argument(
+        "--submit", action="store_true", help="submit at once instead of saving a draft"
+    )
+    new.add_argument("--json", action="store_true")
+
+    lst = case.add_parser("list", help="list cases, newest first")
+    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--search", default="", help="substring of description or address")
+    lst.add_argument("--status", action="append", choices=[s.value for s in CaseStatus], default=[])
+    lst.add_argument("--limit", type=int, default=1000)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    language = args.lang or system_language()
+    data_dir: Path = args.data_dir or default_data_dir()
+    try:
+        if args.self_test:
+            from app.selftest import run_self_test
+
+            return run_self_test(data_dir if args.data_dir else None)
+        if args.command == "case":
+            return _case_command(args, data_dir, language)
+        from app.ui.application import run_gui
+
+        return run_gui(data_dir, language)
+    except ValidationError as exc:
+        for error in exc.errors:
+            print(f"error: {error.field}: {error.message.text(language)}", file=sys.stderr)
+        return EXIT_ERROR
+    except CityPatrolError as exc:
+        print(f"error: {exc.text(language)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from app.storage import CaseQuery, LocalStore
+    from app.storage.photos import probe
+
+    if args.case_command == "new":
+        for photo in args.photo:
+            probe(photo)  # refuse a bad photo before anything is written
+    with LocalStore(data_dir) as store:
+        if args.case_command == "new":
+            fields = CaseFields(
+                category_code=args.category,
+                description=args.description,
+                address=args.address,
+                urgency=Urgency(args.urgency),
+                lat=args.lat,
+                lon=args.lon,
+                accuracy_m=args.accuracy,
+            )
+            created = store.create_case(
+                fields, position_source="manual" if args.lat is not None else None
+            )
+            for photo in args.photo:
+                store.attach_photo(created.id, photo)
+            if args.submit:
+                store.submit_case(created.id)
+            row = store.get_case(created.id)
+            print(json.dumps(row.to_json(), ensure_ascii=False) if args.json else row.id)
+            return EXIT_OK
+        query = CaseQuery(text=args.search, statuses=frozenset(CaseStatus(s) for s in args.status))
+        page = store.list_cases(query, limit=args.limit)
+        if args.json:
+            print(json.dumps([r.to_json() for r in page.rows], ensure_ascii=False, indent=1))
+        else:
+            for r in page.rows:
+                status = STATUS_NAMES[r.status].text(language)
+                when = r.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                print(f"{r.id}  {when}  {r.category_code or '-':5}  {status}  {r.description[:40]}")
+            print(f"({len(page.rows)} / {page.total})", file=sys.stderr)
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

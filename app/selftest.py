@@ -1,0 +1,129 @@
+"""``citypatrol --self-test``: a headless smoke test of the installed (or frozen) app.
+
+It exercises the parts a broken install or bundle most often lacks: the store with its
+migrations and full-text search, the bundled taxonomy, photo decoding, PDF output with Chinese
+text, and the main window built offscreen. Exit code 0 means every check passed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from app.domain.taxonomy import load_default_taxonomy
+from app.domain.validation import CaseFields
+
+
+def run_self_test(data_dir: Path | None = None) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="citypatrol-selftest-") as tmp:
+        work = Path(tmp)
+        target = data_dir or work / "data"
+        checks: list[tuple[str, Callable[[], str]]] = [
+            ("taxonomy", _check_taxonomy),
+            ("store", lambda: _check_store(target, work)),
+            ("pdf", lambda: _check_pdf(work)),
+            ("window", lambda: _check_window(target)),
+        ]
+        failed = 0
+        for name, check in checks:
+            started = time.perf_counter()
+            try:
+                detail = check()
+            except Exception:
+                failed += 1
+                print(f"FAIL {name}", file=sys.stderr)
+                traceback.print_exc()
+            else:
+                print(f"ok   {name:9} {detail} ({(time.perf_counter() - started) * 1000:.0f} ms)")
+    print("self-test passed" if not failed else f"self-test FAILED ({failed} checks)")
+    return 0 if not failed else 1
+
+
+def _check_taxonomy() -> str:
+    taxonomy = load_default_taxonomy()
+    matter = taxonomy.matter("06010")
+    if matter is None or not matter.name_en:
+        raise AssertionError("matter 06010 missing from the bundled taxonomy")
+    return f"{len(taxonomy.components)} components, {len(taxonomy.matters)} matters"
+
+
+def _check_store(data_dir: Path, work: Path) -> str:
+    from PIL import Image
+
+    from app.storage import CaseQuery, LocalStore
+
+    photo = work / "selftest.png"
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(photo)
+    with LocalStore(data_dir) as store:
+        created = store.create_case(
+            CaseFields(
+                category_code="06010",
+                description="自检：人民路暴露垃圾",
+                address="自检路1号",
+                lat=31.23,
+                lon=121.47,
+            )
+        )
+        store.attach_photo(created.id, photo)
+        row = store.get_case(created.id)
+        if row.description != "自检：人民路暴露垃圾" or row.photo_count != 1:
+            raise AssertionError(f"read back a different case: {row}")
+        found = [r.id for r in store.list_cases(CaseQuery(text="垃圾")).rows]
+        if created.id not in found:
+            raise AssertionError("full-text search did not find the new case")
+        integrity = store.integrity_check()
+        if integrity != "ok":
+            raise AssertionError(f"integrity_check: {integrity}")
+    return f"case {created.id[:8]}… written, read, found"
+
+
+def _check_pdf(work: Path) -> str:
+    from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
+
+    from app.ui.application import create_application
+
+    create_application("zh_CN")
+    out = work / "selftest.pdf"
+    writer = QPdfWriter(str(out))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    document = QTextDocument()
+    document.setHtml("<h1>城市巡查 自检</h1><p>CityPatrol self-test 暴露垃圾</p>")
+    document.print_(writer)
+    del writer
+    size = out.stat().st_size
+    if size < 500:
+        raise AssertionError(f"PDF too small: {size} bytes")
+    return f"{size} bytes"
+
+
+def _check_window(data_dir: Path) -> str:
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    from app.storage import LocalStore
+    from app.ui.application import create_application
+    from app.ui.main_window import MainWindow
+    from app.ui.tasks import TaskRunner
+
+    app = create_application("zh_CN")
+    with LocalStore(data_dir) as store:
+        tasks = TaskRunner()
+        window = MainWindow(store, tasks, load_default_taxonomy(), "zh_CN")
+        window.show()
+        deadline = QDeadlineTimer(10_000)
+        while window.model.rowCount() == 0 and not deadline.hasExpired():
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        rows = window.model.rowCount()
+        image = window.grab()
+        window.close()
+        tasks.wait()
+    if rows < 1:
+        raise AssertionError("the main window listed no cases")
+    if image.isNull():
+        raise AssertionError("the main window could not be rendered")
+    return f"{rows} row(s), {image.width()}x{image.height()} offscreen"

@@ -1,0 +1,41 @@
+"""Starting the desktop app."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.domain.errors import CityPatrolError
+from app.domain.taxonomy import load_default_taxonomy
+from app.storage import LocalStore
+from app.ui.i18n import install_translators
+from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
+
+
+def create_application(language: str, argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    app.setApplicationName("CityPatrol")
+    app.setOrganizationName("CityPatrol")
+    install_translators(app, language)
+    return app
+
+
+def run_gui(data_dir: Path, language: str) -> int:
+    """Open the store in ``data_dir`` and run the main window until it closes."""
+    app = create_application(language)
+    try:
+        store = LocalStore(data_dir)
+    except CityPatrolError as exc:
+        QMessageBox.critical(None, app.translate("MainWindow", "CityPatrol"), exc.text(language))
+        raise
+    tasks = TaskRunner()
+    window = MainWindow(store, tasks, load_default_taxonomy(), language)
+    window.show()
+    code = app.exec()
+    tasks.wait()
+    store.close()
+    return code

@@ -1,0 +1,102 @@
+"""The one way to run background work in the GUI.
+
+Two lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
+has one writer; reads queue behind writes in order), the *network* lane runs sync, so a slow
+upload never blocks browsing. Results and errors come back to the main thread through queued
+signals. Callers read widget values *before* submitting work, never inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn = fn
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:
+            self._signals.failed.emit(exc)
+        else:
+            self._signals.done.emit(result)
+
+
+class TaskRunner(QObject):
+    """Runs callables off the main thread and delivers their outcome on it."""
+
+    #: Emitted for a failure whose caller gave no ``on_error``.
+    error = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = QThreadPool(self)
+        self._db.setMaxThreadCount(1)
+        self._net = QThreadPool(self)
+        self._net.setMaxThreadCount(1)
+        self._live: set[_Signals] = set()
+
+    def run_db(
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+    ) -> None:
+        """Run store work in the serialized database lane."""
+        self._start(self._db, fn, on_done, on_error)
+
+    def run_net(
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+    ) -> None:
+        """Run network work in its own lane."""
+        self._start(self._net, fn, on_done, on_error)
+
+    def _start(
+        self,
+        pool: QThreadPool,
+        fn: Callable[[], Any],
+        on_done: Done | None,
+        on_error: Failed | None,
+    ) -> None:
+        signals = _Signals()  # created here, so it lives in (and delivers to) the main thread
+        self._live.add(signals)
+
+        def finished(result: Any) -> None:
+            self._live.discard(signals)
+            if on_done is not None:
+                on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._live.discard(signals)
+            log.error("background task failed", exc_info=exc)
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self.error.emit(exc)
+
+        signals.done.connect(finished)
+        signals.failed.connect(failed)
+        pool.start(_Job(fn, signals))
+
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until both lanes are idle (used at shutdown and in tests)."""
+        return self._db.waitForDone(msecs) and self._net.waitForDone(msecs)

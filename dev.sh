@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# CityPatrol developer entry point.
+#   ./dev.sh start   set up everything, start a local server with a demo account and the app
+#   ./dev.sh test    set up everything, run lint, type checks and the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+command="${1:-}"
+shift || true
+case "$command" in
+  start)
+    scripts/setup.sh
+    exec .venv/bin/python -m app.demo "$@"
+    ;;
+  test)
+    scripts/setup.sh
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy
+    exec .venv/bin/python -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh start|test [args]" >&2
+    exit 2
+    ;;
+esac
