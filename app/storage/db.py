@@ -9,6 +9,7 @@ of the app is refused and left untouched.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -111,7 +112,11 @@ def create_sqlite_engine(db_path: Path) -> Engine:
     """An engine on ``db_path`` with the store's pragmas and explicit transactions."""
     # The pool hands a connection to one thread at a time; the GUI's database lane is a
     # thread pool whose worker may be replaced, so connections must not be pinned to a thread.
-    engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{db_path}",
+        connect_args={"check_same_thread": False},
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+    )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine

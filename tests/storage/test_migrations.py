@@ -1,0 +1,75 @@
+"""Schema migrations: from an empty folder, from the previous revision, and the SQLite settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import IntegrityError
+
+from app.storage import CaseQuery, LocalStore
+from app.storage.db import HEAD_REVISION, alembic_config, create_sqlite_engine, migrate
+
+
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
+
+
+def test_new_store_is_at_head_with_wal_full_sync_and_foreign_keys(store: LocalStore) -> None:
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert (
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            == HEAD_REVISION
+        )
+        tables = {
+            r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+    assert {
+        "cases",
+        "case_steps",
+        "photos",
+        "positions",
+        "departments",
+        "users",
+        "outbox",
+        "sync_state",
+    } <= tables
+    assert "case_search" in tables
+
+
+def test_foreign_keys_are_enforced(store: LocalStore) -> None:
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO case_steps (id, case_id, action, from_status, to_status, role, at, opinion, attachments)"
+            " VALUES ('s', 'no-such-case', 'submit', 'draft', 'submitted', 'inspector', '', '', '[]')"
+        )
+
+
+def test_upgrade_from_previous_revision_keeps_cases_and_indexes_them(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    db_path = data_dir / "citypatrol.db"
+    engine = create_sqlite_engine(db_path)
+    migrate(engine, db_path, target="0001")
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        conn.execute(
+            "INSERT INTO cases (id, category_code, description, address, urgency, status, created_at, updated_at,"
+            " revision, delivery) VALUES ('01a00000-0000-7000-8000-000000000001', '06010', '旧版本记录的暴露垃圾',"
+            " '秦淮区', 'normal', 'draft', '2026-01-01T00:00:00.000000+00:00',"
+            " '2026-01-01T00:00:00.000000+00:00', 1, 'pending')"
+        )
+    with LocalStore(data_dir) as store:
+        page = store.list_cases(CaseQuery(text="垃圾"))
+        assert [r.id for r in page.rows] == ["01a00000-0000-7000-8000-000000000001"]
+        assert store.list_cases(CaseQuery(text="秦淮")).total == 1
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            HEAD_REVISION,
+        )

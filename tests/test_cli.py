@@ -1,0 +1,111 @@
+"""The headless subcommands of the public CLI contract, run as real processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import run_cli
+
+
+def test_case_new_then_list_json(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    new = run_cli(
+        "case", "new", "--category", "09006", "--description", "中山路占道经营水果摊",
+        "--address", "中山路8号", "--lat", "32.04", "--lon", "118.78", "--accuracy", "4.5",
+        data_dir=data,
+    )  # fmt: skip
+    assert new.returncode == 0, new.stderr
+    case_id = new.stdout.strip()
+    listed = run_cli("case", "list", "--json", data_dir=data)
+    assert listed.returncode == 0, listed.stderr
+    cases = json.loads(listed.stdout)
+    assert len(cases) == 1
+    case = cases[0]
+    assert case["id"] == case_id
+    assert (case["category_code"], case["status"], case["lat"], case["accuracy_m"]) == (
+        "09006",
+        "draft",
+        32.04,
+        4.5,
+    )
+    assert case["description"] == "中山路占道经营水果摊"
+    assert case["delivery"] == "pending"
+
+
+def test_case_new_submit_with_photo(tmp_path: Path, samples: Path) -> None:
+    data = tmp_path / "data"
+    photo = samples / "photos" / "jpg" / "gps" / "DSCN0010.jpg"
+    new = run_cli(
+        "case", "new", "--category", "06010", "--description", "暴露垃圾", "--lat", "43.46", "--lon", "11.88",
+        "--photo", str(photo), "--submit", "--json",
+        data_dir=data,
+    )  # fmt: skip
+    assert new.returncode == 0, new.stderr
+    case = json.loads(new.stdout)
+    assert case["status"] == "submitted" and case["photo_count"] == 1
+
+
+def test_invalid_case_exits_non_zero_with_the_reasons(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = run_cli("case", "new", "--category", "99999", "--description", "x", "--lat", "95", "--lon", "0",
+                     data_dir=data)  # fmt: skip
+    assert result.returncode == 1
+    assert "Unknown category code 99999" in result.stderr
+    assert "Latitude must be between -90 and 90" in result.stderr
+    assert "Traceback" not in result.stderr
+    zh = run_cli(
+        "--lang", "zh_CN", "case", "new", "--category", "99999", "--description", "x", data_dir=data
+    )
+    assert "类别代码 99999 不存在" in zh.stderr
+    assert json.loads(run_cli("case", "list", "--json", data_dir=data).stdout) == []
+
+
+def test_broken_photo_refuses_the_whole_case(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    result = run_cli(
+        "case",
+        "new",
+        "--category",
+        "06010",
+        "--description",
+        "x",
+        "--photo",
+        str(bad),
+        data_dir=data,
+    )
+    assert result.returncode == 1
+    assert "bad.jpg" in result.stderr and "Traceback" not in result.stderr
+    assert json.loads(run_cli("case", "list", "--json", data_dir=data).stdout) == []
+
+
+def test_case_list_search_and_status_filter(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for text, extra in (
+        ("井盖缺失", ["--submit", "--lat", "32", "--lon", "118"]),
+        ("路灯不亮", []),
+    ):
+        assert (
+            run_cli(
+                "case", "new", "--category", "01037", "--description", text, *extra, data_dir=data
+            ).returncode
+            == 0
+        )
+    found = json.loads(run_cli("case", "list", "--json", "--search", "井盖", data_dir=data).stdout)
+    assert [c["description"] for c in found] == ["井盖缺失"]
+    drafts = json.loads(
+        run_cli("case", "list", "--json", "--status", "draft", data_dir=data).stdout
+    )
+    assert [c["description"] for c in drafts] == ["路灯不亮"]
+    plain = run_cli("--lang", "zh_CN", "case", "list", data_dir=data)
+    assert "草稿" in plain.stdout and "已上报" in plain.stdout
+
+
+def test_self_test_passes(tmp_path: Path) -> None:
+    result = run_cli("--self-test", data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test passed" in result.stdout
+    for check in ("taxonomy", "store", "pdf", "window"):
+        assert f"ok   {check}" in result.stdout

@@ -1,0 +1,146 @@
+"""The main window driven with pytest-qt: real widgets, a real store, work in the background lanes."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from app.domain import CaseFields, load_default_taxonomy
+from app.storage import LocalStore
+from app.ui.i18n import install_translators
+from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
+
+
+@pytest.fixture
+def tasks() -> Iterator[TaskRunner]:
+    runner = TaskRunner()
+    yield runner
+    runner.wait()
+
+
+def open_window(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, language: str = "en"
+) -> MainWindow:
+    window = MainWindow(store, tasks, load_default_taxonomy(), language)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_new_user_sees_the_empty_state(qtbot: QtBot, store: LocalStore, tasks: TaskRunner) -> None:
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_label)
+    assert "No cases yet" in window.empty_label.text()
+    assert window.count_label.text() == "0 cases"
+
+
+def test_cases_are_listed_newest_first_with_their_category(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    store.create_case(CaseFields(category_code="01037", description="路灯不亮"))
+    store.create_case(CaseFields(category_code="06010", description="暴露垃圾"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    model = window.model
+    qtbot.waitUntil(lambda: model.data(model.index(0, 2)) == "暴露垃圾")
+    assert model.data(model.index(1, 2)) == "路灯不亮"
+    assert model.data(model.index(0, 1)) == "06010 Exposed garbage"
+    assert model.data(model.index(0, 0)) == "Draft"
+    assert model.data(model.index(0, 6)) == "Pending"
+    assert window.stack.currentWidget() is window.table
+    assert window.count_label.text() == "2 cases"
+
+
+def test_search_box_filters_by_chinese_substring(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    store.create_case(CaseFields(description="中山路井盖缺失"))
+    store.create_case(CaseFields(description="人民路暴露垃圾"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.search.setFocus()
+    # QTest cannot type non-Latin keys; an input method commits Chinese text as a whole like this.
+    window.search.insert("井盖")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=3000)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "中山路井盖缺失")
+    window.search.setText("没有这个")
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_label, timeout=3000)
+    assert window.empty_label.text() == "No cases match the search."
+
+
+def test_status_filter(qtbot: QtBot, store: LocalStore, tasks: TaskRunner) -> None:
+    submitted = store.create_case(
+        CaseFields(category_code="06010", description="已上报的", lat=32.0, lon=118.0)
+    )
+    store.submit_case(submitted.id)
+    store.create_case(CaseFields(description="草稿"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.status_filter.setCurrentIndex(window.status_filter.findData("submitted"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "已上报的")
+
+
+def test_many_cases_are_fetched_lazily(qtbot: QtBot, store: LocalStore, tasks: TaskRunner) -> None:
+    for i in range(450):
+        store.create_case(CaseFields(description=f"案件{i:03d}"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 450)
+    model = window.model
+    assert model.case_at(449) is None  # not shown yet, so not fetched
+    assert model.data(model.index(449, 2)) == "…"
+    qtbot.waitUntil(lambda: model.data(model.index(449, 2)) == "案件000")
+
+
+def test_chinese_interface_renders_translated_text(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, tmp_path: Path
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, "zh_CN")
+    try:
+        store.create_case(CaseFields(category_code="06010", description="人民路暴露垃圾"))
+        window = open_window(qtbot, store, tasks, "zh_CN")
+        window.resize(1366, 768)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+        qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 0)) == "草稿")
+        assert window.model.headerData(0, Qt.Orientation.Horizontal) == "状态"
+        assert window.search.placeholderText() == "搜索问题描述或地址…"
+        assert window.count_label.text() == "共 1 件案件"
+        assert window.model.data(window.model.index(0, 1)) == "06010 暴露垃圾"
+        shot = tmp_path / "main_window_zh.png"
+        assert window.grab().save(str(shot))
+        assert shot.stat().st_size > 5000
+    finally:
+        for translator in translators:
+            app.removeTranslator(translator)
+    assert QCoreApplication.translate("MainWindow", "All statuses") == "All statuses"
+
+
+def test_cjk_font_is_installed() -> None:
+    # Without a CJK font Qt draws boxes for Chinese; set-up installs fonts-wqy-microhei.
+    result = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip(), "no font with Chinese glyphs is installed"
+
+
+def test_background_errors_reach_the_ui_thread(qtbot: QtBot, tasks: TaskRunner) -> None:
+    errors: list[BaseException] = []
+
+    def boom() -> None:
+        raise ValueError("disk on fire")
+
+    tasks.run_db(boom, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], ValueError)
+    results: list[int] = []
+    tasks.run_net(lambda: 6 * 7, results.append)
+    qtbot.waitUntil(lambda: results == [42])
