@@ -2,21 +2,49 @@
 
 Every case, photo and change gets its id on the device that creates it, so a record made
 offline has a stable identity before the server has ever seen it (the basis of idempotent
-sync). UUIDv7 (RFC 9562) puts a millisecond timestamp in the high bits, so ids sort by
-creation time and index well; the ``uuid6`` package supplies a monotonic implementation
-(the standard library gains ``uuid.uuid7`` only in Python 3.14).
+sync). Ids are UUIDv7 (RFC 9562): a 48-bit Unix millisecond timestamp, then a 42-bit counter
+seeded randomly each millisecond (§6.2, method 1), then 32 random bits — so ids sort by creation
+time, stay strictly increasing within a process, and the timestamp stays the real time even in
+a burst of thousands per millisecond. (The ``uuid6`` package we tried first advanced the
+timestamp by 1 ms per id within a millisecond, drifting 10 s ahead after 10,000 ids.)
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import uuid
 
-from uuid6 import uuid7
+_COUNTER_BITS = 42
+_COUNTER_MAX = (1 << _COUNTER_BITS) - 1
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def _next(now_ms: int) -> tuple[int, int]:
+    global _last_ms, _counter  # noqa: PLW0603 - the generator's monotonic state, under _lock
+    if now_ms > _last_ms:
+        _last_ms = now_ms
+        # Seed with the top bit clear, leaving at least 2**41 increments in this millisecond.
+        _counter = int.from_bytes(os.urandom(6), "big") >> (48 - _COUNTER_BITS + 1)
+    elif _counter < _COUNTER_MAX:
+        _counter += 1  # same millisecond (or the clock stepped back): count on
+    else:  # pragma: no cover - needs 2**41 ids in one millisecond
+        _last_ms += 1
+        _counter = 0
+    return _last_ms, _counter
 
 
 def new_id() -> str:
     """A new UUIDv7 as a 36-character lowercase string, strictly increasing within a process."""
-    return str(uuid7())
+    with _lock:
+        ms, counter = _next(time.time_ns() // 1_000_000)
+    rand_a = counter >> 30  # 12 bits
+    rand_b = ((counter & ((1 << 30) - 1)) << 32) | int.from_bytes(os.urandom(4), "big")  # 62 bits
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    return str(uuid.UUID(int=value))
 
 
 def id_timestamp_ms(value: str) -> int:

@@ -142,17 +142,26 @@ def _needs_opinion(req: TransitionRequest) -> Message | None:
     return Message(f"“{name.zh}”需要填写意见", f"To {name.en} you must give an opinion")
 
 
+def _naive(value: datetime | None) -> bool:
+    return value is not None and value.tzinfo is None
+
+
+_NAIVE_DEADLINE = Message("处置时限缺少时区", "The deadline has no time zone")
+
+
 def _needs_department_and_deadline(req: TransitionRequest) -> Message | None:
-    if not req.department_id:
+    if not (req.department_id or "").strip():
         return Message("派遣需要指定处置部门", "Dispatch needs a responsible department")
     if req.deadline is None:
         return Message("派遣需要处置时限", "Dispatch needs a deadline")
-    return None
+    return _NAIVE_DEADLINE if _naive(req.deadline) else None
 
 
 def _needs_later_deadline(req: TransitionRequest) -> Message | None:
     if req.deadline is None:
         return Message("延期需要新的处置时限", "Extending needs a new deadline")
+    if _naive(req.deadline) or _naive(req.current_deadline):
+        return _NAIVE_DEADLINE
     if req.current_deadline is not None and req.deadline <= req.current_deadline:
         return Message(
             "新的时限必须晚于原时限", "The new deadline must be later than the current one"
@@ -161,7 +170,7 @@ def _needs_later_deadline(req: TransitionRequest) -> Message | None:
 
 
 def _needs_assignee(req: TransitionRequest) -> Message | None:
-    if req.assignee_id:
+    if (req.assignee_id or "").strip():
         return None
     return Message("核查需要指定监督员", "Re-inspection needs an inspector to do it")
 
@@ -169,7 +178,7 @@ def _needs_assignee(req: TransitionRequest) -> Message | None:
 def _needs_deadline(req: TransitionRequest) -> Message | None:
     if req.deadline is None:
         return Message("返工需要新的处置时限", "Rework needs a new deadline")
-    return None
+    return _NAIVE_DEADLINE if _naive(req.deadline) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ COLUMNS = (
     "name",
     "name_en",
 )
+#: A city's own table may be Chinese only; English names then fall back to the Chinese ones.
+OPTIONAL_COLUMNS = frozenset({"major_name_en", "name_en"})
 DEFAULT_TAXONOMY_FILE = "taxonomy/gbt47678-5.csv"
 _CODE = re.compile(r"\d{5}")
 _MAJOR = re.compile(r"\d{2}")
@@ -113,14 +116,17 @@ class Taxonomy:
         """Load and check a taxonomy table; any malformed row raises :class:`TaxonomyError`."""
         path = Path(path)
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                return cls(_parse(handle, path), source=str(path))
+            data = path.read_bytes()
         except OSError as exc:
             raise TaxonomyError(
                 path, None, f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}"
             ) from exc
+        try:
+            content = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise TaxonomyError(path, None, "不是 UTF-8 编码", "not UTF-8 encoded") from exc
+            line = data[: exc.start].count(b"\n") + 1
+            raise TaxonomyError(path, line, "不是 UTF-8 编码", "not UTF-8 encoded") from exc
+        return cls(_parse(io.StringIO(content, newline=""), path), source=str(path))
 
 
 def _parse(lines: Iterable[str], path: Path) -> list[Category]:
@@ -129,12 +135,12 @@ def _parse(lines: Iterable[str], path: Path) -> list[Category]:
     if header is None:
         raise TaxonomyError(path, 1, "文件为空", "the file is empty")
     header = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in header]
+    missing = [c for c in COLUMNS if c not in header and c not in OPTIONAL_COLUMNS]
     if missing:
         raise TaxonomyError(
             path, 1, f"缺少列：{', '.join(missing)}", f"missing columns: {', '.join(missing)}"
         )
-    index = {name: header.index(name) for name in COLUMNS}
+    index = {name: header.index(name) for name in COLUMNS if name in header}
     categories: list[Category] = []
     seen: set[tuple[str, str]] = set()
     for row in reader:
@@ -149,6 +155,8 @@ def _parse(lines: Iterable[str], path: Path) -> list[Category]:
                 f"expected {len(header)} columns, found {len(row)}",
             )
         values = {name: row[i].strip() for name, i in index.items()}
+        values.setdefault("major_name_en", values["major_name"])
+        values.setdefault("name_en", values["name"])
         categories.append(_check_row(values, path, line, seen))
     if not categories:
         raise TaxonomyError(path, None, "没有任何类别", "the table has no categories")

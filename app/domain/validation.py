@@ -130,9 +130,12 @@ def _check_position(fields: CaseFields, for_submission: bool, fail: _Fail) -> No
             "经度须在 -180 到 180 之间",
             "Longitude must be between -180 and 180",
         )
-    if fields.accuracy_m is not None and not (
-        math.isfinite(fields.accuracy_m) and fields.accuracy_m >= 0
-    ):
+    accuracy = fields.accuracy_m
+    if accuracy is not None and not math.isfinite(accuracy):
+        fail(
+            "accuracy_m", "invalid", "定位精度须为有限数值", "The accuracy must be a finite number"
+        )
+    elif accuracy is not None and accuracy < 0:
         fail("accuracy_m", "negative", "定位精度不能为负数", "The accuracy cannot be negative")
     if for_submission and lat is None and lon is None:
         fail("position", "required", "请确定问题位置", "Set the position of the problem")
