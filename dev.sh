@@ -9,7 +9,7 @@ shift || true
 case "$command" in
   start)
     scripts/setup.sh
-    exec .venv/bin/python -m app.demo "$@"
+    exec .venv/bin/python scripts/demo.py "$@"
     ;;
   test)
     scripts/setup.sh

@@ -7,6 +7,7 @@ Every subcommand runs without a display and without importing Qt; only starting 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -33,7 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh_CN", "en"], help="language of messages (default: system locale)"
     )
     parser.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 = ok")
+    parser.add_argument(
+        "--screenshot", type=Path, help="save a PNG of the main window once loaded, then quit"
+    )
     sub = parser.add_subparsers(dest="command")
+
+    login = sub.add_parser("login", help="sign in to a server (password from standard input)")
+    login.add_argument("--server", required=True, help="server URL, e.g. http://127.0.0.1:8765")
+    login.add_argument("--user", required=True)
 
     case = sub.add_parser("case", help="create and list cases").add_subparsers(
         dest="case_command", required=True
@@ -73,9 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_self_test(data_dir if args.data_dir else None)
         if args.command == "case":
             return _case_command(args, data_dir, language)
+        if args.command == "login":
+            return _login_command(args, data_dir, language)
         from app.ui.application import run_gui
 
-        return run_gui(data_dir, language)
+        return run_gui(data_dir, language, args.screenshot)
     except ValidationError as exc:
         for error in exc.errors:
             print(f"error: {error.field}: {error.message.text(language)}", file=sys.stderr)
@@ -83,6 +93,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CityPatrolError as exc:
         print(f"error: {exc.text(language)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from app.storage import LocalStore
+    from app.sync.session import sign_in
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with LocalStore(data_dir) as store:
+        account, where = sign_in(store, args.server, args.user, password)
+    zh = language.startswith("zh")
+    name = f"{account.display_name} ({account.username}, {account.role.value})"
+    print(
+        f"已登录 {account.server_url}：{name}"
+        if zh
+        else f"Signed in to {account.server_url} as {name}"
+    )
+    if where.startswith("file:"):
+        path = where.removeprefix("file:")
+        print(
+            f"本机没有系统密钥环，会话令牌保存在仅本人可读的文件 {path}"
+            if zh
+            else f"No system keyring here: the session token is kept in {path}, readable only by you",
+            file=sys.stderr,
+        )
+    return EXIT_OK
 
 
 def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:

@@ -1,0 +1,1 @@
+"""The CityPatrol central server (FastAPI). From the client it imports only ``app.domain``."""

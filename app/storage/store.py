@@ -154,6 +154,20 @@ class StepRow:
     opinion: str
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The server account this device is signed in to."""
+
+    server_url: str
+    user_id: str
+    username: str
+    display_name: str
+    role: Role
+
+
+_ACCOUNT_KEYS = ("server_url", "user_id")
+
+
 @dataclass
 class _Actor:
     id: str
@@ -220,6 +234,37 @@ class LocalStore:
                 s.add(SyncState(key="local_user_id", value=uid))
                 return _Actor(uid, Role.INSPECTOR)
             return _Actor(local.value, Role.INSPECTOR)
+
+    # -- account ------------------------------------------------------------------------
+
+    def set_account(self, account: Account) -> Account:
+        """Record the signed-in account; new work is then done as that user."""
+        with self._write() as s:
+            user = s.get(User, account.user_id)
+            if user is None:
+                user = User(id=account.user_id, username=account.username)
+                s.add(user)
+            user.username = account.username
+            user.display_name = account.display_name
+            user.role = account.role.value
+            for key in _ACCOUNT_KEYS:
+                s.merge(SyncState(key=key, value=getattr(account, key)))
+        self._actor = _Actor(account.user_id, account.role)
+        return account
+
+    def account(self) -> Account | None:
+        """The signed-in account, or None for a device never signed in."""
+        with self._read() as s:
+            values = {
+                row.key: row.value
+                for row in s.scalars(select(SyncState).where(SyncState.key.in_(_ACCOUNT_KEYS)))
+            }
+            user = s.get(User, values.get("user_id", ""))
+            if user is None or "server_url" not in values:
+                return None
+            return Account(
+                values["server_url"], user.id, user.username, user.display_name, Role(user.role)
+            )
 
     # -- writes -------------------------------------------------------------------------
 

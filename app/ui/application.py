@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.domain.errors import CityPatrolError
@@ -24,8 +25,12 @@ def create_application(language: str, argv: list[str] | None = None) -> QApplica
     return app
 
 
-def run_gui(data_dir: Path, language: str) -> int:
-    """Open the store in ``data_dir`` and run the main window until it closes."""
+def run_gui(data_dir: Path, language: str, screenshot: Path | None = None) -> int:
+    """Open the store in ``data_dir`` and run the main window until it closes.
+
+    With ``screenshot``, the window saves a picture of itself once the list has loaded and the
+    app quits (support and smoke tests).
+    """
     app = create_application(language)
     try:
         store = LocalStore(data_dir)
@@ -35,6 +40,13 @@ def run_gui(data_dir: Path, language: str) -> int:
     tasks = TaskRunner()
     window = MainWindow(store, tasks, load_default_taxonomy(), language)
     window.show()
+    if screenshot is not None:
+
+        def capture() -> None:
+            window.grab().save(str(screenshot))
+            app.quit()
+
+        window.model.loaded.connect(lambda _count: QTimer.singleShot(500, capture))
     code = app.exec()
     tasks.wait()
     store.close()

@@ -22,6 +22,7 @@ from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
+from app.storage.store import Account
 from app.ui.case_model import CaseTableModel
 from app.ui.tasks import TaskRunner
 
@@ -84,7 +85,9 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         self.addToolBar(toolbar)
 
+        self.account_label = QLabel()
         self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.account_label)
         self.statusBar().addPermanentWidget(self.count_label)
 
         self._search_timer = QTimer(self)
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
         tasks.error.connect(self._on_error)
         self._build_menu()
         self.model.reload()
+        tasks.run_db(store.account, self._show_account)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -139,6 +143,15 @@ class MainWindow(QMainWindow):
             )
             self.stack.setCurrentWidget(self.empty_label)
         self.count_label.setText(self.tr("%n case(s)", "", count))
+
+    def _show_account(self, account: Account | None) -> None:
+        if account is None:
+            self.account_label.setText(self.tr("Not signed in — working offline"))
+            return
+        name = f"{account.display_name} ({account.username})"
+        self.account_label.setText(
+            self.tr("Signed in as %1 — %2").replace("%1", name).replace("%2", account.server_url)
+        )
 
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, CityPatrolError):

@@ -103,6 +103,14 @@ The cases you record on patrol will be listed here, even without a network.</sou
         </translation>
     </message>
     <message>
+        <source>Not signed in — working offline</source>
+        <translation>未登录——离线工作</translation>
+    </message>
+    <message>
+        <source>Signed in as %1 — %2</source>
+        <translation>已登录：%1 — %2</translation>
+    </message>
+    <message>
         <source>Unexpected error: %1</source>
         <translation>意外错误：%1</translation>
     </message>

@@ -1,0 +1,131 @@
+"""The HTTP client of the central server's API (httpx). Every failure becomes a SyncError."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from app.domain.errors import Message
+from app.domain.lifecycle import Role
+from app.sync.errors import ErrorKind, SyncError
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerUser:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    token: str
+    user: ServerUser
+
+
+def _classify(response: httpx.Response) -> SyncError:
+    try:
+        detail = str(response.json().get("detail", ""))
+    except ValueError:
+        detail = response.text[:200]
+    code = response.status_code
+    if code == 401:
+        return SyncError(
+            ErrorKind.AUTH,
+            "auth",
+            Message(
+                f"登录失败或会话已过期：{detail}",
+                f"Sign-in failed or the session expired: {detail}",
+            ),
+        )
+    if code >= 500 or code in (408, 425, 429):
+        return SyncError(
+            ErrorKind.RETRYABLE,
+            "server_error",
+            Message(
+                f"服务器暂时出错（{code}），稍后自动重试",
+                f"The server had a problem ({code}); will retry",
+            ),
+        )
+    if code == 409:
+        return SyncError(
+            ErrorKind.CONFLICT, "conflict", Message(f"冲突：{detail}", f"Conflict: {detail}")
+        )
+    return SyncError(
+        ErrorKind.REJECTED,
+        "rejected",
+        Message(f"服务器拒绝了请求（{code}）：{detail}", f"Refused ({code}): {detail}"),
+    )
+
+
+class ServerClient:
+    """One connection pool to one server; use as a context manager."""
+
+    def __init__(
+        self, base_url: str, token: str | None = None, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=TIMEOUT, headers=headers, transport=transport
+        )
+
+    def __enter__(self) -> ServerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "unreachable",
+                Message(
+                    f"无法连接服务器 {self.base_url}（{type(exc).__name__}）",
+                    f"Cannot reach the server {self.base_url} ({type(exc).__name__})",
+                ),
+            ) from exc
+        if response.is_error:
+            raise _classify(response)
+        return response
+
+    def health(self) -> bool:
+        try:
+            return bool(self._request("GET", "/healthz").json().get("status") == "ok")
+        except SyncError:
+            return False
+
+    def login(self, username: str, password: str) -> LoginResult:
+        data = self._request(
+            "POST", "/api/v1/auth/login", json={"username": username, "password": password}
+        ).json()
+        return LoginResult(token=data["token"], user=_user(data["user"]))
+
+    def me(self) -> ServerUser:
+        return _user(self._request("GET", "/api/v1/me").json())
+
+
+def _user(data: dict[str, Any]) -> ServerUser:
+    return ServerUser(
+        id=str(data["id"]),
+        username=str(data["username"]),
+        display_name=str(data.get("display_name", "")),
+        role=Role(data["role"]),
+    )

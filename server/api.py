@@ -1,0 +1,142 @@
+"""The HTTP API (FastAPI). Typed dependencies give each endpoint its session and current user."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.lifecycle import Role
+from server import auth
+from server.db import create_db_engine, migrate, session_factory
+from server.models import User
+from server.settings import Settings
+
+log = logging.getLogger("citypatrol.server")
+
+DEMO_ACCOUNTS = (
+    ("demo", "demo", Role.INSPECTOR, "演示监督员"),
+    ("supervisor", "supervisor", Role.SUPERVISOR, "演示值班长"),
+)
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserPublic
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role)
+    )
+
+
+def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        for username, password, role, name in DEMO_ACCOUNTS:
+            if session.scalar(select(User).where(User.username == username)) is None:
+                auth.add_user(session, username, password, role, name)
+                log.info("demo account %s (%s) created", username, role.value)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the endpoint returns, rolled back if it raises."""
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with sessions.begin() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+_bearer = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_user(session: SessionDep, credentials: Credentials) -> User:
+    user = auth.user_for_token(session, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not signed in or the session has expired",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+router = APIRouter()
+
+
+@router.get("/healthz")
+def healthz(session: SessionDep) -> Health:
+    session.execute(text("SELECT 1"))
+    return Health(status="ok", database=session.get_bind().dialect.name)
+
+
+@router.post("/api/v1/auth/login")
+def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginResponse:
+    user = auth.authenticate(session, body.username, body.password)
+    if user is None:
+        client = request.client.host if request.client else "?"
+        log.warning("failed login for %r from %s", body.username, client)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+    settings: Settings = request.app.state.settings
+    token, expires = auth.issue_token(session, user, timedelta(hours=settings.token_lifetime_hours))
+    return LoginResponse(token=token, expires_at=expires, user=_public(user))
+
+
+@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(session: SessionDep, credentials: Credentials, _user: CurrentUser) -> None:
+    if credentials is not None:
+        auth.revoke_token(session, credentials.credentials)
+
+
+@router.get("/api/v1/me")
+def me(user: CurrentUser) -> UserPublic:
+    return _public(user)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application for ``settings``: migrations run and demo accounts are seeded on start."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.database_url)
+    sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        migrate(engine)
+        if settings.demo:
+            seed_demo_accounts(sessions)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.sessions = sessions
+    app.include_router(router)
+    return app

@@ -1,0 +1,94 @@
+"""Passwords (Argon2id) and opaque bearer tokens stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.ids import new_id
+from app.domain.lifecycle import Role
+from server.models import ApiToken, User
+
+# OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# Verified against when the user does not exist, so a missing account costs the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(
+    session: Session, username: str, password: str, role: Role, display_name: str = ""
+) -> User:
+    if not username.strip() or len(username) > 100:
+        raise ValueError("a user name is 1 to 100 characters")
+    if len(password) < 4:
+        raise ValueError("the password is too short")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise ValueError(f"user {username!r} already exists")
+    user = User(
+        id=new_id(),
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=hash_password(password),
+        disabled=False,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if user.disabled or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(session: Session, user: User, lifetime: timedelta) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    expires = now + lifetime
+    session.add(
+        ApiToken(
+            token_hash=token_digest(token), user_id=user.id, created_at=now, expires_at=expires
+        )
+    )
+    return token, expires
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.get(ApiToken, token_digest(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+        return None
+    user = session.get(User, row.user_id)
+    return None if user is None or user.disabled else user
+
+
+def revoke_token(session: Session, token: str) -> None:
+    row = session.get(ApiToken, token_digest(token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
