@@ -57,7 +57,12 @@ def make_png(rng: random.Random, path: Path) -> None:
 
 
 def main() -> None:
-    data_dir, scratch, round_no, seed = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    data_dir, scratch, round_no, seed = (
+        Path(sys.argv[1]),
+        Path(sys.argv[2]),
+        int(sys.argv[3]),
+        int(sys.argv[4]),
+    )
     rng = random.Random(seed)
     sys.stdin.readline()  # "go"
     store = LocalStore(data_dir)
@@ -65,7 +70,11 @@ def main() -> None:
     while True:
         i += 1
         token = f"巡{round_no:02d}查{i:05d}"
-        plan = {"photo": rng.random() < 0.3, "update": rng.random() < 0.5, "submit": rng.random() < 0.3}
+        plan = {
+            "photo": rng.random() < 0.3,
+            "update": rng.random() < 0.5,
+            "submit": rng.random() < 0.3,
+        }
         emit(op="plan", token=token, **plan)
         fields = CaseFields(
             category_code="06010",

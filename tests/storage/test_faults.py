@@ -21,8 +21,11 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +43,9 @@ SEED = 20240607
 CATEGORY = "06010"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 #: A description written by crash_writer.py: token, text, then a checksum of everything before it.
-DESCRIPTION = re.compile(r"^(?P<body>(?P<token>\S+) .*（第(?P<round>\d+)轮，版本(?P<version>\d)）) 校验(?P<sum>[0-9a-f]{16})$")
+DESCRIPTION = re.compile(
+    r"^(?P<body>(?P<token>\S+) .*（第(?P<round>\d+)轮，版本(?P<version>\d)）) 校验(?P<sum>[0-9a-f]{16})$"
+)
 #: Exit codes of our own namespace set-up scripts (never the app's).
 SETUP_FAILED = 97
 
@@ -54,14 +59,18 @@ def _sha256(path: Path) -> str:
 
 def _snapshot(folder: Path) -> dict[str, str]:
     """``{relative path: sha256}`` of every file under ``folder``."""
-    return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _cli_env() -> dict[str, str]:
     return {**os.environ, "LANG": "C.UTF-8"}
 
 
-def _failure_problems(label: str, proc: subprocess.CompletedProcess[str], *needles: str) -> list[str]:
+def _failure_problems(
+    label: str, proc: subprocess.CompletedProcess[str], *needles: str
+) -> list[str]:
     """What is wrong with a CLI run that should have failed cleanly with one of ``needles``."""
     problems = []
     if proc.returncode == 0:
@@ -78,6 +87,14 @@ def _failure_problems(label: str, proc: subprocess.CompletedProcess[str], *needl
     ]
 
 
+def _in_parallel(
+    *runs: Callable[[], subprocess.CompletedProcess[str]],
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run independent CLI invocations side by side (each one is mostly Python start-up)."""
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        return list(pool.map(lambda run: run(), runs))
+
+
 def _check_photo_files(store: LocalStore) -> tuple[int, int]:
     """Every photo row points at a whole file; every file under a final name is whole.
 
@@ -89,7 +106,9 @@ def _check_photo_files(store: LocalStore) -> tuple[int, int]:
         path = store.photos_dir / sha[:2] / f"{sha}.{EXTENSIONS[mime]}"
         assert not path.name.startswith(".import-")
         assert path.is_file(), f"photo {photo_id} points at missing file {path}"
-        assert _sha256(path) == sha, f"photo {photo_id}: {path} does not hash to its name (torn file)"
+        assert _sha256(path) == sha, (
+            f"photo {photo_id}: {path} does not hash to its name (torn file)"
+        )
         assert path.stat().st_size == size, f"photo {photo_id}: size of {path} differs from its row"
     leftovers = 0
     for path in store.photos_dir.rglob("*"):
@@ -99,7 +118,9 @@ def _check_photo_files(store: LocalStore) -> tuple[int, int]:
             leftovers += 1
             continue
         match = re.fullmatch(r"([0-9a-f]{64})\.(png|jpg)", path.name)
-        assert match and path.parent.name == match[1][:2], f"unexpected file in the photo store: {path}"
+        assert match and path.parent.name == match[1][:2], (
+            f"unexpected file in the photo store: {path}"
+        )
         assert _sha256(path) == match[1], f"{path} does not hash to its name: a half-written photo"
     return len(rows), leftovers
 
@@ -117,6 +138,7 @@ def unshare(tmp_path: Path) -> str:
     probe_dir.mkdir()
     probe = subprocess.run(
         [exe, "-rm", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1"', "sh", str(probe_dir)],
+        check=False,
         capture_output=True,
         text=True,
         timeout=30,
@@ -168,9 +190,16 @@ class _Writer:
 
     def __init__(self, data_dir: Path, scratch: Path, round_no: int) -> None:
         self.round_no = round_no
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
-            [sys.executable, str(WRITER), str(data_dir), str(scratch), str(round_no), str(SEED * 100 + round_no)],
+            [
+                sys.executable,
+                str(WRITER),
+                str(data_dir),
+                str(scratch),
+                str(round_no),
+                str(SEED * 100 + round_no),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -203,13 +232,17 @@ class _Writer:
         self.proc.stdin.write(b"go\n")
         self.proc.stdin.flush()
         if not self.first_case.wait(60) or self.proc.poll() is not None:
-            pytest.fail(f"round {self.round_no}: the writer wrote no case; stderr:\n{self._stderr()}")
+            pytest.fail(
+                f"round {self.round_no}: the writer wrote no case; stderr:\n{self._stderr()}"
+            )
         time.sleep(delay)
         self.proc.send_signal(signal.SIGKILL)
         code = self.proc.wait(30)
         self.reader.join(30)
         if code != -signal.SIGKILL:
-            pytest.fail(f"round {self.round_no}: the writer exited by itself ({code}); stderr:\n{self._stderr()}")
+            pytest.fail(
+                f"round {self.round_no}: the writer exited by itself ({code}); stderr:\n{self._stderr()}"
+            )
         return self.records
 
     def stop(self) -> None:
@@ -280,7 +313,7 @@ def _apply(records: list[dict[str, Any]], planned: dict[str, _Planned], round_no
     for record in records:
         op = record["op"]
         if op == "plan":
-            order = ("create",) + tuple(step for step in ("photo", "update", "submit") if record[step])
+            order = ("create", *(step for step in ("photo", "update", "submit") if record[step]))
             planned[record["token"]] = _Planned(record["token"], round_no, order)
             tokens.append(record["token"])
             continue
@@ -307,35 +340,62 @@ def _check_round_case(
         assert not case.reported, f"{where}: reported committed but missing from the store"
         assert last, f"{where}: announced but never created, yet not the case being written"
         return "not started"
+    version = DESCRIPTION.fullmatch(stored.description)
+    assert version is not None  # checked by _read_back
     done = ["create"]
     done += ["photo"] if stored.photos else []
-    done += ["update"] if DESCRIPTION.match(stored.description)["version"] == "2" else []  # type: ignore[index]
+    done += ["update"] if version["version"] == "2" else []
     done += ["submit"] if stored.status == "submitted" else []
-    assert tuple(done) == case.order[: len(done)], f"{where}: stored writes {done} are not a prefix of {case.order}"
+    assert tuple(done) == case.order[: len(done)], (
+        f"{where}: stored writes {done} are not a prefix of {case.order}"
+    )
     extra = len(done) - len(case.reported)
     assert extra >= 0, f"{where}: reported {case.reported} but the store only holds {done}"
-    assert extra <= (1 if last else 0), f"{where}: store holds {done}, reported only {case.reported}"
+    assert extra <= (1 if last else 0), (
+        f"{where}: store holds {done}, reported only {case.reported}"
+    )
     if case.case_id is not None:
         assert stored.id == case.case_id, f"{where}: stored under another id {stored.id}"
-    if "create" in case.reported:
-        if "update" in case.reported or "update" not in done:
-            assert stored.description == case.description, f"{where}: description differs from the one written"
+    if "create" in case.reported and ("update" in case.reported or "update" not in done):
+        assert stored.description == case.description, (
+            f"{where}: description differs from the one written"
+        )
     for photo_id, (sha, name) in case.photos.items():
-        assert (photo_id, sha, name) in stored.photos, f"{where}: reported photo {photo_id} missing or different"
+        assert (photo_id, sha, name) in stored.photos, (
+            f"{where}: reported photo {photo_id} missing or different"
+        )
     for photo_id, sha, name in stored.photos:
-        assert name == f"r{case.round_no:02d}-{case.token[-5:]}.png", f"{where}: photo {photo_id} has name {name}"
+        assert name == f"r{case.round_no:02d}-{case.token[-5:]}.png", (
+            f"{where}: photo {photo_id} has name {name}"
+        )
         assert sha == _sha256(scratch / name), f"{where}: photo {photo_id} is not the file attached"
     assert len(stored.photos) == stored.photo_count == done.count("photo")
-    assert stored.revision == 1 + done.count("update") + done.count("submit"), f"{where}: revision {stored.revision}"
-    expected_ops = ("create",) + (("update",) if "update" in done else ()) + (("submit",) if "submit" in done else ())
-    assert stored.case_ops == expected_ops, f"{where}: outbox {stored.case_ops}, expected {expected_ops}"
-    assert stored.photo_ops == (("upload",),) * len(stored.photos), f"{where}: photo outbox {stored.photo_ops}"
+    assert stored.revision == 1 + done.count("update") + done.count("submit"), (
+        f"{where}: revision {stored.revision}"
+    )
+    expected_ops = (
+        ("create",)
+        + (("update",) if "update" in done else ())
+        + (("submit",) if "submit" in done else ())
+    )
+    assert stored.case_ops == expected_ops, (
+        f"{where}: outbox {stored.case_ops}, expected {expected_ops}"
+    )
+    assert stored.photo_ops == (("upload",),) * len(stored.photos), (
+        f"{where}: photo outbox {stored.photo_ops}"
+    )
     expected_steps = (("submit", "draft", "submitted"),) if "submit" in done else ()
     assert stored.steps == expected_steps, f"{where}: steps {stored.steps}"
     # Readable one by one, and found by the search index on its token.
     row = store.get_case(stored.id)
-    assert (row.description, row.revision, row.status.value) == (stored.description, stored.revision, stored.status)
-    assert set(store.case_ids(CaseQuery(text=case.token))) == {stored.pk}, f"{where}: search by token fails"
+    assert (row.description, row.revision, row.status.value) == (
+        stored.description,
+        stored.revision,
+        stored.status,
+    )
+    assert set(store.case_ids(CaseQuery(text=case.token))) == {stored.pk}, (
+        f"{where}: search by token fails"
+    )
     case.settled = stored
     return "unreported write kept" if extra else "as reported"
 
@@ -369,7 +429,9 @@ def test_sigkill_during_writes_leaves_every_committed_case_whole(tmp_path: Path)
                         )
                 for token in tokens:
                     last = token == tokens[-1]
-                    outcome = _check_round_case(planned[token], stored.get(token), last=last, scratch=scratch, store=store)
+                    outcome = _check_round_case(
+                        planned[token], stored.get(token), last=last, scratch=scratch, store=store
+                    )
                     outcomes[outcome] += 1
                 photo_rows, leftovers = _check_photo_files(store)
         # Finally the search index once more for every case: one query per round's token prefix.
@@ -407,10 +469,14 @@ exec "$@"
 """
 
 
-def _run_cli_read_only(unshare: str, mount: Path, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_cli_read_only(
+    unshare: str, mount: Path, data_dir: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     cmd = [unshare, "-rm", "sh", "-c", READ_ONLY_SH, "sh", str(mount)]
     cmd += [sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=_cli_env(), cwd=ROOT)
+    proc = subprocess.run(
+        cmd, check=False, capture_output=True, text=True, timeout=120, env=_cli_env(), cwd=ROOT
+    )
     assert proc.returncode != SETUP_FAILED, proc.stderr
     return proc
 
@@ -419,9 +485,10 @@ def test_read_only_data_dir_gives_clear_message_and_exit_code(tmp_path: Path, un
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     existing = tmp_path / "existing"
-    created = run_cli("case", "new", "--category", CATEGORY, "--description", "只读测试：已有案件", data_dir=existing)
-    assert created.returncode == 0, created.stderr
-    case_id = created.stdout.strip()
+    with LocalStore(existing) as store:  # an existing store, written while the folder was writable
+        case_id = store.create_case(
+            CaseFields(category_code=CATEGORY, description="只读测试：已有案件")
+        ).id
     assert (existing / DATABASE_FILE).is_file()
     before = {"fresh": _snapshot(fresh), "existing": _snapshot(existing)}
 
@@ -429,14 +496,26 @@ def test_read_only_data_dir_gives_clear_message_and_exit_code(tmp_path: Path, un
     runs = [
         ("empty folder: case new", fresh, fresh, new, "read-only"),
         ("empty folder: case list", fresh, fresh, ("case", "list"), "read-only"),
-        ("missing folder on a read-only disk: case new", fresh, fresh / "data", new, "read-only"),
         ("existing store: case new", existing, existing, new, "read-only"),
         ("existing store: case list", existing, existing, ("case", "list"), "read-only"),
-        ("existing store, zh_CN: case new", existing, existing, ("--lang", "zh_CN", *new), "只读"),
+        # A data folder still to be created on a read-only disk, in Chinese:
+        (
+            "missing folder, zh_CN: case new",
+            fresh,
+            fresh / "data",
+            ("--lang", "zh_CN", *new),
+            "只读",
+        ),
     ]
+    results = _in_parallel(
+        *(
+            partial(_run_cli_read_only, unshare, mount, data_dir, *args)
+            for _, mount, data_dir, args, _ in runs
+        )
+    )
     problems: list[str] = []
-    for label, mount, data_dir, args, needle in runs:
-        problems += _failure_problems(label, _run_cli_read_only(unshare, mount, data_dir, *args), needle)
+    for (label, *_, needle), proc in zip(runs, results, strict=True):
+        problems += _failure_problems(label, proc, needle)
     after = {"fresh": _snapshot(fresh), "existing": _snapshot(existing)}
     if after != before:
         problems.append(f"the read-only folders changed:\n  before {before}\n  after  {after}")
@@ -459,9 +538,8 @@ step() {{
     "$py" -m app.cli --data-dir "$data" "$@" >"$out/$name.out" 2>"$out/$name.err"
     echo $? >"$out/$name.rc"
 }}
-step seed1 case new --category {CATEGORY} --description "满盘前的案件一：人民路井盖破损"
-step seed2 case new --category {CATEGORY} --description "满盘前的案件二：带照片" --photo "$photo1"
-step before case list --json
+step seed1 case new --json --category {CATEGORY} --description "满盘前的案件一：人民路井盖破损"
+step seed2 case new --json --category {CATEGORY} --description "满盘前的案件二：带照片" --photo "$photo1"
 dd if=/dev/zero of="$mnt/filler" bs=64k 2>"$out/dd.err" || true
 df -Pk "$mnt" >"$out/df.txt"
 step full_long case new --category {CATEGORY} --description "$long"
@@ -474,7 +552,9 @@ echo done >"$out/finished"
 """
 
 
-def test_full_disk_gives_clear_message_and_loses_nothing(tmp_path: Path, unshare: str, samples: Path) -> None:
+def test_full_disk_gives_clear_message_and_loses_nothing(
+    tmp_path: Path, unshare: str, samples: Path
+) -> None:
     photo1, photo2 = sorted((samples / "photos" / "jpg" / "gps").glob("*.jpg"))[:2]
     mount, out = tmp_path / "disk", tmp_path / "out"
     mount.mkdir()
@@ -483,7 +563,19 @@ def test_full_disk_gives_clear_message_and_loses_nothing(tmp_path: Path, unshare
     script = tmp_path / "full_disk.sh"
     script.write_text(FULL_DISK_SH)
     proc = subprocess.run(
-        [unshare, "-rm", "sh", str(script), str(mount), str(out), sys.executable, str(photo1), str(photo2), long_description],
+        [
+            unshare,
+            "-rm",
+            "sh",
+            str(script),
+            str(mount),
+            str(out),
+            sys.executable,
+            str(photo1),
+            str(photo2),
+            long_description,
+        ],
+        check=False,
         capture_output=True,
         text=True,
         timeout=300,
@@ -494,23 +586,31 @@ def test_full_disk_gives_clear_message_and_loses_nothing(tmp_path: Path, unshare
 
     def step(name: str) -> subprocess.CompletedProcess[str]:
         rc = int((out / f"{name}.rc").read_text())
-        return subprocess.CompletedProcess(name, rc, (out / f"{name}.out").read_text(), (out / f"{name}.err").read_text())
+        return subprocess.CompletedProcess(
+            name, rc, (out / f"{name}.out").read_text(), (out / f"{name}.err").read_text()
+        )
 
-    for name in ("seed1", "seed2", "before"):
+    for name in ("seed1", "seed2"):
         assert step(name).returncode == 0, f"{name}: {step(name).stderr}"
-    before = json.loads(step("before").stdout)
-    assert len(before) == 2
+    before = [json.loads(step(name).stdout) for name in ("seed2", "seed1")]  # newest first
+    assert before[0]["photo_count"] == 1
     available_kb = int((out / "df.txt").read_text().splitlines()[1].split()[3])
     assert available_kb < 64, f"the filler did not fill the disk:\n{(out / 'df.txt').read_text()}"
 
-    problems = _failure_problems("full disk: case new (long description)", step("full_long"), "disk is full")
-    problems += _failure_problems("full disk, zh_CN: case new (long description)", step("full_long_zh"), "磁盘已满")
+    problems = _failure_problems(
+        "full disk: case new (long description)", step("full_long"), "disk is full"
+    )
+    problems += _failure_problems(
+        "full disk, zh_CN: case new (long description)", step("full_long_zh"), "磁盘已满"
+    )
     problems += _failure_problems("full disk: case new --photo", step("full_photo"), "disk is full")
 
     # Whatever the messages said, nothing saved before may be lost.
     after = step("after")
     assert after.returncode == 0, f"case list after freeing space failed: {after.stderr}"
-    assert json.loads(after.stdout) == before, "the cases after the full disk differ from those before"
+    assert json.loads(after.stdout) == before, (
+        "the cases after the full disk differ from those before"
+    )
     with LocalStore(out / "data-after") as store:
         assert store.integrity_check() == "ok"
         assert [r.id for r in store.list_cases().rows] == [c["id"] for c in before]
@@ -534,15 +634,15 @@ def test_database_from_newer_app_version_is_refused_untouched(data_dir: Path) ->
     before = _snapshot(data_dir)
     db_hash = _sha256(db)
 
-    problems = _failure_problems("newer schema: case list", run_cli("case", "list", data_dir=data_dir), "newer version")
-    problems += _failure_problems(
-        "newer schema: case new",
-        run_cli("case", "new", "--category", CATEGORY, "--description", "x", data_dir=data_dir),
-        "newer version",
+    new = ("case", "new", "--category", CATEGORY, "--description", "x")
+    en_list, en_new, zh_list = _in_parallel(
+        partial(run_cli, "case", "list", data_dir=data_dir),
+        partial(run_cli, *new, data_dir=data_dir),
+        partial(run_cli, "--lang", "zh_CN", "case", "list", data_dir=data_dir),
     )
-    problems += _failure_problems(
-        "newer schema, zh_CN: case list", run_cli("--lang", "zh_CN", "case", "list", data_dir=data_dir), "更新版本"
-    )
+    problems = _failure_problems("newer schema: case list", en_list, "newer version")
+    problems += _failure_problems("newer schema: case new", en_new, "newer version")
+    problems += _failure_problems("newer schema, zh_CN: case list", zh_list, "更新版本")
     with pytest.raises(StoreError) as refused:
         LocalStore(data_dir)
     assert refused.value.code == "newer_version"
@@ -560,16 +660,16 @@ def test_corrupt_database_file_gives_clear_error(data_dir: Path) -> None:
     db.write_bytes(random.Random(SEED).randbytes(64 * 1024))
     before = _snapshot(data_dir)
 
+    new = ("case", "new", "--category", CATEGORY, "--description", "x")
+    en_list, en_new, zh_list = _in_parallel(
+        partial(run_cli, "case", "list", data_dir=data_dir),
+        partial(run_cli, *new, data_dir=data_dir),
+        partial(run_cli, "--lang", "zh_CN", "case", "list", data_dir=data_dir),
+    )
     damaged = ("damaged", "not a database", "corrupt")
-    problems = _failure_problems("corrupt file: case list", run_cli("case", "list", data_dir=data_dir), *damaged)
-    problems += _failure_problems(
-        "corrupt file: case new",
-        run_cli("case", "new", "--category", CATEGORY, "--description", "x", data_dir=data_dir),
-        *damaged,
-    )
-    problems += _failure_problems(
-        "corrupt file, zh_CN: case list", run_cli("--lang", "zh_CN", "case", "list", data_dir=data_dir), "损坏"
-    )
+    problems = _failure_problems("corrupt file: case list", en_list, *damaged)
+    problems += _failure_problems("corrupt file: case new", en_new, *damaged)
+    problems += _failure_problems("corrupt file, zh_CN: case list", zh_list, "损坏")
     with pytest.raises(StoreError) as refused:
         LocalStore(data_dir)
     assert refused.value.code == "corrupt"

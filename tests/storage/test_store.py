@@ -252,3 +252,54 @@ def test_committed_data_survives_reopening(data_dir: Path) -> None:
         assert row.status is CaseStatus.SUBMITTED
         assert row.author_id == actor  # the local identity is stable across restarts
         assert second.list_cases(CaseQuery(text="垃圾")).total == 1
+
+
+def test_both_search_plans_give_the_same_pages(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.storage.store as store_module
+
+    clock = [datetime(2026, 3, 1, tzinfo=UTC)]
+    store.clock = lambda: clock[0]
+    for i in range(60):
+        clock[0] += timedelta(minutes=1)
+        text = "暴露垃圾" if i % 3 else "路灯不亮"
+        store.create_case(
+            CaseFields(category_code="06010", description=f"{text}{i}", lat=32.0, lon=118.0)
+        )
+    queries = [
+        CaseQuery(text="垃圾"),
+        CaseQuery(text="垃圾", statuses=frozenset({CaseStatus.DRAFT})),
+    ]
+    few = [(store.list_cases(q, offset=5, limit=10)) for q in queries]
+    monkeypatch.setattr(store_module, "_WALK_INDEX_ABOVE", 0)
+    many = [(store.list_cases(q, offset=5, limit=10)) for q in queries]
+    assert few == many
+    assert few[0].total == 40 and [r.description for r in few[0].rows][:2] == [
+        "暴露垃圾52",
+        "暴露垃圾50",
+    ]
+
+
+def test_many_matches_walk_the_creation_time_index(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.storage.store as store_module
+
+    statements: list[str] = []
+    store.create_case(CaseFields(description="暴露垃圾"))
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    from sqlalchemy import event
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        store.list_cases(CaseQuery(text="垃圾"))
+        assert not any("+cases.pk" in s for s in statements)
+        monkeypatch.setattr(store_module, "_WALK_INDEX_ABOVE", 0)
+        store.list_cases(CaseQuery(text="垃圾"))
+        assert any("+cases.pk IN" in s for s in statements)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)

@@ -1,0 +1,103 @@
+"""Accounts, sign-in and tokens against a real server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import ROOT, ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(tmp_path_factory.mktemp("server") / "data", "--demo")
+    yield process
+    process.stop()
+
+
+def login(server: ServerProcess, username: str, password: str) -> httpx.Response:
+    return httpx.post(f"{server.url}/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_health_and_openapi(server: ServerProcess) -> None:
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": "sqlite"}
+    paths = httpx.get(f"{server.url}/openapi.json").json()["paths"]
+    assert {"/healthz", "/api/v1/auth/login", "/api/v1/me", "/api/v1/auth/logout"} <= set(paths)
+
+
+def test_demo_account_signs_in_and_token_identifies_it(server: ServerProcess) -> None:
+    response = login(server, "demo", "demo")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"]["username"] == "demo" and body["user"]["role"] == "inspector"
+    me = httpx.get(f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.json()["id"] == body["user"]["id"]
+
+
+def test_token_is_stored_only_as_a_hash_and_password_with_argon2id(server: ServerProcess) -> None:
+    token = login(server, "supervisor", "supervisor").json()["token"]
+    with sqlite3.connect(server.data_dir / "server.db") as conn:
+        dump = "\n".join(conn.iterdump())
+        hashes = [r[0] for r in conn.execute("SELECT password_hash FROM users")]
+    assert token not in dump
+    assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in hashes)
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("demo", "wrong"), ("nobody", "demo"), ("", "x"), ("demo", "")]
+)
+def test_wrong_credentials_are_refused(server: ServerProcess, username: str, password: str) -> None:
+    response = login(server, username, password)
+    assert response.status_code in (401, 422)
+    assert "token" not in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic ZGVtbzpkZW1v"}, {"Authorization": "Bearer a b c"}],
+)
+def test_requests_without_a_valid_token_get_401(server: ServerProcess, headers: dict[str, str]) -> None:
+    response = httpx.get(f"{server.url}/api/v1/me", headers=headers)
+    assert response.status_code == 401
+
+
+def test_logout_revokes_the_token(server: ServerProcess) -> None:
+    token = login(server, "demo", "demo").json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.post(f"{server.url}/api/v1/auth/logout", headers=auth).status_code == 204
+    assert httpx.get(f"{server.url}/api/v1/me", headers=auth).status_code == 401
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"username": 5}', b"[]", "{\"username\": \"x\"}".encode()])
+def test_malformed_login_requests_get_422_not_500(server: ServerProcess, body: bytes) -> None:
+    response = httpx.post(
+        f"{server.url}/api/v1/auth/login", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    data = tmp_path / "srv"
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(data), *args],
+            input=stdin, capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+
+    added = cli("user", "add", "wang", "--role", "supervisor", "--display-name", "王值班", stdin="s3cret-pass\n")
+    assert added.returncode == 0, added.stderr
+    again = cli("user", "add", "wang", "--role", "inspector", stdin="other\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert "wang\tsupervisor\tactive\t王值班" in cli("user", "list").stdout
+    server = ServerProcess(data)
+    try:
+        assert login(server, "wang", "s3cret-pass").status_code == 200
+        assert login(server, "wang", "s3cret-pass\n").status_code == 401
+    finally:
+        server.stop()
