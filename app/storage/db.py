@@ -73,21 +73,40 @@ def translate_errors(path: Path) -> Iterator[None]:
         raise
 
 
+#: Below this much free space, an I/O error is taken for a full disk (SQLite reports a full
+#: disk as SQLITE_IOERR_SHMSIZE when it cannot even create the WAL index file).
+_NEARLY_FULL_BYTES = 256 * 1024
+
+
+def _free_bytes(path: Path) -> int | None:
+    try:
+        stat = os.statvfs(path)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize
+
+
 def _classify(exc: BaseException | None, path: Path) -> StoreError:
     message = str(exc).lower()
     code = getattr(exc, "sqlite_errorcode", None)
-    if code == sqlite3.SQLITE_FULL or "disk is full" in message:
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == sqlite3.SQLITE_FULL or "disk is full" in message:
         return _disk_full(path)
-    if code == sqlite3.SQLITE_READONLY or "readonly" in message or "read-only" in message:
+    if primary == sqlite3.SQLITE_IOERR or "disk i/o error" in message:
+        free = _free_bytes(path)
+        if free is not None and free < _NEARLY_FULL_BYTES:
+            return _disk_full(path)
+    if primary == sqlite3.SQLITE_READONLY or "readonly" in message or "read-only" in message:
         return _read_only(path)
     if "unable to open" in message and not os.access(path, os.W_OK):
         return _read_only(path)
-    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "not a database" in message:
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "not a database" in message:
+        db = path / DATABASE_FILE if path.is_dir() else path
         return StoreError(
             "corrupt",
             Message(
-                f"数据库文件 {path} 已损坏或不是数据库。",
-                f"The database {path} is damaged or not a database.",
+                f"数据库文件 {db} 已损坏或不是数据库。",
+                f"The database {db} is damaged or not a database.",
             ),
         )
     return StoreError("database", Message(f"数据库错误：{exc}", f"Database error: {exc}"))
