@@ -47,7 +47,16 @@ class ServerProcess:
         data_dir.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir), "--port", str(self.port), *extra],
+                [
+                    sys.executable,
+                    "-m",
+                    "server.cli",
+                    "--data-dir",
+                    str(data_dir),
+                    "--port",
+                    str(self.port),
+                    *extra,
+                ],
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,

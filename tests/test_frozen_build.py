@@ -31,13 +31,25 @@ def test_frozen_client_passes_its_self_test(tmp_path: Path) -> None:
     size_mb = _size(bundle) / 2**20
     print(f"\nfrozen bundle: {bundle} {size_mb:.0f} MB")
     contents = {p.name for p in (bundle / "_internal").rglob("*")}
-    assert not any("WebEngine" in name for name in contents), "QtWebEngine must stay out of the bundle"
+    assert not any("WebEngine" in name for name in contents), (
+        "QtWebEngine must stay out of the bundle"
+    )
     assert not any(name in contents for name in ("fastapi", "uvicorn")), "the server must stay out"
 
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CITYPATROL_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "CITYPATROL_DATA_DIR": str(tmp_path / "data"),
+    }
     env.pop("PYTHONPATH", None)
     result = subprocess.run(
-        [str(binary), "--self-test"], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path, check=False
+        [str(binary), "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "self-test passed" in result.stdout

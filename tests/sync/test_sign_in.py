@@ -24,7 +24,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process.stop()
 
 
-def test_sign_in_records_the_account_and_keeps_the_token_private(server: ServerProcess, store: LocalStore) -> None:
+def test_sign_in_records_the_account_and_keeps_the_token_private(
+    server: ServerProcess, store: LocalStore
+) -> None:
     assert store.account() is None
     account, where = sign_in(store, server.url, "demo", "demo")
     assert account.role is Role.INSPECTOR and account.username == "demo"
@@ -60,5 +62,15 @@ def test_cli_login_reads_the_password_from_stdin(server: ServerProcess, tmp_path
     ok = run_cli("login", "--server", server.url, "--user", "demo", data_dir=data, input="demo\n")
     assert ok.returncode == 0, ok.stderr
     assert "Signed in to" in ok.stdout and "demo" in ok.stdout
-    bad = run_cli("--lang", "zh_CN", "login", "--server", server.url, "--user", "demo", data_dir=data, input="x\n")
+    bad = run_cli(
+        "--lang",
+        "zh_CN",
+        "login",
+        "--server",
+        server.url,
+        "--user",
+        "demo",
+        data_dir=data,
+        input="x\n",
+    )
     assert bad.returncode == 1 and "登录失败" in bad.stderr and "Traceback" not in bad.stderr
