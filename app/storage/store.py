@@ -114,16 +114,7 @@ class CaseRow:
 
     @property
     def fields(self) -> CaseFields:
-        return CaseFields(
-            category_code=self.category_code,
-            description=self.description,
-            address=self.address,
-            urgency=self.urgency,
-            lat=self.lat,
-            lon=self.lon,
-            accuracy_m=self.accuracy_m,
-            observed_at=self.observed_at,
-        )
+        return _fields_of(self)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -636,7 +627,7 @@ def _row(r: Row[Any]) -> CaseRow:
     return CaseRow(**values)
 
 
-def _fields_of(case: Case) -> CaseFields:
+def _fields_of(case: Case | CaseRow) -> CaseFields:
     return CaseFields(
         category_code=case.category_code,
         description=case.description,
