@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Qt offscreen and xcb (a real window under Xvfb), a CJK font (without one Qt draws boxes and PDFs
-# lose their Chinese), PyInstaller's objdump, pdftotext for PDF checks.
+# lose their Chinese), PyInstaller's objdump, pdftotext for PDF checks, exiftool as an independent
+# reader of photo metadata in the tests.
 SYSTEM_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
   fonts-wqy-microhei
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   binutils poppler-utils
+  libimage-exiftool-perl
 )
 
 missing=()

@@ -1,0 +1,1 @@
+"""Evidence capture: photo metadata, GPS positions and patrol tracks (library code, no Qt)."""
