@@ -82,7 +82,10 @@ class Case(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+    altitude_m: Mapped[float | None] = mapped_column(Float)
     position_source: Mapped[str | None] = mapped_column(String(20))
+    position_quality: Mapped[str | None] = mapped_column(String(20))
+    position_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     grid_code: Mapped[str | None] = mapped_column(String(15))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -141,8 +144,18 @@ class Photo(Base):
     height: Mapped[int | None] = mapped_column(Integer)
     original_name: Mapped[str] = mapped_column(Text, default="")
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The camera's own clock reading when it recorded no time zone (ISO text, no offset).
+    taken_at_local: Mapped[str | None] = mapped_column(String(32))
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    make: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    altitude_m: Mapped[float | None] = mapped_column(Float)
+    gps_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: photo (EXIF GPS) or track (placed on the patrol track by capture time)
+    position_source: Mapped[str | None] = mapped_column(String(20))
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
     role: Mapped[str] = mapped_column(String(20), default="before")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivery: Mapped[str] = mapped_column(String(20), default="pending")
@@ -169,6 +182,24 @@ class Position(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     fix_quality: Mapped[str] = mapped_column(String(20), default="unknown")
     source: Mapped[str] = mapped_column(String(20))
+    #: Track points only: increases after every pause, so a pause is never drawn as a line.
+    segment: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Track(Base):
+    """A patrol track; its points are rows of ``positions`` with this ``track_id``."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+    point_count: Mapped[int] = mapped_column(Integer, default=0)
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OutboxEntry(Base):
