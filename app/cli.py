@@ -141,9 +141,7 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 lon=args.lon,
                 accuracy_m=args.accuracy,
             )
-            created = store.create_case(
-                fields, position_source="manual" if args.lat is not None else None
-            )
+            created = store.create_case(fields)
             for photo in args.photo:
                 store.attach_photo(created.id, photo)
             if args.submit:

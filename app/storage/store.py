@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.capture.positions import (
+    DEFAULT_POOR_ACCURACY_M,
+    Fix,
+    FixQuality,
+    PositionSource,
+    should_replace,
+)
+from app.capture.tracks import TrackPoint, TrackState, track_length_m
 from app.domain.errors import DomainError, Message
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
@@ -44,7 +52,7 @@ from app.domain.lifecycle import (
 from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
 from app.storage.db import open_database, translate_errors
-from app.storage.models import Case, CaseStep, OutboxEntry, Photo, SyncState, User
+from app.storage.models import Case, CaseStep, OutboxEntry, Photo, Position, SyncState, Track, User
 from app.storage.photos import store_original
 from app.storage.search import index_tokens, match_expression
 
@@ -67,6 +75,7 @@ class Changes:
     steps: bool = False
     outbox: bool = False
     photos: frozenset[str] = frozenset()
+    tracks: frozenset[str] = frozenset()
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -75,7 +84,28 @@ class Changes:
             self.steps or other.steps,
             self.outbox or other.outbox,
             self.photos | other.photos,
+            self.tracks | other.tracks,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PositionUpdate:
+    """The outcome of offering a case a new position; ``kept`` is the position it now has."""
+
+    changes: Changes
+    replaced: bool
+    kept: Fix | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRow:
+    id: str
+    state: TrackState
+    started_at: datetime
+    ended_at: datetime | None
+    distance_m: float
+    point_count: int
+    delivery: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +300,12 @@ class LocalStore:
 
     # -- writes -------------------------------------------------------------------------
 
-    def create_case(self, fields: CaseFields, *, position_source: str | None = None) -> Created:
-        """Save a new draft case (validated as a draft) with its outbox entry."""
+    def create_case(self, fields: CaseFields) -> Created:
+        """Save a new draft case (validated as a draft) with its outbox entry.
+
+        A position in ``fields`` is one the inspector typed in (manual); positions from a
+        receiver, a photo or a track go through :meth:`set_case_position`.
+        """
         now = self.clock()
         require_valid(fields, self.taxonomy, for_submission=False, now=now)
         case_id = new_id()
@@ -284,9 +318,8 @@ class LocalStore:
                 author_id=self._actor.id,
                 revision=1,
                 delivery="pending",
-                position_source=position_source if fields.lat is not None else None,
             )
-            _assign(case, fields)
+            _assign(case, fields, now)
             if case.observed_at is None:
                 case.observed_at = now
             s.add(case)
@@ -305,15 +338,8 @@ class LocalStore:
             case = _get(s, case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
-                name = STATUS_NAMES[status]
-                raise DomainError(
-                    "not_editable",
-                    Message(
-                        f"案件状态为“{name.zh}”，不能修改",
-                        f"The case is {name.en.lower()} and can no longer be edited",
-                    ),
-                )
-            _assign(case, fields)
+                raise _not_editable(status)
+            _assign(case, fields, now)
             case.updated_at = now
             case.revision += 1
             case.delivery = "pending"
@@ -403,6 +429,168 @@ class LocalStore:
         return Created(
             photo_id, Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
         )
+
+    # -- positions ----------------------------------------------------------------------
+
+    def set_case_position(
+        self, case_id: str, fix: Fix, *, poor_accuracy_m: float = DEFAULT_POOR_ACCURACY_M
+    ) -> PositionUpdate:
+        """Set a case's position from ``fix`` unless that would silently make it worse.
+
+        A manual position (typed in or picked on the map) always wins. An automatic one (GPS,
+        OS, photo, track) never replaces a manual position, nor one with better accuracy; the
+        result says so, so the UI can offer it instead. Only drafts and returned cases move.
+        """
+        now = self.clock()
+        with self._write() as s:
+            case = _get(s, case_id)
+            status = CaseStatus(case.status)
+            if status not in INSPECTOR_EDITABLE:
+                raise _not_editable(status)
+            current = _case_fix(case)
+            if not should_replace(current, fix, poor_accuracy_m):
+                return PositionUpdate(Changes(), replaced=False, kept=current)
+            require_valid(
+                dataclasses.replace(
+                    _fields_of(case), lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m
+                ),
+                self.taxonomy,
+                for_submission=False,
+                now=now,
+            )
+            case.lat, case.lon, case.accuracy_m = fix.lat, fix.lon, fix.accuracy_m
+            case.altitude_m = fix.altitude_m
+            case.position_source = fix.source.value
+            case.position_quality = fix.quality.value
+            case.position_time = fix.time or now
+            case.updated_at = now
+            case.revision += 1
+            case.delivery = "pending"
+            s.add(_position_row(fix, now, case_id=case.id))
+            self._enqueue(s, case, "update", now)
+        return PositionUpdate(
+            Changes(cases=frozenset({case_id}), outbox=True), replaced=True, kept=fix
+        )
+
+    # -- patrol tracks --------------------------------------------------------------------
+
+    def start_track(self) -> Created:
+        now = self.clock()
+        track_id = new_id()
+        with self._write() as s:
+            s.add(
+                Track(
+                    id=track_id,
+                    author_id=self._actor.id,
+                    state=TrackState.RECORDING.value,
+                    started_at=now,
+                )
+            )
+        return Created(track_id, Changes(tracks=frozenset({track_id})))
+
+    def add_track_points(
+        self, track_id: str, points: Sequence[TrackPoint], *, distance_m: float | None = None
+    ) -> Changes:
+        """Append kept points (see :class:`app.capture.tracks.TrackRecorder`) in one transaction."""
+        with self._write() as s:
+            track = _get_track(s, track_id)
+            for point in points:
+                s.add(
+                    Position(
+                        id=new_id(),
+                        track_id=track_id,
+                        lat=point.lat,
+                        lon=point.lon,
+                        accuracy_m=point.accuracy_m,
+                        altitude_m=point.altitude_m,
+                        at=point.time,
+                        fix_quality=FixQuality.UNKNOWN.value,
+                        source=PositionSource.GPS.value,
+                        segment=point.segment,
+                    )
+                )
+            track.point_count += len(points)
+            if distance_m is not None:
+                track.distance_m = distance_m
+        return Changes(tracks=frozenset({track_id}))
+
+    def set_track_state(self, track_id: str, state: TrackState) -> Changes:
+        """Pause, resume or stop a track; a stopped track is queued for sync like a case."""
+        now = self.clock()
+        with self._write() as s:
+            track = _get_track(s, track_id)
+            if track.state == TrackState.STOPPED.value:
+                raise DomainError(
+                    "track_stopped", Message("巡查轨迹已结束", "The patrol track has already ended")
+                )
+            track.state = state.value
+            if state is TrackState.STOPPED:
+                track.ended_at = now
+                points = _track_points(s, track_id)
+                track.distance_m = track_length_m(points)
+                s.add(
+                    OutboxEntry(
+                        change_id=new_id(),
+                        entity="track",
+                        entity_id=track_id,
+                        op="upload",
+                        payload={
+                            "id": track_id,
+                            "points": len(points),
+                            "distance_m": round(track.distance_m, 1),
+                        },
+                        base_revision=None,
+                        created_at=now,
+                        state="pending",
+                        attempts=0,
+                    )
+                )
+        return Changes(tracks=frozenset({track_id}), outbox=state is TrackState.STOPPED)
+
+    def track(self, track_id: str) -> TrackRow:
+        with self._read() as s:
+            t = _get_track(s, track_id)
+            return TrackRow(
+                t.id,
+                TrackState(t.state),
+                t.started_at,
+                t.ended_at,
+                t.distance_m,
+                t.point_count,
+                t.delivery,
+            )
+
+    def track_points(self, track_id: str) -> list[TrackPoint]:
+        with self._read() as s:
+            return _track_points(s, track_id)
+
+    def track_points_around(
+        self, moment: datetime, window: timedelta = timedelta(minutes=10)
+    ) -> list[TrackPoint]:
+        """Points of every local track within ``window`` of ``moment``, in time order."""
+        with self._read() as s:
+            rows = s.scalars(
+                select(Position)
+                .where(
+                    Position.track_id.is_not(None),
+                    Position.at >= moment - window,
+                    Position.at <= moment + window,
+                )
+                .order_by(Position.at)
+            )
+            # Segments are per track; make them distinct across tracks so no line joins two tracks.
+            seen: dict[tuple[str | None, int], int] = {}
+            return [
+                TrackPoint(
+                    p.lat,
+                    p.lon,
+                    p.at,
+                    p.accuracy_m,
+                    p.altitude_m,
+                    seen.setdefault((p.track_id, p.segment), len(seen)),
+                )
+                for p in rows
+            ]
 
     def _enqueue(self, s: Session, case: Case, op: str, now: datetime) -> None:
         s.add(
@@ -564,6 +752,61 @@ def _filtered(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> S
     return stmt
 
 
+def _not_editable(status: CaseStatus) -> DomainError:
+    name = STATUS_NAMES[status]
+    return DomainError(
+        "not_editable",
+        Message(
+            f"案件状态为“{name.zh}”，不能修改",
+            f"The case is {name.en.lower()} and can no longer be edited",
+        ),
+    )
+
+
+def _case_fix(case: Case) -> Fix | None:
+    if case.lat is None or case.lon is None:
+        return None
+    return Fix(
+        lat=case.lat,
+        lon=case.lon,
+        accuracy_m=case.accuracy_m,
+        altitude_m=case.altitude_m,
+        time=case.position_time,
+        quality=FixQuality(case.position_quality or FixQuality.UNKNOWN.value),
+        source=PositionSource(case.position_source or PositionSource.MANUAL.value),
+        mode=2,
+    )
+
+
+def _position_row(fix: Fix, now: datetime, *, case_id: str | None = None) -> Position:
+    return Position(
+        id=new_id(),
+        case_id=case_id,
+        lat=fix.lat,
+        lon=fix.lon,
+        accuracy_m=fix.accuracy_m,
+        altitude_m=fix.altitude_m,
+        at=fix.time or now,
+        fix_quality=fix.quality.value,
+        source=fix.source.value,
+        segment=0,
+    )
+
+
+def _get_track(s: Session, track_id: str) -> Track:
+    track = s.get(Track, track_id)
+    if track is None:
+        raise DomainError(
+            "not_found", Message(f"找不到巡查轨迹 {track_id}", f"No patrol track {track_id}")
+        )
+    return track
+
+
+def _track_points(s: Session, track_id: str) -> list[TrackPoint]:
+    rows = s.scalars(select(Position).where(Position.track_id == track_id).order_by(Position.at))
+    return [TrackPoint(p.lat, p.lon, p.at, p.accuracy_m, p.altitude_m, p.segment) for p in rows]
+
+
 def _not_found(case_id: str) -> DomainError:
     return DomainError("not_found", Message(f"找不到案件 {case_id}", f"No case {case_id}"))
 
@@ -575,7 +818,14 @@ def _get(s: Session, case_id: str) -> Case:
     return case
 
 
-def _assign(case: Case, fields: CaseFields) -> None:
+def _assign(case: Case, fields: CaseFields, now: datetime) -> None:
+    position = (fields.lat, fields.lon, fields.accuracy_m)
+    if position != (case.lat, case.lon, case.accuracy_m):
+        typed = fields.lat is not None
+        case.position_source = PositionSource.MANUAL.value if typed else None
+        case.position_quality = FixQuality.MANUAL.value if typed else None
+        case.position_time = now if typed else None
+        case.altitude_m = None
     case.category_code = fields.category_code or None
     case.description = fields.description
     case.address = fields.address

@@ -85,7 +85,7 @@ def main() -> None:
             lon=116.4 + rng.random() / 10,
             accuracy_m=5.0,
         )
-        case_id = store.create_case(fields, position_source="manual").id
+        case_id = store.create_case(fields).id
         emit(op="create", id=case_id, token=token, version=1, description=fields.description)
         if plan["photo"]:
             source = scratch / f"r{round_no:02d}-{i:05d}.png"

@@ -11,8 +11,9 @@ if connection is None:  # pragma: no cover - only the store runs these migration
     raise RuntimeError("the local store's migrations run through app.storage.db.open_database")
 
 
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     # The FTS5 table and its shadow tables are not models (see migration 0002).
     return not (type_ == "table" and name is not None and name.startswith("case_search"))
 
