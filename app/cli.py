@@ -67,6 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--search", default="", help="substring of description or address")
     lst.add_argument("--status", action="append", choices=[s.value for s in CaseStatus], default=[])
     lst.add_argument("--limit", type=int, default=1000)
+
+    photo = sub.add_parser("photo", help="photos").add_subparsers(
+        dest="photo_command", required=True
+    )
+    inspect = photo.add_parser(
+        "inspect", help="what the app reads from a photo (GPS, time, size, sha256)"
+    )
+    inspect.add_argument("file", type=Path)
+    inspect.add_argument("--json", action="store_true")
+
+    gps = sub.add_parser("gps", help="GPS receivers").add_subparsers(
+        dest="gps_command", required=True
+    )
+    replay = gps.add_parser("replay", help="positions decoded from an NMEA log")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--json", action="store_true")
     return parser
 
 
@@ -83,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _case_command(args, data_dir, language)
         if args.command == "login":
             return _login_command(args, data_dir, language)
+        if args.command == "photo":
+            return _photo_command(args, language)
+        if args.command == "gps":
+            return _gps_command(args, language)
         from app.ui.application import run_gui
 
         return run_gui(data_dir, language, args.screenshot)
@@ -93,6 +113,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CityPatrolError as exc:
         print(f"error: {exc.text(language)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _photo_command(args: argparse.Namespace, language: str) -> int:
+    from app.capture.photos import inspect_photo
+
+    info = inspect_photo(args.file)
+    data = info.to_json()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        width = max(len(k) for k in data)
+        for key, value in data.items():
+            print(f"{key:{width}}  {value}")
+    return EXIT_OK
+
+
+def _gps_command(args: argparse.Namespace, language: str) -> int:
+    from app.capture.nmea import decode_file
+
+    result = decode_file(args.file)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "fixes": [f.to_json() for f in result.fixes],
+                    "sentences": result.sentences,
+                    "bad_checksum": result.bad_checksum,
+                    "malformed": result.malformed,
+                    "unsupported": result.unsupported,
+                    "message": result.message.text(language) if result.message else None,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        for fix in result.fixes:
+            when = fix.time.isoformat() if fix.time else "-"
+            accuracy = f"±{fix.accuracy_m:.1f} m" if fix.accuracy_m is not None else "±? m"
+            print(f"{when}  {fix.lat:.7f} {fix.lon:.7f}  {accuracy}  {fix.quality.value}")
+        print(
+            f"{len(result.fixes)} fixes from {result.sentences} sentences "
+            f"({result.bad_checksum} bad checksums, {result.malformed} malformed, {result.unsupported} unsupported)",
+            file=sys.stderr,
+        )
+    if result.message is not None:
+        print(result.message.text(language), file=sys.stderr)
+    return EXIT_OK
 
 
 def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:

@@ -7,6 +7,7 @@ text, and the main window built offscreen. Exit code 0 means every check passed.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -27,6 +28,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
         checks: list[tuple[str, Callable[[], str]]] = [
             ("taxonomy", _check_taxonomy),
             ("store", lambda: _check_store(target, work)),
+            ("photo", lambda: _check_photo(work)),
             ("pdf", lambda: _check_pdf(work)),
             ("window", lambda: _check_window(target)),
         ]
@@ -81,6 +83,28 @@ def _check_store(data_dir: Path, work: Path) -> str:
         if integrity != "ok":
             raise AssertionError(f"integrity_check: {integrity}")
     return f"case {created.id[:8]}… written, read, found"
+
+
+def _check_photo(work: Path) -> str:
+    """Photo metadata and thumbnails go through the decoder worker process: prove it starts."""
+    from PIL import Image
+
+    from app.capture.photos import inspect_photo, make_thumbnail
+
+    path = work / "selftest-photo.jpg"
+    image = Image.new("RGB", (640, 480), (30, 160, 90))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    exif[0x010F] = "CityPatrol"
+    image.save(path, format="JPEG", exif=exif)
+    info = inspect_photo(path)
+    if (info.display_width, info.display_height, info.make) != (480, 640, "CityPatrol"):
+        raise AssertionError(f"read back different metadata: {info}")
+    thumbnail = make_thumbnail(path, 128)
+    with Image.open(io.BytesIO(thumbnail)) as thumb:
+        if thumb.size != (96, 128):
+            raise AssertionError(f"thumbnail ignores the orientation: {thumb.size}")
+    return f"orientation {info.orientation}, thumbnail 96x128"
 
 
 def _check_pdf(work: Path) -> str:

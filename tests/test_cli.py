@@ -109,3 +109,48 @@ def test_self_test_passes(tmp_path: Path) -> None:
     assert "self-test passed" in result.stdout
     for check in ("taxonomy", "store", "pdf", "window"):
         assert f"ok   {check}" in result.stdout
+
+
+def test_gps_replay_prints_the_decoded_fixes(samples: Path) -> None:
+    log = samples / "nmea" / "ublox-8.log"
+    result = run_cli("gps", "replay", str(log), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    expected = [
+        json.loads(line)
+        for line in (samples / "nmea" / "ublox-8.log.chk").read_text().splitlines()
+        if '"class":"TPV"' in line
+        and json.loads(line).get("mode", 0) >= 2
+        and "lat" in json.loads(line)
+    ]
+    assert len(data["fixes"]) == len(expected) > 0
+    assert abs(data["fixes"][0]["lat"] - expected[0]["lat"]) < 1e-6
+    assert data["message"] is None
+    text = run_cli("gps", "replay", str(log))
+    assert f"{len(expected)} fixes from" in text.stderr
+
+
+def test_gps_replay_of_a_log_without_fix_says_so(samples: Path) -> None:
+    result = run_cli("--lang", "zh_CN", "gps", "replay", str(samples / "nmea" / "bu303-nofix.log"))
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert "没有定位结果" in result.stderr
+
+
+def test_photo_inspect_reads_gps_and_camera(samples: Path) -> None:
+    result = run_cli(
+        "photo", "inspect", str(samples / "photos" / "jpg" / "gps" / "DSCN0010.jpg"), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert abs(info["gps_lat"] - 43.467448) < 1e-5 and abs(info["gps_lon"] - 11.885127) < 1e-5
+    assert (info["make"], info["width"], info["height"]) == ("NIKON", 640, 480)
+    assert info["sha256"] == "17307b1207eb6487d7908e9d154890b46e3d2e0192369cfd3f4c33d5a5af4035"
+
+
+def test_photo_inspect_refuses_a_non_photo_clearly(tmp_path: Path) -> None:
+    fake = tmp_path / "report.jpg"
+    fake.write_text("%PDF-1.4 not a photo")
+    result = run_cli("photo", "inspect", str(fake))
+    assert result.returncode == 1
+    assert "report.jpg" in result.stderr and "Traceback" not in result.stderr
