@@ -192,12 +192,21 @@ def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> i
 
 
 def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from app.capture.photos import PhotoError, inspect_photo
     from app.storage import CaseQuery, LocalStore
-    from app.storage.photos import probe
+    from app.storage.store import expand_photo_paths
 
-    if args.case_command == "new":
-        for photo in args.photo:
-            probe(photo)  # refuse a bad photo before anything is written
+    photos = expand_photo_paths(args.photo) if args.case_command == "new" else []
+    refused: list[PhotoError] = []
+    for photo in photos:  # refuse bad photos before anything is written
+        try:
+            inspect_photo(photo)
+        except PhotoError as exc:
+            refused.append(exc)
+    if refused:
+        for exc in refused:
+            print(f"error: {exc.text(language)}", file=sys.stderr)
+        return EXIT_ERROR
     with LocalStore(data_dir) as store:
         if args.case_command == "new":
             fields = CaseFields(
@@ -210,7 +219,7 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 accuracy_m=args.accuracy,
             )
             created = store.create_case(fields)
-            for photo in args.photo:
+            for photo in photos:
                 store.attach_photo(created.id, photo)
             if args.submit:
                 store.submit_case(created.id)

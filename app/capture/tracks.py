@@ -186,6 +186,30 @@ def _fix(lat: float, lon: float, altitude: float | None, at: datetime, accuracy:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CameraClock:
+    """How a camera's clock relates to true time (a setting the inspector measures once).
+
+    ``utc_offset`` is the zone the camera is set to (None: the laptop's local zone at that
+    moment); ``ahead`` is how far the camera clock runs ahead of true time.
+    """
+
+    utc_offset: timedelta | None = None
+    ahead: timedelta = timedelta(0)
+
+    def to_utc(self, local: datetime) -> datetime:
+        if local.tzinfo is not None:
+            return camera_time_to_utc(local, timedelta(0), self.ahead)
+        offset = self.utc_offset
+        if offset is None:
+            offset = local.astimezone().utcoffset() or timedelta(0)
+        return camera_time_to_utc(local, offset, self.ahead)
+
+
+#: A camera set to the laptop's time zone with an accurate clock (phones, most setups).
+SAME_AS_LAPTOP = CameraClock()
+
+
 def camera_time_to_utc(
     local: datetime, camera_utc_offset: timedelta, camera_clock_offset: timedelta
 ) -> datetime:

@@ -3,7 +3,8 @@
 A file is copied to a temporary name in the store, fsynced, then renamed to
 ``photos/ab/<sha256>.<ext>`` — so a crash leaves either no file or a whole one, and the same
 photo imported twice is stored once. The database row that points at it is written only after
-the file is in place: a case never points at a missing file.
+the file is in place: a case never points at a missing file. Thumbnails are cached beside the
+originals in ``photos/thumbs/``. Reading and checking a photo is :mod:`app.capture.photos`.
 """
 
 from __future__ import annotations
@@ -14,73 +15,42 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from app.capture.photos import PhotoError
+from app.domain.errors import Message
 
-from app.domain.errors import CityPatrolError, Message
-
-MAX_PHOTO_BYTES = 50 * 1024 * 1024
-MAX_PIXELS = 100_000_000
-_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 _CHUNK = 1024 * 1024
-
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-class PhotoError(CityPatrolError):
-    """A photo that cannot be imported; the message names the file and the reason."""
-
-
-def _refuse(path: Path, code: str, zh: str, en: str) -> PhotoError:
-    return PhotoError(code, Message(f"照片 {path.name}：{zh}", f"Photo {path.name}: {en}"))
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "image/heif": "heif"}
+THUMBS = "thumbs"
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPhoto:
     sha256: str
-    mime: str
     size_bytes: int
-    width: int
-    height: int
     path: Path
 
 
-def probe(path: Path) -> tuple[str, str, int, int]:
-    """``(mime, extension, width, height)`` from the file's content, never its name."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise _refuse(
-            path, "unreadable", f"无法读取（{exc.strerror}）", f"cannot be read ({exc.strerror})"
-        ) from exc
-    if size > MAX_PHOTO_BYTES:
-        raise _refuse(path, "too_large", "文件过大", f"larger than {MAX_PHOTO_BYTES // 2**20} MB")
-    try:
-        with Image.open(path, formats=list(_FORMATS)) as img:
-            fmt = img.format or ""
-            width, height = img.size
-            if fmt == "JPEG":
-                img.draft("RGB", (512, 512))  # decode at reduced scale: proves the data, cheaply
-            img.load()
-    except UnidentifiedImageError as exc:
-        raise _refuse(
-            path, "not_a_photo", "不是支持的照片格式", "not a supported photo (JPEG or PNG)"
-        ) from exc
-    except Image.DecompressionBombError as exc:
-        raise _refuse(path, "too_many_pixels", "像素过多", "has too many pixels") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise _refuse(
-            path, "broken", f"文件已损坏（{exc}）", f"the file is damaged ({exc})"
-        ) from exc
-    mime, ext = _FORMATS[fmt]
-    return mime, ext, width, height
+def original_path(photos_dir: Path, sha256: str, mime: str) -> Path:
+    return photos_dir / sha256[:2] / f"{sha256}.{EXTENSIONS.get(mime, 'bin')}"
 
 
-def store_original(source: Path, photos_dir: Path) -> StoredPhoto:
-    """Copy ``source`` into the store under its SHA-256 (no-op if already there)."""
-    mime, ext, width, height = probe(source)
+def thumbnail_path(photos_dir: Path, sha256: str) -> Path:
+    return photos_dir / THUMBS / sha256[:2] / f"{sha256}.jpg"
+
+
+def store_original(source: Path, photos_dir: Path, *, sha256: str, mime: str) -> StoredPhoto:
+    """Copy ``source`` into the store under ``sha256`` (no-op if already there).
+
+    ``sha256`` is what the inspection read; the copy is hashed again as it is written, and a
+    difference (the file changed while it was being imported, say a camera card still being
+    written) refuses the photo rather than store bytes nobody checked.
+    """
+    final = original_path(photos_dir, sha256, mime)
+    if final.exists():
+        return StoredPhoto(sha256, final.stat().st_size, final)
     digest = hashlib.sha256()
-    photos_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".import-", dir=photos_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".import-", dir=final.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, source.open("rb") as src:
@@ -89,18 +59,39 @@ def store_original(source: Path, photos_dir: Path) -> StoredPhoto:
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        sha = digest.hexdigest()
-        final = photos_dir / sha[:2] / f"{sha}.{ext}"
-        if final.exists():
-            tmp.unlink()
-        else:
-            final.parent.mkdir(exist_ok=True)
-            os.replace(tmp, final)
-            _fsync_dir(final.parent)
-        return StoredPhoto(sha, mime, final.stat().st_size, width, height, final)
+        if digest.hexdigest() != sha256:
+            raise PhotoError(
+                "changed_during_import",
+                Message(
+                    f"照片 {source.name}：导入过程中文件发生了变化，请重新导入",
+                    f"Photo {source.name}: the file changed while it was being imported; import it again",
+                ),
+            )
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return StoredPhoto(sha256, final.stat().st_size, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_thumbnail(photos_dir: Path, sha256: str, data: bytes) -> Path:
+    """Cache a thumbnail atomically (it can always be made again from the original)."""
+    final = thumbnail_path(photos_dir, sha256)
+    if final.exists():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, final)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return final
 
 
 def _fsync_dir(path: Path) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.capture.photos import PhotoError, PhotoInfo, inspect_with_thumbnail
 from app.capture.positions import (
     DEFAULT_POOR_ACCURACY_M,
     Fix,
@@ -37,7 +38,14 @@ from app.capture.positions import (
     PositionSource,
     should_replace,
 )
-from app.capture.tracks import TrackPoint, TrackState, track_length_m
+from app.capture.tracks import (
+    SAME_AS_LAPTOP,
+    CameraClock,
+    TrackPoint,
+    TrackState,
+    geotag_from_track,
+    track_length_m,
+)
 from app.domain.errors import DomainError, Message
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
@@ -53,7 +61,7 @@ from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
 from app.storage.db import open_database, translate_errors
 from app.storage.models import Case, CaseStep, OutboxEntry, Photo, Position, SyncState, Track, User
-from app.storage.photos import store_original
+from app.storage.photos import original_path, store_original, thumbnail_path, write_thumbnail
 from app.storage.search import index_tokens, match_expression
 
 PHOTOS_DIR = "photos"
@@ -95,6 +103,35 @@ class PositionUpdate:
     changes: Changes
     replaced: bool
     kept: Fix | None
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRow:
+    id: str
+    case_id: str
+    sha256: str
+    mime: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    original_name: str
+    taken_at: datetime | None
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    position_source: str | None
+    role: str
+    delivery: str
+    path: Path
+    thumbnail: Path
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoBatch:
+    """The outcome of importing several photos: ids attached, and why the others were refused."""
+
+    attached: list[str]
+    refused: list[PhotoError]
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,32 +414,67 @@ class LocalStore:
             self._enqueue(s, case, "submit", now)
         return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
-    def attach_photo(self, case_id: str, source: Path, *, role: str = "before") -> Created:
+    def attach_photo(
+        self,
+        case_id: str,
+        source: Path,
+        *,
+        role: str = "before",
+        camera: CameraClock = SAME_AS_LAPTOP,
+    ) -> Created:
         """Import a photo file into the store and attach it to a case.
 
-        The same file attached twice to one case yields the same photo record, never a copy.
+        The photo is checked and read first (nothing is written for a refused file), then
+        copied into the content-addressed store, then recorded. Its position is its EXIF GPS,
+        or else where the patrol track was at its capture time (``camera`` converts the
+        camera's clock). The same file attached twice to one case yields the same record.
         """
+        source = Path(source)
+        info, thumbnail = inspect_with_thumbnail(source)
         now = self.clock()
+        with self._read() as s:
+            existing = s.scalar(
+                select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
+            )
+            _get(s, case_id)
+        if existing is not None:
+            return Created(existing, Changes())
         with translate_errors(self.data_dir):
-            stored = store_original(Path(source), self.photos_dir)
+            stored = store_original(source, self.photos_dir, sha256=info.sha256, mime=info.mime)
+            write_thumbnail(self.photos_dir, info.sha256, thumbnail)
+        taken_at = info.taken_at
+        if taken_at is None and info.taken_at_local is not None:
+            taken_at = camera.to_utc(info.taken_at_local)
+        position = self._photo_position(info, taken_at)
         with self._write() as s:
             case = _get(s, case_id)
             existing = s.scalar(
-                select(Photo).where(Photo.case_id == case_id, Photo.sha256 == stored.sha256)
+                select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
             )
-            if existing is not None:
-                return Created(existing.id, Changes())
+            if existing is not None:  # attached meanwhile by another writer
+                return Created(existing, Changes())
             photo_id = new_id()
             s.add(
                 Photo(
                     id=photo_id,
                     case_id=case.id,
-                    sha256=stored.sha256,
-                    mime=stored.mime,
+                    sha256=info.sha256,
+                    mime=info.mime,
                     size_bytes=stored.size_bytes,
-                    width=stored.width,
-                    height=stored.height,
-                    original_name=Path(source).name,
+                    width=info.display_width,
+                    height=info.display_height,
+                    original_name=source.name,
+                    taken_at=taken_at,
+                    taken_at_local=info.taken_at_local.isoformat() if info.taken_at_local else None,
+                    orientation=info.orientation,
+                    make=info.make,
+                    model=info.model,
+                    lat=position.lat if position else None,
+                    lon=position.lon if position else None,
+                    altitude_m=position.altitude_m if position else None,
+                    accuracy_m=position.accuracy_m if position else None,
+                    position_source=position.source.value if position else None,
+                    gps_time=info.gps_time,
                     role=role,
                     created_at=now,
                     delivery="pending",
@@ -415,11 +487,7 @@ class LocalStore:
                     entity="photo",
                     entity_id=photo_id,
                     op="upload",
-                    payload={
-                        "case_id": case.id,
-                        "sha256": stored.sha256,
-                        "size": stored.size_bytes,
-                    },
+                    payload={"case_id": case.id, "sha256": info.sha256, "size": stored.size_bytes},
                     base_revision=None,
                     created_at=now,
                     state="pending",
@@ -429,6 +497,47 @@ class LocalStore:
         return Created(
             photo_id, Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
         )
+
+    def attach_photos(
+        self,
+        case_id: str,
+        sources: Sequence[Path],
+        *,
+        role: str = "before",
+        camera: CameraClock = SAME_AS_LAPTOP,
+    ) -> PhotoBatch:
+        """Attach files and the photos found in folders; a refused file never stops the rest."""
+        attached: list[str] = []
+        refused: list[PhotoError] = []
+        for path in expand_photo_paths(sources):
+            try:
+                attached.append(self.attach_photo(case_id, path, role=role, camera=camera).id)
+            except PhotoError as exc:
+                refused.append(exc)
+        return PhotoBatch(attached, refused)
+
+    def photos(self, case_id: str) -> list[PhotoRow]:
+        with self._read() as s:
+            rows = s.scalars(
+                select(Photo).where(Photo.case_id == case_id).order_by(Photo.created_at, Photo.id)
+            )
+            return [_photo_row(p, self.photos_dir) for p in rows]
+
+    def _photo_position(self, info: PhotoInfo, taken_at: datetime | None) -> Fix | None:
+        if info.gps_lat is not None and info.gps_lon is not None:
+            return Fix(
+                lat=info.gps_lat,
+                lon=info.gps_lon,
+                accuracy_m=None,
+                altitude_m=info.gps_altitude,
+                time=info.gps_time or taken_at,
+                quality=FixQuality.UNKNOWN,
+                source=PositionSource.PHOTO,
+                mode=2,
+            )
+        if taken_at is None:
+            return None
+        return geotag_from_track(self.track_points_around(taken_at), taken_at)
 
     # -- positions ----------------------------------------------------------------------
 
@@ -791,6 +900,44 @@ def _position_row(fix: Fix, now: datetime, *, case_id: str | None = None) -> Pos
         source=fix.source.value,
         segment=0,
     )
+
+
+def _photo_row(p: Photo, photos_dir: Path) -> PhotoRow:
+    return PhotoRow(
+        id=p.id,
+        case_id=p.case_id,
+        sha256=p.sha256,
+        mime=p.mime,
+        size_bytes=p.size_bytes,
+        width=p.width,
+        height=p.height,
+        original_name=p.original_name,
+        taken_at=p.taken_at,
+        lat=p.lat,
+        lon=p.lon,
+        accuracy_m=p.accuracy_m,
+        position_source=p.position_source,
+        role=p.role,
+        delivery=p.delivery,
+        path=original_path(photos_dir, p.sha256, p.mime),
+        thumbnail=thumbnail_path(photos_dir, p.sha256),
+    )
+
+
+def expand_photo_paths(sources: Sequence[Path]) -> list[Path]:
+    """Files as given, and the files inside folders (recursively, in name order, hidden skipped)."""
+    found: list[Path] = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            found.extend(
+                p
+                for p in sorted(source.rglob("*"))
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(source).parts)
+            )
+        else:
+            found.append(source)
+    return found
 
 
 def _get_track(s: Session, track_id: str) -> Track:

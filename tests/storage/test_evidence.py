@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from app.capture.positions import Fix, FixQuality, PositionSource
-from app.capture.tracks import TrackRecorder, TrackState, geotag_from_track
+from app.capture.tracks import CameraClock, TrackRecorder, TrackState, geotag_from_track
 from app.domain import CaseFields, DomainError
 from app.storage import LocalStore
 
@@ -119,3 +122,100 @@ def test_photo_time_finds_the_track_in_the_store(store: LocalStore) -> None:
         )
         is None
     )
+
+
+def camera_jpeg(path: Path, taken: str | None, gps: bool = False) -> Path:
+    """A JPEG from a camera whose clock says ``taken`` (no zone), optionally with EXIF GPS."""
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    if taken is not None:
+        exif.get_ifd(0x8769)[0x9003] = taken
+    if gps:
+        exif.get_ifd(0x8825).update({1: "N", 2: (32.0, 3.0, 36.0), 3: "E", 4: (118.0, 47.0, 24.0)})
+    Image.new("RGB", (320, 240), (90, 90, 200)).save(path, format="JPEG", exif=exif)
+    return path
+
+
+def walk_track(store: LocalStore) -> None:
+    recorder = TrackRecorder()
+    recorder.start()
+    created = store.start_track()
+    fixes = [
+        Fix(
+            32.0 + 1.4 * s / 111_195,
+            118.0,
+            4.0,
+            None,
+            T0 + timedelta(seconds=s),
+            FixQuality.GPS,
+            PositionSource.GPS,
+            3,
+        )
+        for s in range(0, 120, 2)
+    ]
+    store.add_track_points(created.id, [p for f in fixes if (p := recorder.offer(f)) is not None])
+
+
+def test_photo_with_exif_gps_takes_that_position(store: LocalStore, tmp_path: Path) -> None:
+    case = store.create_case(CaseFields(description="暴露垃圾"))
+    store.attach_photo(case.id, camera_jpeg(tmp_path / "gps.jpg", "2026:11:20 10:00:31", gps=True))
+    (photo,) = store.photos(case.id)
+    assert photo.position_source == "photo"
+    assert photo.lat == pytest.approx(32.06) and photo.lon == pytest.approx(118.79)
+
+
+def test_photo_without_gps_is_placed_on_the_track_by_capture_time(
+    store: LocalStore, tmp_path: Path
+) -> None:
+    walk_track(store)
+    case = store.create_case(CaseFields(description="井盖缺失"))
+    # The camera is on Beijing time and runs 60 s fast: 10:01:31 on the camera is 02:00:31 UTC.
+    camera = CameraClock(utc_offset=timedelta(hours=8), ahead=timedelta(seconds=60))
+    store.attach_photo(
+        case.id, camera_jpeg(tmp_path / "nogps.jpg", "2026:11:20 10:01:31"), camera=camera
+    )
+    (photo,) = store.photos(case.id)
+    assert photo.position_source == "track"
+    assert photo.taken_at == T0 + timedelta(seconds=31)
+    assert photo.lat == pytest.approx(32.0 + 1.4 * 31 / 111_195, abs=3 / 111_195)
+    assert photo.accuracy_m is not None and 4.0 <= photo.accuracy_m <= 10.0
+
+
+def test_photo_outside_any_track_has_no_position(store: LocalStore, tmp_path: Path) -> None:
+    walk_track(store)
+    case = store.create_case(CaseFields(description="占道经营"))
+    store.attach_photo(case.id, camera_jpeg(tmp_path / "late.jpg", "2026:11:20 15:00:00"),
+                       camera=CameraClock(utc_offset=timedelta(hours=8)))  # fmt: skip
+    store.attach_photo(case.id, camera_jpeg(tmp_path / "untimed.jpg", None))
+    assert [(p.position_source, p.lat) for p in store.photos(case.id)] == [
+        (None, None),
+        (None, None),
+    ]
+
+
+def test_folder_import_attaches_the_good_and_names_the_bad(
+    store: LocalStore, tmp_path: Path, samples: Path
+) -> None:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in ("DSCN0010.jpg", "DSCN0012.jpg"):
+        shutil.copy(samples / "photos" / "jpg" / "gps" / name, folder / name)
+    shutil.copy(
+        samples / "photos" / "heic" / "mobile" / "iphone_13_pro_max.HEIC", folder / "iphone.HEIC"
+    )
+    shutil.copy(samples / "photos" / "jpg" / "corrupted.jpg", folder / "corrupted.jpg")
+    (folder / "notes.txt").write_text("巡查笔记")
+    (folder / ".hidden.jpg").write_bytes(b"")
+    case = store.create_case(CaseFields(description="暴露垃圾"))
+    batch = store.attach_photos(case.id, [folder])
+    assert len(batch.attached) == 3
+    assert sorted(exc.text("en").split(":")[0] for exc in batch.refused) == [
+        "Photo corrupted.jpg",
+        "Photo notes.txt",
+    ]
+    photos = store.photos(case.id)
+    assert {p.mime for p in photos} == {"image/jpeg", "image/heic"}
+    assert all(p.path.is_file() and p.thumbnail.is_file() for p in photos)
+    again = store.attach_photos(case.id, [folder])  # importing the same folder twice adds nothing
+    assert sorted(again.attached) == sorted(batch.attached)
+    assert len(store.photos(case.id)) == 3

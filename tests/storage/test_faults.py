@@ -111,11 +111,19 @@ def _check_photo_files(store: LocalStore) -> tuple[int, int]:
         )
         assert path.stat().st_size == size, f"photo {photo_id}: size of {path} differs from its row"
     leftovers = 0
+    thumbs = store.photos_dir / "thumbs"
     for path in store.photos_dir.rglob("*"):
         if path.is_dir():
             continue
-        if path.name.startswith(".import-"):
+        if path.name.startswith((".import-", ".thumb-")):
             leftovers += 1
+            continue
+        if thumbs in path.parents:
+            # A cached thumbnail is named after its original; it must be a whole JPEG.
+            assert path.read_bytes().endswith(b"\xff\xd9"), f"torn thumbnail {path}"
+            assert (store.photos_dir / path.name[:2]).is_dir(), (
+                f"thumbnail without original: {path}"
+            )
             continue
         match = re.fullmatch(r"([0-9a-f]{64})\.(png|jpg)", path.name)
         assert match and path.parent.name == match[1][:2], (

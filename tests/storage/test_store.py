@@ -211,8 +211,10 @@ def test_attaching_the_same_photo_twice_stores_one_file_and_one_record(
     assert first.id == second.id
     assert second.changes.photos == frozenset()
     assert store.get_case(created.id).photo_count == 1
-    files = [p for p in store.photos_dir.rglob("*") if p.is_file()]
+    files = [p for p in store.photos_dir.rglob("*") if p.is_file() and "thumbs" not in p.parts]
     assert len(files) == 1 and files[0].suffix == ".png"
+    (photo,) = store.photos(created.id)
+    assert photo.path == files[0] and photo.thumbnail.is_file()
     assert [e[3] for e in store.pending_outbox()] == ["create", "upload"]
 
 
@@ -237,9 +239,9 @@ def test_broken_photo_is_refused_and_nothing_is_stored(store: LocalStore, tmp_pa
         assert bad.name in info.value.text("en") and bad.name in info.value.text("zh_CN")
     store.attach_photo(created.id, good)
     assert store.get_case(created.id).photo_count == 1
-    assert [p.name for p in store.photos_dir.rglob("*") if p.is_file()] == [
-        f"{raw(store, 'SELECT sha256 FROM photos')[0][0]}.png"
-    ]
+    assert [
+        p.name for p in store.photos_dir.rglob("*") if p.is_file() and "thumbs" not in p.parts
+    ] == [f"{raw(store, 'SELECT sha256 FROM photos')[0][0]}.png"]
 
 
 def test_committed_data_survives_reopening(data_dir: Path) -> None:
