@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Dialect, ForeignKey, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -55,3 +68,161 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+_BigID = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Base):
+    """A row of the taxonomy table the city runs (loaded by an admin; GB/T 47678.5 by default)."""
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        UniqueConstraint("standard", "kind", "code", name="uq_categories_standard_kind_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    standard: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    major_code: Mapped[str] = mapped_column(String(2))
+    major_name: Mapped[str] = mapped_column(String(200))
+    major_name_en: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class TimeLimitRule(Base):
+    """How long a department has to handle a case: per category (None: any) and urgency."""
+
+    __tablename__ = "time_limit_rules"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    category_code: Mapped[str | None] = mapped_column(String(5))
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    #: working_hours | working_days | calendar_hours
+    unit: Mapped[str] = mapped_column(String(20))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    category_code: Mapped[str | None] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(20), default="normal")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_source: Mapped[str | None] = mapped_column(String(20))
+    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Server revision, bumped by every applied change; clients base their edits on it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The inspector asked to re-inspect the case.
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseStep(Base):
+    """The append-only step log: every transition, who made it, when, and with what."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[str | None] = mapped_column(String(36))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[str | None] = mapped_column(String(36))
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class ChangeReceipt(Base):
+    """The server's answer to one pushed change, kept so a resend gets the same answer."""
+
+    __tablename__ = "change_receipts"
+
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))
+    receipt: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Photo(Base):
+    """A photo upload (tus) and, once its whole-file SHA-256 matched, evidence of a case."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    uploader_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    upload_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: uploading | complete
+    state: Mapped[str] = mapped_column(String(20), default="uploading")
+    role: Mapped[str] = mapped_column(String(20), default="before")
+    #: Generated file name in the photo folder (never the client's name).
+    storage_name: Mapped[str] = mapped_column(String(100), unique=True)
+    metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FeedEntry(Base):
+    """The change feed: what each user learns at their next pull, in ``seq`` order.
+
+    ``user_id`` set: for that user only; ``role`` set: for everyone with that role; both unset:
+    for everyone (reference data). Entries are appended in commit order (see server.feed).
+    """
+
+    __tablename__ = "feed"
+
+    seq: Mapped[int] = mapped_column(_BigID, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per account and per address, to slow down password guessing."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
