@@ -565,7 +565,7 @@ def measure_api_insert(
         t0 = time.perf_counter()
         for g in samples:
             t = time.perf_counter()
-            store.create_case(g.fields, position_source="gps")
+            store.create_case(g.fields)
             latencies.append(time.perf_counter() - t)
         elapsed = time.perf_counter() - t0
         total = store.list_cases(limit=1).total

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.lifecycle import Role
-from server import auth
+from server import auth, tus
 from server.db import create_db_engine, migrate, session_factory
 from server.models import User
 from server.settings import Settings
@@ -139,4 +139,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = sessions
     app.include_router(router)
+    app.include_router(tus.router)
     return app

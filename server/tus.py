@@ -1,0 +1,7 @@
+"""tus 1.0 resumable photo uploads (being written)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,31 @@
+"""Every benchmark still runs against the current code (tiny sizes; figures are not checked here)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SMALL_RUNS = {
+    "store.py": ["--cases", "400", "--repeat", "1", "--api-cases", "5"],
+    "photos.py": ["--count", "3", "--baseline-count", "2"],
+    "nmea.py": ["--min-seconds", "0.1"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_benchmark_runs(script: str, samples: Path) -> None:
+    if script not in SMALL_RUNS:
+        pytest.fail(
+            f"bench/{script} has no small run in SMALL_RUNS: add one so its breakage is caught"
+        )
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", *SMALL_RUNS[script]],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.strip()
