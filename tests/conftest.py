@@ -39,3 +39,20 @@ def store(data_dir: Path) -> Iterator[LocalStore]:  # noqa: F821
 @pytest.fixture
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:  # noqa: F821
+    """One PostgreSQL server for the whole test session, on a free port of 127.0.0.1."""
+    from helpers import free_port
+    from pg import postgres_session
+
+    yield from postgres_session(free_port())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each server test that takes this runs on both databases the server supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'server.db'}"
+    return str(request.getfixturevalue("postgres").create_database())

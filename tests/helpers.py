@@ -41,6 +41,11 @@ class ServerProcess:
         import httpx
 
         self.data_dir = data_dir
+        self.backend = "sqlite"
+        self.database_url = f"sqlite:///{data_dir / 'server.db'}"
+        if "--database-url" in extra:
+            self.database_url = extra[extra.index("--database-url") + 1]
+            self.backend = self.database_url.split(":")[0].split("+")[0]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"server-{self.port}.log"

@@ -210,7 +210,9 @@ def oracle() -> dict[str, dict[str, Any]]:
     if not PHOTOS.is_dir():
         pytest.skip("shared samples not found")
     rows = exiftool(*(PHOTOS / d for d in ORACLE_DIRS))
-    return {Path(r["SourceFile"]).resolve().relative_to(PHOTOS.resolve()).as_posix(): r for r in rows}
+    return {
+        Path(r["SourceFile"]).resolve().relative_to(PHOTOS.resolve()).as_posix(): r for r in rows
+    }
 
 
 ORACLE_FILES = [r for r in ALL_SAMPLES if r.startswith(ORACLE_DIRS) and r not in REFUSED]

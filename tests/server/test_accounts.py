@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
+import hashlib
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from helpers import ROOT, ServerProcess
+from sqlalchemy import text
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path_factory.mktemp("server") / "data", "--demo")
-    yield process
-    process.stop()
+from server.db import create_db_engine
 
 
 def login(server: ServerProcess, username: str, password: str) -> httpx.Response:
@@ -27,7 +22,7 @@ def login(server: ServerProcess, username: str, password: str) -> httpx.Response
 
 
 def test_health_and_openapi(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": "sqlite"}
+    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": server.backend}
     paths = httpx.get(f"{server.url}/openapi.json").json()["paths"]
     assert {"/healthz", "/api/v1/auth/login", "/api/v1/me", "/api/v1/auth/logout"} <= set(paths)
 
@@ -43,10 +38,15 @@ def test_demo_account_signs_in_and_token_identifies_it(server: ServerProcess) ->
 
 def test_token_is_stored_only_as_a_hash_and_password_with_argon2id(server: ServerProcess) -> None:
     token = login(server, "supervisor", "supervisor").json()["token"]
-    with sqlite3.connect(server.data_dir / "server.db") as conn:
-        dump = "\n".join(conn.iterdump())
-        hashes = [r[0] for r in conn.execute("SELECT password_hash FROM users")]
-    assert token not in dump
+    engine = create_db_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            stored = [r[0] for r in conn.execute(text("SELECT token_hash FROM api_tokens"))]
+            hashes = [r[0] for r in conn.execute(text("SELECT password_hash FROM users"))]
+    finally:
+        engine.dispose()
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
+    assert token not in stored
     assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in hashes)
 
 
