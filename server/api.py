@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.lifecycle import Role
-from server import auth, tus
+from server import auth, cases, reference, tus
 from server.db import create_db_engine, migrate, session_factory
-from server.models import User
+from server.deps import Credentials, CurrentUser, SessionDep
+from server.models import Department, User
 from server.settings import Settings
 
 log = logging.getLogger("citypatrol.server")
 
 DEMO_ACCOUNTS = (
     ("demo", "demo", Role.INSPECTOR, "演示监督员"),
+    ("inspector2", "inspector2", Role.INSPECTOR, "演示监督员二"),
     ("supervisor", "supervisor", Role.SUPERVISOR, "演示值班长"),
+    ("admin", "admin", Role.ADMIN, "演示管理员"),
 )
 
 
@@ -63,32 +64,11 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
             if session.scalar(select(User).where(User.username == username)) is None:
                 auth.add_user(session, username, password, role, name)
                 log.info("demo account %s (%s) created", username, role.value)
+        for code, name, name_en in reference.DEMO_DEPARTMENTS:
+            if session.scalar(select(Department).where(Department.code == code)) is None:
+                reference.add_department(session, code, name, name_en)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back if it raises."""
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    with sessions.begin() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-_bearer = HTTPBearer(auto_error=False)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-
-
-def current_user(session: SessionDep, credentials: Credentials) -> User:
-    user = auth.user_for_token(session, credentials.credentials) if credentials else None
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "not signed in or the session has expired",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return user
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
 router = APIRouter()
 
 
@@ -139,5 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = sessions
     app.include_router(router)
+    app.include_router(cases.router)
+    app.include_router(reference.router)
     app.include_router(tus.router)
     return app

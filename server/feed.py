@@ -39,5 +39,12 @@ def append_feed(
     """Add an entry for one user (``user_id``), one role, or everyone (neither)."""
     lock_feed(session)
     session.add(
-        FeedEntry(kind=kind, entity_id=entity_id, user_id=user_id, role=role, payload=payload, at=datetime.now(UTC))
+        FeedEntry(
+            kind=kind,
+            entity_id=entity_id,
+            user_id=user_id,
+            role=role,
+            payload=payload,
+            at=datetime.now(UTC),
+        )
     )

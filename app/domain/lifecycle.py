@@ -254,6 +254,11 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
+#: TransitionError codes that mean "not from this status" (a conflict with the case's state), as
+#: opposed to a role that may not act or a missing requirement.
+STATE_ERRORS = frozenset({"invalid_transition", "close_needs_passed_reinspection"})
+
+
 def apply_transition(status: CaseStatus, request: TransitionRequest) -> CaseStatus:
     """The status a case in ``status`` moves to under ``request``.
 

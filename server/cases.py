@@ -1,0 +1,229 @@
+"""The case API: push (idempotent ingest), the change feed, reading cases, and workflow actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import and_, or_, select
+
+from app.domain.errors import TransitionError
+from app.domain.ids import new_id
+from app.domain.lifecycle import (
+    STATE_ERRORS,
+    Action,
+    CaseStatus,
+    Role,
+    TransitionRequest,
+    apply_transition,
+)
+from app.domain.taxonomy import load_default_taxonomy
+from server.deps import CurrentUser, SessionDep, require_role
+from server.feed import append_feed
+from server.ingest import apply_change, case_out
+from server.models import Case, CaseStep, Department, FeedEntry, User
+from server.schemas import (
+    ActionRequest,
+    CaseDetail,
+    CaseOut,
+    FeedEntryOut,
+    FeedPage,
+    PushRequest,
+    PushResponse,
+    StepOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+FEED_PAGE_MAX = 1000
+
+
+@router.post("/cases/push")
+def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushResponse:
+    """Apply a batch of client changes; one result per change, in order.
+
+    Resending a batch changes nothing (results come back as ``duplicate``); a change id reused
+    with different content is a ``conflict``, never a second case.
+    """
+    require_role(user, Role.INSPECTOR)
+    taxonomy = load_default_taxonomy()
+    now = datetime.now(UTC)
+    return PushResponse(
+        results=[apply_change(session, user, change, taxonomy, now) for change in body.changes]
+    )
+
+
+@router.get("/feed")
+def feed(
+    session: SessionDep,
+    user: CurrentUser,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=FEED_PAGE_MAX)] = 200,
+) -> FeedPage:
+    """What concerns the signed-in user since ``cursor``, oldest first, a page at a time."""
+    audience = or_(
+        FeedEntry.user_id == user.id,
+        FeedEntry.role == user.role,
+        and_(FeedEntry.user_id.is_(None), FeedEntry.role.is_(None)),
+    )
+    rows = list(
+        session.scalars(
+            select(FeedEntry)
+            .where(FeedEntry.seq > cursor, audience)
+            .order_by(FeedEntry.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    entries = [
+        FeedEntryOut(seq=r.seq, kind=r.kind, entity_id=r.entity_id, at=r.at, payload=r.payload)
+        for r in rows
+    ]
+    return FeedPage(entries=entries, cursor=rows[-1].seq if rows else cursor, more=more)
+
+
+def _visible_case(session: SessionDep, user: User, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not _may_see(user, case):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
+    return case
+
+
+def _may_see(user: User, case: Case) -> bool:
+    if user.role in (Role.SUPERVISOR.value, Role.ADMIN.value):
+        return case.status != CaseStatus.DRAFT.value  # drafts stay private to their inspector
+    return user.id in (case.author_id, case.assignee_id)
+
+
+@router.get("/cases/{case_id}")
+def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """A case with its whole step log."""
+    case = _visible_case(session, user, case_id)
+    steps = session.scalars(
+        select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.at, CaseStep.id)
+    )
+    return CaseDetail(
+        case=case_out(case), steps=[StepOut.model_validate(s, from_attributes=True) for s in steps]
+    )
+
+
+@router.get("/cases")
+def list_cases(  # noqa: PLR0917 - FastAPI query parameters
+    session: SessionDep,
+    user: CurrentUser,
+    status_: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
+    category: Annotated[str | None, Query(max_length=5)] = None,
+    department_id: Annotated[str | None, Query(max_length=36)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[CaseOut]:
+    """Cases for review (supervisors: all submitted cases; inspectors: their own), oldest submitted first."""
+    stmt = select(Case)
+    if user.role == Role.INSPECTOR.value:
+        stmt = stmt.where(or_(Case.author_id == user.id, Case.assignee_id == user.id))
+    else:
+        stmt = stmt.where(Case.status != CaseStatus.DRAFT.value)
+    if status_:
+        stmt = stmt.where(Case.status.in_([s.value for s in status_]))
+    if category:
+        stmt = stmt.where(Case.category_code == category)
+    if department_id:
+        stmt = stmt.where(Case.department_id == department_id)
+    stmt = stmt.order_by(Case.submitted_at, Case.id).offset(offset).limit(limit)
+    return [case_out(c) for c in session.scalars(stmt)]
+
+
+@router.post("/cases/{case_id}/actions")
+def act(case_id: str, body: ActionRequest, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """A workflow action (accept, reject, register, dispatch, close …), checked by the shared state machine.
+
+    Inspectors' own actions (submit, re-inspection results) travel through ``/cases/push``.
+    """
+    if body.action in (Action.SUBMIT, Action.REINSPECT_PASS, Action.REINSPECT_FAIL):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "inspectors send this action through /api/v1/cases/push"
+        )
+    require_role(user, Role.SUPERVISOR)
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    if case is None or not _may_see(user, case):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
+    if body.expected_revision is not None and body.expected_revision != case.revision:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"the case changed meanwhile (now revision {case.revision})"
+        )
+    if body.department_id is not None and session.get(Department, body.department_id) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "unknown department")
+    if body.assignee_id is not None:
+        assignee = session.get(User, body.assignee_id)
+        if assignee is None or assignee.role != Role.INSPECTOR.value or assignee.disabled:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, "the assignee must be an active inspector"
+            )
+    source = CaseStatus(case.status)
+    request = TransitionRequest(
+        body.action,
+        Role(user.role),
+        opinion=body.opinion,
+        department_id=body.department_id,
+        deadline=body.deadline,
+        assignee_id=body.assignee_id,
+        current_deadline=case.deadline,
+        current_department_id=case.department_id,
+    )
+    try:
+        target = apply_transition(source, request)
+    except TransitionError as exc:
+        code = (
+            status.HTTP_409_CONFLICT
+            if exc.code in STATE_ERRORS
+            else status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
+        raise HTTPException(
+            code, {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+        ) from exc
+    now = datetime.now(UTC)
+    case.status = target.value
+    if body.action in (Action.DISPATCH, Action.EXTEND, Action.REWORK) and body.deadline is not None:
+        case.deadline = body.deadline
+    if body.action is Action.DISPATCH:
+        case.department_id = body.department_id
+    if body.action is Action.REQUEST_REINSPECTION:
+        case.assignee_id = body.assignee_id
+    case.revision += 1
+    case.updated_at = now
+    step = CaseStep(
+        id=new_id(),
+        case_id=case.id,
+        action=body.action.value,
+        from_status=source.value,
+        to_status=target.value,
+        actor_id=user.id,
+        role=user.role,
+        at=now,
+        opinion=body.opinion,
+        department_id=body.department_id,
+        deadline=body.deadline,
+        assignee_id=body.assignee_id,
+        attachments=[],
+    )
+    session.add(step)
+    session.flush()
+    decision = {
+        "event": body.action.value,
+        "status": target.value,
+        "revision": case.revision,
+        "opinion": body.opinion,
+        "step_id": step.id,
+    }
+    append_feed(session, "decision", case.id, decision, user_id=case.author_id)
+    if body.action is Action.REQUEST_REINSPECTION and body.assignee_id:
+        append_feed(
+            session,
+            "task",
+            case.id,
+            {**decision, "case": case_out(case).model_dump(mode="json")},
+            user_id=body.assignee_id,
+        )
+    append_feed(session, "case", case.id, decision, role=Role.SUPERVISOR.value)
+    return get_case(case_id, session, user)

@@ -1,0 +1,160 @@
+"""Request and response bodies of the case API (pydantic: validated, and documented in OpenAPI)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.domain.lifecycle import Action, CaseStatus
+from app.domain.validation import ADDRESS_MAX, DESCRIPTION_MAX, Urgency
+
+MAX_BATCH = 500
+_ID = Field(
+    min_length=36,
+    max_length=36,
+    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseSnapshot(Strict):
+    """A case as the client last saved it (every field a person edits)."""
+
+    id: str = _ID
+    status: CaseStatus
+    category_code: str | None = Field(default=None, max_length=5)
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    address: str = Field(default="", max_length=ADDRESS_MAX)
+    urgency: Urgency = Urgency.NORMAL
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    position_source: str | None = Field(default=None, max_length=20)
+    observed_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+    submitted_at: AwareDatetime | None = None
+    revision: int = Field(default=1, ge=1)
+
+
+class ChangeOp(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    SUBMIT = "submit"
+    REINSPECT_PASS = "reinspect_pass"
+    REINSPECT_FAIL = "reinspect_fail"
+
+
+class ChangeIn(Strict):
+    """One change made on a client, identified by the id the client gave it."""
+
+    change_id: str = _ID
+    op: ChangeOp
+    base_revision: int | None = Field(
+        default=None, ge=1, description="server revision the edit was based on"
+    )
+    case: CaseSnapshot
+    opinion: str = Field(default="", max_length=2000)
+
+
+class PushRequest(Strict):
+    changes: list[ChangeIn] = Field(max_length=MAX_BATCH)
+
+
+class Outcome(enum.StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class Reason(BaseModel):
+    code: str
+    zh: str
+    en: str
+
+
+class CaseOut(BaseModel):
+    id: str
+    author_id: str
+    status: CaseStatus
+    category_code: str | None
+    description: str
+    address: str
+    urgency: Urgency
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    position_source: str | None
+    observed_at: datetime | None
+    created_at: datetime
+    submitted_at: datetime | None
+    updated_at: datetime
+    revision: int
+    department_id: str | None
+    deadline: datetime | None
+    assignee_id: str | None
+
+
+class ChangeResult(BaseModel):
+    change_id: str
+    case_id: str
+    outcome: Outcome
+    server_revision: int | None = None
+    reason: Reason | None = None
+    current: CaseOut | None = Field(default=None, description="the server's version, on a conflict")
+
+
+class PushResponse(BaseModel):
+    results: list[ChangeResult]
+
+
+class StepOut(BaseModel):
+    id: str
+    action: Action
+    from_status: CaseStatus
+    to_status: CaseStatus
+    actor_id: str
+    role: str
+    at: datetime
+    opinion: str
+    department_id: str | None
+    deadline: datetime | None
+    assignee_id: str | None
+
+
+class CaseDetail(BaseModel):
+    case: CaseOut
+    steps: list[StepOut]
+
+
+class FeedEntryOut(BaseModel):
+    seq: int
+    kind: str
+    entity_id: str
+    at: datetime
+    payload: dict[str, Any]
+
+
+class FeedPage(BaseModel):
+    entries: list[FeedEntryOut]
+    cursor: int = Field(description="pass it back to get what comes next")
+    more: bool
+
+
+class ActionRequest(Strict):
+    """A supervisor's (or, for re-inspections, an inspector's) decision on a case."""
+
+    action: Action
+    opinion: str = Field(default="", max_length=2000)
+    department_id: str | None = Field(default=None, max_length=36)
+    deadline: AwareDatetime | None = None
+    assignee_id: str | None = Field(default=None, max_length=36)
+    expected_revision: int | None = Field(
+        default=None, ge=1, description="refuse if the case changed since"
+    )
