@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -45,6 +45,10 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several workers start at once: the first migrates, the others wait, then find
+            # nothing left to do (the lock ends with this transaction).
+            conn.execute(text("SELECT pg_advisory_xact_lock(4707000)"))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
