@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.lifecycle import Role
-from server import auth, cases, reference, tus
+from server import auth, cases, refdata, reference, throttle, tus
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import Credentials, CurrentUser, SessionDep
 from server.models import Department, User
@@ -64,9 +65,9 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
             if session.scalar(select(User).where(User.username == username)) is None:
                 auth.add_user(session, username, password, role, name)
                 log.info("demo account %s (%s) created", username, role.value)
-        for code, name, name_en in reference.DEMO_DEPARTMENTS:
+        for code, name, name_en in refdata.DEMO_DEPARTMENTS:
             if session.scalar(select(Department).where(Department.code == code)) is None:
-                reference.add_department(session, code, name, name_en)
+                refdata.add_department(session, code, name, name_en)
 
 
 router = APIRouter()
@@ -80,11 +81,24 @@ def healthz(session: SessionDep) -> Health:
 
 @router.post("/api/v1/auth/login")
 def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginResponse:
+    """Sign in; repeated failures slow down further attempts (429 with Retry-After)."""
+    address = request.client.host if request.client else "?"
+    wait = throttle.blocked_for(session, body.username, address)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
     user = auth.authenticate(session, body.username, body.password)
     if user is None:
-        client = request.client.host if request.client else "?"
-        log.warning("failed login for %r from %s", body.username, client)
+        log.warning("failed login for %r from %s", body.username, address)
+        throttle.record_failure(session, body.username, address)
+        # The failure must be remembered even though this request ends in an error.
+        session.commit()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+    throttle.record_success(session, body.username, address)
     settings: Settings = request.app.state.settings
     token, expires = auth.issue_token(session, user, timedelta(hours=settings.token_lifetime_hours))
     return LoginResponse(token=token, expires_at=expires, user=_public(user))

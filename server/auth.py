@@ -58,6 +58,12 @@ def add_user(
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    if len(password) < 4:
+        raise ValueError("the password is too short")
+    user.password_hash = hash_password(password)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:

@@ -18,11 +18,11 @@ from app.domain.lifecycle import (
     TransitionRequest,
     apply_transition,
 )
-from app.domain.taxonomy import load_default_taxonomy
 from server.deps import CurrentUser, SessionDep, require_role
 from server.feed import append_feed
 from server.ingest import apply_change, case_out
 from server.models import Case, CaseStep, Department, FeedEntry, User
+from server.refdata import current_taxonomy
 from server.schemas import (
     ActionRequest,
     CaseDetail,
@@ -46,7 +46,7 @@ def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushRespo
     with different content is a ``conflict``, never a second case.
     """
     require_role(user, Role.INSPECTOR)
-    taxonomy = load_default_taxonomy()
+    taxonomy = current_taxonomy(session)
     now = datetime.now(UTC)
     return PushResponse(
         results=[apply_change(session, user, change, taxonomy, now) for change in body.changes]

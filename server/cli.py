@@ -1,20 +1,42 @@
-"""``citypatrol-server``: run the server, and manage its accounts."""
+"""``citypatrol-server``: run the server, and manage its accounts and reference data."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
 from server import auth
 from server.db import create_db_engine, migrate, session_factory
-from server.models import User
-from server.settings import load_settings
+from server.models import ApiToken, User
+from server.refdata import add_department, load_taxonomy
+from server.settings import ENV_PREFIX, Settings, load_settings
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line: easy to ship to a log store and to grep."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,9 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8765)")
     parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (use PostgreSQL for more than 1)"
+    )
+    parser.add_argument(
         "--demo", action="store_true", default=None, help="create the demo accounts if missing"
     )
     sub = parser.add_subparsers(dest="command")
+
     user = sub.add_parser("user", help="manage accounts").add_subparsers(
         dest="user_command", required=True
     )
@@ -39,39 +65,145 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="")
     user.add_parser("list", help="list accounts")
+    for name, text in (
+        ("disable", "disable an account and end its sessions"),
+        ("enable", "enable an account"),
+    ):
+        user.add_parser(name, help=text).add_argument("name")
+    reset = user.add_parser(
+        "reset", help="set a new password (from standard input) and end the account's sessions"
+    )
+    reset.add_argument("name")
+
+    department = sub.add_parser("department", help="departments").add_subparsers(
+        dest="department_command", required=True
+    )
+    dep_add = department.add_parser("add", help="add a department")
+    dep_add.add_argument("code")
+    dep_add.add_argument("name")
+    dep_add.add_argument("--name-en", default="")
+    dep_load = department.add_parser(
+        "load", help="add departments from a CSV file with columns code,name[,name_en]"
+    )
+    dep_load.add_argument("file", type=Path)
+
+    taxonomy = sub.add_parser("taxonomy", help="the category table").add_subparsers(
+        dest="taxonomy_command", required=True
+    )
+    tax_load = taxonomy.add_parser(
+        "load", help="replace the category table with a CSV file (see resources/taxonomy)"
+    )
+    tax_load.add_argument("file", type=Path)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(args.data_dir, args.database_url, args.host, args.port, args.demo)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if args.command == "user":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_db_engine(settings.database_url)
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    if args.command is None:
+        return _serve(settings, args.workers)
+    logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.database_url)
+    try:
         migrate(engine)
         sessions = session_factory(engine)
-        if args.user_command == "add":
-            password = sys.stdin.readline().rstrip("\n")
-            try:
-                with sessions.begin() as session:
-                    auth.add_user(session, args.name, password, Role(args.role), args.display_name)
-            except ValueError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 1
-            print(f"user {args.name} ({args.role}) added")
-            return 0
-        with sessions() as session:
-            for user in session.scalars(select(User).order_by(User.username)):
-                state = "disabled" if user.disabled else "active"
-                print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
-        return 0
+        return _admin(args, sessions)
+    except (ValueError, CityPatrolError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
 
+
+def _serve(settings: Settings, workers: int) -> int:
     import uvicorn
 
+    if workers > 1:
+        # Each worker process builds its own app from the environment (server.asgi).
+        os.environ[ENV_PREFIX + "DATA_DIR"] = str(settings.data_dir)
+        os.environ[ENV_PREFIX + "DATABASE_URL"] = settings.database_url
+        os.environ[ENV_PREFIX + "DEMO"] = "1" if settings.demo else ""
+        uvicorn.run(
+            "server.asgi:create",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_config=None,
+        )
+        return 0
     from server.api import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    return 0
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise ValueError(f"no user {name!r}")
+    return user
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+
+
+def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    if args.command == "user":
+        command = args.user_command
+        with sessions.begin() as session:
+            if command == "add":
+                password = sys.stdin.readline().rstrip("\n")
+                auth.add_user(session, args.name, password, Role(args.role), args.display_name)
+                print(f"user {args.name} ({args.role}) added")
+            elif command == "list":
+                for user in session.scalars(select(User).order_by(User.username)):
+                    state = "disabled" if user.disabled else "active"
+                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+            elif command in ("disable", "enable"):
+                user = _user(session, args.name)
+                user.disabled = command == "disable"
+                if user.disabled:
+                    _end_sessions(session, user)
+                print(f"user {args.name} {command}d")
+            elif command == "reset":
+                user = _user(session, args.name)
+                password = sys.stdin.readline().rstrip("\n")
+                auth.set_password(user, password)
+                _end_sessions(session, user)
+                print(f"password of {args.name} reset; its sessions ended")
+        return 0
+    if args.command == "department":
+        with sessions.begin() as session:
+            if args.department_command == "add":
+                add_department(session, args.code, args.name, args.name_en)
+                print(f"department {args.code} added")
+            else:
+                with args.file.open(encoding="utf-8-sig", newline="") as handle:
+                    rows = list(csv.DictReader(handle))
+                for line, row in enumerate(rows, start=2):
+                    if not row.get("code") or not row.get("name"):
+                        raise ValueError(f"{args.file}:{line}: code and name are required")
+                    add_department(
+                        session,
+                        row["code"].strip(),
+                        row["name"].strip(),
+                        (row.get("name_en") or "").strip(),
+                    )
+                print(f"{len(rows)} departments added")
+        return 0
+    with sessions.begin() as session:
+        count = load_taxonomy(session, args.file)
+    print(f"category table loaded: {count} categories")
     return 0
 
 

@@ -5,22 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from app.domain.ids import new_id
 from app.domain.lifecycle import Role
 from server.deps import CurrentUser, SessionDep, require_role
-from server.feed import append_feed
 from server.models import Department
+from server.refdata import add_department, department_json
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
-
-DEMO_DEPARTMENTS = (
-    ("CGZF", "城市管理综合执法大队", "Urban management law enforcement brigade"),
-    ("SZSS", "市政设施管理处", "Municipal facilities management office"),
-    ("HWC", "环境卫生管理处", "Environmental sanitation office"),
-    ("YLLH", "园林绿化管理处", "Parks and greening office"),
-)
 
 
 class DepartmentIn(BaseModel):
@@ -37,18 +28,8 @@ class DepartmentOut(BaseModel):
     active: bool
 
 
-def add_department(session: Session, code: str, name: str, name_en: str = "") -> Department:
-    if session.scalar(select(Department).where(Department.code == code)) is not None:
-        raise ValueError(f"department {code!r} already exists")
-    department = Department(id=new_id(), code=code, name=name, name_en=name_en, active=True)
-    session.add(department)
-    session.flush()
-    append_feed(session, "department", department.id, _out(department).model_dump(mode="json"))
-    return department
-
-
 def _out(d: Department) -> DepartmentOut:
-    return DepartmentOut(id=d.id, code=d.code, name=d.name, name_en=d.name_en, active=d.active)
+    return DepartmentOut.model_validate(department_json(d))
 
 
 @router.get("/departments")
