@@ -124,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         migrate(engine)
+        tus.cleanup_uploads(sessions, settings.photos_dir)
         if settings.demo:
             seed_demo_accounts(sessions)
         yield

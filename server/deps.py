@@ -21,7 +21,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Scope "function": the transaction commits when the endpoint returns, before the response is
+# sent — a client never sees a token (or a receipt) that is not committed yet, and SQLite's
+# write lock is not held while a response streams out.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 

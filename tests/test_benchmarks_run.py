@@ -14,6 +14,7 @@ SMALL_RUNS = {
     "store.py": ["--cases", "400", "--repeat", "1", "--api-cases", "5"],
     "photos.py": ["--count", "3", "--baseline-count", "2"],
     "nmea.py": ["--min-seconds", "0.1"],
+    "server_photos.py": ["--count", "3", "--size-mb", "1"],
 }
 
 
