@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,7 @@ from server import auth, cases, refdata, reference, throttle, tus
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import Credentials, CurrentUser, SessionDep
 from server.models import Department, User
+from server.schemas import Strict
 from server.settings import Settings
 
 log = logging.getLogger("citypatrol.server")
@@ -30,7 +33,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Strict):
     username: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=1000)
 
@@ -115,6 +118,18 @@ def me(user: CurrentUser) -> UserPublic:
     return _public(user)
 
 
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each field and rule, without echoing the input (it may be megabytes, or hostile)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])}
+        for e in exc.errors()[:50]
+    ]
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_ENTITY, content={"detail": errors}
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The application for ``settings``: migrations run and demo accounts are seeded on start."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -131,6 +146,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.state.settings = settings
     app.state.sessions = sessions
     app.include_router(router)

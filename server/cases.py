@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import and_, or_, select
 
 from app.domain.errors import TransitionError
@@ -24,6 +24,7 @@ from server.ingest import apply_change, case_out
 from server.models import Case, CaseStep, Department, FeedEntry, User
 from server.refdata import current_taxonomy
 from server.schemas import (
+    UUID_PATTERN,
     ActionRequest,
     CaseDetail,
     CaseOut,
@@ -35,6 +36,16 @@ from server.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+#: Case ids are UUIDs; anything else is refused before it reaches the database.
+CaseId = Annotated[str, Path(min_length=36, max_length=36, pattern=UUID_PATTERN)]
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "a missing requirement (opinion, department, deadline …), in Chinese and English"
+    },
+    409: {
+        "description": "not allowed from the case's current status, or the case changed meanwhile"
+    },
+}
 FEED_PAGE_MAX = 1000
 
 
@@ -57,7 +68,7 @@ def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushRespo
 def feed(
     session: SessionDep,
     user: CurrentUser,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=FEED_PAGE_MAX)] = 200,
 ) -> FeedPage:
     """What concerns the signed-in user since ``cursor``, oldest first, a page at a time."""
@@ -97,7 +108,7 @@ def _may_see(user: User, case: Case) -> bool:
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: str, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def get_case(case_id: CaseId, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """A case with its whole step log."""
     case = _visible_case(session, user, case_id)
     steps = session.scalars(
@@ -115,7 +126,7 @@ def list_cases(  # noqa: PLR0917 - FastAPI query parameters
     status_: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
     category: Annotated[str | None, Query(max_length=5)] = None,
     department_id: Annotated[str | None, Query(max_length=36)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CaseOut]:
     """Cases for review (supervisors: all submitted cases; inspectors: their own), oldest submitted first."""
@@ -134,8 +145,8 @@ def list_cases(  # noqa: PLR0917 - FastAPI query parameters
     return [case_out(c) for c in session.scalars(stmt)]
 
 
-@router.post("/cases/{case_id}/actions")
-def act(case_id: str, body: ActionRequest, session: SessionDep, user: CurrentUser) -> CaseDetail:
+@router.post("/cases/{case_id}/actions", responses=_REFUSALS)
+def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """A workflow action (accept, reject, register, dispatch, close …), checked by the shared state machine.
 
     Inspectors' own actions (submit, re-inspection results) travel through ``/cases/push``.
@@ -153,12 +164,12 @@ def act(case_id: str, body: ActionRequest, session: SessionDep, user: CurrentUse
             status.HTTP_409_CONFLICT, f"the case changed meanwhile (now revision {case.revision})"
         )
     if body.department_id is not None and session.get(Department, body.department_id) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "unknown department")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "unknown department")
     if body.assignee_id is not None:
         assignee = session.get(User, body.assignee_id)
         if assignee is None or assignee.role != Role.INSPECTOR.value or assignee.disabled:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, "the assignee must be an active inspector"
+                status.HTTP_400_BAD_REQUEST, "the assignee must be an active inspector"
             )
     source = CaseStatus(case.status)
     request = TransitionRequest(
@@ -174,11 +185,7 @@ def act(case_id: str, body: ActionRequest, session: SessionDep, user: CurrentUse
     try:
         target = apply_transition(source, request)
     except TransitionError as exc:
-        code = (
-            status.HTTP_409_CONFLICT
-            if exc.code in STATE_ERRORS
-            else status.HTTP_422_UNPROCESSABLE_ENTITY
-        )
+        code = status.HTTP_409_CONFLICT if exc.code in STATE_ERRORS else status.HTTP_400_BAD_REQUEST
         raise HTTPException(
             code, {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
         ) from exc

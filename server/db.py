@@ -45,7 +45,10 @@ HEAD_REVISION = "s0002"
 def _at_head(engine: Engine) -> bool:
     with engine.connect() as conn:
         try:
-            return bool(conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION)
+            return bool(
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                == HEAD_REVISION
+            )
         except DBAPIError:
             return False
 

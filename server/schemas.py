@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from app.domain.lifecycle import Action, CaseStatus
 from app.domain.validation import ADDRESS_MAX, DESCRIPTION_MAX, Urgency
@@ -19,8 +19,38 @@ _ID = Field(
 )
 
 
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_ID = Field(min_length=36, max_length=36, pattern=UUID_PATTERN)
+
+
+def _utc(value: datetime) -> datetime:
+    # A far-future or far-past time with an extreme offset overflows when converted to UTC;
+    # such times are nonsense for a city case, so they are refused, not stored.
+    if not (1970 <= value.year <= 2200):
+        raise ValueError("the time must be between the years 1970 and 2200")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the time is out of range") from exc
+
+
+#: An aware time, normalised to UTC, within a sane range.
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+#: A client- or server-generated id (UUID text); anything else is refused before any lookup.
+Uuid = Annotated[str, Field(min_length=36, max_length=36, pattern=UUID_PATTERN)]
+
+
 class Strict(BaseModel):
+    """Request bodies: unknown fields refused; no NUL characters anywhere (PostgreSQL text has none)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 class CaseSnapshot(Strict):
@@ -36,9 +66,9 @@ class CaseSnapshot(Strict):
     lon: float | None = None
     accuracy_m: float | None = None
     position_source: str | None = Field(default=None, max_length=20)
-    observed_at: AwareDatetime | None = None
-    created_at: AwareDatetime
-    submitted_at: AwareDatetime | None = None
+    observed_at: UtcTime | None = None
+    created_at: UtcTime
+    submitted_at: UtcTime | None = None
     revision: int = Field(default=1, ge=1)
 
 
@@ -152,9 +182,9 @@ class ActionRequest(Strict):
 
     action: Action
     opinion: str = Field(default="", max_length=2000)
-    department_id: str | None = Field(default=None, max_length=36)
-    deadline: AwareDatetime | None = None
-    assignee_id: str | None = Field(default=None, max_length=36)
+    department_id: Uuid | None = None
+    deadline: UtcTime | None = None
+    assignee_id: Uuid | None = None
     expected_revision: int | None = Field(
         default=None, ge=1, description="refuse if the case changed since"
     )

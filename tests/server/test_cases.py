@@ -247,7 +247,7 @@ def test_the_whole_closed_loop(
     deadline = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     supervisor.act(case_id, "accept")
     supervisor.act(case_id, "register")
-    refused = supervisor.act(case_id, "dispatch", expect=422, department_id=department)
+    refused = supervisor.act(case_id, "dispatch", expect=400, department_id=department)
     assert refused.json()["detail"]["en"] == "Dispatch needs a deadline"
     supervisor.act(case_id, "dispatch", department_id=department, deadline=deadline)
     supervisor.act(case_id, "handle", opinion="已清运")
