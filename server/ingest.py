@@ -56,6 +56,12 @@ def case_out(case: Case) -> CaseOut:
     return CaseOut.model_validate(case, from_attributes=True)
 
 
+class _AlreadyAppliedError(Exception):
+    def __init__(self, receipt: ChangeReceipt) -> None:
+        super().__init__(receipt.change_id)
+        self.receipt = receipt
+
+
 class _RefusedError(Exception):
     def __init__(
         self, outcome: Outcome, code: str, message: Message, current: Case | None = None
@@ -90,6 +96,8 @@ def apply_change(
                     )
                 )
                 session.flush()
+    except _AlreadyAppliedError as already:
+        return _replay(already.receipt, digest, change)
     except _RefusedError as refused:
         return ChangeResult(
             change_id=change.change_id,
@@ -146,6 +154,15 @@ def _apply(
         )
     snapshot = change.case
     case = _locked_case(session, snapshot.id)
+    # Another worker may have applied this very change while we waited for the case's row
+    # lock (or before we saw its case): it committed the receipt with the case, so look again.
+    applied = session.execute(
+        select(ChangeReceipt)
+        .where(ChangeReceipt.change_id == change.change_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if applied is not None:
+        raise _AlreadyAppliedError(applied)
     if change.op is ChangeOp.CREATE:
         if case is not None:
             raise _RefusedError(

@@ -129,7 +129,8 @@ def test_same_change_id_with_other_content_is_a_conflict_not_a_second_case(demo:
     assert demo.http.get(f"/api/v1/cases/{tampered['case']['id']}").status_code == 404
 
 
-def test_concurrent_resends_of_one_batch_create_one_case(demo: Client) -> None:
+@pytest.mark.parametrize("round_", range(4))
+def test_concurrent_resends_of_one_batch_create_one_case(demo: Client, round_: int) -> None:
     case_id = new_id()
     batch = [change("create", snapshot(case_id)), change("submit", snapshot(case_id), 1)]
     results: list[list[dict[str, Any]]] = []
