@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.lifecycle import Role
 from server import auth, cases, refdata, reference, throttle, tus
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import Credentials, CurrentUser, SessionDep
+from server.feed import lock_feed
 from server.models import Department, User
 from server.schemas import Strict
 from server.settings import Settings
@@ -64,6 +66,8 @@ def _public(user: User) -> UserPublic:
 
 def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
+        # Workers starting together would all see the accounts missing; one seeds at a time.
+        lock_feed(session)
         for username, password, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User).where(User.username == username)) is None:
                 auth.add_user(session, username, password, role, name)
@@ -130,6 +134,28 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unexpected_errors(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """A clean JSON answer for anything unexpected, so the connection stays usable.
+
+    A busy or unreachable database is 503 with Retry-After (the client retries); anything else
+    is logged with its traceback and answered 500.
+    """
+    try:
+        return await call_next(request)
+    except OperationalError:
+        log.exception("database unavailable for %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "the database is busy; try again"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+    except Exception:
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The application for ``settings``: migrations run and demo accounts are seeded on start."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -147,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.middleware("http")(_unexpected_errors)
     app.state.settings = settings
     app.state.sessions = sessions
     app.include_router(router)

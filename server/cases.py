@@ -19,7 +19,7 @@ from app.domain.lifecycle import (
     apply_transition,
 )
 from server.deps import CurrentUser, SessionDep, require_role
-from server.feed import append_feed
+from server.feed import append_feed, lock_feed
 from server.ingest import apply_change, case_out
 from server.models import Case, CaseStep, Department, FeedEntry, User
 from server.refdata import current_taxonomy
@@ -57,6 +57,9 @@ def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushRespo
     with different content is a ``conflict``, never a second case.
     """
     require_role(user, Role.INSPECTOR)
+    # Take the feed lock before any case row: a push that locked a case first and then waited
+    # for the feed could deadlock with one holding the feed and inserting that case.
+    lock_feed(session)
     taxonomy = current_taxonomy(session)
     now = datetime.now(UTC)
     return PushResponse(
@@ -124,8 +127,10 @@ def list_cases(  # noqa: PLR0917 - FastAPI query parameters
     session: SessionDep,
     user: CurrentUser,
     status_: Annotated[list[CaseStatus] | None, Query(alias="status")] = None,
-    category: Annotated[str | None, Query(max_length=5)] = None,
-    department_id: Annotated[str | None, Query(max_length=36)] = None,
+    category: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    department_id: Annotated[
+        str | None, Query(min_length=36, max_length=36, pattern=UUID_PATTERN)
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CaseOut]:
@@ -156,6 +161,7 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
             status.HTTP_403_FORBIDDEN, "inspectors send this action through /api/v1/cases/push"
         )
     require_role(user, Role.SUPERVISOR)
+    lock_feed(session)  # same lock order as push: the feed first, then the case row
     case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
     if case is None or not _may_see(user, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")

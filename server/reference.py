@@ -10,11 +10,12 @@ from app.domain.lifecycle import Role
 from server.deps import CurrentUser, SessionDep, require_role
 from server.models import Department
 from server.refdata import add_department, department_json
+from server.schemas import Strict
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
 
 
-class DepartmentIn(BaseModel):
+class DepartmentIn(Strict):
     code: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)

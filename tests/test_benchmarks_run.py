@@ -15,6 +15,7 @@ SMALL_RUNS = {
     "photos.py": ["--count", "3", "--baseline-count", "2"],
     "nmea.py": ["--min-seconds", "0.1"],
     "server_photos.py": ["--count", "3", "--size-mb", "1"],
+    "server_ingest.py": ["--clients", "2", "--cases-per-client", "20"],
 }
 
 
