@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from app.domain.ids import new_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +90,26 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+# Push payloads as a client sends them (see server/schemas.py).
+
+
+def snapshot(case_id: str, **fields: Any) -> dict[str, Any]:
+    base = {
+        "id": case_id,
+        "status": "draft",
+        "category_code": "06010",
+        "description": "人民路暴露垃圾",
+        "address": "鼓楼区人民路8号",
+        "urgency": "normal",
+        "lat": 32.06,
+        "lon": 118.79,
+        "accuracy_m": 5.0,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    return {**base, **fields}
+
+
+def change(op: str, case: dict[str, Any], base: int | None = None, **extra: Any) -> dict[str, Any]:
+    return {"change_id": new_id(), "op": op, "base_revision": base, "case": case, **extra}

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import ServerProcess
+from helpers import ServerProcess, change, snapshot
 
 from app.domain.ids import new_id
 
@@ -73,26 +73,6 @@ def supervisor(server: ServerProcess) -> Client:
 @pytest.fixture(scope="module")
 def department(supervisor: Client) -> str:
     return str(supervisor.http.get("/api/v1/departments").json()[0]["id"])
-
-
-def snapshot(case_id: str, **fields: Any) -> dict[str, Any]:
-    base = {
-        "id": case_id,
-        "status": "draft",
-        "category_code": "06010",
-        "description": "人民路暴露垃圾",
-        "address": "鼓楼区人民路8号",
-        "urgency": "normal",
-        "lat": 32.06,
-        "lon": 118.79,
-        "accuracy_m": 5.0,
-        "created_at": datetime.now(UTC).isoformat(),
-    }
-    return {**base, **fields}
-
-
-def change(op: str, case: dict[str, Any], base: int | None = None, **extra: Any) -> dict[str, Any]:
-    return {"change_id": new_id(), "op": op, "base_revision": base, "case": case, **extra}
 
 
 def submitted_case(demo: Client) -> str:

@@ -40,7 +40,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import schemathesis
-from helpers import ServerProcess
+from helpers import ServerProcess, change, snapshot
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -172,26 +172,6 @@ def supervisor(server: ServerProcess) -> Api:
 @pytest.fixture(scope="module")
 def admin(server: ServerProcess) -> Api:
     return Api(server, "admin")
-
-
-def snapshot(case_id: str, **fields: Any) -> dict[str, Any]:
-    base = {
-        "id": case_id,
-        "status": "draft",
-        "category_code": "06010",
-        "description": "人民路暴露垃圾",
-        "address": "鼓楼区人民路8号",
-        "urgency": "normal",
-        "lat": 32.06,
-        "lon": 118.79,
-        "accuracy_m": 5.0,
-        "created_at": datetime.now(UTC).isoformat(),
-    }
-    return {**base, **fields}
-
-
-def change(op: str, case: dict[str, Any], base: int | None = None, **extra: Any) -> dict[str, Any]:
-    return {"change_id": new_id(), "op": op, "base_revision": base, "case": case, **extra}
 
 
 def submitted_case(demo: Api, **fields: Any) -> str:
