@@ -7,6 +7,7 @@ Every subcommand runs without a display and without importing Qt; only starting 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import sys
@@ -42,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     login = sub.add_parser("login", help="sign in to a server (password from standard input)")
     login.add_argument("--server", required=True, help="server URL, e.g. http://127.0.0.1:8765")
     login.add_argument("--user", required=True)
+
+    sync = sub.add_parser(
+        "sync", help="one full sync cycle; non-zero exit if anything is left or failed"
+    )
+    sync.add_argument(
+        "--no-photos", action="store_true", help="send records only (metered network)"
+    )
+    sync.add_argument(
+        "--attempts", type=int, default=4, help="tries per step on network errors (default 4)"
+    )
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
 
     case = sub.add_parser("case", help="create and list cases").add_subparsers(
         dest="case_command", required=True
@@ -99,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _case_command(args, data_dir, language)
         if args.command == "login":
             return _login_command(args, data_dir, language)
+        if args.command == "sync":
+            return _sync_command(args, data_dir, language)
         if args.command == "photo":
             return _photo_command(args, language)
         if args.command == "gps":
@@ -189,6 +203,55 @@ def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> i
             file=sys.stderr,
         )
     return EXIT_OK
+
+
+def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from app.storage import LocalStore
+    from app.sync.engine import Progress, SyncEngine, SyncOptions
+
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(p: Progress) -> None:
+        if not show:
+            return
+        if p.phase == "photos":
+            line = f"photos {p.items_done + 1}/{p.items_total}  {p.bytes_done / 1e6:.1f}/{p.bytes_total / 1e6:.1f} MB  {p.current or ''}"
+        else:
+            line = f"{p.phase} {p.items_done}/{p.items_total}"
+        print(f"\r{line[:100]:<100}", end="", file=sys.stderr, flush=True)
+
+    options = SyncOptions(photos=not args.no_photos, attempts=max(1, args.attempts))
+    with LocalStore(data_dir) as store:
+        report = SyncEngine(store, options, progress=progress).run()
+    if show:
+        print(file=sys.stderr)
+    if args.json:
+        left = report.left
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "confirmed": report.confirmed,
+                    "conflicts": report.conflicts,
+                    "rejected": report.rejected,
+                    "photos_sent": report.photos_sent,
+                    "photos_failed": report.photos_failed,
+                    "photo_bytes_sent": report.photo_bytes_sent,
+                    "pulled": report.pulled,
+                    "error": None
+                    if report.error is None
+                    else {"kind": report.error.kind.value, "code": report.error.code},
+                    "left": dataclasses.asdict(left) if left is not None else None,
+                    "lines": report.lines(language),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for line in report.lines(language):
+            print(line)
+    return EXIT_OK if report.ok else EXIT_ERROR
 
 
 def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:

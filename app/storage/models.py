@@ -94,11 +94,13 @@ class Case(Base):
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     department_id: Mapped[str | None] = mapped_column(ForeignKey("departments.id"))
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The inspector a re-inspection task is assigned to (from the server).
+    assignee_id: Mapped[str | None] = mapped_column(String(36))
     #: Local edit counter, bumped by every local write.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     #: The server's revision of this case that local edits are based on (None: never confirmed).
     server_revision: Mapped[int | None] = mapped_column(Integer)
-    #: Delivery ledger: pending | sending | confirmed | failed.
+    #: Delivery ledger: pending | sending | confirmed | failed | conflict.
     delivery: Mapped[str] = mapped_column(String(20), default="pending")
     delivery_error: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -215,11 +217,13 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: pending | sending | sent | failed
+    #: pending | sending | sent | failed (rejected) | conflict (kept for the inspector) | resolved
     state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The server's answer for a conflict or a rejection (reason, and its version of the case).
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class SyncState(Base):
@@ -229,3 +233,28 @@ class SyncState(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Comment(Base):
+    """A comment on a case, pulled from the server's feed."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TimeLimit(Base):
+    """A time-limit rule (deadline per category and urgency), pulled from the server's feed."""
+
+    __tablename__ = "time_limits"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    category_code: Mapped[str | None] = mapped_column(String(5))
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(20))

@@ -702,19 +702,15 @@ class LocalStore:
             ]
 
     def _enqueue(self, s: Session, case: Case, op: str, now: datetime) -> None:
-        s.add(
-            OutboxEntry(
-                change_id=new_id(),
-                entity="case",
-                entity_id=case.id,
-                op=op,
-                payload=_snapshot(case),
-                base_revision=case.server_revision,
-                created_at=now,
-                state="pending",
-                attempts=0,
-            )
-        )
+        snapshot = _snapshot(case)
+        if op != "create" and case.server_revision is None and not _create_in_flight(s, case.id):
+            # The server refused this case's creation (say, a category it did not know) and the
+            # inspector has now corrected it: it travels as a new creation, then the change.
+            draft = {**snapshot, "status": CaseStatus.DRAFT.value, "submitted_at": None}
+            s.add(_outbox_entry(case, "create", draft, now))
+            if op == "update":
+                return
+        s.add(_outbox_entry(case, op, snapshot, now))
 
     # -- reads --------------------------------------------------------------------------
 
@@ -792,7 +788,7 @@ class LocalStore:
                 select(
                     OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op
                 )
-                .where(OutboxEntry.state != "sent")
+                .where(OutboxEntry.state.notin_(("sent", "resolved")))
                 .order_by(OutboxEntry.seq)
             )
             return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -989,6 +985,34 @@ def _index(s: Session, case: Case) -> None:
     s.execute(
         text("INSERT INTO case_search(rowid, grams) VALUES (:pk, :grams)"),
         {"pk": case.pk, "grams": index_tokens(case.description, case.address)},
+    )
+
+
+def _outbox_entry(case: Case, op: str, payload: dict[str, Any], now: datetime) -> OutboxEntry:
+    return OutboxEntry(
+        change_id=new_id(),
+        entity="case",
+        entity_id=case.id,
+        op=op,
+        payload=payload,
+        base_revision=case.server_revision,
+        created_at=now,
+        state="pending",
+        attempts=0,
+    )
+
+
+def _create_in_flight(s: Session, case_id: str) -> bool:
+    """Whether the case's creation is queued, being sent, or was accepted by the server."""
+    return (
+        s.scalar(
+            select(OutboxEntry.seq).where(
+                OutboxEntry.entity_id == case_id,
+                OutboxEntry.op == "create",
+                OutboxEntry.state.in_(("pending", "sending", "sent")),
+            )
+        )
+        is not None
     )
 
 

@@ -68,12 +68,16 @@ class ServerClient:
     """One connection pool to one server; use as a context manager."""
 
     def __init__(
-        self, base_url: str, token: str | None = None, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
-            base_url=self.base_url, timeout=TIMEOUT, headers=headers, transport=transport
+            base_url=self.base_url, timeout=timeout, headers=headers, transport=transport
         )
 
     def __enter__(self) -> ServerClient:
@@ -91,6 +95,12 @@ class ServerClient:
         self._http.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.send(method, path, **kwargs)
+
+    def send(
+        self, method: str, path: str, *, expect: frozenset[int] = frozenset(), **kwargs: Any
+    ) -> httpx.Response:
+        """One request; an error status not in ``expect`` (and any network failure) raises."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -102,7 +112,7 @@ class ServerClient:
                     f"Cannot reach the server {self.base_url} ({type(exc).__name__})",
                 ),
             ) from exc
-        if response.is_error:
+        if response.is_error and response.status_code not in expect:
             raise _classify(response)
         return response
 
@@ -120,6 +130,44 @@ class ServerClient:
 
     def me(self) -> ServerUser:
         return _user(self._request("GET", "/api/v1/me").json())
+
+    def push(self, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send a batch of case changes; the server's result for each, in order."""
+        response = self._request("POST", "/api/v1/cases/push", json={"changes": changes})
+        results = _json(response).get("results")
+        if not isinstance(results, list) or len(results) != len(changes):
+            raise _garbled(response)
+        return results
+
+    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
+        """One page of the change feed after ``cursor``."""
+        response = self._request("GET", "/api/v1/feed", params={"cursor": cursor, "limit": limit})
+        page = _json(response)
+        if not isinstance(page.get("entries"), list) or not isinstance(page.get("cursor"), int):
+            raise _garbled(response)
+        return page
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        raise _garbled(response) from None
+    if not isinstance(data, dict):
+        raise _garbled(response)
+    return data
+
+
+def _garbled(response: httpx.Response) -> SyncError:
+    # A proxy's error page, a truncated body: nothing was learnt, so it is safe to try again.
+    return SyncError(
+        ErrorKind.RETRYABLE,
+        "garbled",
+        Message(
+            f"服务器的回答无法解读（{response.status_code}），稍后重试",
+            f"The server's answer could not be read ({response.status_code}); will retry",
+        ),
+    )
 
 
 def _user(data: dict[str, Any]) -> ServerUser:

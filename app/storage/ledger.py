@@ -1,0 +1,628 @@
+"""The sync side of the local store: what to send, what the server confirmed, what came back.
+
+The sync engine (:mod:`app.sync.engine`) talks to the server; everything it learns is written
+here, each answer in one transaction. Nothing is marked sent before the server's explicit
+receipt, and nothing local is ever deleted: a change the server refused stays in the outbox as
+``failed`` with the reason, a change that lost to the office's decision stays as ``conflict``
+with the server's version beside it, until the inspector resolves it.
+
+Delivery states (the ledger the GUI shows per case and per photo):
+
+* cases: ``pending`` (changes not yet confirmed) → ``sending`` → ``confirmed`` (every change has
+  the server's receipt; ``server_revision`` and ``confirmed_at`` say which and when), or
+  ``failed`` (a change was rejected; ``delivery_error`` holds the reason) or ``conflict``;
+* photos: ``pending`` → ``sending`` (an upload exists on the server; ``upload_url`` and
+  ``upload_offset`` say how far it got) → ``confirmed``, or ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.domain.lifecycle import CaseStatus
+from app.storage.models import (
+    Case,
+    CaseStep,
+    Comment,
+    Department,
+    OutboxEntry,
+    Photo,
+    SyncState,
+    TimeLimit,
+    User,
+)
+from app.storage.photos import original_path
+from app.storage.store import LocalStore, _index
+
+CURSOR_KEY = "feed_cursor"
+LAST_SYNC_KEY = "last_sync"
+#: Outbox states that still wait for the server.
+OPEN_STATES = ("pending", "sending")
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingChange:
+    """A case change as the push endpoint takes it."""
+
+    seq: int
+    change_id: str
+    case_id: str
+    op: str
+    payload: dict[str, Any]
+    base_revision: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        change: dict[str, Any] = {
+            "change_id": self.change_id,
+            "op": self.op,
+            "base_revision": self.base_revision,
+            "case": self.payload,
+        }
+        opinion = self.payload.get("opinion")
+        if opinion:
+            change["case"] = {k: v for k, v in self.payload.items() if k != "opinion"}
+            change["opinion"] = opinion
+        return change
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The server's answer for one change."""
+
+    change_id: str
+    outcome: str  # applied | duplicate | conflict | rejected
+    server_revision: int | None = None
+    reason: dict[str, str] | None = None  # code, zh, en
+    current: dict[str, Any] | None = None  # the server's version of the case, on a conflict
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSummary:
+    confirmed: int
+    conflicts: int
+    rejected: int
+    retry: int  # answered "try again" (a concurrent change on the server)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPhoto:
+    photo_id: str
+    case_id: str
+    sha256: str
+    mime: str
+    size_bytes: int
+    role: str
+    original_name: str
+    path: Path
+    upload_url: str | None
+    upload_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    applied: int  # entries that changed something here
+    skipped: list[str]  # entries that could not be applied (seq:kind: why)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySummary:
+    """What is still on the laptop only — the status bar's "pending" figures."""
+
+    pending_changes: int
+    failed_changes: int
+    conflicts: int
+    pending_photos: int
+    pending_photo_bytes: int
+    failed_photos: int
+
+    @property
+    def idle(self) -> bool:
+        return self.pending_changes == 0 and self.pending_photos == 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One line of a case's delivery ledger."""
+
+    kind: str  # change | photo
+    what: str  # create/update/submit…, or the photo's file name
+    state: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    server_revision: int | None
+    error: str | None
+
+
+def _reason_text(reason: dict[str, str] | None) -> str | None:
+    if reason is None:
+        return None
+    return json.dumps(
+        {k: reason.get(k, "") for k in ("code", "zh", "en")}, ensure_ascii=False, sort_keys=True
+    )
+
+
+class SyncLedger:
+    """Reads and writes of the sync module, over one :class:`LocalStore`."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    # -- outbox: case changes --------------------------------------------------------------
+
+    def claim_changes(self, limit: int) -> list[OutgoingChange]:
+        """The oldest unsent case changes (at most ``limit``), marked ``sending``."""
+        with self.store._write() as s:
+            entries = list(
+                s.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.entity == "case", OutboxEntry.state.in_(OPEN_STATES))
+                    .order_by(OutboxEntry.seq)
+                    .limit(limit)
+                )
+            )
+            for e in entries:
+                e.state = "sending"
+                e.attempts += 1
+            case_ids = {e.entity_id for e in entries}
+            if case_ids:
+                s.execute(
+                    update(Case)
+                    .where(Case.id.in_(case_ids), Case.delivery.in_(("pending", "sending")))
+                    .values(delivery="sending")
+                )
+            return [
+                OutgoingChange(e.seq, e.change_id, e.entity_id, e.op, e.payload, e.base_revision)
+                for e in entries
+            ]
+
+    def record_receipts(self, receipts: list[Receipt], now: datetime) -> ReceiptSummary:
+        """Write the server's answers for one pushed batch, in one transaction."""
+        confirmed = conflicts = rejected = retry = 0
+        with self.store._write() as s:
+            touched: set[str] = set()
+            for r in receipts:
+                entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == r.change_id))
+                if entry is None or entry.state in ("sent", "resolved"):
+                    continue
+                case = s.scalar(select(Case).where(Case.id == entry.entity_id))
+                if case is None:
+                    continue
+                touched.add(case.id)
+                if r.outcome in ("applied", "duplicate"):
+                    entry.state, entry.sent_at = "sent", now
+                    entry.last_error = entry.response = None
+                    if r.server_revision is not None:
+                        case.server_revision = max(case.server_revision or 0, r.server_revision)
+                    confirmed += 1
+                elif (
+                    r.outcome == "conflict" and (r.reason or {}).get("code") == "concurrent_change"
+                ):
+                    entry.state = "pending"  # the server asks to try again
+                    retry += 1
+                elif r.outcome == "conflict" and r.current is not None:
+                    # The office moved the case on meanwhile: its workflow state wins; the local
+                    # edit is kept beside the server's version for the inspector to resolve.
+                    entry.state = "conflict"
+                    entry.last_error = _reason_text(r.reason)
+                    entry.response = {"reason": r.reason, "current": r.current}
+                    _adopt_server_state(s, case, r.current)
+                    conflicts += 1
+                else:
+                    entry.state = "failed"
+                    entry.last_error = _reason_text(r.reason)
+                    entry.response = {"reason": r.reason, "current": r.current}
+                    if entry.op == "create" and case.server_revision is None:
+                        # The server never took the case: it is back in the inspector's hands,
+                        # to correct and submit again (the reason is in its delivery ledger).
+                        case.status = CaseStatus.DRAFT.value
+                        case.submitted_at = None
+                    rejected += 1
+            for case_id in touched:
+                _settle_case(s, case_id, now)
+        return ReceiptSummary(confirmed, conflicts, rejected, retry)
+
+    def release_claims(self) -> None:
+        """Changes left ``sending`` by an interrupted push go back to ``pending``.
+
+        Harmless either way: the server's ingest is idempotent, so a change it already
+        applied comes back ``duplicate`` and is then marked sent.
+        """
+        with self.store._write() as s:
+            s.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.entity == "case", OutboxEntry.state == "sending")
+                .values(state="pending")
+            )
+            s.execute(update(Case).where(Case.delivery == "sending").values(delivery="pending"))
+
+    def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
+        """Unresolved conflicts: the local change and the server's version, for the inspector."""
+        with self.store._read() as s:
+            stmt = select(OutboxEntry).where(OutboxEntry.state == "conflict")
+            if case_id is not None:
+                stmt = stmt.where(OutboxEntry.entity_id == case_id)
+            return [
+                {
+                    "seq": e.seq,
+                    "case_id": e.entity_id,
+                    "op": e.op,
+                    "mine": e.payload,
+                    "server": (e.response or {}).get("current"),
+                    "reason": (e.response or {}).get("reason"),
+                }
+                for e in s.scalars(stmt.order_by(OutboxEntry.seq))
+            ]
+
+    def resolve_conflict(self, seq: int, now: datetime) -> None:
+        """Take the server's version: the local change is kept in the outbox as ``resolved``."""
+        with self.store._write() as s:
+            entry = s.get(OutboxEntry, seq)
+            if entry is None or entry.state != "conflict":
+                return
+            case = s.scalar(select(Case).where(Case.id == entry.entity_id))
+            current = (entry.response or {}).get("current")
+            if case is not None and current:
+                for name in ("category_code", "description", "address", "urgency"):
+                    if name in current:
+                        setattr(case, name, current[name])
+                for name in ("lat", "lon", "accuracy_m"):
+                    if name in current:
+                        setattr(case, name, current[name])
+            entry.state = "resolved"
+            if case is not None:
+                _settle_case(s, case.id, now)
+
+    # -- photos ----------------------------------------------------------------------------
+
+    def pending_photos(self) -> list[OutgoingPhoto]:
+        """Photos not yet confirmed whose case the server already has, oldest first."""
+        with self.store._read() as s:
+            rows = s.execute(
+                select(Photo)
+                .join(Case, Case.id == Photo.case_id)
+                .where(Photo.delivery.in_(OPEN_STATES), Case.server_revision.is_not(None))
+                .order_by(Photo.created_at, Photo.id)
+            ).scalars()
+            return [self._outgoing(p) for p in rows]
+
+    def pending_photo(self, photo_id: str) -> OutgoingPhoto | None:
+        """The photo as the store has it now, or None once it is no longer waiting."""
+        with self.store._read() as s:
+            p = s.get(Photo, photo_id)
+            if p is None or p.delivery not in OPEN_STATES:
+                return None
+            return self._outgoing(p)
+
+    def _outgoing(self, p: Photo) -> OutgoingPhoto:
+        return OutgoingPhoto(
+            p.id,
+            p.case_id,
+            p.sha256,
+            p.mime,
+            p.size_bytes,
+            p.role,
+            p.original_name,
+            original_path(self.store.photos_dir, p.sha256, p.mime),
+            p.upload_url,
+            p.upload_offset,
+        )
+
+    def upload_created(self, photo_id: str, url: str, offset: int) -> None:
+        self._photo(photo_id, delivery="sending", upload_url=url, upload_offset=offset)
+
+    def upload_progress(self, photo_id: str, offset: int) -> None:
+        self._photo(photo_id, upload_offset=offset)
+
+    def upload_forgotten(self, photo_id: str) -> None:
+        """The server no longer has the upload (expired, or its data was lost): start over."""
+        self._photo(photo_id, delivery="pending", upload_url=None, upload_offset=0)
+
+    def upload_confirmed(self, photo_id: str, now: datetime) -> None:
+        with self.store._write() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None:
+                return
+            photo.delivery, photo.confirmed_at, photo.delivery_error = "confirmed", now, None
+            photo.upload_offset = photo.size_bytes
+            s.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
+                .values(state="sent", sent_at=now, last_error=None)
+            )
+
+    def upload_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+        """The server refused the photo itself (retrying will not help)."""
+        with self.store._write() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None:
+                return
+            photo.delivery, photo.delivery_error = "failed", _reason_text(reason)
+            s.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
+                .values(state="failed", last_error=_reason_text(reason))
+            )
+
+    def _photo(self, photo_id: str, **values: Any) -> None:
+        with self.store._write() as s:
+            s.execute(update(Photo).where(Photo.id == photo_id).values(**values))
+
+    # -- the change feed -------------------------------------------------------------------
+
+    def feed_cursor(self) -> int:
+        with self.store._read() as s:
+            row = s.get(SyncState, CURSOR_KEY)
+            return int(row.value) if row is not None else 0
+
+    def apply_feed(self, entries: list[dict[str, Any]], cursor: int, user_id: str) -> FeedResult:
+        """Apply one page of the feed and move the cursor past it, in one transaction.
+
+        Applying an entry twice changes nothing (every row is keyed by the server's id), so a
+        page re-read after a crash is harmless.
+        """
+        applied, skipped = 0, []
+        with self.store._write() as s:
+            for entry in entries:
+                try:
+                    with s.begin_nested():
+                        applied += _apply_entry(s, entry, user_id)
+                except (SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
+                    # One entry this version cannot apply must not stop the feed for good.
+                    skipped.append(f"{entry.get('seq')}:{entry.get('kind')}: {exc}"[:300])
+            s.merge(SyncState(key=CURSOR_KEY, value=str(cursor)))
+        return FeedResult(applied, skipped)
+
+    def reset_cursor(self) -> None:
+        """Read the feed from the start again (another account signed in on this laptop)."""
+        with self.store._write() as s:
+            s.merge(SyncState(key=CURSOR_KEY, value="0"))
+
+    # -- summary ---------------------------------------------------------------------------
+
+    def set_last_sync(self, at: datetime) -> None:
+        with self.store._write() as s:
+            s.merge(SyncState(key=LAST_SYNC_KEY, value=at.isoformat()))
+
+    def last_sync(self) -> datetime | None:
+        with self.store._read() as s:
+            row = s.get(SyncState, LAST_SYNC_KEY)
+            return datetime.fromisoformat(row.value) if row is not None else None
+
+    def summary(self) -> DeliverySummary:
+        with self.store._read() as s:
+            by_state = dict(
+                s.execute(
+                    select(OutboxEntry.state, func.count())
+                    .where(OutboxEntry.entity == "case")
+                    .group_by(OutboxEntry.state)
+                ).all()
+            )
+            photos = s.execute(
+                select(
+                    func.count(), func.coalesce(func.sum(Photo.size_bytes - Photo.upload_offset), 0)
+                ).where(Photo.delivery.in_(OPEN_STATES))
+            ).one()
+            failed_photos = s.scalar(
+                select(func.count()).select_from(Photo).where(Photo.delivery == "failed")
+            )
+            return DeliverySummary(
+                pending_changes=by_state.get("pending", 0) + by_state.get("sending", 0),
+                failed_changes=by_state.get("failed", 0),
+                conflicts=by_state.get("conflict", 0),
+                pending_photos=int(photos[0]),
+                pending_photo_bytes=int(photos[1]),
+                failed_photos=int(failed_photos or 0),
+            )
+
+    def case_ledger(self, case_id: str) -> list[LedgerEntry]:
+        """What the server has confirmed of one case, change by change and photo by photo."""
+        with self.store._read() as s:
+            lines = [
+                LedgerEntry(
+                    "change",
+                    e.op,
+                    e.state,
+                    e.created_at,
+                    e.sent_at,
+                    e.base_revision,
+                    e.last_error,
+                )
+                for e in s.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.entity == "case", OutboxEntry.entity_id == case_id)
+                    .order_by(OutboxEntry.seq)
+                )
+            ]
+            lines += [
+                LedgerEntry(
+                    "photo",
+                    p.original_name or p.sha256[:12],
+                    p.delivery,
+                    p.created_at,
+                    p.confirmed_at,
+                    None,
+                    p.delivery_error,
+                )
+                for p in s.scalars(
+                    select(Photo).where(Photo.case_id == case_id).order_by(Photo.created_at)
+                )
+            ]
+            return lines
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _settle_case(s: Session, case_id: str, now: datetime) -> None:
+    """Derive a case's delivery state from its outbox entries."""
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    if case is None:
+        return
+    states = set(
+        s.scalars(
+            select(OutboxEntry.state).where(
+                OutboxEntry.entity == "case", OutboxEntry.entity_id == case_id
+            )
+        )
+    )
+    if "conflict" in states:
+        case.delivery = "conflict"
+    elif "failed" in states:
+        case.delivery = "failed"
+        case.delivery_error = s.scalar(
+            select(OutboxEntry.last_error)
+            .where(OutboxEntry.entity_id == case_id, OutboxEntry.state == "failed")
+            .order_by(OutboxEntry.seq)  # the first refusal: the later ones follow from it
+            .limit(1)
+        )
+    elif states & set(OPEN_STATES):
+        case.delivery = "pending"
+    else:
+        case.delivery, case.confirmed_at, case.delivery_error = "confirmed", now, None
+
+
+def _adopt_server_state(s: Session, case: Case, current: dict[str, Any]) -> None:
+    """The server's workflow state wins: status, revision, department, deadline, assignee."""
+    status = current.get("status")
+    if status in {c.value for c in CaseStatus}:
+        case.status = status
+    revision = current.get("revision")
+    if isinstance(revision, int):
+        case.server_revision = max(case.server_revision or 0, revision)
+    _set_department(s, case, current.get("department_id"))
+    case.deadline = _time(current.get("deadline"))
+    case.assignee_id = current.get("assignee_id")
+
+
+def _set_department(s: Session, case: Case, department_id: str | None) -> None:
+    # Only a department this laptop knows (they arrive through the feed before their cases).
+    if department_id is None or s.get(Department, department_id) is not None:
+        case.department_id = department_id
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
+    kind = entry.get("kind")
+    payload: dict[str, Any] = entry.get("payload") or {}
+    entity_id = str(entry.get("entity_id", ""))
+    at = _time(entry.get("at"))
+    if kind == "decision":
+        return _apply_decision(s, entity_id, payload, at)
+    if kind == "task":
+        if payload.get("case"):
+            _upsert_case(s, payload["case"], user_id)
+        return _apply_decision(s, entity_id, payload, at)
+    if kind == "comment":
+        comment_id = str(payload.get("id") or payload.get("comment_id") or "")
+        if not comment_id or s.get(Comment, comment_id) is not None:
+            return 0
+        s.add(
+            Comment(
+                id=comment_id,
+                case_id=str(payload.get("case_id") or entity_id),
+                author_name=str(payload.get("author_name") or payload.get("author") or ""),
+                role=str(payload.get("role") or ""),
+                text=str(payload.get("text") or ""),
+                at=_time(payload.get("at")) or at,
+            )
+        )
+        return 1
+    if kind == "department":
+        department = s.get(Department, entity_id) or Department(id=entity_id)
+        department.code = str(payload.get("code", ""))
+        department.name = str(payload.get("name", ""))
+        department.name_en = str(payload.get("name_en", ""))
+        department.active = bool(payload.get("active", True))
+        s.add(department)
+        return 1
+    if kind == "time_limit":
+        rule = s.get(TimeLimit, entity_id)
+        if payload.get("deleted"):
+            if rule is not None:
+                s.delete(rule)
+            return 1
+        rule = rule or TimeLimit(id=entity_id)
+        rule.category_code = payload.get("category_code")
+        rule.urgency = payload.get("urgency")
+        rule.amount = int(payload.get("amount", 0))
+        rule.unit = str(payload.get("unit", ""))
+        s.add(rule)
+        return 1
+    return 0  # kinds for other roles, or newer than this app: skipped, the cursor moves on
+
+
+def _apply_decision(s: Session, case_id: str, payload: dict[str, Any], at: datetime | None) -> int:
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    status = payload.get("status")
+    if case is None or status not in {c.value for c in CaseStatus}:
+        return 0
+    revision = payload.get("revision")
+    if isinstance(revision, int) and revision < (case.server_revision or 0):
+        return 0  # older than what this laptop already has
+    source = case.status
+    case.status = status
+    if isinstance(revision, int):
+        case.server_revision = revision
+    step_id = payload.get("step_id")
+    if step_id and s.get(CaseStep, step_id) is None:
+        s.add(
+            CaseStep(
+                id=step_id,
+                case_id=case.id,
+                action=str(payload.get("event", "")),
+                from_status=source,
+                to_status=status,
+                actor_id=None,
+                role=str(payload.get("role", "supervisor")),
+                at=at or case.updated_at,
+                opinion=str(payload.get("opinion") or ""),
+                attachments=[],
+            )
+        )
+    return 1
+
+
+def _upsert_case(s: Session, data: dict[str, Any], user_id: str) -> None:
+    """A case from the server (a re-inspection task): inserted, or its server fields refreshed."""
+    case = s.scalar(select(Case).where(Case.id == data["id"]))
+    author_id = data.get("author_id")
+    if author_id and s.get(User, author_id) is None:
+        s.add(User(id=author_id, username=f"user-{author_id[-12:]}", role="inspector"))
+        s.flush()  # before the case that refers to it
+    created = _time(data.get("created_at")) or datetime.now(UTC)
+    if case is None:
+        case = Case(
+            id=data["id"],
+            created_at=created,
+            revision=1,
+            delivery="confirmed",
+            confirmed_at=_time(data.get("updated_at")),
+        )
+        s.add(case)
+    for name in ("category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m"):
+        if name in data:
+            setattr(case, name, data[name])
+    case.position_source = data.get("position_source")
+    case.observed_at = _time(data.get("observed_at"))
+    case.submitted_at = _time(data.get("submitted_at"))
+    case.updated_at = _time(data.get("updated_at")) or created
+    case.author_id = author_id
+    case.deadline = _time(data.get("deadline"))
+    case.assignee_id = data.get("assignee_id") or user_id
+    _set_department(s, case, data.get("department_id"))
+    status = data.get("status")
+    if status in {c.value for c in CaseStatus}:
+        case.status = status
+    s.flush()
+    _index(s, case)  # found by search like any case

@@ -1,0 +1,436 @@
+"""One sync cycle: push case changes, upload photos, pull the change feed.
+
+The order is fixed (DESIGN.md): records first (small, and photos can only join a case the server
+has), then photos, then the feed. Every answer from the server is written to the store before
+the next request (:class:`~app.storage.ledger.SyncLedger`), so a cycle cut short anywhere —
+dropped connection, server restart, the laptop's lid closed, the process killed — loses nothing
+and the next cycle carries on from there.
+
+Errors are classified once (:class:`~app.sync.errors.ErrorKind`). A retryable failure (network,
+timeout, 5xx, 429) is retried with exponential backoff and full jitter, up to
+``SyncOptions.attempts`` times per step; an expired session stops the cycle at once (nothing is
+lost: sign in and sync again); a change or photo the server refuses is marked failed with the
+reason and the rest goes on. Two syncs never run at once: a cycle holds an exclusive lock file
+in the data folder, so the GUI's background sync and ``citypatrol sync`` cannot overlap. A cycle
+reports success only when nothing is left to send and nothing failed; otherwise its report
+says what is left and why.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from filelock import FileLock, Timeout
+
+from app.domain.errors import Message
+from app.storage.ledger import DeliverySummary, OutgoingPhoto, Receipt, SyncLedger
+from app.storage.store import LocalStore, utc_now
+from app.sync.backoff import Backoff
+from app.sync.client import TIMEOUT, ServerClient
+from app.sync.credentials import CredentialStore
+from app.sync.errors import ErrorKind, SyncError
+from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
+
+T = TypeVar("T")
+log = logging.getLogger("citypatrol.sync")
+LOCK_FILE = "sync.lock"
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    batch_size: int = 100
+    chunk_size: int = DEFAULT_CHUNK
+    #: False holds photos back (a metered connection): records still go.
+    photos: bool = True
+    #: Tries per step for retryable failures within one cycle.
+    attempts: int = 4
+    backoff: Backoff = field(default_factory=lambda: Backoff(base_s=0.5, cap_s=30.0))
+    feed_page: int = 500
+    timeout: httpx.Timeout = field(default_factory=lambda: TIMEOUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    phase: str  # push | photos | pull
+    items_done: int
+    items_total: int
+    bytes_done: int = 0
+    bytes_total: int = 0
+    current: str | None = None
+
+
+@dataclass
+class SyncReport:
+    """What one cycle did, and what is left and why."""
+
+    pushed: int = 0
+    confirmed: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    photos_sent: int = 0
+    photos_failed: int = 0
+    photo_bytes_sent: int = 0
+    pulled: int = 0
+    error: SyncError | None = None
+    problems: list[Message] = field(default_factory=list)
+    left: DeliverySummary | None = None
+    photos_held_back: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.error is None
+            and not self.problems
+            and self.left is not None
+            and self.left.idle
+            and self.left.failed_changes == 0
+            and self.left.conflicts == 0
+            and self.left.failed_photos == 0
+        )
+
+    def lines(self, language: str = "zh_CN") -> list[str]:
+        """The report for people: what went, then what is left and why."""
+        zh = language.startswith("zh")
+        out = [
+            f"已上报变更 {self.confirmed}，照片 {self.photos_sent}（{self.photo_bytes_sent / 1e6:.1f} MB），收到更新 {self.pulled}"
+            if zh
+            else f"Changes delivered {self.confirmed}, photos {self.photos_sent} "
+            f"({self.photo_bytes_sent / 1e6:.1f} MB), updates received {self.pulled}"
+        ]
+        if self.error is not None:
+            out.append(self.error.message.zh if zh else self.error.message.en)
+        out += [m.zh if zh else m.en for m in self.problems]
+        left = self.left
+        if left is not None:
+            if left.pending_changes or left.pending_photos:
+                out.append(
+                    f"尚未送达：{left.pending_changes} 项变更，{left.pending_photos} 张照片"
+                    f"（{left.pending_photo_bytes / 1e6:.1f} MB）"
+                    if zh
+                    else f"Not yet delivered: {left.pending_changes} changes, "
+                    f"{left.pending_photos} photos ({left.pending_photo_bytes / 1e6:.1f} MB)"
+                )
+            if self.photos_held_back and left.pending_photos:
+                out.append(
+                    "按流量计费网络的设置，照片暂缓上传"
+                    if zh
+                    else "Photos are held back on a metered connection (settings)"
+                )
+            if left.failed_changes or left.failed_photos:
+                out.append(
+                    f"被服务器拒收：{left.failed_changes} 项变更，{left.failed_photos} 张照片——请查看原因并修改"
+                    if zh
+                    else f"Refused by the server: {left.failed_changes} changes, "
+                    f"{left.failed_photos} photos — see the reasons and correct them"
+                )
+            if left.conflicts:
+                out.append(
+                    f"有 {left.conflicts} 处修改与办公室的处理冲突，请逐一处理"
+                    if zh
+                    else f"{left.conflicts} edits conflict with the office's decisions; resolve them"
+                )
+        return out
+
+
+class SyncBusyError(SyncError):
+    def __init__(self) -> None:
+        super().__init__(
+            ErrorKind.RETRYABLE,
+            "busy",
+            Message("另一个同步正在进行", "Another sync is already running"),
+        )
+
+
+def _not_signed_in() -> SyncError:
+    return SyncError(
+        ErrorKind.AUTH,
+        "not_signed_in",
+        Message(
+            "尚未登录服务器，请先登录（citypatrol login）",
+            "Not signed in to a server; sign in first (citypatrol login)",
+        ),
+    )
+
+
+class SyncEngine:
+    """Runs sync cycles for one local store."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        options: SyncOptions | None = None,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+        stop: threading.Event | None = None,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.store = store
+        self.ledger = SyncLedger(store)
+        self.options = options or SyncOptions()
+        self._progress = progress
+        self._stop = stop or threading.Event()
+        self._token = token
+        self._transport = transport
+        self._lock = FileLock(Path(store.data_dir) / LOCK_FILE, timeout=0)
+
+    # -- the cycle ---------------------------------------------------------------------------
+
+    def run(self) -> SyncReport:
+        """One full cycle. Never raises for sync failures: they are in the report."""
+        report = SyncReport()
+        try:
+            self._lock.acquire()
+        except Timeout:
+            report.error = SyncBusyError()
+            report.left = self.ledger.summary()
+            return report
+        try:
+            self._cycle(report)
+        except SyncError as exc:
+            report.error = exc
+        finally:
+            self.ledger.release_claims()
+            report.left = self.ledger.summary()
+            if report.ok:
+                self.ledger.set_last_sync(utc_now())
+            self._lock.release()
+        return report
+
+    def _cycle(self, report: SyncReport) -> None:
+        account = self.store.account()
+        if account is None:
+            raise _not_signed_in()
+        token = self._token or CredentialStore(self.store.data_dir).load(
+            account.server_url, account.username
+        )
+        if not token:
+            raise _not_signed_in()
+        with ServerClient(
+            account.server_url, token, transport=self._transport, timeout=self.options.timeout
+        ) as client:
+            self.ledger.release_claims()
+            self._push(client, report)
+            if self.options.photos:
+                self._upload_photos(client, report)
+            else:
+                report.photos_held_back = True
+            self._pull(client, report, account.user_id)
+
+    def _stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _emit(self, progress: Progress) -> None:
+        if self._progress is not None:
+            self._progress(progress)
+
+    def _retrying(self, step: Callable[[], T]) -> T:
+        """Run ``step``; retry retryable failures with backoff; anything else propagates."""
+        failures = 0
+        while True:
+            try:
+                return step()
+            except SyncError as exc:
+                failures += 1
+                if not exc.retryable or failures >= self.options.attempts or self._stopped():
+                    raise
+                self._stop.wait(self.options.backoff.delay(failures))  # stop cuts the wait short
+
+    # -- push --------------------------------------------------------------------------------
+
+    def _push(self, client: ServerClient, report: SyncReport) -> None:
+        total = self.ledger.summary().pending_changes
+        done = 0
+        rounds = 0
+        while not self._stopped():
+            batch = self.ledger.claim_changes(self.options.batch_size)
+            if not batch:
+                return
+            rounds += 1
+            if rounds > max(10, 4 * (total // self.options.batch_size + 1)):
+                return  # the server keeps asking to retry: leave the rest for the next cycle
+            self._emit(Progress("push", done, total, current=batch[0].case_id))
+            changes = [c.to_json() for c in batch]
+            try:
+                results = self._retrying(functools.partial(client.push, changes))
+            except SyncError as exc:
+                if exc.kind is not ErrorKind.REJECTED or len(batch) == 1:
+                    if exc.kind is ErrorKind.REJECTED:  # this one change is malformed
+                        receipt = Receipt(
+                            batch[0].change_id,
+                            "rejected",
+                            reason={"code": exc.code, "zh": exc.message.zh, "en": exc.message.en},
+                        )
+                        self._record(report, [receipt])
+                        continue
+                    raise
+                # The server refused the batch as a whole: find the culprit one change at a time.
+                self.ledger.release_claims()
+                self._push_one_by_one(client, report, len(batch))
+                continue
+            receipts = [_receipt(r) for r in results]
+            self._record(report, receipts)
+            report.pushed += len(batch)
+            done += len(batch)
+        return
+
+    def _push_one_by_one(self, client: ServerClient, report: SyncReport, count: int) -> None:
+        for _ in range(count):
+            batch = self.ledger.claim_changes(1)
+            if not batch:
+                return
+            try:
+                results = self._retrying(functools.partial(client.push, [batch[0].to_json()]))
+            except SyncError as exc:
+                if exc.kind is not ErrorKind.REJECTED:
+                    raise
+                results = [
+                    {
+                        "change_id": batch[0].change_id,
+                        "outcome": "rejected",
+                        "reason": {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en},
+                    }
+                ]
+            self._record(report, [_receipt(r) for r in results])
+            report.pushed += 1
+
+    def _record(self, report: SyncReport, receipts: list[Receipt]) -> None:
+        summary = self.ledger.record_receipts(receipts, utc_now())
+        report.confirmed += summary.confirmed
+        report.conflicts += summary.conflicts
+        report.rejected += summary.rejected
+
+    # -- photos ------------------------------------------------------------------------------
+
+    def _upload_photos(self, client: ServerClient, report: SyncReport) -> None:
+        photos = self.ledger.pending_photos()
+        meter = _PhotoMeter(self, len(photos), sum(p.size_bytes - p.upload_offset for p in photos))
+        uploader = Uploader(client, self.options.chunk_size)
+        try:
+            for index, photo in enumerate(photos):
+                if self._stopped():
+                    return
+                meter.start(index, photo)
+                try:
+                    self._retrying(
+                        functools.partial(self._upload_one, uploader, photo, meter.moved)
+                    )
+                except SyncError as exc:
+                    if exc.kind is not ErrorKind.REJECTED:
+                        raise
+                    reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+                    self.ledger.upload_failed(photo.photo_id, reason)
+                    report.photos_failed += 1
+                    continue
+                if not self._stopped():
+                    report.photos_sent += 1
+        finally:
+            report.photo_bytes_sent += uploader.bytes_sent
+
+    def _upload_one(
+        self, uploader: Uploader, photo: OutgoingPhoto, moved: Callable[[int], None]
+    ) -> None:
+        """One attempt at one photo: find or create its upload, send what the server lacks."""
+        check_local_file(photo)
+        current = self.ledger.pending_photo(photo.photo_id)
+        if current is None:
+            return  # confirmed meanwhile
+        url = current.upload_url
+        offset: int | None = None
+        if url is not None:
+            try:
+                offset = uploader.offset(url)
+            except UploadGoneError:
+                self.ledger.upload_forgotten(photo.photo_id)
+                url = None
+        if url is None:
+            url, offset = uploader.create(photo)
+            self.ledger.upload_created(photo.photo_id, url, offset)
+        assert offset is not None
+        moved(offset)
+        try:
+            final = uploader.send_from(photo, url, offset, moved, self._stopped)
+        except UploadGoneError:
+            self.ledger.upload_forgotten(photo.photo_id)
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "upload_gone",
+                Message("服务器上的上传已失效，将重新上传", "The upload expired; starting again"),
+            ) from None
+        if final >= photo.size_bytes:
+            self.ledger.upload_confirmed(photo.photo_id, utc_now())
+
+    # -- pull --------------------------------------------------------------------------------
+
+    def _pull(self, client: ServerClient, report: SyncReport, user_id: str) -> None:
+        cursor = self.ledger.feed_cursor()
+        while not self._stopped():
+            page = self._retrying(functools.partial(client.feed, cursor, self.options.feed_page))
+            entries: list[dict[str, Any]] = page["entries"]
+            new_cursor = int(page["cursor"])
+            if entries:
+                result = self.ledger.apply_feed(entries, new_cursor, user_id)
+                report.pulled += result.applied
+                for why in result.skipped:
+                    log.warning("feed entry skipped: %s", why)
+                if result.skipped:
+                    report.problems.append(
+                        Message(
+                            f"有 {len(result.skipped)} 条服务器更新无法应用（已记入日志）",
+                            f"{len(result.skipped)} updates from the server could not be applied (logged)",
+                        )
+                    )
+            cursor = new_cursor
+            self._emit(Progress("pull", report.pulled, report.pulled))
+            if not page.get("more"):
+                return
+
+
+class _PhotoMeter:
+    """Turns confirmed upload offsets into ledger writes and progress reports."""
+
+    def __init__(self, engine: SyncEngine, count: int, total_bytes: int) -> None:
+        self.engine, self.count, self.total_bytes = engine, count, total_bytes
+        self.index, self.before, self.done = 0, 0, 0
+        self.photo: OutgoingPhoto | None = None
+
+    def start(self, index: int, photo: OutgoingPhoto) -> None:
+        self.index, self.photo, self.before = index, photo, self.done
+
+    def moved(self, offset: int) -> None:
+        photo = self.photo
+        assert photo is not None
+        self.engine.ledger.upload_progress(photo.photo_id, offset)
+        self.done = self.before + max(0, offset - photo.upload_offset)
+        self.engine._emit(
+            Progress(
+                "photos",
+                self.index,
+                self.count,
+                self.done,
+                self.total_bytes,
+                photo.original_name,
+            )
+        )
+
+
+def _receipt(result: dict[str, Any]) -> Receipt:
+    return Receipt(
+        change_id=str(result.get("change_id", "")),
+        outcome=str(result.get("outcome", "")),
+        server_revision=result.get("server_revision"),
+        reason=result.get("reason"),
+        current=result.get("current"),
+    )
+
+
+def last_sync(store: LocalStore) -> datetime | None:
+    return SyncLedger(store).last_sync()
