@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--attempts", type=int, default=4, help="tries per step on network errors (default 4)"
     )
     sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    sync.add_argument("--chunk-size", type=int, default=None, help=argparse.SUPPRESS)
 
     case = sub.add_parser("case", help="create and list cases").add_subparsers(
         dest="case_command", required=True
@@ -221,6 +222,8 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
         print(f"\r{line[:100]:<100}", end="", file=sys.stderr, flush=True)
 
     options = SyncOptions(photos=not args.no_photos, attempts=max(1, args.attempts))
+    if args.chunk_size:
+        options = dataclasses.replace(options, chunk_size=max(1024, args.chunk_size))
     with LocalStore(data_dir) as store:
         report = SyncEngine(store, options, progress=progress).run()
     if show:

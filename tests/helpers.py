@@ -39,22 +39,27 @@ def free_port() -> int:
 class ServerProcess:
     """A real ``citypatrol-server`` process on 127.0.0.1 with its own data folder."""
 
-    def __init__(self, data_dir: Path, *extra: str) -> None:
-        import time
-
-        import httpx
-
+    def __init__(self, data_dir: Path, *extra: str, port: int | None = None) -> None:
         self.data_dir = data_dir
+        self.extra = extra
         self.backend = "sqlite"
         self.database_url = f"sqlite:///{data_dir / 'server.db'}"
         if "--database-url" in extra:
             self.database_url = extra[extra.index("--database-url") + 1]
             self.backend = self.database_url.split(":")[0].split("+")[0]
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"server-{self.port}.log"
         data_dir.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
+        self.start()
+
+    def start(self) -> None:
+        import time
+
+        import httpx
+
+        data_dir, extra = self.data_dir, self.extra
+        with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
                     sys.executable,
@@ -81,6 +86,11 @@ class ServerProcess:
                 self.stop()
                 raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush — as a power cut or the OOM killer would."""
+        self.process.kill()
+        self.process.wait()
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -124,6 +124,10 @@ class PhotoRow:
     delivery: str
     path: Path
     thumbnail: Path
+    #: Bytes the server has confirmed receiving (resumable upload).
+    upload_offset: int = 0
+    confirmed_at: datetime | None = None
+    delivery_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -917,6 +921,9 @@ def _photo_row(p: Photo, photos_dir: Path) -> PhotoRow:
         delivery=p.delivery,
         path=original_path(photos_dir, p.sha256, p.mime),
         thumbnail=thumbnail_path(photos_dir, p.sha256),
+        upload_offset=p.upload_offset,
+        confirmed_at=p.confirmed_at,
+        delivery_error=p.delivery_error,
     )
 
 
