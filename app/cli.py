@@ -241,6 +241,7 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                     "photos_failed": report.photos_failed,
                     "photo_bytes_sent": report.photo_bytes_sent,
                     "pulled": report.pulled,
+                    "timings": report.timings,
                     "error": None
                     if report.error is None
                     else {"kind": report.error.kind.value, "code": report.error.code},

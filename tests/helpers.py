@@ -39,9 +39,16 @@ def free_port() -> int:
 class ServerProcess:
     """A real ``citypatrol-server`` process on 127.0.0.1 with its own data folder."""
 
-    def __init__(self, data_dir: Path, *extra: str, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *extra: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.extra = extra
+        self.env = {**os.environ, **(env or {})}
         self.backend = "sqlite"
         self.database_url = f"sqlite:///{data_dir / 'server.db'}"
         if "--database-url" in extra:
@@ -74,6 +81,7 @@ class ServerProcess:
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                env=self.env,
             )
         deadline = time.monotonic() + 60
         while True:

@@ -18,10 +18,12 @@ says what is left and why.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +85,8 @@ class SyncReport:
     problems: list[Message] = field(default_factory=list)
     left: DeliverySummary | None = None
     photos_held_back: bool = False
+    #: Seconds spent in each phase (push, photos, pull).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -218,12 +222,15 @@ class SyncEngine:
             account.server_url, token, transport=self._transport, timeout=self.options.timeout
         ) as client:
             self.ledger.release_claims()
-            self._push(client, report)
+            with _timed(report, "push"):
+                self._push(client, report)
             if self.options.photos:
-                self._upload_photos(client, report)
+                with _timed(report, "photos"):
+                    self._upload_photos(client, report)
             else:
                 report.photos_held_back = True
-            self._pull(client, report, account.user_id)
+            with _timed(report, "pull"):
+                self._pull(client, report, account.user_id)
 
     def _stopped(self) -> bool:
         return self._stop.is_set()
@@ -321,7 +328,9 @@ class SyncEngine:
                 meter.start(index, photo)
                 try:
                     self._retrying(
-                        functools.partial(self._upload_one, uploader, photo, meter.moved)
+                        functools.partial(
+                            self._upload_one, uploader, photo, meter.moved, meter.sent
+                        )
                     )
                 except SyncError as exc:
                     if exc.kind is not ErrorKind.REJECTED:
@@ -336,7 +345,11 @@ class SyncEngine:
             report.photo_bytes_sent += uploader.bytes_sent
 
     def _upload_one(
-        self, uploader: Uploader, photo: OutgoingPhoto, moved: Callable[[int], None]
+        self,
+        uploader: Uploader,
+        photo: OutgoingPhoto,
+        moved: Callable[[int], None],
+        sent: Callable[[int], None],
     ) -> None:
         """One attempt at one photo: find or create its upload, send what the server lacks."""
         check_local_file(photo)
@@ -357,7 +370,7 @@ class SyncEngine:
         assert offset is not None
         moved(offset)
         try:
-            final = uploader.send_from(photo, url, offset, moved, self._stopped)
+            final = uploader.send_from(photo, url, offset, moved, stop=self._stopped, on_sent=sent)
         except UploadGoneError:
             self.ledger.upload_forgotten(photo.photo_id)
             raise SyncError(
@@ -395,21 +408,41 @@ class SyncEngine:
 
 
 class _PhotoMeter:
-    """Turns confirmed upload offsets into ledger writes and progress reports."""
+    """Turns upload offsets into ledger writes, and bytes on the wire into progress reports."""
+
+    _EVERY = 1024 * 1024  # report at most once per MiB sent
 
     def __init__(self, engine: SyncEngine, count: int, total_bytes: int) -> None:
         self.engine, self.count, self.total_bytes = engine, count, total_bytes
-        self.index, self.before, self.done = 0, 0, 0
+        self.index = self.before = self.done = self.inflight = self.unreported = 0
         self.photo: OutgoingPhoto | None = None
+        self.confirmed = 0
 
     def start(self, index: int, photo: OutgoingPhoto) -> None:
         self.index, self.photo, self.before = index, photo, self.done
+        self.confirmed = self.inflight = 0
 
     def moved(self, offset: int) -> None:
+        """The server confirmed ``offset`` bytes of the current photo."""
         photo = self.photo
         assert photo is not None
-        self.engine.ledger.upload_progress(photo.photo_id, offset)
-        self.done = self.before + max(0, offset - photo.upload_offset)
+        if offset < photo.size_bytes:  # the whole photo is recorded by upload_confirmed
+            self.engine.ledger.upload_progress(photo.photo_id, offset)
+        self.confirmed, self.inflight = max(0, offset - photo.upload_offset), 0
+        self._report()
+
+    def sent(self, n: int) -> None:
+        self.inflight += n
+        self.unreported += n
+        if self.unreported >= self._EVERY:
+            self._report()
+
+    def _report(self) -> None:
+        photo = self.photo
+        assert photo is not None
+        remaining = photo.size_bytes - photo.upload_offset
+        self.done = self.before + min(remaining, self.confirmed + self.inflight)
+        self.unreported = 0
         self.engine._emit(
             Progress(
                 "photos",
@@ -420,6 +453,15 @@ class _PhotoMeter:
                 photo.original_name,
             )
         )
+
+
+@contextlib.contextmanager
+def _timed(report: SyncReport, phase: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[phase] = time.perf_counter() - start
 
 
 def _receipt(result: dict[str, Any]) -> Receipt:
