@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.storage import LocalStore
+from app.storage.ledger import SyncLedger
 from app.storage.store import Account
 from app.sync.client import ServerClient
 from app.sync.credentials import CredentialStore
@@ -15,6 +16,12 @@ def sign_in(
     with ServerClient(server_url) as client:
         result = client.login(username, password)
     where = CredentialStore(store.data_dir).save(server_url, username, result.token)
+    previous = store.account()
+    if previous is not None and (
+        previous.user_id != result.user.id or previous.server_url != server_url.rstrip("/")
+    ):
+        # Another account or server: its change feed starts from the beginning.
+        SyncLedger(store).reset_cursor()
     account = store.set_account(
         Account(
             server_url=server_url.rstrip("/"),

@@ -360,3 +360,16 @@ def test_report_lines_speak_both_languages(lang: str) -> None:
     text = "\n".join(report.lines(lang))
     assert ("Not yet delivered" in text) == (lang == "en")
     assert ("尚未送达" in text) == (lang == "zh_CN")
+
+
+def test_another_account_on_the_same_laptop_reads_its_feed_from_the_start(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    store = signed_in(tmp_path / "shared-laptop", server)
+    assert SyncEngine(store, FAST).run().ok
+    ledger = SyncLedger(store)
+    assert ledger.feed_cursor() > 0  # the departments, at least
+    sign_in(store, server.url, "demo", "demo")  # the same account again: carry on
+    assert ledger.feed_cursor() > 0
+    sign_in(store, server.url, "inspector2", "inspector2")
+    assert ledger.feed_cursor() == 0
