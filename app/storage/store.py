@@ -714,6 +714,18 @@ class LocalStore:
             s.add(_outbox_entry(case, "create", draft, now))
             if op == "update":
                 return
+        if op == "update":
+            latest = s.scalar(
+                select(OutboxEntry)
+                .where(OutboxEntry.entity == "case", OutboxEntry.entity_id == case.id)
+                .order_by(OutboxEntry.seq.desc())
+                .limit(1)
+            )
+            if latest is not None and latest.op == "update" and latest.state == "pending":
+                # Edits saved one after another (the editor saves as the inspector types) travel
+                # as one: each entry is a whole snapshot, so the newest replaces the unsent one.
+                latest.payload, latest.base_revision = snapshot, case.server_revision
+                return
         s.add(_outbox_entry(case, op, snapshot, now))
 
     # -- reads --------------------------------------------------------------------------

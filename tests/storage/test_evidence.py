@@ -42,7 +42,8 @@ def test_better_fix_replaces_a_worse_one_and_a_worse_one_does_not(store: LocalSt
     row = store.get_case(created.id)
     assert (row.lat, row.lon, row.accuracy_m) == (32.1, 118.1, 6.0)
     assert row.revision == 3
-    assert [op for _, _, _, op in store.pending_outbox()] == ["create", "update", "update"]
+    # Two saved edits, one unsent update: each outbox entry is a whole snapshot.
+    assert [op for _, _, _, op in store.pending_outbox()] == ["create", "update"]
 
 
 def test_manual_pick_replaces_anything(store: LocalStore) -> None:

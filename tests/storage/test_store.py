@@ -305,3 +305,18 @@ def test_many_matches_walk_the_creation_time_index(
         assert any("+cases.pk IN" in s for s in statements)
     finally:
         event.remove(store.engine, "before_cursor_execute", record)
+
+
+def test_edits_saved_one_after_another_travel_as_one_update(store: LocalStore) -> None:
+    created = store.create_case(CaseFields(description="暴"))
+    for text in ("暴露", "暴露垃圾", "暴露垃圾约两立方米"):
+        store.update_case(created.id, CaseFields(description=text))
+    outbox = store.pending_outbox()
+    assert [e[3] for e in outbox] == ["create", "update"]
+    from app.storage.ledger import SyncLedger
+
+    [_create, update] = SyncLedger(store).claim_changes(10)
+    assert update.payload["description"] == "暴露垃圾约两立方米"  # the newest snapshot
+    # Once an update is being sent, a new edit is a new entry (the sent one is not changed).
+    store.update_case(created.id, CaseFields(description="改"))
+    assert [e[3] for e in store.pending_outbox()] == ["create", "update", "update"]
