@@ -1,8 +1,9 @@
 """The one way to run background work in the GUI.
 
-Two lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
+Three lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
 has one writer; reads queue behind writes in order), the *network* lane runs sync, so a slow
-upload never blocks browsing. Results and errors come back to the main thread through queued
+upload never blocks browsing, and the *device* lane runs the one long-lived reader of the GPS
+receiver (it returns when its stop event is set). Results and errors come back to the main thread through queued
 signals. Callers read widget values *before* submitting work, never inside it.
 """
 
@@ -53,6 +54,8 @@ class TaskRunner(QObject):
         self._db.setMaxThreadCount(1)
         self._net = QThreadPool(self)
         self._net.setMaxThreadCount(1)
+        self._device = QThreadPool(self)
+        self._device.setMaxThreadCount(1)
         self._live: set[_Signals] = set()
 
     def run_db(
@@ -66,6 +69,12 @@ class TaskRunner(QObject):
     ) -> None:
         """Run network work in its own lane."""
         self._start(self._net, fn, on_done, on_error)
+
+    def run_device(
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+    ) -> None:
+        """Run a long-lived device reader (the GPS receiver) in its own lane."""
+        self._start(self._device, fn, on_done, on_error)
 
     def _start(
         self,
@@ -98,5 +107,5 @@ class TaskRunner(QObject):
         return bool(self._live)
 
     def wait(self, msecs: int = -1) -> bool:
-        """Block until both lanes are idle (used at shutdown and in tests)."""
-        return self._db.waitForDone(msecs) and self._net.waitForDone(msecs)
+        """Block until every lane is idle (used at shutdown and in tests)."""
+        return all(pool.waitForDone(msecs) for pool in (self._db, self._net, self._device))
