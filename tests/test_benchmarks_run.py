@@ -16,6 +16,7 @@ SMALL_RUNS = {
     "nmea.py": ["--min-seconds", "0.1"],
     "server_photos.py": ["--count", "3", "--size-mb", "1"],
     "server_ingest.py": ["--clients", "2", "--cases-per-client", "20"],
+    "ui.py": ["--cases", "300", "--photos", "3", "--photo-mb", "0.5"],
     "sync.py": ["--cases", "20", "--photos", "3", "--size-mb", "1", "--cut-mb", "2"],
 }
 

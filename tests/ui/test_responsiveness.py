@@ -58,7 +58,7 @@ class LoopLatency:
         self._last = now
 
     def p99(self) -> float:
-        return statistics.quantiles(self.delays_ms, n=100)[98]
+        return statistics.quantiles(self.delays_ms, n=100, method="inclusive")[98]
 
 
 def photo_files(samples: Path) -> list[Path]:
