@@ -11,20 +11,23 @@ written straight into its database. Then ``--count`` (default 100) photos of ``-
 with their SHA-256 declared — are sent one after the other over one keep-alive connection
 (httpx), each in three ways, the order rotating so that none always meets another's dirty pages:
 
-1. **tus, chunked** — creation (POST), then PATCHes of ``--chunk-mib`` (default 1) MiB. Each
-   PATCH is streamed to disk and fsynced before its offset is committed (SQLite, synchronous
-   FULL); the last one also re-reads and hashes the whole file, checks its type, moves it and
-   appends a feed entry.
+1. **tus, chunked** — creation (POST, a database row), then PATCHes of ``--chunk-mib``
+   (default 1) MiB. Each PATCH is streamed to disk and hashed on the way, and fsynced before its
+   offset is committed (SQLite, synchronous FULL); the last one checks the whole-file SHA-256
+   (kept from PATCH to PATCH, not read back) and the type, commits, moves the file and appends a
+   feed entry.
 2. **tus, one PATCH** — the same, with the whole photo in one PATCH (what tus clients do by
    default: tuspy and tus-js-client send the rest of the file unless told to chunk).
 3. **plain PUT** — the same bytes in one request to the bare endpoint, which streams them to a
-   temporary file and fsyncs it (and nothing else: no sign-in, no database, no verification).
+   temporary file the way a PATCH does and fsyncs it (and nothing else: no sign-in, no
+   database, no hashing, no verification).
 
-Printed: MB/s of each, the ratio of each tus way to the PUT (target ≥ 0.8) and the server
-process's peak resident size (``VmHWM``) after 10 photos and after all of them — flat, because
-no request holds a whole file in memory. Payload generation and hashing on this side are not
-timed. Figures only: a missed target prints MISS; a wrong result (a photo not complete or not
-byte-identical) prints WARNING and makes the exit status 1.
+Printed: MB/s of each, the ratio of each tus way to the PUT (target ≥ 0.8), the server
+process's CPU time per photo for each way (user + system: steadier than wall time on a shared
+machine) and its peak resident size (``VmHWM``) after 10 photos and after all of them — flat,
+because no request holds a whole file in memory. Payload generation and hashing on this side
+are not timed. Figures only: a missed target prints MISS; a wrong result (a photo not complete
+or not byte-identical) prints WARNING and makes the exit status 1.
 """
 
 from __future__ import annotations
@@ -109,6 +112,12 @@ def insert_case(data_dir: Path, username: str) -> str:
     return case_id
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -174,6 +183,7 @@ def main() -> int:
             case_id = insert_case(data_dir, "demo")
             headers = {"Authorization": f"Bearer {login.json()['token']}", "Tus-Resumable": "1.0.0"}
             seconds = dict.fromkeys(MODES, 0.0)
+            cpu = dict.fromkeys(MODES, 0.0)
             rss_at_checkpoint = float("nan")
             sent: list[tuple[str, str]] = []
             with httpx.Client(base_url=url, headers=headers, timeout=120) as http:
@@ -182,6 +192,7 @@ def main() -> int:
                     sha256 = hashlib.sha256(data).hexdigest()
                     # Rotate which goes first, so none always meets another's dirty pages.
                     for mode in MODES[i % 3 :] + MODES[: i % 3]:
+                        cpu_before = cpu_seconds(process.pid)
                         started = time.perf_counter()
                         if mode == "put":
                             plain_put(http, data)
@@ -190,6 +201,7 @@ def main() -> int:
                             sent.append((tus_upload(http, case_id, data, sha256, step), sha256))
                         if i >= args.warmup:
                             seconds[mode] += time.perf_counter() - started
+                            cpu[mode] += cpu_seconds(process.pid) - cpu_before
                     if i + 1 - args.warmup == checkpoint:
                         rss_at_checkpoint = peak_rss_mb(process.pid)
                 rss_at_end = peak_rss_mb(process.pid)
@@ -215,6 +227,10 @@ def main() -> int:
         **{f"{mode}_mb_per_s": round(rate, 1) for mode, rate in rates.items()},
         **{f"ratio_{mode}": round(ratio, 3) for mode, ratio in ratios.items()},
         "target_ratio": TARGET_RATIO,
+        **{
+            f"server_cpu_ms_per_photo_{mode}": round(cpu[mode] / args.count * 1000, 1)
+            for mode in MODES
+        },
         f"server_peak_rss_mb_after_{checkpoint}": round(rss_at_checkpoint, 1),
         f"server_peak_rss_mb_after_{args.count}": round(rss_at_end, 1),
     }
@@ -228,7 +244,10 @@ def main() -> int:
         }
         print(f"{args.count} photos of {size / MB:g} MB ({total_mb:g} MB per way), one connection")
         for mode in MODES:
-            line = f"  {labels[mode]:<27} {rates[mode]:7.1f} MB/s ({seconds[mode]:.2f} s)"
+            line = (
+                f"  {labels[mode]:<27} {rates[mode]:7.1f} MB/s ({seconds[mode]:.2f} s, "
+                f"server CPU {cpu[mode] / args.count * 1000:4.1f} ms/photo)"
+            )
             if mode in ratios:
                 verdict = "ok" if ratios[mode] >= TARGET_RATIO else "MISS"
                 line += f"   ratio to PUT {ratios[mode]:.2f} ({verdict}, target {TARGET_RATIO})"

@@ -5,11 +5,20 @@ termination and expiration extensions). Records are pushed before photos, so an 
 always attached to a case the server already has.
 
 Durability rule: the offset in the database never runs ahead of the bytes on disk. A PATCH
-appends to ``photos/partial/<storage_name>``, fsyncs, and only then commits the new offset; if
-the process dies between the two, the file is longer than the offset and the next PATCH cuts it
-back. A complete photo is only announced (``state="complete"``, a feed entry for supervisors)
-once its whole-file SHA-256 matched the declared one and its first bytes are the declared
-image type; then it moves to ``photos/complete/<storage_name>``.
+appends to ``photos/partial/<storage_name>``, fsyncs it (once), and only then commits the new
+offset; if the process dies between the two, the file is longer than the offset and the next
+PATCH cuts it back. The first PATCH creates the file, and fsyncs the folder while the body
+arrives, so the file's name is durable before any offset is (a creation touches no disk). A
+complete photo is only announced (``state="complete"``, a feed entry for supervisors) once its
+whole-file SHA-256 matched the declared one and its first bytes are the declared image type;
+then it moves to ``photos/complete/<storage_name>``.
+
+Hashing: the whole-file SHA-256 is computed while the bytes arrive, in the worker thread that
+writes them (while the event loop receives the next buffer), so completing an upload does not
+read the file again. Between PATCHes the hash state waits in an in-process cache keyed by the
+upload's committed state — offset and ``expires_at``, which every commit changes — so a state
+is only reused when no other request changed the upload since. After a restart, or when another
+worker served the previous PATCH, the bytes received so far are hashed from disk once.
 
 Concurrency: one PATCH at a time per upload. The partial file is locked with ``flock`` for the
 whole PATCH (a second PATCH gets 423 and retries), which serialises the workers sharing this
@@ -40,13 +49,15 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Protocol, cast
 
+import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -101,8 +112,9 @@ _CHECKSUM_ALGORITHMS: Final[dict[str, Callable[[], Any]]] = {
     "sha256": hashlib.sha256,
 }
 _PHOTO_ROLES: Final = frozenset({"before", "after"})
-_WRITE_BUFFER = 256 * 1024  # bytes gathered before one write: bounds memory per PATCH
-_READ_BLOCK = 1024 * 1024
+#: Bytes gathered before one write (and hash) in a worker thread. A PATCH holds at most two
+#: such buffers (one being written, one being received): memory per PATCH is bounded.
+_WRITE_BUFFER = 256 * 1024
 _MAX_FILENAME_CHARS = 255
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -113,6 +125,7 @@ class _Hash(Protocol):
     def update(self, data: bytes, /) -> None: ...
     def digest(self) -> bytes: ...
     def hexdigest(self) -> str: ...
+    def copy(self) -> _Hash: ...
 
 
 # --- configuration read per call, so tests can start servers with short periods --------------
@@ -224,23 +237,71 @@ def _in_use(path: Path, key: str) -> bool:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes, hasher: _Hash | None) -> None:
+def _write_all(fd: int, data: bytes, hashers: Sequence[_Hash] = ()) -> int:
+    """Write ``data`` at the descriptor's position and feed it to ``hashers`` (hashlib releases
+    the GIL for large buffers, as does ``os.write``); the number of bytes written."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
-    if hasher is not None:
+    for hasher in hashers:
         hasher.update(data)
+    return len(data)
 
 
-def _fd_sha256(fd: int) -> str:
-    """The SHA-256 of what is on disk, read in blocks through the locked descriptor (which stays
+def _fd_sha256(fd: int) -> _Hash:
+    """The SHA-256 state of what is on disk, read through the locked descriptor (which stays
     valid even if a termination unlinks the file meanwhile)."""
-    digest = hashlib.sha256()
     os.lseek(fd, 0, os.SEEK_SET)
-    while block := os.read(fd, _READ_BLOCK):
-        digest.update(block)
-    return digest.hexdigest()
+    # A duplicate shares the open file description, so closing it keeps the flock.
+    with open(os.dup(fd), "rb", buffering=0) as stream:
+        return hashlib.file_digest(stream, "sha256")
+
+
+@dataclass(frozen=True, slots=True)
+class _HashState:
+    offset: int
+    expires_at: datetime | None
+    sha256: _Hash
+
+
+class _HashStates:
+    """SHA-256 states of unfinished uploads between their PATCHes, in this process.
+
+    A state is filed under the upload's storage name with the committed state it belongs to —
+    the offset and ``expires_at`` — and is only handed out if the row still has both: any
+    commit by another worker (or a reset to offset 0 and a new start) changes ``expires_at``.
+    Taking a state removes it, so one PATCH at a time owns it. Bounded: the least recently
+    filed states make way (their uploads fall back to hashing from disk).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._states: OrderedDict[str, _HashState] = OrderedDict()
+        self._guard = threading.Lock()
+
+    def take(self, storage_name: str, offset: int, expires_at: datetime | None) -> _Hash | None:
+        with self._guard:
+            state = self._states.pop(storage_name, None)
+        if state is None or (state.offset, state.expires_at) != (offset, expires_at):
+            return None
+        return state.sha256
+
+    def put(
+        self, storage_name: str, offset: int, expires_at: datetime | None, sha256: _Hash
+    ) -> None:
+        with self._guard:
+            self._states[storage_name] = _HashState(offset, expires_at, sha256)
+            self._states.move_to_end(storage_name)
+            while len(self._states) > self._capacity:
+                self._states.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+
+#: A few hundred bytes each; the capacity is far above the uploads one process has in flight.
+_hash_states: Final = _HashStates(4096)
 
 
 def _fd_head(fd: int, size: int = 4096) -> bytes:
@@ -535,41 +596,33 @@ class _CreationHeaders:
     content_length: str | None
 
 
-def _create(
-    ctx: _Ctx, credentials: HTTPAuthorizationCredentials | None, headers: _CreationHeaders
-) -> Response:
-    with ctx.sessions() as session:
-        actor = _sign_in(session, credentials)
-        if headers.content_length not in (None, "0"):
-            raise _err(400, "creation-with-upload is not supported: send the bytes with PATCH")
-        spec = _parse_creation(
-            headers.upload_length, headers.upload_metadata, headers.upload_defer_length
+def _check_creation(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, headers: _CreationHeaders
+) -> tuple[Actor, _Creation]:
+    actor = _sign_in(session, credentials)
+    if headers.content_length not in (None, "0"):
+        raise _err(400, "creation-with-upload is not supported: send the bytes with PATCH")
+    spec = _parse_creation(
+        headers.upload_length, headers.upload_metadata, headers.upload_defer_length
+    )
+    if actor.role != Role.INSPECTOR:
+        raise _err(403, "only inspectors upload photos; supervisors and administrators do not")
+    case = session.get(Case, spec.case_id)
+    if case is None:
+        raise _err(
+            404,
+            f"case {spec.case_id!r} is not on the server; push the case record before its photos",
         )
-        if actor.role != Role.INSPECTOR:
-            raise _err(403, "only inspectors upload photos; supervisors and administrators do not")
-        case = session.get(Case, spec.case_id)
-        if case is None:
-            raise _err(
-                404,
-                f"case {spec.case_id!r} is not on the server; push the case record before "
-                "its photos",
-            )
-        if actor.id not in (case.author_id, case.assignee_id):
-            raise _err(403, "only the case's author or its re-inspection assignee may add photos")
-        existing = session.get(Photo, spec.photo_id)
-    _maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
-    if existing is not None and (answer := _answer_existing(ctx, actor, spec, existing)):
-        return answer
+    if actor.id not in (case.author_id, case.assignee_id):
+        raise _err(403, "only the case's author or its re-inspection assignee may add photos")
+    return actor, spec
 
+
+def _new_upload(actor: Actor, spec: _Creation) -> Photo:
     now = datetime.now(UTC)
-    storage_name = f"{secrets.token_hex(16)}.{MIME_EXTENSIONS[spec.mime]}"
-    ctx.store.partial_dir.mkdir(parents=True, exist_ok=True)
-    path = ctx.store.partial(storage_name)
-    # The file exists (durably) before the row that points at it.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o640)
-    os.close(fd)
-    _fsync_dir(ctx.store.partial_dir)
-    photo = Photo(
+    # No file yet: the first PATCH creates it (and makes its name durable before it commits an
+    # offset), so a creation costs no disk flush and leaves no empty file behind.
+    return Photo(
         id=spec.photo_id,
         case_id=spec.case_id,
         uploader_id=actor.id,
@@ -579,24 +632,48 @@ def _create(
         upload_offset=0,
         state=_UPLOADING,
         role=spec.role,
-        storage_name=storage_name,
+        storage_name=f"{secrets.token_hex(16)}.{MIME_EXTENSIONS[spec.mime]}",
         metadata_json={"filename": spec.filename, "upload_metadata": spec.raw_metadata},
         created_at=now,
         expires_at=now + upload_expiry(),
     )
-    try:
-        with ctx.sessions.begin() as session:
-            session.add(photo)
-    except IntegrityError:
-        # The same photo id was created concurrently (a resend racing the first send).
-        path.unlink(missing_ok=True)
+
+
+def _create(
+    ctx: _Ctx, credentials: HTTPAuthorizationCredentials | None, headers: _CreationHeaders
+) -> Response:
+    """Sign in, check and add the upload, in one transaction; a photo id seen before is answered
+    by _answer_existing (or created again if its upload expired)."""
+    for _attempt in range(3):
+        photo: Photo | None = None
         with ctx.sessions() as session:
-            existing = session.get(Photo, spec.photo_id)
-        if existing is not None and (answer := _answer_existing(ctx, actor, spec, existing)):
+            try:
+                with session.begin():
+                    actor, spec = _check_creation(session, credentials, headers)
+                    existing = session.get(Photo, spec.photo_id)
+                    if existing is None:
+                        photo = _new_upload(actor, spec)
+                        session.add(photo)
+            except IntegrityError:
+                # The same photo id was created concurrently (a resend racing the first send).
+                photo = None
+                existing = session.get(Photo, spec.photo_id)
+                if existing is None:
+                    raise
+        _maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
+        if photo is not None:
+            log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
+            return _creation_response(photo, status.HTTP_201_CREATED)
+        assert existing is not None  # a photo is added exactly when none existed
+        answer = _answer_existing(ctx, actor, spec, existing)
+        if answer is not None:
             return answer
-        raise
-    log.info("upload %s created for case %s by %s", photo.id, photo.case_id, actor.username)
-    return _creation_response(photo, status.HTTP_201_CREATED)
+        # The expired upload was removed: create it again.
+    raise _err(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "this upload is being created and removed concurrently; retry shortly",
+        headers={"Retry-After": "1"},
+    )
 
 
 # --- PATCH ------------------------------------------------------------------------------------
@@ -604,16 +681,25 @@ def _create(
 
 @dataclass(slots=True)
 class _Lease:
-    """An upload locked by one PATCH: the open partial file and the offset it starts at."""
+    """An upload locked by one PATCH: the open partial file, the offset it starts at, and the
+    SHA-256 state of the bytes before that offset (then of every byte written)."""
 
     photo_id: str
     storage_name: str
     length: int
     sha256: str
     mime: str
+    case_id: str
+    role: str
+    uploader_id: str
     start: int
+    #: The row's ``expires_at`` at the start: with ``start``, names the committed state.
+    expires_at: datetime | None
     path: Path
     fd: int
+    file_hash: _Hash
+    #: A copy of ``file_hash`` at ``start``: filed again if this PATCH keeps nothing.
+    start_hash: _Hash
 
 
 @dataclass(slots=True)
@@ -637,6 +723,23 @@ def _gone() -> HTTPException:
     return _err(410, "the upload expired and was removed; create it again")
 
 
+def _hash_at_start(fd: int, photo: Photo) -> _Hash:
+    """The SHA-256 state of the ``photo.upload_offset`` bytes before this PATCH: kept from the
+    previous PATCH in this process, or read from disk (after a restart, or when another worker
+    served the previous PATCH). The file was cut back to the offset before this is called."""
+    if photo.upload_offset == 0:
+        return hashlib.sha256()
+    kept = _hash_states.take(photo.storage_name, photo.upload_offset, photo.expires_at)
+    if kept is not None:
+        return kept
+    log.info(
+        "upload %s: hashing the %d bytes received before from disk (restart or other worker)",
+        photo.id,
+        photo.upload_offset,
+    )
+    return _fd_sha256(fd)
+
+
 def _begin_patch(
     ctx: _Ctx,
     credentials: HTTPAuthorizationCredentials | None,
@@ -653,7 +756,6 @@ def _begin_patch(
     """
     fd: int | None = None
     locked: str | None = None
-    lease: _Lease | None = None
     try:
         with ctx.sessions.begin() as session:
             actor = _sign_in(session, credentials)
@@ -697,81 +799,151 @@ def _begin_patch(
                         photo.upload_offset,
                     )
                     photo.upload_offset = on_disk
-                lease = _Lease(
-                    photo_id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
-                    photo.upload_offset, path, fd,
-                )  # fmt: skip
-        if lease is None:  # expired: removed unless another request is writing to it
+        # The row's values stay readable after the commit (expire_on_commit=False).
+        if fd is None:  # expired: removed unless another request is writing to it
             if _delete_upload(ctx, photo_id):
                 raise _gone()
             raise _err(HTTP_423_LOCKED, "another request is writing to this upload; retry shortly")
-        if offset != lease.start:
+        start = photo.upload_offset
+        if offset != start:
             raise _err(
                 409,
-                f"Upload-Offset {offset} does not match the upload's offset {lease.start}; "
+                f"Upload-Offset {offset} does not match the upload's offset {start}; "
                 "ask HEAD for it",
-                headers={"Upload-Offset": str(lease.start)},
+                headers={"Upload-Offset": str(start)},
             )
-        if body_len is not None and lease.start + body_len > lease.length:
+        if body_len is not None and start + body_len > photo.size_bytes:
             raise _err(
                 413,
-                f"the body ({body_len} bytes) would go past Upload-Length {lease.length} from "
-                f"offset {lease.start}; nothing was written",
-                headers={"Upload-Offset": str(lease.start)},
+                f"the body ({body_len} bytes) would go past Upload-Length {photo.size_bytes} "
+                f"from offset {start}; nothing was written",
+                headers={"Upload-Offset": str(start)},
             )
+        # Outside the transaction: reading earlier bytes back must not hold the database.
+        file_hash = _hash_at_start(fd, photo)
+        return _Lease(
+            photo.id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
+            photo.case_id, photo.role, photo.uploader_id, start, photo.expires_at, path, fd,
+            file_hash, file_hash.copy(),
+        )  # fmt: skip
     except BaseException:
         if fd is not None:
             if locked is not None:
                 _unlock(fd, locked)
             os.close(fd)
         raise
-    return lease
+
+
+class _Writer:
+    """Writes (and hashes) a request body in a worker thread, one buffer at a time, while the
+    event loop receives the next: a body costs at most two buffers of memory."""
+
+    def __init__(self, fd: int, hashers: Sequence[_Hash] = ()) -> None:
+        self.fd = fd
+        self.hashers = hashers
+        self.written = 0  # bytes written so far (a buffer counts once its write returned)
+        self._pending: list[bytes] = []
+        self._pending_len = 0
+        self._running: asyncio.Future[int] | None = None
+
+    async def add(self, chunk: bytes) -> None:
+        self._pending.append(chunk)
+        self._pending_len += len(chunk)
+        if self._pending_len >= _WRITE_BUFFER:
+            await self._settle()
+            self._start()
+
+    async def flush(self) -> None:
+        """Write what is pending and wait until every byte is written."""
+        await self._settle()
+        self._start()
+        await self._settle()
+
+    async def stop(self) -> None:
+        """After an error or a cancellation: wait (shielded) for the running write, so the
+        descriptor can be closed; its own error, if any, is dropped for the one being raised."""
+        if self._running is not None:
+            await _wait_quietly(self._running)
+            self._running = None
+
+    def _start(self) -> None:
+        if self._pending:
+            pending = self._pending
+            data = pending[0] if len(pending) == 1 else b"".join(pending)
+            self._pending, self._pending_len = [], 0
+            work = run_in_threadpool(_write_all, self.fd, data, self.hashers)
+            self._running = asyncio.ensure_future(work)
+
+    async def _settle(self) -> None:
+        if self._running is not None:
+            # Shielded: a cancelled request does not cancel the write (stop() waits for it).
+            done = await asyncio.shield(self._running)
+            self._running = None
+            self.written += done
+
+
+async def _wait_quietly(*tasks: asyncio.Future[Any]) -> None:
+    with anyio.CancelScope(shield=True):
+        await asyncio.wait(tasks)
+    for task in tasks:
+        if not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not log it
 
 
 async def _receive(request: Request, lease: _Lease, received: _Received) -> None:
-    """Append the body to the partial file as it arrives, never holding more than a buffer."""
+    """Append the body to the partial file as it arrives, hashing it on the way (_Writer).
+
+    The first PATCH of an upload (offset 0) also makes the file's name durable meanwhile: the
+    file is created by the first PATCH, not by the creation request. When this returns or
+    raises, no write or fsync is running.
+    """
     idle = _idle_timeout()
     limit = lease.length - lease.start
-    pending: list[bytes] = []
-    pending_len = 0
+    hashers = [lease.file_hash]
+    if received.chunk_hash is not None:
+        hashers.append(received.chunk_hash)
     os.lseek(lease.fd, lease.start, os.SEEK_SET)
-
-    async def flush() -> None:
-        nonlocal pending, pending_len
-        if pending:
-            data = b"".join(pending)
-            pending, pending_len = [], 0
-            await run_in_threadpool(_write_all, lease.fd, data, received.chunk_hash)
-            received.written += len(data)
-
+    writer = _Writer(lease.fd, hashers)
+    dir_sync: asyncio.Future[None] | None = None
+    if lease.start == 0:
+        dir_sync = asyncio.ensure_future(run_in_threadpool(_fsync_dir, lease.path.parent))
+    taken = 0
     chunks = request.stream()
     try:
-        while True:
-            try:
-                async with asyncio.timeout(idle):
-                    chunk = await anext(chunks, None)
-            except TimeoutError:
-                log.warning(
-                    "upload %s: no data for %.0f s; treating as dropped", lease.photo_id, idle
-                )
-                received.dropped = True
-                break
-            if chunk is None:
-                break
-            if received.written + pending_len + len(chunk) > limit:
-                received.too_large = True  # nothing past Upload-Length is written
-                break
-            pending.append(chunk)
-            pending_len += len(chunk)
-            if pending_len >= _WRITE_BUFFER:
-                await flush()
-    except ClientDisconnect:
-        received.dropped = True
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(idle):
+                        chunk = await anext(chunks, None)
+                except TimeoutError:
+                    log.warning(
+                        "upload %s: no data for %.0f s; treating as dropped", lease.photo_id, idle
+                    )
+                    received.dropped = True
+                    break
+                if chunk is None:
+                    break
+                taken += len(chunk)
+                if taken > limit:
+                    received.too_large = True  # nothing past Upload-Length is written
+                    break
+                await writer.add(chunk)
+        except ClientDisconnect:
+            received.dropped = True
+        finally:
+            await chunks.aclose()
+        # Whatever fully arrived is written, even after a drop: it may be kept (_finish_patch);
+        # after too much arrived, it is discarded anyway.
+        await writer.flush()
+        if dir_sync is not None:
+            await asyncio.shield(dir_sync)
+    except BaseException:
+        await writer.stop()
+        if dir_sync is not None:
+            await _wait_quietly(dir_sync)
+        raise
     finally:
-        await chunks.aclose()
-    # Whatever fully arrived is written, even after a drop: it may be kept (see _finish_patch).
-    if not received.too_large:
-        await flush()
+        received.written = writer.written
 
 
 def _discard_from(lease: _Lease, offset: int) -> None:
@@ -779,8 +951,14 @@ def _discard_from(lease: _Lease, offset: int) -> None:
     os.fsync(lease.fd)
 
 
-def _commit_offset(ctx: _Ctx, lease: _Lease, new_offset: int) -> dict[str, str]:
-    """Commit the offset (after the bytes were fsynced); the headers that report it."""
+def _keep_start_hash(lease: _Lease) -> None:
+    """This PATCH kept nothing: the state at its start is still the upload's (same offset, and
+    ``expires_at`` unchanged as nothing was committed)."""
+    _hash_states.put(lease.storage_name, lease.start, lease.expires_at, lease.start_hash)
+
+
+def _commit_offset(ctx: _Ctx, lease: _Lease, new_offset: int) -> datetime:
+    """Commit the offset (after the bytes were fsynced); the new ``expires_at``."""
     expires = datetime.now(UTC) + upload_expiry()
     with ctx.sessions.begin() as session:
         # One conditional UPDATE: the row must still be this upload (not terminated, expired and
@@ -797,12 +975,17 @@ def _commit_offset(ctx: _Ctx, lease: _Lease, new_offset: int) -> dict[str, str]:
         )
         if cast("CursorResult[Any]", result).rowcount != 1:
             raise _err(404, "the upload was terminated or expired while this PATCH ran")
-    return {"Upload-Offset": str(new_offset), "Upload-Expires": _http_date(expires)}
+    return expires
+
+
+def _offset_reply(offset: int, expires: datetime) -> Response:
+    headers = {"Upload-Offset": str(offset), "Upload-Expires": _http_date(expires)}
+    return Response(status_code=204, headers=headers)
 
 
 def _complete(ctx: _Ctx, lease: _Lease) -> Response:
     """All bytes are here: verify them, then publish the photo (or refuse and reset)."""
-    actual = _fd_sha256(lease.fd)
+    actual = lease.file_hash.hexdigest()
     if actual != lease.sha256:
         _discard_from(lease, 0)
         _commit_offset(ctx, lease, 0)
@@ -821,25 +1004,31 @@ def _complete(ctx: _Ctx, lease: _Lease) -> Response:
         raise _err(415, f"the bytes are not a {lease.mime} image; the upload was deleted")
     now = datetime.now(UTC)
     with ctx.sessions.begin() as session:
-        photo = session.scalar(select(Photo).where(Photo.id == lease.photo_id).with_for_update())
-        if photo is None or photo.storage_name != lease.storage_name:
+        # As in _commit_offset: one conditional UPDATE (it takes the row lock), then the feed.
+        result = session.execute(
+            update(Photo)
+            .where(
+                Photo.id == lease.photo_id,
+                Photo.storage_name == lease.storage_name,
+                Photo.state == _UPLOADING,
+            )
+            .values(upload_offset=lease.length, state=_COMPLETE, completed_at=now, expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if cast("CursorResult[Any]", result).rowcount != 1:
             raise _err(404, "the upload was terminated or expired while this PATCH ran")
-        photo.upload_offset = lease.length
-        photo.state = _COMPLETE
-        photo.completed_at = now
-        photo.expires_at = None
         append_feed(
             session,
             "photo",
-            photo.id,
+            lease.photo_id,
             {
-                "photo_id": photo.id,
-                "case_id": photo.case_id,
-                "role": photo.role,
-                "mime": photo.mime,
-                "size_bytes": photo.size_bytes,
-                "sha256": photo.sha256,
-                "uploader_id": photo.uploader_id,
+                "photo_id": lease.photo_id,
+                "case_id": lease.case_id,
+                "role": lease.role,
+                "mime": lease.mime,
+                "size_bytes": lease.length,
+                "sha256": lease.sha256,
+                "uploader_id": lease.uploader_id,
                 "completed_at": now.isoformat(),
             },
             role=Role.SUPERVISOR.value,
@@ -857,6 +1046,7 @@ def _finish_patch(
     try:
         if received.too_large:
             _discard_from(lease, lease.start)
+            _keep_start_hash(lease)
             raise _err(
                 413,
                 f"the body goes past Upload-Length {lease.length}; nothing was kept",
@@ -869,6 +1059,7 @@ def _finish_patch(
         ):
             # A checksummed chunk is all or nothing: a cut-off one cannot be verified either.
             _discard_from(lease, lease.start)
+            _keep_start_hash(lease)
             if received.dropped:
                 raise _err(400, "the connection dropped before the checksummed chunk was whole")
             raise _err(
@@ -876,11 +1067,13 @@ def _finish_patch(
                 "Upload-Checksum does not match the chunk; it was discarded",
                 headers={"Upload-Offset": str(lease.start)},
             )
-        os.fsync(lease.fd)  # bytes on disk before the offset that promises them
         new_offset = lease.start + received.written
+        os.fsync(lease.fd)  # bytes on disk before the offset that promises them
         if new_offset == lease.length:  # even after a drop: the bytes are whole, verify them
             return _complete(ctx, lease)
-        return Response(status_code=204, headers=_commit_offset(ctx, lease, new_offset))
+        expires = _commit_offset(ctx, lease, new_offset)
+        _hash_states.put(lease.storage_name, new_offset, expires, lease.file_hash)
+        return _offset_reply(new_offset, expires)
     finally:
         _unlock(lease.fd, lease.storage_name)
         os.close(lease.fd)
@@ -946,8 +1139,8 @@ def cleanup_uploads(
                     _move_to_complete(ctx.store, path.name)
                     moved += 1
                 continue
-            # No row: a creation that failed after making its file (or one in flight: hence
-            # the grace period), or a removal that died between commit and unlink.
+            # No row: a removal that died between commit and unlink, or a PATCH that made the
+            # file as its upload was removed (or one in flight: hence the grace period).
             try:
                 age = time.time() - path.stat().st_mtime
             except FileNotFoundError:
@@ -1164,6 +1357,7 @@ async def upload_bytes(
 def _abandon(lease: _Lease) -> None:
     try:
         _discard_from(lease, lease.start)
+        _keep_start_hash(lease)
     finally:
         _unlock(lease.fd, lease.storage_name)
         os.close(lease.fd)
@@ -1242,10 +1436,6 @@ def download_photo(photo_id: str, request: Request, credentials: Credentials) ->
     )
 
 
-def _write_blob(fd: int, data: bytes) -> None:
-    _write_all(fd, data, None)
-
-
 @photos.put("/api/v1/bench/blob", include_in_schema=False)
 async def bench_blob(request: Request) -> dict[str, int]:
     """Benchmark baseline: stream the body to a temporary file, fsync, delete. Off unless the
@@ -1255,25 +1445,20 @@ async def bench_blob(request: Request) -> dict[str, int]:
     folder = _ctx(request).store.root / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=folder)
-    total = 0
+    writer = _Writer(fd)  # the same writing as a tus PATCH, without hashing
     try:
-        pending: list[bytes] = []
-        pending_len = 0
-        async for chunk in request.stream():
-            pending.append(chunk)
-            pending_len += len(chunk)
-            if pending_len >= _WRITE_BUFFER:
-                await run_in_threadpool(_write_blob, fd, b"".join(pending))
-                total += pending_len
-                pending, pending_len = [], 0
-        if pending:
-            await run_in_threadpool(_write_blob, fd, b"".join(pending))
-            total += pending_len
+        try:
+            async for chunk in request.stream():
+                await writer.add(chunk)
+            await writer.flush()
+        except BaseException:
+            await writer.stop()
+            raise
         await run_in_threadpool(os.fsync, fd)
     finally:
         os.close(fd)
         os.unlink(name)
-    return {"bytes": total}
+    return {"bytes": writer.written}
 
 
 router = APIRouter()

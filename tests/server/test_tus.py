@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from tusclient.client import TusClient
 
 from app.domain.lifecycle import Role
-from server import auth
+from server import auth, tus
 from server.db import create_db_engine, session_factory
 from server.models import Case, FeedEntry, Photo, User
 
@@ -225,6 +225,17 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def has_bytes(path: Path) -> bool:
+    """Whether the partial file exists and is not empty (the first PATCH creates it)."""
+    return path.exists() and path.stat().st_size > 0
+
+
+def rehashes(server: TusServer, photo_id: str) -> int:
+    """How often the running process read an upload's earlier bytes back to rebuild its SHA-256
+    state (it keeps the state between PATCHes it serves itself)."""
+    return server.log.read_text().count(f"upload {photo_id}: hashing the")
 
 
 def patch_when_unlocked(client: Uploader, url: str, offset: int, body: bytes) -> httpx.Response:
@@ -733,7 +744,7 @@ def test_a_dropped_connection_keeps_what_reached_the_disk_and_the_upload_resumes
     partial = server.partial_file(url.rsplit("/", 1)[1])
     sock = raw_patch(server, demo.token, url, 0, len(data))
     sock.sendall(data[:600_000])
-    wait_for(lambda: partial.stat().st_size > 0)  # the server is writing
+    wait_for(lambda: has_bytes(partial))  # the server is writing
     sock.close()  # mid-body: 400 000 bytes never come
 
     wait_for(lambda: demo.offset(url) > 0)
@@ -755,7 +766,7 @@ def test_a_second_patch_while_one_is_running_gets_423(
     partial = server.partial_file(url.rsplit("/", 1)[1])
     sock = raw_patch(server, demo.token, url, 0, len(data))
     sock.sendall(data[:300_000])
-    wait_for(lambda: partial.stat().st_size > 0)  # the raw request is writing: it holds the upload
+    wait_for(lambda: has_bytes(partial))  # the raw request is writing: it holds the upload
     response = demo.patch(url, 0, data)
     assert response.status_code == 423 and response.headers["Retry-After"]
     assert response.headers["Tus-Resumable"] == "1.0.0"
@@ -810,6 +821,98 @@ def test_uploads_survive_a_server_restart(server: TusServer, case_id: str) -> No
     assert offset == 200_000
     assert client.patch(url, offset, data[offset:]).status_code == 204
     assert client.download(url.rsplit("/", 1)[1]).content == data
+
+
+def test_the_file_hash_is_kept_between_chunks_and_rebuilt_once_after_a_restart(
+    server: TusServer, case_id: str
+) -> None:
+    client = Uploader(server, "demo")
+    data = jpeg(1_000_000)
+    url = client.created(case_id, data)
+    photo_id = url.rsplit("/", 1)[1]
+    assert not server.partial_file(photo_id).exists()  # a creation makes no file
+    for start in (0, 250_000):
+        assert client.patch(url, start, data[start : start + 250_000]).status_code == 204
+    assert rehashes(server, photo_id) == 0  # the process kept the state: nothing read back
+    server.restart()
+    client = Uploader(server, "demo")
+    assert client.patch(url, 500_000, data[500_000:750_000]).status_code == 204
+    assert rehashes(server, photo_id) == 1  # the new process read the 500 000 bytes once
+    response = client.patch(url, 750_000, data[750_000:])
+    assert response.status_code == 204, response.text
+    assert rehashes(server, photo_id) == 1
+    assert client.download(photo_id).content == data
+
+
+def test_a_kept_hash_state_is_only_handed_out_for_the_committed_state_it_belongs_to() -> None:
+    states = tus._HashStates(capacity=2)
+    now = datetime.now(UTC)
+    kept = hashlib.sha256(b"first chunk")
+    states.put("a.jpg", 11, now, kept)
+    assert states.take("a.jpg", 11, now + timedelta(microseconds=1)) is None  # another commit
+    assert states.take("a.jpg", 11, now) is None  # a failed take drops the state
+    states.put("a.jpg", 11, now, kept)
+    assert states.take("a.jpg", 12, now) is None  # another offset
+    states.put("a.jpg", 11, now, kept)
+    assert states.take("a.jpg", 11, now) is kept
+    assert states.take("a.jpg", 11, now) is None  # taken: one PATCH at a time owns it
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        states.put(name, 1, None, hashlib.sha256())
+    assert len(states) == 2 and states.take("a.jpg", 1, None) is None  # the oldest made way
+
+
+def test_a_discarded_chunk_leaves_the_file_hash_as_it_was(
+    server: TusServer, demo: Uploader, case_id: str
+) -> None:
+    data = jpeg(90_000)
+    url = demo.created(case_id, data)
+    photo_id = url.rsplit("/", 1)[1]
+    assert demo.patch(url, 0, data[:30_000]).status_code == 204
+    wrong = ("sha256", hashlib.sha256(b"not this chunk").digest())
+    assert demo.patch(url, 30_000, data[30_000:60_000], wrong).status_code == 460
+    assert demo.patch(url, 30_000, data[30_000:] + b"too long").status_code == 413
+    assert demo.patch(url, 30_000, data[30_000:60_000]).status_code == 204
+    assert demo.patch(url, 60_000, data[60_000:]).status_code == 204
+    assert rehashes(server, photo_id) == 0
+    assert demo.download(photo_id).content == data
+
+
+def test_a_second_process_on_the_same_upload_rebuilds_the_file_hash(
+    server: TusServer, case_id: str
+) -> None:
+    """Two workers share the photo folder and the database (as several workers on PostgreSQL
+    do): each PATCH that follows one served by the other process reads the bytes back."""
+    second = TusServer(Path(server.data_dir))
+    try:
+        first, other = Uploader(server, "demo"), Uploader(second, "demo")
+        data = jpeg(400_000)
+        url = first.created(case_id, data)
+        photo_id = url.rsplit("/", 1)[1]
+        assert first.patch(url, 0, data[:100_000]).status_code == 204
+        assert other.patch(url, 100_000, data[100_000:200_000]).status_code == 204
+        assert rehashes(second, photo_id) == 1
+        # The first process still holds its state for offset 100 000: it must not use it.
+        assert first.patch(url, 200_000, data[200_000:300_000]).status_code == 204
+        assert rehashes(server, photo_id) == 1
+        assert first.patch(url, 300_000, data[300_000:]).status_code == 204
+        assert rehashes(server, photo_id) == 1
+        assert other.download(photo_id).content == data
+
+        # A state kept for the same offset is stale once the upload was reset and sent again:
+        # here the second sending was corrupted, and the whole-file check must still see it.
+        data = jpeg(200_000)
+        url = first.created(case_id, data)
+        photo_id = url.rsplit("/", 1)[1]
+        assert first.patch(url, 0, data[:100_000]).status_code == 204  # state kept at 100 000
+        assert other.patch(url, 100_000, jpeg(100_000)).status_code == 460  # reset to 0
+        corrupted = bytes([data[0] ^ 1]) + data[1:100_000]
+        assert other.patch(url, 0, corrupted).status_code == 204  # offset 100 000 again
+        response = first.patch(url, 100_000, data[100_000:])
+        assert response.status_code == 460, response.text
+        assert first.offset(url) == 0
+        assert first.download(photo_id).status_code == 404
+    finally:
+        second.stop()
 
 
 # --- expiry and stalled clients (a server with short periods) ------------------------------------------
@@ -946,7 +1049,7 @@ def test_postgresql_upload_with_a_concurrent_patch_and_a_resend(pg_server: TusSe
     partial = pg_server.partial_file(photo_id)
     sock = raw_patch(pg_server, client.token, url, 0, 400_000)
     sock.sendall(data[:300_000])
-    wait_for(lambda: partial.stat().st_size > 0)
+    wait_for(lambda: has_bytes(partial))
     assert client.patch(url, 0, data).status_code == 423
     sock.sendall(data[300_000:400_000])
     assert sock.recv(4096).startswith(b"HTTP/1.1 204")
@@ -954,6 +1057,7 @@ def test_postgresql_upload_with_a_concurrent_patch_and_a_resend(pg_server: TusSe
     assert client.patch(url, 0, data[:1000]).status_code == 409
     assert client.patch(url, 400_000, data[400_000:]).status_code == 204
     assert Uploader(pg_server, "supervisor").download(photo_id).content == data
+    assert rehashes(pg_server, photo_id) == 0  # the hash state was kept between the PATCHes
     with pg_server.sessions() as session:
         photo = session.get(Photo, photo_id)
         assert photo is not None and photo.state == "complete"
