@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.domain.lifecycle import CaseStatus
+from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.models import (
     Case,
     CaseStep,
@@ -520,9 +520,14 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
     if kind == "decision":
         return _apply_decision(s, entity_id, payload, at)
     if kind == "task":
-        if payload.get("case"):
+        step_id = payload.get("step_id")
+        if step_id and s.get(CaseStep, step_id) is not None:
+            return 0  # applied before: a feed read again must not undo later local work
+        existing = s.scalar(select(Case).where(Case.id == entity_id))
+        source = existing.status if existing is not None else _source_of(payload.get("event"))
+        if payload.get("case") and _newer(existing, payload.get("revision")):
             _upsert_case(s, payload["case"], user_id)
-        return _apply_decision(s, entity_id, payload, at)
+        return _apply_decision(s, entity_id, payload, at, source=source)
     if kind == "comment":
         comment_id = str(payload.get("id") or payload.get("comment_id") or "")
         if not comment_id or s.get(Comment, comment_id) is not None:
@@ -562,26 +567,52 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
     return 0  # kinds for other roles, or newer than this app: skipped, the cursor moves on
 
 
-def _apply_decision(s: Session, case_id: str, payload: dict[str, Any], at: datetime | None) -> int:
+def _newer(case: Case | None, revision: Any) -> bool:
+    """Whether a server revision is newer than what this laptop has of the case."""
+    if case is None or not isinstance(revision, int):
+        return True
+    return revision > (case.server_revision or 0)
+
+
+def _source_of(event: Any) -> str | None:
+    """The status a case must have been in for ``event`` (for a case new on this laptop)."""
+    try:
+        sources = TRANSITIONS[Action(event)].sources
+    except (KeyError, ValueError):
+        return None
+    return next(iter(sorted(sources))).value if len(sources) == 1 else None
+
+
+def _apply_decision(
+    s: Session,
+    case_id: str,
+    payload: dict[str, Any],
+    at: datetime | None,
+    *,
+    source: str | None = None,
+) -> int:
     case = s.scalar(select(Case).where(Case.id == case_id))
     status = payload.get("status")
     if case is None or status not in {c.value for c in CaseStatus}:
         return 0
-    revision = payload.get("revision")
-    if isinstance(revision, int) and revision < (case.server_revision or 0):
-        return 0  # older than what this laptop already has
-    source = case.status
-    case.status = status
-    if isinstance(revision, int):
-        case.server_revision = revision
     step_id = payload.get("step_id")
-    if step_id and s.get(CaseStep, step_id) is None:
+    if step_id and s.get(CaseStep, step_id) is not None:
+        return 0  # applied before
+    from_status = source or case.status
+    revision = payload.get("revision")
+    if _newer(case, revision):
+        case.status = status
+        if isinstance(revision, int):
+            case.server_revision = revision
+    # else: older than what this laptop has (its own later change was confirmed meanwhile):
+    # the step still joins the history, the state stays.
+    if step_id:
         s.add(
             CaseStep(
                 id=step_id,
                 case_id=case.id,
                 action=str(payload.get("event", "")),
-                from_status=source,
+                from_status=from_status,
                 to_status=status,
                 actor_id=None,
                 role=str(payload.get("role", "supervisor")),

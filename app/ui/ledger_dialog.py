@@ -1,0 +1,358 @@
+"""The delivery ledger of one case: what the server has confirmed of it, and when.
+
+Each change of the case and each photo is listed with its delivery state, when the server
+confirmed it, and — for a refusal — the server's reason in the user's language. Edits that
+conflict with the office's decisions are shown beside the server's version, with a button to
+take the server's version. All store work runs in the database lane.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.errors import CityPatrolError
+from app.storage import CaseRow, LocalStore
+from app.storage.ledger import LedgerEntry, SyncLedger
+from app.ui.settings import ERROR_COLOUR, WARNING_COLOUR
+from app.ui.tasks import TaskRunner
+
+CONFIRMED_COLOUR = "#2e7d32"
+#: The case fields a conflict can differ in, in display order.
+CONFLICT_FIELDS = ("category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m")
+
+
+def reason_text(raw: str | dict[str, Any] | None, language: str) -> str:
+    """A refusal reason (``{"code","zh","en"}``, or that as JSON text) in ``language``.
+
+    Text that is not such JSON is shown as it is.
+    """
+    if not raw:
+        return ""
+    if isinstance(raw, dict):
+        reason: Any = raw
+    else:
+        try:
+            reason = json.loads(raw)
+        except ValueError:
+            return raw
+    if not isinstance(reason, dict):
+        return str(raw)
+    zh = language.lower().startswith("zh")
+    text = reason.get("zh" if zh else "en") or reason.get("en" if zh else "zh") or ""
+    return str(text or reason.get("code") or "")
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+class LedgerDialog(QDialog):
+    """The delivery ledger and unresolved conflicts of one case."""
+
+    #: The ledger (re)loaded: the number of lines shown.
+    loaded = Signal(int)
+    #: A conflict of the case was resolved with the server's version (the case id).
+    resolved = Signal(str)
+
+    def __init__(
+        self,
+        store: LocalStore,
+        tasks: TaskRunner,
+        case_id: str,
+        language: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._tasks = tasks
+        self._ledger = SyncLedger(store)
+        self.case_id = case_id
+        self._language = language or QLocale().name()
+        self.entries: list[LedgerEntry] = []
+        self.conflicts: list[dict[str, Any]] = []
+        self.resolve_buttons: list[QPushButton] = []
+        self.setWindowTitle(self.tr("Delivery ledger"))
+        self.resize(860, 640)
+
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.state_label = QLabel(self.tr("Loading…"))
+        self.state_label.setWordWrap(True)
+
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Item"),
+                self.tr("State"),
+                self.tr("Recorded"),
+                self.tr("Confirmed by the server"),
+                self.tr("Details"),
+            ]
+        )
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        for column in range(4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+
+        self.conflict_box = QGroupBox(self.tr("Conflicts with the office's decisions"))
+        self.conflict_layout = QVBoxLayout(self.conflict_box)
+        self.conflict_box.hide()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.conflict_box)
+        self._conflict_scroll = scroll
+        scroll.hide()
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setDefault(True)
+        close.setFocus()
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+        self.reload()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        store, ledger, case_id = self._store, self._ledger, self.case_id
+
+        def load() -> tuple[CaseRow, list[LedgerEntry], list[dict[str, Any]]]:
+            return store.get_case(case_id), ledger.case_ledger(case_id), ledger.conflicts(case_id)
+
+        self._tasks.run_db(load, self._show, self._failed)
+
+    def _alive(self) -> bool:
+        return shiboken6.isValid(self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self._alive():
+            return
+        text = exc.text(self._language) if isinstance(exc, CityPatrolError) else str(exc)
+        self.state_label.setText(self.tr("The ledger could not be read: %1").replace("%1", text))
+        self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+
+    def _show(self, loaded: tuple[CaseRow, list[LedgerEntry], list[dict[str, Any]]]) -> None:
+        if not self._alive():
+            return
+        case, entries, conflicts = loaded
+        self.entries, self.conflicts = entries, conflicts
+        description = case.description.replace("\n", " ").strip() or self.tr("(no description)")
+        if len(description) > 80:
+            description = description[:79] + "…"
+        self.title.setText(description)
+        self.state_label.setText(self._case_state(case))
+        self.state_label.setStyleSheet(
+            f"color: {ERROR_COLOUR};" if case.delivery in ("failed", "conflict") else ""
+        )
+
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            state = QTableWidgetItem(self.state_name(entry.state))
+            colour = _state_colour(entry.state)
+            if colour:
+                state.setForeground(QBrush(QColor(colour)))
+            error = reason_text(entry.error, self._language)
+            details = QTableWidgetItem(error)
+            details.setToolTip(error)
+            if error:
+                details.setForeground(QBrush(QColor(ERROR_COLOUR)))
+            for column, item in enumerate(
+                (
+                    QTableWidgetItem(self.item_name(entry)),
+                    state,
+                    QTableWidgetItem(_local(entry.created_at)),
+                    QTableWidgetItem(_local(entry.confirmed_at)),
+                    details,
+                )
+            ):
+                self.table.setItem(row, column, item)
+        self.table.resizeRowsToContents()
+        self._show_conflicts(conflicts)
+        self.loaded.emit(len(entries))
+
+    def _case_state(self, case: CaseRow) -> str:
+        if case.delivery == "confirmed":
+            text = self.tr("Everything in this case is confirmed by the server (%1).").replace(
+                "%1", _local(case.confirmed_at)
+            )
+        elif case.delivery == "failed":
+            text = self.tr("The server refused a change: %1").replace(
+                "%1", reason_text(case.delivery_error, self._language)
+            )
+        elif case.delivery == "conflict":
+            text = self.tr("An edit conflicts with the office's decision: see below.")
+        else:
+            text = self.tr("Waiting to be sent: it goes with the next sync.")
+        return text
+
+    def state_name(self, state: str) -> str:
+        return {
+            "pending": self.tr("Waiting"),
+            "sending": self.tr("Sending"),
+            "sent": self.tr("Confirmed"),
+            "confirmed": self.tr("Confirmed"),
+            "failed": self.tr("Refused"),
+            "conflict": self.tr("Conflict"),
+            "resolved": self.tr("Replaced by the server's version"),
+        }.get(state, state)
+
+    def item_name(self, entry: LedgerEntry) -> str:
+        if entry.kind == "photo":
+            return self.tr("Photo %1").replace("%1", entry.what)
+        return {
+            "create": self.tr("Case created"),
+            "update": self.tr("Case edited"),
+            "submit": self.tr("Case submitted"),
+        }.get(entry.what, entry.what)
+
+    # -- conflicts ----------------------------------------------------------------------------
+
+    def _show_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
+        while self.conflict_layout.count():
+            item = self.conflict_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.resolve_buttons = []
+        for conflict in conflicts:
+            self.conflict_layout.addWidget(self._conflict_panel(conflict))
+        self.conflict_box.setVisible(bool(conflicts))
+        self._conflict_scroll.setVisible(bool(conflicts))
+
+    def field_name(self, name: str) -> str:
+        return {
+            "category_code": self.tr("Category"),
+            "description": self.tr("Description"),
+            "address": self.tr("Address"),
+            "urgency": self.tr("Urgency"),
+            "lat": self.tr("Latitude"),
+            "lon": self.tr("Longitude"),
+            "accuracy_m": self.tr("Accuracy (m)"),
+        }.get(name, name)
+
+    def _conflict_panel(self, conflict: dict[str, Any]) -> QWidget:
+        panel = QFrame()
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(panel)
+        why = reason_text(conflict.get("reason"), self._language)
+        heading = QLabel(
+            self.tr("Your edit was not applied: the office changed this case meanwhile.")
+            + (f"\n{why}" if why else "")
+        )
+        heading.setWordWrap(True)
+        heading.setStyleSheet(f"color: {WARNING_COLOUR};")
+        layout.addWidget(heading)
+
+        mine: dict[str, Any] = conflict.get("mine") or {}
+        server: dict[str, Any] = conflict.get("server") or {}
+        differing = [
+            name
+            for name in CONFLICT_FIELDS
+            if name in mine and name in server and mine[name] != server[name]
+        ]
+        table = QTableWidget(len(differing), 3)
+        table.setHorizontalHeaderLabels(
+            [self.tr("Field"), self.tr("Your version"), self.tr("The server's version")]
+        )
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for row, name in enumerate(differing):
+            for column, text in enumerate(
+                (self.field_name(name), _value(mine.get(name)), _value(server.get(name)))
+            ):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                table.setItem(row, column, item)
+        table.resizeRowsToContents()
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + table.verticalHeader().length()
+            + 2 * table.frameWidth()
+        )
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if differing:
+            layout.addWidget(table)
+        else:
+            table.deleteLater()
+
+        use_server = QPushButton(self.tr("Use the server's version"))
+        use_server.setToolTip(
+            self.tr("Your edit is kept in the ledger; the case takes the server's text.")
+        )
+        seq = int(conflict["seq"])
+        use_server.clicked.connect(lambda: self.resolve(seq))
+        self.resolve_buttons.append(use_server)
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(use_server)
+        layout.addLayout(button_row)
+        return panel
+
+    def resolve(self, seq: int) -> None:
+        """Take the server's version for conflict ``seq`` (database lane), then reload."""
+        for button in self.resolve_buttons:
+            button.setEnabled(False)
+        ledger, store, case_id = self._ledger, self._store, self.case_id
+
+        def done(_result: object) -> None:
+            if self._alive():
+                self.resolved.emit(case_id)
+                self.reload()
+
+        self._tasks.run_db(lambda: ledger.resolve_conflict(seq, store.clock()), done, self._failed)
+
+
+def _state_colour(state: str) -> str | None:
+    if state in ("sent", "confirmed", "resolved"):
+        return CONFIRMED_COLOUR
+    if state in ("failed", "conflict"):
+        return ERROR_COLOUR
+    return None
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    return str(value).replace("\n", " ")
