@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -120,7 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _gps_command(args, language)
         from app.ui.application import run_gui
 
-        return run_gui(data_dir, language, args.screenshot)
+        return run_gui(
+            data_dir,
+            language,
+            args.screenshot,
+            language_given=args.lang is not None,
+            data_dir_given=args.data_dir is not None or "CITYPATROL_DATA_DIR" in os.environ,
+        )
     except ValidationError as exc:
         for error in exc.errors:
             print(f"error: {error.field}: {error.message.text(language)}", file=sys.stderr)

@@ -9,6 +9,7 @@ caller ever holds a database session.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,15 +28,18 @@ from sqlalchemy import (
     select,
     table,
     text,
+    update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.capture.photos import PhotoError, PhotoInfo, inspect_with_thumbnail
 from app.capture.positions import (
     DEFAULT_POOR_ACCURACY_M,
+    EARTH_MEAN_RADIUS_M,
     Fix,
     FixQuality,
     PositionSource,
+    haversine_m,
     should_replace,
 )
 from app.capture.tracks import (
@@ -527,6 +531,45 @@ class LocalStore:
             )
             return [_photo_row(p, self.photos_dir) for p in rows]
 
+    def remove_photo(self, photo_id: str) -> Changes:
+        """Detach a photo from its case before the server has it (the inspector changed their mind).
+
+        Allowed only while the case is in the inspector's hands and the server has not
+        confirmed the photo. The row goes and its upload is marked resolved, in one
+        transaction; the file stays in the content-addressed store (another case may use it).
+        """
+        with self._write() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None:
+                raise DomainError(
+                    "not_found", Message(f"找不到照片 {photo_id}", f"No photo {photo_id}")
+                )
+            case = _get(s, photo.case_id)
+            status = CaseStatus(case.status)
+            if status not in INSPECTOR_EDITABLE:
+                raise _not_editable(status)
+            if photo.delivery == "confirmed":
+                name = photo.original_name or photo.sha256[:12]
+                raise DomainError(
+                    "photo_confirmed",
+                    Message(
+                        f"照片 {name} 已由服务器确认收到，不能删除",
+                        f"The server has confirmed photo {name}; it can no longer be removed",
+                    ),
+                )
+            s.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.entity == "photo",
+                    OutboxEntry.entity_id == photo_id,
+                    OutboxEntry.op == "upload",
+                )
+                .values(state="resolved")
+            )
+            s.delete(photo)
+            case_id = case.id
+        return Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
+
     def _photo_position(self, info: PhotoInfo, taken_at: datetime | None) -> Fix | None:
         if info.gps_lat is not None and info.gps_lon is not None:
             return Fix(
@@ -737,6 +780,72 @@ class LocalStore:
                 raise _not_found(case_id)
             return _row(row)
 
+    def case_position(self, case_id: str) -> Fix | None:
+        """The case's position with its source, accuracy and time (None: not set yet)."""
+        with self._read() as s:
+            return _case_fix(_get(s, case_id))
+
+    def category_usage(self, limit: int = 8) -> list[tuple[str, int]]:
+        """``(category_code, cases)`` of the signed-in user's own cases, most used first.
+
+        Ties go to the category used most recently, then to the lower code.
+        """
+        count = func.count().label("n")
+        with self._read() as s:
+            rows = s.execute(
+                select(Case.category_code, count)
+                .where(Case.author_id == self._actor.id, Case.category_code.is_not(None))
+                .group_by(Case.category_code)
+                .order_by(count.desc(), func.max(Case.created_at).desc(), Case.category_code)
+                .limit(limit)
+            )
+            return [(str(code), int(n)) for code, n in rows]
+
+    def nearby_open_cases(
+        self,
+        category_code: str,
+        lat: float,
+        lon: float,
+        *,
+        radius_m: float = 30.0,
+        days: float = 7,
+        exclude_id: str | None = None,
+    ) -> list[CaseRow]:
+        """Open cases of a category within ``radius_m``, made in the last ``days``, nearest first.
+
+        The duplicate check at capture: "possibly already reported". Open means not closed,
+        evaluated, void or rejected. A bounding box narrows the rows in SQL (on the category,
+        status and creation-time index); the great-circle distance decides.
+        """
+        if not (math.isfinite(lat) and math.isfinite(lon)) or radius_m < 0:
+            return []
+        since = self.clock() - timedelta(days=days)
+        angle = radius_m / EARTH_MEAN_RADIUS_M
+        dlat = math.degrees(angle) * 1.001 + 1e-9
+        stmt = select(*_ROW_COLUMNS).where(
+            Case.category_code == category_code,
+            Case.status.notin_(sorted(s.value for s in _NOT_OPEN)),
+            Case.created_at >= since,
+            Case.lat.between(lat - dlat, lat + dlat),
+            Case.lon.is_not(None),
+        )
+        cos_lat = math.cos(math.radians(lat))
+        if angle < math.pi / 2 and math.sin(angle) < cos_lat:
+            # The widest longitude span of a circle of this radius around this latitude.
+            dlon = math.degrees(math.asin(math.sin(angle) / cos_lat)) * 1.001 + 1e-9
+            if lon - dlon >= -180.0 and lon + dlon <= 180.0:  # no antimeridian: one range
+                stmt = stmt.where(Case.lon.between(lon - dlon, lon + dlon))
+        if exclude_id is not None:
+            stmt = stmt.where(Case.id != exclude_id)
+        with self._read() as s:
+            candidates = [_row(r) for r in s.execute(stmt)]
+        near = [
+            (haversine_m(lat, lon, c.lat, c.lon), c)
+            for c in candidates
+            if c.lat is not None and c.lon is not None
+        ]
+        return [c for d, c in sorted(near, key=lambda dc: (dc[0], dc[1].pk)) if d <= radius_m]
+
     def case_ids(self, query: CaseQuery = CaseQuery()) -> list[int]:
         """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
         with self._read() as s:
@@ -815,6 +924,10 @@ class LocalStore:
 
 
 _ORDER = (Case.created_at.desc(), Case.pk.desc())
+#: Statuses in which a case is no longer open (for the duplicate check at capture).
+_NOT_OPEN = frozenset(
+    {CaseStatus.CLOSED, CaseStatus.EVALUATED, CaseStatus.VOID, CaseStatus.REJECTED}
+)
 #: The FTS5 table of migration 0002 (not an ORM model: its rows are derived data).
 _SEARCH = table("case_search", column("rowid", Integer), column("grams"))
 #: Above this many text matches, a page is found by walking the creation-time index (bench/store.py).

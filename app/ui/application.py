@@ -13,6 +13,7 @@ from app.domain.taxonomy import load_default_taxonomy
 from app.storage import LocalStore
 from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
+from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
 
 
@@ -25,12 +26,25 @@ def create_application(language: str, argv: list[str] | None = None) -> QApplica
     return app
 
 
-def run_gui(data_dir: Path, language: str, screenshot: Path | None = None) -> int:
+def run_gui(
+    data_dir: Path,
+    language: str,
+    screenshot: Path | None = None,
+    *,
+    language_given: bool = False,
+    data_dir_given: bool = False,
+) -> int:
     """Open the store in ``data_dir`` and run the main window until it closes.
 
-    With ``screenshot``, the window saves a picture of itself once the list has loaded and the
-    app quits (support and smoke tests).
+    The language and data folder chosen in Settings apply unless the command line (or
+    ``CITYPATROL_DATA_DIR``) gave them. With ``screenshot``, the window saves a picture of
+    itself once the list has loaded and the app quits (support and smoke tests).
     """
+    settings = Settings()
+    if not language_given and settings.language:
+        language = settings.language
+    if not data_dir_given and settings.data_dir:
+        data_dir = Path(settings.data_dir)
     app = create_application(language)
     try:
         store = LocalStore(data_dir)
@@ -38,7 +52,9 @@ def run_gui(data_dir: Path, language: str, screenshot: Path | None = None) -> in
         QMessageBox.critical(None, app.translate("MainWindow", "CityPatrol"), exc.text(language))
         raise
     tasks = TaskRunner()
-    window = MainWindow(store, tasks, load_default_taxonomy(), language)
+    window = MainWindow(
+        store, tasks, load_default_taxonomy(), language, settings, autosync=screenshot is None
+    )
     window.show()
     if screenshot is not None:
 

@@ -155,6 +155,7 @@ class CaseTableModel(QAbstractTableModel):
             "sending": self.tr("Sending"),
             "confirmed": self.tr("Confirmed"),
             "failed": self.tr("Failed"),
+            "conflict": self.tr("Conflict"),
         }.get(delivery, delivery)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -11,34 +14,70 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
+from app.capture.tracks import TrackState
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
 from app.storage.store import Account
 from app.ui.case_model import CaseTableModel
+from app.ui.inbox import InboxWidget
+from app.ui.ledger_dialog import LedgerDialog
+from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
+from app.ui.reinspection import ReinspectionDialog
+from app.ui.settings import Settings, SettingsDialog
+from app.ui.sign_in import SessionBanner, SignInDialog
+from app.ui.sync_controller import SyncController
+from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
 
 ROW_HEIGHT = 26
 SEARCH_DELAY_MS = 250
 
 
+#: (days back, label) of the date filter; None = any time.
+DATE_RANGES = (None, 0, 7, 30)
+DELIVERY_FILTERS = (
+    frozenset(),
+    frozenset({"pending", "sending"}),
+    frozenset({"confirmed"}),
+    frozenset({"failed"}),
+    frozenset({"conflict"}),
+)
+
+
 class MainWindow(QMainWindow):
     def __init__(
-        self, store: LocalStore, tasks: TaskRunner, taxonomy: Taxonomy, language: str
+        self,
+        store: LocalStore,
+        tasks: TaskRunner,
+        taxonomy: Taxonomy,
+        language: str,
+        settings: Settings | None = None,
+        *,
+        autosync: bool = True,
     ) -> None:
         super().__init__()
         self._language = language
         self._tasks = tasks
+        self._store = store
+        self._taxonomy = taxonomy
+        # Without settings given (tests, the screenshot tool): the data folder's own file, so
+        # the user's real settings are never touched.
+        self.settings = settings or Settings.from_file(Path(store.data_dir) / "settings.ini")
         self.setWindowTitle(self.tr("CityPatrol"))
-        self.resize(1200, 720)
+        self.resize(1280, 760)
+        self._editors: list[QWidget] = []
 
         self.model = CaseTableModel(store, tasks, taxonomy, language)
         self.table = QTableView()
@@ -58,13 +97,34 @@ class MainWindow(QMainWindow):
             header.resizeSection(column, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
 
+        self.table.doubleClicked.connect(self._open_index)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._case_menu)
+
         self.empty_label = QLabel()
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty_label)
-        self.setCentralWidget(self.stack)
+
+        self.inbox = InboxWidget(store, tasks, language)
+        self.inbox.open_case.connect(self.open_case)
+        self.inbox.reinspect.connect(self.reinspect)
+        self.inbox.counts_changed.connect(self._show_inbox_counts)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.stack, self.tr("Cases"))
+        self.tabs.addTab(self.inbox, self.tr("Tasks"))
+
+        self.banner = SessionBanner()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search description or address…"))
@@ -74,62 +134,339 @@ class MainWindow(QMainWindow):
         self.status_filter.addItem(self.tr("All statuses"), None)
         for status in CaseStatus:
             self.status_filter.addItem(STATUS_NAMES[status].text(language), status.value)
-        toolbar = QToolBar(self.tr("Search"))
-        toolbar.setObjectName("search_toolbar")
+        self.category_filter = QComboBox()
+        self.category_filter.addItem(self.tr("All categories"), None)
+        zh = language.startswith("zh")
+        for major, name, name_en in taxonomy.major_classes():
+            self.category_filter.addItem(name if zh or not name_en else name_en, major)
+        self.date_filter = QComboBox()
+        for days, label in zip(
+            DATE_RANGES,
+            (
+                self.tr("Any time"),
+                self.tr("Today"),
+                self.tr("Last 7 days"),
+                self.tr("Last 30 days"),
+            ),
+            strict=True,
+        ):
+            self.date_filter.addItem(label, days)
+        self.delivery_filter = QComboBox()
+        for index, label in enumerate(
+            (
+                self.tr("Any delivery"),
+                self.tr("Not yet delivered"),
+                self.tr("Confirmed"),
+                self.tr("Refused"),
+                self.tr("Conflict"),
+            )
+        ):
+            self.delivery_filter.addItem(label, index)
+
+        self._build_actions()
+        toolbar = QToolBar(self.tr("Main"))
+        toolbar.setObjectName("main_toolbar")
         toolbar.setMovable(False)
-        toolbar.addWidget(QLabel(self.tr("Search:") + " "))
-        toolbar.addWidget(self.search)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.new_action)
+        toolbar.addAction(self.sync_action)
+        toolbar.addAction(self.patrol_action)
         toolbar.addSeparator()
-        toolbar.addWidget(self.status_filter)
-        spacer = QWidget()
-        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search)
+        for combo in (
+            self.status_filter,
+            self.category_filter,
+            self.date_filter,
+            self.delivery_filter,
+        ):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            toolbar.addWidget(combo)
         self.addToolBar(toolbar)
 
+        self.gps = GpsFeed(tasks, self)
+        self.patrol = PatrolController(store, tasks, self.gps, self)
+        self.sync_status = SyncStatusWidget(language)
+        self.patrol_label = PatrolLabel(self.patrol)
         self.account_label = QLabel()
         self.count_label = QLabel()
+        self.statusBar().addWidget(self.sync_status, 1)
+        self.statusBar().addPermanentWidget(self.patrol_label)
         self.statusBar().addPermanentWidget(self.account_label)
         self.statusBar().addPermanentWidget(self.count_label)
+        self.patrol.changed.connect(self._show_patrol_state)
+        self.patrol.error.connect(self._on_error)
+        self.gps.failed.connect(self._on_error)
+
+        self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
+        self.sync_status.bind(self.sync)
+        self.banner.bind(self.sync)
+        self.banner.sign_in_requested.connect(self.sign_in)
+        self.sync.finished.connect(self._after_sync)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
-        self.status_filter.currentIndexChanged.connect(self.apply_filters)
+        for combo in (
+            self.status_filter,
+            self.category_filter,
+            self.date_filter,
+            self.delivery_filter,
+        ):
+            combo.currentIndexChanged.connect(self.apply_filters)
         self.model.loaded.connect(self._on_loaded)
         tasks.error.connect(self._on_error)
         self._build_menu()
         self.model.reload()
+        self.inbox.refresh()
         tasks.run_db(store.account, self._show_account)
+        self._start_gps()
+
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+        slot: object,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action(
+            self.tr("&New case"), QKeySequence.StandardKey.New, self.new_case
+        )
+        self.sync_action = self._action(
+            self.tr("&Sync now"),
+            "Ctrl+R",
+            lambda: self.sync.sync_now(),  # noqa: PLW0108 - built before self.sync
+        )
+        self.patrol_action = self._action(self.tr("Start &patrol"), "Ctrl+P", self.toggle_patrol)
+        self.pause_action = self._action(self.tr("P&ause patrol"), None, self.toggle_pause)
+        self.pause_action.setEnabled(False)
+        self.open_action = self._action(self.tr("&Open case"), "Return", self.open_selected)
+        self.ledger_action = self._action(self.tr("&Delivery ledger…"), "Ctrl+L", self.show_ledger)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
-        find = QAction(self.tr("&Find"), self)
-        find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(lambda: self.search.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        file_menu.addAction(find)
-        refresh = QAction(self.tr("&Refresh"), self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(self.model.reload)
-        file_menu.addAction(refresh)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
         file_menu.addSeparator()
-        quit_action = QAction(self.tr("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        file_menu.addAction(self._action(self.tr("Sign &in…"), None, self.sign_in))
+        file_menu.addAction(
+            self._action(
+                self.tr("Se&ttings…"), QKeySequence.StandardKey.Preferences, self.edit_settings
+            )
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(
+            self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        )
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        edit_menu.addAction(
+            self._action(
+                self.tr("&Find"),
+                QKeySequence.StandardKey.Find,
+                lambda: self.search.setFocus(Qt.FocusReason.ShortcutFocusReason),
+            )
+        )
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(
+            self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh)
+        )
+        view_menu.addAction(
+            self._action(self.tr("&Cases"), "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
+        )
+        view_menu.addAction(
+            self._action(self.tr("&Tasks"), "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
+        )
+        sync_menu = self.menuBar().addMenu(self.tr("S&ync"))
+        sync_menu.addAction(self.sync_action)
+        sync_menu.addAction(self.ledger_action)
+        patrol_menu = self.menuBar().addMenu(self.tr("&Patrol"))
+        patrol_menu.addAction(self.patrol_action)
+        patrol_menu.addAction(self.pause_action)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
+        major = self.category_filter.currentData()
+        days = self.date_filter.currentData()
+        created_from = None
+        if days is not None:
+            today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+            created_from = (today - timedelta(days=days)).astimezone(UTC)
         return CaseQuery(
             text=self.search.text(),
             statuses=frozenset({CaseStatus(status)}) if status else frozenset(),
+            categories=frozenset(c.code for c in self._taxonomy.matters if c.major_code == major)
+            if major
+            else frozenset(),
+            created_from=created_from,
+            deliveries=DELIVERY_FILTERS[self.delivery_filter.currentIndex()],
         )
+
+    def _filtered(self) -> bool:
+        return bool(self.search.text().strip()) or any(
+            combo.currentIndex() > 0
+            for combo in (
+                self.status_filter,
+                self.category_filter,
+                self.date_filter,
+                self.delivery_filter,
+            )
+        )
+
+    # -- cases ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self.inbox.refresh()
+
+    def selected_case_id(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        row = self.model.case_at(index.row())
+        return row.id if row is not None else None
+
+    def _open_index(self, index: QModelIndex) -> None:
+        row = self.model.case_at(index.row())
+        if row is not None:
+            self.open_case(row.id)
+
+    def open_selected(self) -> None:
+        if self.tabs.currentWidget() is self.inbox:
+            return  # the inbox handles Enter itself
+        case_id = self.selected_case_id()
+        if case_id is not None:
+            self.open_case(case_id)
+
+    def new_case(self) -> None:
+        self.open_case(None)
+
+    def open_case(self, case_id: str | None) -> None:
+        from app.ui.case_editor import CaseEditor
+
+        editor = CaseEditor(
+            self._store, self._tasks, self._taxonomy, self._language, case_id, parent=self
+        )
+        editor.setWindowFlag(Qt.WindowType.Window, True)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        editor.saved.connect(self._case_saved)
+        editor.submitted.connect(self._case_saved)
+        editor.destroyed.connect(
+            lambda: self._editors.remove(editor) if editor in self._editors else None
+        )
+        self._editors.append(editor)
+        if self.gps.last_fix is not None and hasattr(editor, "set_current_fix"):
+            editor.set_current_fix(self.gps.last_fix)
+        if hasattr(editor, "set_current_fix"):
+            self.gps.fix.connect(editor.set_current_fix)
+        editor.resize(980, 680)
+        editor.show()
+
+    def _case_saved(self, _case_id: str) -> None:
+        self.refresh()
+        self.sync.changed_locally()
+
+    def reinspect(self, case_id: str) -> None:
+        dialog = ReinspectionDialog(self._store, self._tasks, self._language, case_id, self)
+        dialog.recorded.connect(lambda _changes: self._case_saved(case_id))
+        dialog.open()
+
+    def show_ledger(self) -> None:
+        case_id = self.selected_case_id()
+        if case_id is None:
+            return
+        dialog = LedgerDialog(self._store, self._tasks, case_id, self._language, self)
+        dialog.resolved.connect(lambda _case: (self.refresh(), self.sync.refresh_summary()))
+        dialog.open()
+
+    def _case_menu(self, pos: object) -> None:
+        if self.selected_case_id() is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.open_action)
+        menu.addAction(self.ledger_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+
+    def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
+        total = returned + reinspections
+        self.tabs.setTabText(
+            1, self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks")
+        )
+
+    def _after_sync(self, _report: object) -> None:
+        self.refresh()
+
+    # -- account, settings ----------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        dialog = SignInDialog(
+            self._store, self._tasks, self.settings, self, language=self._language
+        )
+        dialog.signed_in.connect(self._signed_in)
+        dialog.open()
+
+    def _signed_in(self, account: Account) -> None:
+        self._show_account(account)
+        self.sync.signed_in()
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(self._start_gps)
+        dialog.open()
+
+    # -- patrol ---------------------------------------------------------------------------
+
+    def _start_gps(self) -> None:
+        replay = self.settings.gps_replay_file
+        source = GpsSource(
+            port=self.settings.gps_port,
+            baudrate=self.settings.gps_baudrate,
+            replay_file=Path(replay) if replay else None,
+        )
+        if source.configured and not self.gps.running:
+            self.gps.start(source)
+
+    def toggle_patrol(self) -> None:
+        if self.patrol.state in (TrackState.RECORDING, TrackState.PAUSED):
+            self.patrol.stop()
+        else:
+            self.patrol.start()
+
+    def toggle_pause(self) -> None:
+        if self.patrol.state is TrackState.RECORDING:
+            self.patrol.pause()
+        else:
+            self.patrol.resume()
+
+    def _show_patrol_state(self) -> None:
+        active = self.patrol.state in (TrackState.RECORDING, TrackState.PAUSED)
+        self.patrol_action.setText(self.tr("Stop &patrol") if active else self.tr("Start &patrol"))
+        self.pause_action.setEnabled(active)
+        self.pause_action.setText(
+            self.tr("&Resume patrol")
+            if self.patrol.state is TrackState.PAUSED
+            else self.tr("P&ause patrol")
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for editor in list(self._editors):
+            editor.close()
+        self.patrol.stop()
+        self.gps.stop()
+        self.sync.shutdown()
+        super().closeEvent(event)
 
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
 
     def _on_loaded(self, count: int) -> None:
-        filtered = bool(self.search.text().strip() or self.status_filter.currentData())
+        filtered = self._filtered()
         if count:
             self.stack.setCurrentWidget(self.table)
         elif filtered:

@@ -137,6 +137,38 @@ class Settings:
     def poor_accuracy_m(self, value: float) -> None:
         self._set("positions/poor_accuracy_m", float(value))
 
+    # -- GPS receiver ---------------------------------------------------------------------
+
+    @property
+    def gps_port(self) -> str:
+        """The receiver's serial port (``/dev/ttyUSB0``, ``COM3``), or "" for none."""
+        return self._str("gps/port")
+
+    @gps_port.setter
+    def gps_port(self, value: str) -> None:
+        self._set("gps/port", value.strip())
+
+    @property
+    def gps_baudrate(self) -> int:
+        try:
+            value = int(self._str("gps/baudrate", "4800"))
+        except ValueError:
+            return 4800
+        return value if value in (4800, 9600, 19200, 38400, 57600, 115200) else 4800
+
+    @gps_baudrate.setter
+    def gps_baudrate(self, value: int) -> None:
+        self._set("gps/baudrate", int(value))
+
+    @property
+    def gps_replay_file(self) -> str:
+        """An NMEA log replayed as if it were the receiver (training, demos), or ""."""
+        return self._str("gps/replay_file")
+
+    @gps_replay_file.setter
+    def gps_replay_file(self, value: str) -> None:
+        self._set("gps/replay_file", value.strip())
+
     # -- language and data folder (read at start-up) ---------------------------------------
 
     @property

@@ -1,6 +1,32 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
+<context>
+    <name>CaseEditor</name>
+    <message numerus="yes">
+        <source>%n field(s) need attention before the case can be submitted.</source>
+        <translation>
+            <numerusform>%n field need attention before the case can be submitted.</numerusform>
+            <numerusform>%n fields need attention before the case can be submitted.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Possibly already reported: %n case(s) within %1 m</source>
+        <translation>
+            <numerusform>Possibly already reported: %n case within %1 m</numerusform>
+            <numerusform>Possibly already reported: %n cases within %1 m</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>CategoryPicker</name>
+    <message numerus="yes">
+        <source>%n case(s) of yours</source>
+        <translation>
+            <numerusform>%n case of yours</numerusform>
+            <numerusform>%n cases of yours</numerusform>
+        </translation>
+    </message>
+</context>
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
@@ -8,6 +34,47 @@
         <translation>
             <numerusform>%n case</numerusform>
             <numerusform>%n cases</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message numerus="yes">
+        <source>%n file(s) could not be added:</source>
+        <translation>
+            <numerusform>%n file could not be added:</numerusform>
+            <numerusform>%n files could not be added:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>…and %n more</source>
+        <translation>
+            <numerusform>…and %n more</numerusform>
+            <numerusform>…and %n more</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation>
+            <numerusform>%n change</numerusform>
+            <numerusform>%n changes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n need(s) attention</source>
+        <translation>
+            <numerusform>%n need attention</numerusform>
+            <numerusform>%n needs attention</numerusform>
         </translation>
     </message>
 </context>

@@ -1,6 +1,195 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>CaseEditor</name>
+    <message>
+        <source>Case</source>
+        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>&amp;Submit</source>
+        <translation>上报(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Check the case and submit it (Ctrl+Enter)</source>
+        <translation>检查并上报案件（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close; the draft is kept (Ctrl+W)</source>
+        <translation>关闭；草稿会保留（Ctrl+W）</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>问题类别</translation>
+    </message>
+    <message>
+        <source>What is the problem, how big, since when? (e.g. garbage pile about 2 m³)</source>
+        <translation>是什么问题、规模多大、从何时起？（例如：垃圾堆积约 2 立方米）</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>Emergency</source>
+        <translation>特急</translation>
+    </message>
+    <message>
+        <source>Street, number, landmark</source>
+        <translation>街道、门牌号、标志物</translation>
+    </message>
+    <message>
+        <source>Chosen category</source>
+        <translation>已选类别</translation>
+    </message>
+    <message>
+        <source>&amp;Description</source>
+        <translation>问题描述(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Urgency</source>
+        <translation>紧急程度(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Address</source>
+        <translation>地址(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>案件信息</translation>
+    </message>
+    <message>
+        <source>Open cases of this category nearby. Double-click one to open it.</source>
+        <translation>附近同类别未结案件。双击可打开。</translation>
+    </message>
+    <message>
+        <source>Possibly already reported</source>
+        <translation>可能已有人上报</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>All changes saved</source>
+        <translation>所有修改已保存</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n field(s) need attention before the case can be submitted.</source>
+        <translation>
+            <numerusform>有 %n 项需要修改后才能上报。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Submitting…</source>
+        <translation>正在上报…</translation>
+    </message>
+    <message>
+        <source>Returned for correction. Make the changes, then submit again.</source>
+        <translation>案件已被退回修改。请修改后重新上报。</translation>
+    </message>
+    <message>
+        <source>Supervisor’s opinion: %1</source>
+        <translation>值班长意见：%1</translation>
+    </message>
+    <message>
+        <source>The description is limited to %1 characters.</source>
+        <translation>问题描述最多 %1 字。</translation>
+    </message>
+    <message>
+        <source>Editing…</source>
+        <translation>正在编辑…</translation>
+    </message>
+    <message>
+        <source>Not saved: correct the marked fields</source>
+        <translation>未保存：请修改标出的项</translation>
+    </message>
+    <message>
+        <source>Not saved — trying again</source>
+        <translation>未保存——稍后重试</translation>
+    </message>
+    <message>
+        <source>Could not save the draft: %1
+What you typed stays here and is saved again shortly.</source>
+        <translation>草稿保存失败：%1
+已输入的内容仍在此处，稍后会再次保存。</translation>
+    </message>
+    <message>
+        <source>The position entered by hand was kept. To change it, enter the new one by hand.</source>
+        <translation>已保留手工输入的位置。如需更改，请手工输入新位置。</translation>
+    </message>
+    <message>
+        <source>The case keeps its position, which is more accurate.</source>
+        <translation>案件保留原位置，因为它更精确。</translation>
+    </message>
+    <message>
+        <source>%1 m away</source>
+        <translation>相距 %1 米</translation>
+    </message>
+    <message numerus="yes">
+        <source>Possibly already reported: %n case(s) within %1 m</source>
+        <translation>
+            <numerusform>可能已有人上报：%1 米内有 %n 件案件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Submitted. It is sent to the server at the next sync.</source>
+        <translation>已上报。将在下次同步时发送到服务器。</translation>
+    </message>
+    <message>
+        <source>Not submitted</source>
+        <translation>未上报</translation>
+    </message>
+    <message>
+        <source>Could not submit: %1</source>
+        <translation>上报失败：%1</translation>
+    </message>
+    <message>
+        <source>Status: %1. This case is no longer in your hands and cannot be edited.</source>
+        <translation>状态：%1。此案件已不由您处理，不能修改。</translation>
+    </message>
+    <message>
+        <source>New case</source>
+        <translation>新建案件</translation>
+    </message>
+    <message>
+        <source>Case %1</source>
+        <translation>案件 %1</translation>
+    </message>
+    <message>
+        <source>Observed %1</source>
+        <translation>发现时间 %1</translation>
+    </message>
+    <message>
+        <source>None yet: choose one from the list on the left</source>
+        <translation>尚未选择：请在左侧列表中选择</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Draft saved %1</source>
+        <translation>草稿已保存 %1</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1</source>
+        <translation>意外错误：%1</translation>
+    </message>
+</context>
 <context>
     <name>CaseTableModel</name>
     <message>
@@ -47,11 +236,303 @@
         <source>Failed</source>
         <translation>失败</translation>
     </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+</context>
+<context>
+    <name>CategoryPicker</name>
+    <message>
+        <source>Search code or name…</source>
+        <extracomment>Lower-case text an item matches against (code, both names, both major-class names). The user chose a matter code (click, Enter, or Enter in the search box).</extracomment>
+        <translation>搜索代码或名称…</translation>
+    </message>
+    <message>
+        <source>Type a code (06010) or part of a name, in Chinese or English.</source>
+        <translation>输入代码（如 06010）或名称的一部分，中英文均可。</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>问题类别</translation>
+    </message>
+    <message>
+        <source>Most used</source>
+        <translation>最常用</translation>
+    </message>
+    <message>
+        <source>The categories of your own cases, most used first</source>
+        <translation>您上报案件所用的类别，按使用次数排列</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) of yours</source>
+        <translation>
+            <numerusform>您有 %n 件案件</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No category matches “%1”.</source>
+        <translation>没有与“%1”匹配的类别。</translation>
+    </message>
+</context>
+<context>
+    <name>InboxDelegate</name>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>Supervisor: “%1”</source>
+        <translation>值班长：“%1”</translation>
+    </message>
+    <message>
+        <source>No opinion given</source>
+        <translation>未填写意见</translation>
+    </message>
+    <message>
+        <source>Returned %1</source>
+        <translation>退回于 %1</translation>
+    </message>
+    <message>
+        <source>Overdue since %1</source>
+        <translation>已于 %1 超期</translation>
+    </message>
+    <message>
+        <source>Deadline %1</source>
+        <translation>时限 %1</translation>
+    </message>
+</context>
+<context>
+    <name>InboxModel</name>
+    <message>
+        <source>Returned for correction</source>
+        <extracomment>The item behind a row (an :class:`InboxItem`). The colour of errors and overdue deadlines (the same as app.ui.settings.ERROR_COLOUR). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
+        <translation>退回修改</translation>
+    </message>
+    <message>
+        <source>Re-inspection</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <source>Address: %1</source>
+        <translation>地址：%1</translation>
+    </message>
+    <message>
+        <source>Opinion: %1</source>
+        <translation>意见：%1</translation>
+    </message>
+</context>
+<context>
+    <name>InboxWidget</name>
+    <message>
+        <source>Tasks</source>
+        <extracomment>A returned case to correct (its id): the case editor opens it. A re-inspection to do (its id): the re-inspection dialog opens for it. After each refresh: how many returned cases and re-inspections there are.</extracomment>
+        <translation>待办</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Read the inbox again from this laptop's store</source>
+        <translation>从本机数据重新读取待办</translation>
+    </message>
+    <message>
+        <source>Tasks inbox</source>
+        <translation>待办任务</translation>
+    </message>
+    <message>
+        <source>Nothing to do.
+Cases returned to you for correction and re-inspections assigned to you appear here after a sync.</source>
+        <translation>暂无待办。
+同步后，退回给你修改的案件和派给你的核查任务会显示在这里。</translation>
+    </message>
+    <message>
+        <source>&amp;Correct and resubmit…</source>
+        <translation>修改并重新上报(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>Open the returned case to correct it</source>
+        <translation>打开退回的案件进行修改</translation>
+    </message>
+    <message>
+        <source>Re-&amp;inspect…</source>
+        <translation>核查(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Record the result of the re-inspection with “after” photos</source>
+        <translation>拍摄“处置后”照片并填写核查结果</translation>
+    </message>
+    <message>
+        <source>Returned for correction: %1</source>
+        <translation>退回修改：%1</translation>
+    </message>
+    <message>
+        <source>Re-inspections: %1</source>
+        <translation>待核查：%1</translation>
+    </message>
+    <message>
+        <source>The inbox could not be read: %1</source>
+        <translation>无法读取待办：%1</translation>
+    </message>
+</context>
+<context>
+    <name>LedgerDialog</name>
+    <message>
+        <source>Delivery ledger</source>
+        <extracomment>The case fields a conflict can differ in, in display order. The ledger (re)loaded: the number of lines shown. A conflict of the case was resolved with the server's version (the case id).</extracomment>
+        <translation>上传记录</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在读取…</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation>记录时间</translation>
+    </message>
+    <message>
+        <source>Confirmed by the server</source>
+        <translation>服务器确认时间</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Conflicts with the office's decisions</source>
+        <translation>与办公室处理的冲突</translation>
+    </message>
+    <message>
+        <source>The ledger could not be read: %1</source>
+        <translation>无法读取上传记录：%1</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>（无描述）</translation>
+    </message>
+    <message>
+        <source>Everything in this case is confirmed by the server (%1).</source>
+        <translation>本案件的全部内容已由服务器确认（%1）。</translation>
+    </message>
+    <message>
+        <source>The server refused a change: %1</source>
+        <translation>服务器拒收了一项变更：%1</translation>
+    </message>
+    <message>
+        <source>An edit conflicts with the office's decision: see below.</source>
+        <translation>有一处修改与办公室的处理冲突，见下方。</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent: it goes with the next sync.</source>
+        <translation>等待上传：将在下次同步时发送。</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>待上传</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>上传中</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>被拒收</translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Replaced by the server's version</source>
+        <translation>已采用服务器版本</translation>
+    </message>
+    <message>
+        <source>Photo %1</source>
+        <translation>照片 %1</translation>
+    </message>
+    <message>
+        <source>Case created</source>
+        <translation>新建案件</translation>
+    </message>
+    <message>
+        <source>Case edited</source>
+        <translation>修改案件</translation>
+    </message>
+    <message>
+        <source>Case submitted</source>
+        <translation>上报案件</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>问题描述</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Latitude</source>
+        <translation>纬度</translation>
+    </message>
+    <message>
+        <source>Longitude</source>
+        <translation>经度</translation>
+    </message>
+    <message>
+        <source>Accuracy (m)</source>
+        <translation>精度（米）</translation>
+    </message>
+    <message>
+        <source>Your edit was not applied: the office changed this case meanwhile.</source>
+        <translation>您的修改未生效：办公室在此期间已处理了该案件。</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Your version</source>
+        <translation>您的版本</translation>
+    </message>
+    <message>
+        <source>The server's version</source>
+        <translation>服务器版本</translation>
+    </message>
+    <message>
+        <source>Use the server's version</source>
+        <translation>采用服务器版本</translation>
+    </message>
+    <message>
+        <source>Your edit is kept in the ledger; the case takes the server's text.</source>
+        <translation>您的修改保留在上传记录中；案件内容改为服务器版本。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>CityPatrol</source>
+        <extracomment>(days back, label) of the date filter; None = any time.</extracomment>
         <translation>城市巡查</translation>
     </message>
     <message>
@@ -61,14 +542,6 @@
     <message>
         <source>All statuses</source>
         <translation>全部状态</translation>
-    </message>
-    <message>
-        <source>Search</source>
-        <translation>搜索</translation>
-    </message>
-    <message>
-        <source>Search:</source>
-        <translation>搜索：</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -85,6 +558,126 @@
     <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Cases</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>不限时间</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>最近 7 天</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>最近 30 天</translation>
+    </message>
+    <message>
+        <source>Any delivery</source>
+        <translation>全部送达状态</translation>
+    </message>
+    <message>
+        <source>Not yet delivered</source>
+        <translation>尚未送达</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>被拒收</translation>
+    </message>
+    <message>
+        <source>Conflict</source>
+        <translation>冲突</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>&amp;New case</source>
+        <translation>新建案件(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Sync now</source>
+        <translation>立即同步(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Start &amp;patrol</source>
+        <translation>开始巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>P&amp;ause patrol</source>
+        <translation>暂停巡查(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Open case</source>
+        <translation>打开案件(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Delivery ledger…</source>
+        <translation>送达记录(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>Sign &amp;in…</source>
+        <translation>登录(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings…</source>
+        <translation>设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>查看(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Cases</source>
+        <translation>案件(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Tasks</source>
+        <translation>任务(&amp;T)</translation>
+    </message>
+    <message>
+        <source>S&amp;ync</source>
+        <translation>同步(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>&amp;Patrol</source>
+        <translation>巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Tasks (%1)</source>
+        <translation>任务（%1）</translation>
+    </message>
+    <message>
+        <source>Stop &amp;patrol</source>
+        <translation>结束巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Resume patrol</source>
+        <translation>继续巡查(&amp;R)</translation>
     </message>
     <message>
         <source>No cases match the search.</source>
@@ -113,6 +706,815 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Unexpected error: %1</source>
         <translation>意外错误：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ManualPositionDialog</name>
+    <message>
+        <source>Enter position</source>
+        <translation>输入位置</translation>
+    </message>
+    <message>
+        <source>e.g. 32.041234</source>
+        <translation>例如 32.041234</translation>
+    </message>
+    <message>
+        <source>e.g. 118.784567</source>
+        <translation>例如 118.784567</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>可不填</translation>
+    </message>
+    <message>
+        <source>&amp;Latitude (°):</source>
+        <translation>纬度（°）(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>L&amp;ongitude (°):</source>
+        <translation>经度（°）(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>&amp;Accuracy (m):</source>
+        <translation>精度（米）(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>WGS84 decimal degrees, as a GPS shows them. You may paste “lat, lon”.</source>
+        <translation>WGS84 十进制度数，与 GPS 显示一致。可直接粘贴“纬度, 经度”。</translation>
+    </message>
+    <message>
+        <source>Required</source>
+        <translation>必填</translation>
+    </message>
+    <message>
+        <source>Enter a number, such as 32.041234</source>
+        <translation>请输入数字，例如 32.041234</translation>
+    </message>
+</context>
+<context>
+    <name>PatrolLabel</name>
+    <message>
+        <source>Patrol %1 km · %2</source>
+        <extracomment>Kept points are written at least this often (and at every pause or stop).</extracomment>
+        <translation>巡查中 %1 公里 · %2</translation>
+    </message>
+    <message>
+        <source>Patrol paused %1 km · %2</source>
+        <translation>巡查已暂停 %1 公里 · %2</translation>
+    </message>
+    <message>
+        <source>Last patrol %1 km · %2</source>
+        <translation>上次巡查 %1 公里 · %2</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoStrip</name>
+    <message>
+        <source>Drop photos or folders here</source>
+        <extracomment>Refused files listed in full before "and N more". Main-thread callable giving a job-side callable that returns the case id (creating the case when needed). See :meth:`PhotoStrip.set_case_source`. The photos now shown (``list[PhotoRow]``), after every reload. The case's photos were written (import or removal), or the case was created for an import (see :meth:`set_case_source`); the case id. A batch finished: ids attached, and the refusals (``list[str]`` of readable reasons).</extracomment>
+        <translation>可将照片或文件夹拖到此处</translation>
+    </message>
+    <message>
+        <source>&amp;Add photos…</source>
+        <translation>添加照片(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Add &amp;folder…</source>
+        <translation>添加文件夹(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Remove the selected photo from this case (Delete)</source>
+        <translation>从此案件中移除所选照片（Delete）</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <source>Add photos</source>
+        <translation>添加照片</translation>
+    </message>
+    <message>
+        <source>Photo files (%1)</source>
+        <translation>照片文件 (%1)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Add a folder of photos</source>
+        <translation>添加照片文件夹</translation>
+    </message>
+    <message>
+        <source>Remove photo</source>
+        <translation>移除照片</translation>
+    </message>
+    <message>
+        <source>Remove %1 from this case? The file on your disk is not deleted.</source>
+        <translation>从此案件中移除 %1？磁盘上的文件不会被删除。</translation>
+    </message>
+    <message>
+        <source>No files found there.</source>
+        <translation>该处没有找到文件。</translation>
+    </message>
+    <message>
+        <source>Importing %1 of %2…</source>
+        <translation>正在导入第 %1 张，共 %2 张…</translation>
+    </message>
+    <message>
+        <source>Looking for photos…</source>
+        <translation>正在查找照片…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) could not be added:</source>
+        <translation>
+            <numerusform>%n 个文件未能添加：</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>…and %n more</source>
+        <translation>
+            <numerusform>……另有 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Photos (%1)</source>
+        <translation>照片（%1）</translation>
+    </message>
+    <message>
+        <source>No photos.</source>
+        <translation>没有照片。</translation>
+    </message>
+    <message>
+        <source>No photos yet. Drop photos or folders here, or click “Add photos…”.</source>
+        <translation>还没有照片。可将照片或文件夹拖到此处，或点击“添加照片…”。</translation>
+    </message>
+    <message>
+        <source>The server already has this photo</source>
+        <translation>服务器已收到此照片</translation>
+    </message>
+    <message>
+        <source>Taken %1</source>
+        <translation>拍摄于 %1</translation>
+    </message>
+    <message>
+        <source>Position %1</source>
+        <translation>位置 %1</translation>
+    </message>
+    <message>
+        <source>(from the patrol track)</source>
+        <translation>（根据巡查轨迹）</translation>
+    </message>
+    <message>
+        <source>No position</source>
+        <translation>无位置</translation>
+    </message>
+    <message>
+        <source>Not sent yet</source>
+        <translation>尚未发送</translation>
+    </message>
+    <message>
+        <source>Uploading</source>
+        <translation>正在上传</translation>
+    </message>
+    <message>
+        <source>Confirmed by the server</source>
+        <translation>服务器已确认</translation>
+    </message>
+    <message>
+        <source>The server refused it</source>
+        <translation>服务器拒收</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoViewer</name>
+    <message>
+        <source>◀ &amp;Previous</source>
+        <extracomment>The preview of the photo shown is on screen (or could not be made).</extracomment>
+        <translation>◀ 上一张(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Next ▶</source>
+        <translation>下一张(&amp;N) ▶</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>%1 — photo %2 of %3</source>
+        <translation>%1 — 第 %2 张，共 %3 张</translation>
+    </message>
+    <message>
+        <source>This photo cannot be shown: %1</source>
+        <translation>无法显示此照片：%1</translation>
+    </message>
+</context>
+<context>
+    <name>PositionPanel</name>
+    <message>
+        <source>Use &amp;current position</source>
+        <extracomment>How often the panel asks ``current_fix`` for the receiver's position (to enable its button). A position the user chose (current, photo or typed); the editor stores it.</extracomment>
+        <translation>使用当前位置(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Use p&amp;hoto position</source>
+        <translation>使用照片位置(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Enter manually…</source>
+        <translation>手工输入(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>GPS receiver</source>
+        <translation>GPS 接收机</translation>
+    </message>
+    <message>
+        <source>location service</source>
+        <translation>系统定位服务</translation>
+    </message>
+    <message>
+        <source>photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>entered by hand</source>
+        <translation>手工输入</translation>
+    </message>
+    <message>
+        <source>patrol track</source>
+        <translation>巡查轨迹</translation>
+    </message>
+    <message>
+        <source>No position yet</source>
+        <translation>尚无位置</translation>
+    </message>
+    <message>
+        <source>Use the current position, a photo's position, or enter it by hand.</source>
+        <translation>可使用当前位置、照片位置，或手工输入。</translation>
+    </message>
+    <message>
+        <source>accuracy unknown</source>
+        <translation>精度未知</translation>
+    </message>
+    <message>
+        <source>Poor accuracy: %1, worse than %2 m. Check the spot, or enter the position by hand.</source>
+        <translation>定位精度差：%1，超过 %2 米。请核对位置，或手工输入。</translation>
+    </message>
+    <message>
+        <source>The accuracy of this position is unknown. Check the spot, or enter the position by hand.</source>
+        <translation>此位置的精度未知。请核对位置，或手工输入。</translation>
+    </message>
+    <message>
+        <source>Position of the photo: %1</source>
+        <translation>照片位置：%1</translation>
+    </message>
+    <message>
+        <source>No photo of this case has a position</source>
+        <translation>此案件的照片都没有位置信息</translation>
+    </message>
+    <message>
+        <source>No current position from GPS.</source>
+        <translation>GPS 暂无当前位置。</translation>
+    </message>
+    <message>
+        <source>Current position: %1 (%2)</source>
+        <translation>当前位置：%1（%2）</translation>
+    </message>
+</context>
+<context>
+    <name>ReinspectionDialog</name>
+    <message>
+        <source>Re-inspection</source>
+        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <source>&amp;Submit result</source>
+        <translation>提交结果(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Loading the case…</source>
+        <translation>正在读取案件…</translation>
+    </message>
+    <message>
+        <source>Before — as reported</source>
+        <translation>处置前（上报时）</translation>
+    </message>
+    <message>
+        <source>No photos of the original report on this laptop.</source>
+        <translation>本机没有原始上报的照片。</translation>
+    </message>
+    <message>
+        <source>Photos as reported</source>
+        <translation>上报时的照片</translation>
+    </message>
+    <message>
+        <source>After — taken now</source>
+        <translation>处置后（现场拍摄）</translation>
+    </message>
+    <message>
+        <source>Drop photos or folders here,
+or click “Add photos…”.</source>
+        <translation>将照片或文件夹拖到这里，
+或点击“添加照片…”。</translation>
+    </message>
+    <message>
+        <source>Photos taken now</source>
+        <translation>现场拍摄的照片</translation>
+    </message>
+    <message>
+        <source>&amp;Add photos…</source>
+        <translation>添加照片(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Remove the selected photos that are not saved yet</source>
+        <translation>移除选中的尚未保存的照片</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>核查结果</translation>
+    </message>
+    <message>
+        <source>&amp;Passed — the problem has been fixed</source>
+        <translation>通过——问题已解决(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Failed — the problem is still there</source>
+        <translation>不通过——问题仍然存在(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Opinion:</source>
+        <translation>意见(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>What you found on site</source>
+        <translation>现场核查情况</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>（无描述）</translation>
+    </message>
+    <message>
+        <source>Re-inspection — %1</source>
+        <translation>核查 — %1</translation>
+    </message>
+    <message>
+        <source>Address: %1</source>
+        <translation>地址：%1</translation>
+    </message>
+    <message>
+        <source>Department: %1</source>
+        <translation>处置部门：%1</translation>
+    </message>
+    <message>
+        <source>Reported %1</source>
+        <translation>上报于 %1</translation>
+    </message>
+    <message>
+        <source>Overdue since %1</source>
+        <translation>已于 %1 超期</translation>
+    </message>
+    <message>
+        <source>Deadline: %1</source>
+        <translation>处置时限：%1</translation>
+    </message>
+    <message>
+        <source>Supervisor: “%1”</source>
+        <translation>值班长：“%1”</translation>
+    </message>
+    <message>
+        <source>The supervisor gave no opinion.</source>
+        <translation>值班长未填写意见。</translation>
+    </message>
+    <message>
+        <source>This case is not awaiting a re-inspection by you (it is: %1).</source>
+        <translation>该案件不在等待你核查（当前状态：%1）。</translation>
+    </message>
+    <message>
+        <source>Taken %1</source>
+        <translation>拍摄于 %1</translation>
+    </message>
+    <message>
+        <source>Saved on this laptop</source>
+        <translation>已保存在本机</translation>
+    </message>
+    <message>
+        <source>Unexpected error: %1</source>
+        <translation>意外错误：%1</translation>
+    </message>
+    <message>
+        <source>The case could not be read</source>
+        <translation>无法读取案件</translation>
+    </message>
+    <message>
+        <source>Add “after” photos</source>
+        <translation>添加“处置后”照片</translation>
+    </message>
+    <message>
+        <source>Photos (%1);;All files (*)</source>
+        <translation>照片 (%1);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Checking the photos…</source>
+        <translation>正在检查照片…</translation>
+    </message>
+    <message>
+        <source>%1
+Not saved yet: saved when you submit the result</source>
+        <translation>%1
+尚未保存：提交结果时保存</translation>
+    </message>
+    <message>
+        <source>Not added:</source>
+        <translation>未添加：</translation>
+    </message>
+    <message>
+        <source>&amp;Opinion (required when it failed):</source>
+        <translation>意见（不通过时必填）(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>What is still wrong on site, for the department to rework</source>
+        <translation>现场仍存在的问题，供处置部门返工</translation>
+    </message>
+    <message>
+        <source>Choose whether the re-inspection passed or failed.</source>
+        <translation>请选择核查通过或不通过。</translation>
+    </message>
+    <message>
+        <source>An opinion is required when the re-inspection fails.</source>
+        <translation>核查不通过时必须填写意见。</translation>
+    </message>
+    <message>
+        <source>The opinion is too long (at most %1 characters).</source>
+        <translation>意见过长（最多 %1 个字）。</translation>
+    </message>
+    <message>
+        <source>These photos cannot be used; remove or replace them and submit again:</source>
+        <translation>以下照片无法使用，请移除或更换后重新提交：</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>After — taken now (%1 new)</source>
+        <translation>处置后（现场拍摄，新增 %1 张）</translation>
+    </message>
+</context>
+<context>
+    <name>SessionBanner</name>
+    <message>
+        <source>Your session has expired — sign in again to sync. Your work is kept on this laptop.</source>
+        <extracomment>The banner's "Sign in" button was clicked: open a :class:`SignInDialog`.</extracomment>
+        <translation>登录已过期——请重新登录以继续同步。您的工作已保存在本机，不会丢失。</translation>
+    </message>
+    <message>
+        <source>Sign in…</source>
+        <translation>登录…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <extracomment>Colours shared by the sync widgets (readable on light and dark status bars).</extracomment>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Server address:</source>
+        <translation>服务器地址：</translation>
+    </message>
+    <message>
+        <source>Original size (best evidence, largest)</source>
+        <translation>原图（证据最完整，文件最大）</translation>
+    </message>
+    <message>
+        <source>Long edge 2560 px</source>
+        <translation>长边 2560 像素</translation>
+    </message>
+    <message>
+        <source>Long edge 1600 px (smallest)</source>
+        <translation>长边 1600 像素（文件最小）</translation>
+    </message>
+    <message>
+        <source>Hold photos back on metered connections (case records still go)</source>
+        <translation>按流量计费的网络下暂缓上传照片（案件记录照常上传）</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Upload size:</source>
+        <translation>上传尺寸：</translation>
+    </message>
+    <message>
+        <source> m</source>
+        <translation> 米</translation>
+    </message>
+    <message>
+        <source>Positions less accurate than this get a warning.</source>
+        <translation>定位精度低于此值时给出提示。</translation>
+    </message>
+    <message>
+        <source>Positions</source>
+        <translation>定位</translation>
+    </message>
+    <message>
+        <source>Poor accuracy:</source>
+        <translation>精度不足阈值：</translation>
+    </message>
+    <message>
+        <source>System default (%1)</source>
+        <translation>跟随系统（%1）</translation>
+    </message>
+    <message>
+        <source>Leave empty to use the default folder.</source>
+        <translation>留空则使用默认文件夹。</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Language and data</source>
+        <translation>语言与数据</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>界面语言：</translation>
+    </message>
+    <message>
+        <source>Data folder:</source>
+        <translation>数据文件夹：</translation>
+    </message>
+    <message>
+        <source>Language and data folder changes take effect after restart.</source>
+        <translation>语言和数据文件夹的更改在重新启动后生效。</translation>
+    </message>
+    <message>
+        <source>Choose the data folder</source>
+        <translation>选择数据文件夹</translation>
+    </message>
+    <message>
+        <source>Enter the server address as http://host or https://host, with an optional :port — for example https://citypatrol.example.gov.cn:8443</source>
+        <translation>请按 http://主机 或 https://主机 的格式填写服务器地址，可加 :端口——例如 https://citypatrol.example.gov.cn:8443</translation>
+    </message>
+    <message>
+        <source>Choose a folder by its full path (or leave empty for the default).</source>
+        <translation>请填写文件夹的完整路径（或留空使用默认文件夹）。</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in</source>
+        <extracomment>Emitted on success, before the dialog closes: the signed-in :class:`Account`.</extracomment>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Sign in to the CityPatrol server</source>
+        <translation>登录城市巡查服务器</translation>
+    </message>
+    <message>
+        <source>Sign in once with your inspector account; afterwards you can work without a network. Your password is not stored on this laptop.</source>
+        <translation>用您的巡查员账号登录一次，之后没有网络也能照常工作。密码不会保存在本机。</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>服务器：</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Enter the server address as http://host or https://host, with an optional :port — for example https://citypatrol.example.gov.cn:8443</source>
+        <translation>请按 http://主机 或 https://主机 的格式填写服务器地址，可加 :端口——例如 https://citypatrol.example.gov.cn:8443</translation>
+    </message>
+    <message>
+        <source>Enter your user name and password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Wrong user name or password. Check them and try again.</source>
+        <translation>用户名或密码错误，请检查后重试。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server at %1. Check the address and your network connection, then try again.</source>
+        <translation>无法连接服务器 %1。请检查地址和网络连接后重试。</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts. Wait a few minutes, then try again.</source>
+        <translation>失败次数过多，请等待几分钟后再试。</translation>
+    </message>
+    <message>
+        <source>The server has a problem right now. Try again in a moment.</source>
+        <translation>服务器暂时出现问题，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Sign-in failed: %1</source>
+        <translation>登录失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message>
+        <source>Details…</source>
+        <extracomment>The "Sync now" button was clicked (``bind`` connects it to the controller).</extracomment>
+        <translation>详情…</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Send your work to the server and fetch updates now</source>
+        <translation>立即把工作上传到服务器并获取更新</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Checking whether the server can be reached</source>
+        <translation>正在检查能否连接服务器</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>The server can be reached: your work is sent automatically</source>
+        <translation>服务器可以连接：您的工作会自动上传</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Working offline: everything is saved on this laptop and is sent automatically when the server can be reached again</source>
+        <translation>离线工作中：所有内容都已保存在本机，能连接服务器时会自动上传</translation>
+    </message>
+    <message>
+        <source>Photos waiting: %1 MB</source>
+        <translation>待上传照片：%1 MB</translation>
+    </message>
+    <message>
+        <source>Never synced</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Last sync %1</source>
+        <translation>上次同步 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s)</source>
+        <translation>
+            <numerusform>%n 项变更</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, %2 waiting</source>
+        <translation>%1、%2待上传</translation>
+    </message>
+    <message>
+        <source>%1 waiting</source>
+        <translation>%1待上传</translation>
+    </message>
+    <message>
+        <source>All delivered</source>
+        <translation>已全部上传</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n need(s) attention</source>
+        <translation>
+            <numerusform>%n 项需要处理</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>同步中…</translation>
+    </message>
+    <message>
+        <source>Photo %1/%2 · %3/%4 MB</source>
+        <translation>照片 %1/%2 · %3/%4 MB</translation>
+    </message>
+    <message>
+        <source>Sending changes %1/%2</source>
+        <translation>正在上传变更 %1/%2</translation>
+    </message>
+    <message>
+        <source>Receiving updates…</source>
+        <translation>正在接收更新…</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>尚未登录</translation>
+    </message>
+    <message>
+        <source>Sign in to a server to sync.</source>
+        <translation>请登录服务器以同步。</translation>
+    </message>
+    <message>
+        <source>Session expired</source>
+        <translation>登录已过期</translation>
+    </message>
+    <message>
+        <source>Sign in again.</source>
+        <translation>请重新登录。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the server</source>
+        <translation>无法连接服务器</translation>
+    </message>
+    <message>
+        <source>Will retry automatically.</source>
+        <translation>稍后会自动重试。</translation>
+    </message>
+    <message>
+        <source>Sync interrupted</source>
+        <translation>同步中断</translation>
+    </message>
+    <message>
+        <source>The server refused a request</source>
+        <translation>服务器拒绝了请求</translation>
+    </message>
+    <message>
+        <source>Open the case to see why.</source>
+        <translation>请打开案件查看原因。</translation>
+    </message>
+    <message>
+        <source>The server refused some changes</source>
+        <translation>服务器拒收了部分变更</translation>
+    </message>
+    <message>
+        <source>Some edits conflict with the office's decisions</source>
+        <translation>部分修改与办公室的处理冲突</translation>
+    </message>
+    <message>
+        <source>Photos held back on a metered connection</source>
+        <translation>按流量计费的网络下照片暂缓上传</translation>
+    </message>
+    <message>
+        <source>Change this in Settings.</source>
+        <translation>可在“设置”中更改。</translation>
+    </message>
+    <message>
+        <source>Sync did not finish</source>
+        <translation>同步未完成</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
     </message>
 </context>
 </TS>

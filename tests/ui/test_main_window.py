@@ -144,3 +144,50 @@ def test_background_errors_reach_the_ui_thread(qtbot: QtBot, tasks: TaskRunner) 
     results: list[int] = []
     tasks.run_net(lambda: 6 * 7, results.append)
     qtbot.waitUntil(lambda: results == [42])
+
+
+def test_new_case_from_the_main_window_opens_the_editor_and_lists_the_saved_draft(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    from app.ui.case_editor import CaseEditor
+
+    window = open_window(qtbot, store, tasks)
+    window.new_action.trigger()
+    editor = window.findChild(CaseEditor)
+    assert editor is not None and editor.isVisible()
+    assert editor.picker.choose("06010")
+    editor.description.setPlainText("路口暴露垃圾")  # (QTest types ASCII only)
+    editor.save_now()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "路口暴露垃圾")
+    editor.close()
+    # Double-clicking the row opens it again, as it was saved.
+    window.table.setCurrentIndex(window.model.index(0, 0))
+    window.open_selected()
+    qtbot.waitUntil(lambda: len(window.findChildren(CaseEditor)) >= 1)
+    reopened = [e for e in window.findChildren(CaseEditor) if e.isVisible()][-1]
+    qtbot.waitUntil(reopened.is_loaded)
+    assert reopened.description.toPlainText() == "路口暴露垃圾"
+    window.close()
+
+
+def test_filters_by_delivery_date_and_category_class(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    store.create_case(CaseFields(category_code="01037", description="路灯不亮"))
+    store.create_case(CaseFields(category_code="06010", description="暴露垃圾"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    garbage_class = load_default_taxonomy().matter("06010").major_code  # type: ignore[union-attr]
+    window.category_filter.setCurrentIndex(window.category_filter.findData(garbage_class))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "暴露垃圾")
+    window.category_filter.setCurrentIndex(0)
+    window.date_filter.setCurrentIndex(1)  # today: both
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.delivery_filter.setCurrentIndex(2)  # confirmed: none yet
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.empty_label)
+    assert "No cases match" in window.empty_label.text()
+    window.delivery_filter.setCurrentIndex(1)  # not yet delivered: both
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.close()
