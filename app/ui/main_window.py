@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         self.banner.bind(self.sync)
         self.banner.sign_in_requested.connect(self.sign_in)
         self.sync.finished.connect(self._after_sync)
+        if not autosync:
+            self.sync.refresh_summary()  # what waits, even when nothing syncs by itself
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
