@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import GPS_PHOTOS, api, sha256, signed_in, submitted_case
 from filelock import FileLock
 from helpers import ServerProcess, run_cli
+from sync_helpers import GPS_PHOTOS, api, sha256, signed_in, submitted_case
 
 from app.domain import CaseFields
 from app.domain.lifecycle import CaseStatus

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import sha256, submitted_case
 from faultproxy import Fault, FaultProxy
 from helpers import ROOT, ServerProcess
+from sync_helpers import sha256, submitted_case
 
 from app.storage import LocalStore
 from app.storage.ledger import SyncLedger
