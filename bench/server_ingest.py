@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"bad arguments (unknown backends: {sorted(unknown)})")
     pg_workers = [int(w) for w in args.pg_workers.split(",") if w.strip()]
 
+    load_before = os.getloadavg()[0]
     names = [f"bench{i:03d}" for i in range(args.clients)]
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="citypatrol-bench-ingest-") as folder:
@@ -312,18 +313,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
     else:
-        report(results, args)
+        report(results, args, load_before)
     return 1 if any(r.failed_batches or r.not_applied for r in results) else 0
 
 
-def report(results: list[Result], args: argparse.Namespace) -> None:
+def report(results: list[Result], args: argparse.Namespace, load_before: float) -> None:
     per_batch = max(1, (args.batch - args.batch % 2) // 2)
     print(
         f"CityPatrol server ingest: {args.clients} clients x {args.cases_per_client} cases, "
         f"batches of {args.batch} changes ({per_batch} cases: create + submit)"
     )
     print(
-        f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}"
+        f"machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
+        f"{platform.python_version()}; load average before the run {load_before:.1f} "
+        "(other work on the machine lowers the figures)"
     )
     print(
         f"{'backend':<11} {'workers':>7} {'cases':>7} {'seconds':>8} {'cases/s':>8} "

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.domain.ids import new_id
 from app.domain.lifecycle import Role
@@ -86,12 +86,38 @@ def issue_token(session: Session, user: User, lifetime: timedelta) -> tuple[str,
     return token, expires
 
 
+_TOKENS = ApiToken.__table__
+_USER_COLUMNS = {attr.key: attr.columns[0] for attr in inspect(User).column_attrs}
+# One Core statement, built once (no ORM loading, no identity map): the token's row joined to
+# its user's.
+_TOKEN_USER = (
+    select(
+        _TOKENS.c.expires_at.label("token_expires_at"),
+        _TOKENS.c.revoked_at.label("token_revoked_at"),
+        *(column.label(key) for key, column in _USER_COLUMNS.items()),
+    )
+    .join_from(_TOKENS, User.__table__, _TOKENS.c.user_id == _USER_COLUMNS["id"])
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.get(ApiToken, token_digest(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+    """The user of a live bearer token, or None (unknown, revoked, expired, or user disabled).
+
+    One query in the caller's transaction on every call. Nothing is cached: a logout, an
+    expiry or a ``user disable`` (from any process or worker) takes effect on the very next
+    request. The user comes back detached (as if loaded and then the session closed): it is
+    read, never changed, and holds every column.
+    """
+    row = session.execute(_TOKEN_USER, {"token_hash": token_digest(token)}).first()
+    if row is None or row.token_revoked_at is not None or row.token_expires_at <= datetime.now(UTC):
         return None
-    user = session.get(User, row.user_id)
-    return None if user is None or user.disabled else user
+    values = row._mapping
+    if values["disabled"]:
+        return None
+    user = User(**{key: values[key] for key in _USER_COLUMNS})
+    make_transient_to_detached(user)
+    return user
 
 
 def revoke_token(session: Session, token: str) -> None:

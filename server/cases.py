@@ -19,8 +19,8 @@ from app.domain.lifecycle import (
     apply_transition,
 )
 from server.deps import CurrentUser, SessionDep, require_role
-from server.feed import append_feed, lock_feed
-from server.ingest import apply_change, case_out
+from server.feed import append_feed
+from server.ingest import BatchContendedError, case_out, ingest
 from server.models import Case, CaseStep, Department, FeedEntry, User
 from server.refdata import current_taxonomy
 from server.schemas import (
@@ -49,7 +49,15 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 FEED_PAGE_MAX = 1000
 
 
-@router.post("/cases/push")
+@router.post(
+    "/cases/push",
+    responses={
+        503: {
+            "description": "the database is busy, or other requests kept writing the same cases: "
+            "nothing was stored; send the batch again after Retry-After seconds"
+        }
+    },
+)
 def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushResponse:
     """Apply a batch of client changes; one result per change, in order.
 
@@ -57,14 +65,20 @@ def push(body: PushRequest, session: SessionDep, user: CurrentUser) -> PushRespo
     with different content is a ``conflict``, never a second case.
     """
     require_role(user, Role.INSPECTOR)
-    # Take the feed lock before any case row: a push that locked a case first and then waited
-    # for the feed could deadlock with one holding the feed and inserting that case.
-    lock_feed(session)
     taxonomy = current_taxonomy(session)
-    now = datetime.now(UTC)
-    return PushResponse(
-        results=[apply_change(session, user, change, taxonomy, now) for change in body.changes]
-    )
+    try:
+        # The case rows are locked first and the feed last (see server.feed's lock order).
+        results = ingest(session, user, body.changes, taxonomy)
+    except BatchContendedError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "other requests are writing the same cases; send the batch again",
+            headers={"Retry-After": "1"},
+        ) from exc
+    # Commit now rather than when the endpoint returns: the feed lock (and SQLite's write lock)
+    # is released at once, not after the event loop has come round to closing the session.
+    session.commit()
+    return PushResponse(results=results)
 
 
 @router.get("/feed")
@@ -117,8 +131,12 @@ def get_case(case_id: CaseId, session: SessionDep, user: CurrentUser) -> CaseDet
     steps = session.scalars(
         select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.at, CaseStep.id)
     )
+    from server.comments import comments_of  # server.comments builds on this module
+
     return CaseDetail(
-        case=case_out(case), steps=[StepOut.model_validate(s, from_attributes=True) for s in steps]
+        case=case_out(case),
+        steps=[StepOut.model_validate(s, from_attributes=True) for s in steps],
+        comments=comments_of(session, case_id),
     )
 
 
@@ -161,8 +179,9 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
             status.HTTP_403_FORBIDDEN, "inspectors send this action through /api/v1/cases/push"
         )
     require_role(user, Role.SUPERVISOR)
-    lock_feed(session)  # same lock order as push: the feed first, then the case row
-    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    # Lock order (server.feed): the case row now, FOR NO KEY UPDATE as push does; the feed
+    # lock only when the feed entries are appended, at the end.
+    case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=True))
     if case is None or not _may_see(user, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
     if body.expected_revision is not None and body.expected_revision != case.revision:

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
+from app.domain.validation import Urgency
 from server import auth
 from server.db import create_db_engine, migrate, session_factory
-from server.models import ApiToken, User
+from server.models import ApiToken, TimeLimitUnit, User
 from server.refdata import add_department, load_taxonomy
 from server.settings import ENV_PREFIX, Settings, load_settings
 
@@ -94,6 +95,19 @@ def build_parser() -> argparse.ArgumentParser:
         "load", help="replace the category table with a CSV file (see resources/taxonomy)"
     )
     tax_load.add_argument("file", type=Path)
+
+    time_limit = sub.add_parser("time-limit", help="time-limit rules").add_subparsers(
+        dest="time_limit_command", required=True
+    )
+    tl_add = time_limit.add_parser(
+        "add", help="add a rule: AMOUNT UNIT for a category and/or urgency (default: any)"
+    )
+    tl_add.add_argument("amount", type=int)
+    tl_add.add_argument("unit", choices=[u.value for u in TimeLimitUnit])
+    tl_add.add_argument("--category", help="a 管理事项 (matter) code")
+    tl_add.add_argument("--urgency", choices=[u.value for u in Urgency])
+    time_limit.add_parser("list", help="list rules")
+    time_limit.add_parser("remove", help="remove a rule").add_argument("id")
     return parser
 
 
@@ -201,9 +215,28 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                     )
                 print(f"{len(rows)} departments added")
         return 0
+    if args.command == "time-limit":
+        return _time_limit(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
+    return 0
+
+
+def _time_limit(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server import timelimits  # the web framework loads only for this command
+
+    with sessions.begin() as session:
+        if args.time_limit_command == "add":
+            rule = timelimits.add_rule(session, args.category, args.urgency, args.amount, args.unit)
+            print(f"time limit {rule.id} added")
+        elif args.time_limit_command == "list":
+            for rule in timelimits.list_rules(session):
+                category, urgency = rule.category_code or "*", rule.urgency or "*"
+                print(f"{rule.id}\t{category}\t{urgency}\t{rule.amount}\t{rule.unit}")
+        else:
+            timelimits.remove_rule(session, args.id)
+            print(f"time limit {args.id} removed")
     return 0
 
 

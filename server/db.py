@@ -2,44 +2,124 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+#: How long a transaction waits for SQLite's write lock before giving up (the API answers 503
+#: with Retry-After); ``CITYPATROL_SERVER_BUSY_TIMEOUT`` (seconds) overrides it.
+BUSY_TIMEOUT_S = 10.0
+
+
+def busy_timeout() -> float:
+    value = os.environ.get("CITYPATROL_SERVER_BUSY_TIMEOUT", "")
+    try:
+        return max(0.05, float(value)) if value else BUSY_TIMEOUT_S
+    except ValueError:
+        return BUSY_TIMEOUT_S
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # transactions begin in _sqlite_begin
+    dbapi_connection.isolation_level = None  # transactions begin in _SQLiteWriters.begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout() * 1000)}")
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # SQLite has one writer. A deferred transaction that reads and then writes can find another
-    # writer got there first and fail at once with "database is locked" (busy_timeout cannot
-    # help a lock upgrade). Taking the write lock at BEGIN makes concurrent requests queue.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+class _SQLiteWriters:
+    """One transaction at a time per engine in this process, first come first served.
+
+    SQLite has one writer. A deferred transaction that reads and then writes can find another
+    writer got there first and fail at once with "database is locked" (busy_timeout cannot
+    help a lock upgrade), so every transaction takes the write lock at BEGIN (IMMEDIATE). Left
+    to SQLite, threads waiting for it poll with growing sleeps: the lock sits idle between
+    holders and unlucky requests starve. So the threads of this process queue here first and
+    are woken in turn as soon as the previous transaction has ended (its connection went back
+    to the pool, after its COMMIT or ROLLBACK); SQLite's busy_timeout is left to arbitrate with
+    other processes (the administration commands). A transaction that cannot start within
+    :func:`busy_timeout` raises OperationalError, which the API answers 503 with Retry-After.
+    """
+
+    _HOLDS = "citypatrol_writer"
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._busy = False
+        self._waiting: deque[threading.Lock] = deque()
+
+    def _acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._busy:
+                self._busy = True
+                return True
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        if turn.acquire(timeout=timeout):
+            return True  # handed over by _release
+        with self._mutex:
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
+        return True  # handed over between the timeout and now
+
+    def _release(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()  # the next in line holds it now
+            else:
+                self._busy = False
+
+    def begin(self, conn: Connection) -> None:
+        if not conn.info.get(self._HOLDS):  # else held since an earlier BEGIN of this checkout
+            timeout = busy_timeout()
+            if not self._acquire(timeout):
+                raise OperationalError(
+                    "BEGIN IMMEDIATE",
+                    None,
+                    sqlite3.OperationalError(f"database is locked (waited {timeout:g} s)"),
+                )
+            conn.info[self._HOLDS] = True
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def checkin(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(self._HOLDS, False):
+            self._release()
 
 
 def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
+        writers = _SQLiteWriters()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "checkin", writers.checkin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # psycopg prepares a statement run five times on a connection, and PostgreSQL then keeps
+    # one generic plan for it, made while the tables were small: on a young database that grows
+    # fast (a city's first day, a benchmark) lookups by key stayed sequential scans, and a push
+    # grew slower with every batch. Custom plans follow the tables as they grow.
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"options": "-c plan_cache_mode=force_custom_plan"}
+    )
 
 
 #: The newest server schema revision (a test checks it is Alembic's head).
-HEAD_REVISION = "s0002"
+HEAD_REVISION = "s0003"
 
 
 def _at_head(engine: Engine) -> bool:

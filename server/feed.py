@@ -3,17 +3,34 @@
 A client pulls ``seq > cursor`` and stores the last ``seq`` it saw. That is only correct if no
 entry with a smaller ``seq`` can become visible after a larger one — with several workers on
 PostgreSQL, two transactions could take sequence numbers in one order and commit in the other.
-So every transaction that appends to the feed first takes one transaction-scoped advisory lock:
-feed writers commit one after another, and ``seq`` order is commit order. (SQLite has a single
-writer anyway.)
+So every transaction that appends to the feed first takes one transaction-scoped advisory lock
+(:func:`lock_feed`, which :func:`append_feed` and :func:`append_feed_entries` call) and holds it
+until it ends: ``seq`` values are only drawn under the lock, feed writers commit one after
+another, and ``seq`` order is commit order. (SQLite has a single writer anyway.)
+
+Lock order, so that no two transactions wait for each other: **rows first, the feed last.**
+
+1. Row locks on what the transaction changes: cases ``FOR NO KEY UPDATE`` in id order (several
+   at once only in a push, which then inserts its new cases in id order and its receipts in
+   change id order), photos, and so on.
+2. The feed lock, taken just before the feed rows are inserted, as the last step before the
+   commit: it is held only for that insert and the commit, so feed writers queue only briefly.
+
+A transaction holding the feed lock must not then wait for a row lock that a feed writer may
+hold. Those that take the feed lock early, as a mutex (time-limit rules, comments, the demo
+accounts), never lock or update a case: at most they insert a row that refers to one, and the
+foreign-key check behind it (``FOR KEY SHARE``) is never blocked by ``FOR NO KEY UPDATE`` or by
+an update of a case's other columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
 from server.models import FeedEntry
@@ -36,7 +53,10 @@ def append_feed(
     user_id: str | None = None,
     role: str | None = None,
 ) -> None:
-    """Add an entry for one user (``user_id``), one role, or everyone (neither)."""
+    """Add an entry for one user (``user_id``), one role, or everyone (neither).
+
+    Takes the feed lock (see the module's lock order: lock the rows you change before this).
+    """
     lock_feed(session)
     session.add(
         FeedEntry(
@@ -47,4 +67,40 @@ def append_feed(
             payload=payload,
             at=datetime.now(UTC),
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry to append; the audience as in :func:`append_feed`."""
+
+    kind: str
+    entity_id: str
+    payload: dict[str, Any]
+    user_id: str | None = None
+    role: str | None = None
+
+
+def append_feed_entries(session: Session, items: Sequence[FeedItem]) -> None:
+    """Append ``items`` in order with one INSERT; the feed lock is taken just before it.
+
+    Call it as the last write of the transaction: the lock is then held only until the commit.
+    """
+    if not items:
+        return
+    lock_feed(session)
+    at = datetime.now(UTC)
+    session.execute(
+        insert(cast(Table, FeedEntry.__table__)),  # Core: no unit of work needed here
+        [
+            {
+                "kind": item.kind,
+                "entity_id": item.entity_id,
+                "user_id": item.user_id,
+                "role": item.role,
+                "payload": item.payload,
+                "at": at,
+            }
+            for item in items
+        ],
     )

@@ -2,22 +2,44 @@
 
 Every change carries the id its client gave it. An applied change leaves a receipt; sending it
 again returns that receipt as a *duplicate* (same server revision) and changes nothing, and the
-same id with different content is a *conflict* — never a second case. Each change is applied in
-its own savepoint, so one refused change does not undo the others of its batch. Workflow rules
-come from :mod:`app.domain.lifecycle`: the server is the authority.
+same id with different content is a *conflict* — never a second case. Each change is decided on
+its own, so one refused change does not undo the others of its batch. Workflow rules come from
+:mod:`app.domain.lifecycle`: the server is the authority.
 
 Conflict rules (README): the workflow state on the server wins; the inspector's own text edits
 win while the case is still in their hands (draft, or returned for correction); anything else
 is answered *conflict* with the server's current version, for the inspector to resolve.
+
+A batch is handled as a whole, in a few statements whatever its size (:func:`ingest`):
+
+1. *Read*: the rows of the batch's cases, locked ``FOR NO KEY UPDATE`` in id order (the lock
+   order of :mod:`server.feed`), then the receipts of its change ids — after the locks, so that
+   a change another worker applied while this one waited for them is seen as applied.
+2. *Decide*, in Python, change by change in batch order, on an in-memory copy of each case: a
+   refused change leaves the copy as it was, so it undoes nothing else.
+3. *Write* what was applied with a few multi-row statements (new cases in id order, updated
+   cases, steps, receipts in change id order), then the feed entries
+   (:func:`server.feed.append_feed_entries`, which takes the feed lock last).
+
+Steps 1 to 3 run in a savepoint. Only a race can make step 3 fail: another worker inserted one
+of the batch's cases or receipts after step 1 read them. Then the savepoint is rolled back (its
+row locks with it) and the batch is done again with what that worker committed (PostgreSQL
+reports the clash only once the other transaction has committed, so the next read sees its
+rows). Nothing is refused because of such a race: the changes come out applied, duplicate or
+conflict on their merits, as if the two pushes had come one after the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,15 +56,35 @@ from app.domain.lifecycle import (
 )
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
-from server.feed import append_feed
+from server.feed import FeedItem, append_feed_entries
 from server.models import Case, CaseStep, ChangeReceipt, User
 from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason
+
+log = logging.getLogger("citypatrol.server.ingest")
 
 _TRANSITIONS = {
     ChangeOp.SUBMIT: Action.SUBMIT,
     ChangeOp.REINSPECT_PASS: Action.REINSPECT_PASS,
     ChangeOp.REINSPECT_FAIL: Action.REINSPECT_FAIL,
 }
+#: How often a batch is decided again after a concurrent insert of one of its rows.
+ATTEMPTS = 5
+
+# Core tables: rows are written and read here without the ORM's unit of work.
+_cases = cast(Table, Case.__table__)
+_steps = cast(Table, CaseStep.__table__)
+_receipts = cast(Table, ChangeReceipt.__table__)
+#: The columns a change may set on an existing case (never its id or author).
+_MUTABLE = (
+    "status", "category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m",
+    "position_source", "observed_at", "submitted_at", "updated_at", "revision",
+)  # fmt: skip
+
+Row = dict[str, Any]
+
+
+class BatchContendedError(Exception):
+    """Other transactions kept inserting this batch's rows; the client should send it again."""
 
 
 def content_hash(change: ChangeIn) -> str:
@@ -56,15 +98,34 @@ def case_out(case: Case) -> CaseOut:
     return CaseOut.model_validate(case, from_attributes=True)
 
 
-class _AlreadyAppliedError(Exception):
-    def __init__(self, receipt: ChangeReceipt) -> None:
-        super().__init__(receipt.change_id)
-        self.receipt = receipt
+@dataclass(frozen=True, slots=True)
+class _Receipt:
+    content_hash: str
+    receipt: dict[str, Any]
+
+
+@dataclass
+class _Plan:
+    """What a batch answers and writes."""
+
+    results: list[ChangeResult] = field(default_factory=list)
+    new_cases: dict[str, Row] = field(default_factory=dict)
+    changed_cases: dict[str, Row] = field(default_factory=dict)
+    steps: list[Row] = field(default_factory=list)
+    receipts: list[Row] = field(default_factory=list)
+    feed: list[FeedItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    row: Row
+    step: Row | None = None
+    feed: FeedItem | None = None
 
 
 class _RefusedError(Exception):
     def __init__(
-        self, outcome: Outcome, code: str, message: Message, current: Case | None = None
+        self, outcome: Outcome, code: str, message: Message, current: Row | None = None
     ) -> None:
         super().__init__(message.en)
         self.outcome = outcome
@@ -72,62 +133,144 @@ class _RefusedError(Exception):
         self.current = current
 
 
-def apply_change(
-    session: Session, user: User, change: ChangeIn, taxonomy: Taxonomy, now: datetime
-) -> ChangeResult:
-    """Apply one pushed change (in a savepoint) and return its result."""
-    digest = content_hash(change)
-    stored = session.get(ChangeReceipt, change.change_id)
-    if stored is not None:
-        return _replay(stored, digest, change)
-    try:
-        with session.begin_nested():
-            result = _apply(session, user, change, taxonomy, now)
-            if result.outcome is Outcome.APPLIED:
-                session.add(
-                    ChangeReceipt(
-                        change_id=change.change_id,
-                        user_id=user.id,
-                        case_id=change.case.id,
-                        content_hash=digest,
-                        outcome=result.outcome.value,
-                        receipt=result.model_dump(mode="json"),
-                        received_at=now,
-                    )
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """One push: who sent it, its changes (with their content hashes), and the rules."""
+
+    user_id: str
+    role: str
+    changes: Sequence[ChangeIn]
+    digests: list[str]
+    taxonomy: Taxonomy
+
+
+def ingest(
+    session: Session, user: User, changes: Sequence[ChangeIn], taxonomy: Taxonomy
+) -> list[ChangeResult]:
+    """Apply a batch of pushed changes; one result per change, in order (see the module doc).
+
+    The caller commits; the feed lock is held from the end of this call until then.
+    """
+    batch = _Batch(user.id, user.role, changes, [content_hash(c) for c in changes], taxonomy)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            # Each try in a savepoint: rolling it back also releases the row locks it took, so
+            # the next try takes them afresh in id order.
+            with session.begin_nested():
+                plan = _plan(session, batch)
+                _write(session, plan)
+        except IntegrityError:
+            log.info("push of %d changes met a concurrent insert (try %d)", len(changes), attempt)
+            continue
+        append_feed_entries(session, plan.feed)
+        return plan.results
+    raise BatchContendedError(f"the batch met concurrent inserts {ATTEMPTS} times")
+
+
+def _plan(session: Session, batch: _Batch) -> _Plan:
+    cases = _locked_cases(session, {change.case.id for change in batch.changes})
+    # Read once the rows are locked: a change that another worker applied while this one
+    # waited for them has its receipt committed by now (with its case).
+    stored = _stored_receipts(session, {change.change_id for change in batch.changes})
+    # The time of the changes, taken once their cases are locked: the steps of a case are
+    # then stamped in the order they were made (an action on it waits, or went before).
+    now = datetime.now(UTC)
+    existing = set(cases)
+    plan = _Plan()
+    for change, digest in zip(batch.changes, batch.digests, strict=True):
+        receipt = stored.get(change.change_id)
+        if receipt is not None:
+            plan.results.append(_replay(receipt, digest, change))
+            continue
+        try:
+            applied = _decide(batch, change, cases.get(change.case.id), now)
+        except _RefusedError as refused:
+            plan.results.append(
+                ChangeResult(
+                    change_id=change.change_id,
+                    case_id=change.case.id,
+                    outcome=refused.outcome,
+                    reason=refused.reason,
+                    current=_current(refused.current),
                 )
-                session.flush()
-    except _AlreadyAppliedError as already:
-        return _replay(already.receipt, digest, change)
-    except _RefusedError as refused:
-        return ChangeResult(
+            )
+            continue
+        row = applied.row
+        result = ChangeResult(
             change_id=change.change_id,
-            case_id=change.case.id,
-            outcome=refused.outcome,
-            reason=refused.reason,
-            current=case_out(refused.current) if refused.current is not None else None,
+            case_id=row["id"],
+            outcome=Outcome.APPLIED,
+            server_revision=row["revision"],
         )
-    except IntegrityError:
-        # Another worker applied the same change id (or created the same case) meanwhile.
-        session.expire_all()
-        stored = session.get(ChangeReceipt, change.change_id)
-        if stored is not None:
-            return _replay(stored, digest, change)
-        current = session.get(Case, change.case.id)
-        return ChangeResult(
-            change_id=change.change_id,
-            case_id=change.case.id,
-            outcome=Outcome.CONFLICT,
-            reason=Reason(
-                code="concurrent_change",
-                zh="案件同时被另一处修改",
-                en="The case was changed concurrently",
-            ),
-            current=case_out(current) if current is not None else None,
+        plan.results.append(result)
+        cases[row["id"]] = row
+        (plan.changed_cases if row["id"] in existing else plan.new_cases)[row["id"]] = row
+        if applied.step is not None:
+            plan.steps.append(applied.step)
+        if applied.feed is not None:
+            plan.feed.append(applied.feed)
+        stored[change.change_id] = _Receipt(digest, result.model_dump(mode="json"))
+        plan.receipts.append(
+            {
+                "change_id": change.change_id,
+                "user_id": batch.user_id,
+                "case_id": change.case.id,
+                "content_hash": digest,
+                "outcome": Outcome.APPLIED.value,
+                "receipt": stored[change.change_id].receipt,
+                "received_at": now,
+            }
         )
-    return result
+    return plan
 
 
-def _replay(stored: ChangeReceipt, digest: str, change: ChangeIn) -> ChangeResult:
+def _stored_receipts(session: Session, change_ids: Collection[str]) -> dict[str, _Receipt]:
+    if not change_ids:
+        return {}
+    rows = session.execute(
+        select(_receipts.c.change_id, _receipts.c.content_hash, _receipts.c.receipt).where(
+            _receipts.c.change_id.in_(sorted(change_ids))
+        )
+    )
+    return {change_id: _Receipt(digest, receipt) for change_id, digest, receipt in rows}
+
+
+def _locked_cases(session: Session, case_ids: Collection[str]) -> dict[str, Row]:
+    """The existing cases among ``case_ids``, their rows locked in id order until the commit."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(_cases)
+        .where(_cases.c.id.in_(sorted(case_ids)))
+        .order_by(_cases.c.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: foreign-key checks pass
+    )
+    return {row.id: dict(row._mapping) for row in rows}
+
+
+def _write(session: Session, plan: _Plan) -> None:
+    if not plan.receipts:
+        return  # nothing applied
+    if plan.new_cases:
+        session.execute(insert(_cases), [plan.new_cases[k] for k in sorted(plan.new_cases)])
+    if plan.changed_cases:
+        session.execute(
+            update(_cases).where(_cases.c.id == bindparam("case_id")),
+            [
+                {"case_id": k, **{c: plan.changed_cases[k][c] for c in _MUTABLE}}
+                for k in sorted(plan.changed_cases)
+            ],
+        )
+    if plan.steps:
+        session.execute(insert(_steps), plan.steps)
+    session.execute(insert(_receipts), sorted(plan.receipts, key=lambda r: str(r["change_id"])))
+
+
+def _current(row: Row | None) -> CaseOut | None:
+    return CaseOut.model_validate(row) if row is not None else None
+
+
+def _replay(stored: _Receipt, digest: str, change: ChangeIn) -> ChangeResult:
     if stored.content_hash != digest:
         return ChangeResult(
             change_id=change.change_id,
@@ -143,33 +286,23 @@ def _replay(stored: ChangeReceipt, digest: str, change: ChangeIn) -> ChangeResul
     return receipt.model_copy(update={"outcome": Outcome.DUPLICATE})
 
 
-def _apply(
-    session: Session, user: User, change: ChangeIn, taxonomy: Taxonomy, now: datetime
-) -> ChangeResult:
-    if user.role != Role.INSPECTOR.value:
+def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) -> _Applied:
+    """The case's row after ``change`` (``case``: before it, None if new), or _RefusedError."""
+    user_id, taxonomy = batch.user_id, batch.taxonomy
+    if batch.role != Role.INSPECTOR.value:
         raise _RefusedError(
             Outcome.REJECTED,
             "role_not_allowed",
             Message("只有监督员可以上报和修改案件", "Only inspectors push case changes"),
         )
     snapshot = change.case
-    case = _locked_case(session, snapshot.id)
-    # Another worker may have applied this very change while we waited for the case's row
-    # lock (or before we saw its case): it committed the receipt with the case, so look again.
-    applied = session.execute(
-        select(ChangeReceipt)
-        .where(ChangeReceipt.change_id == change.change_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if applied is not None:
-        raise _AlreadyAppliedError(applied)
     if change.op is ChangeOp.CREATE:
         if case is not None:
             raise _RefusedError(
                 Outcome.CONFLICT,
                 "case_exists",
                 Message("案件已存在", "The case already exists on the server"),
-                case if case.author_id == user.id else None,
+                case if case["author_id"] == user_id else None,
             )
         if snapshot.status is not CaseStatus.DRAFT:
             raise _RefusedError(
@@ -178,19 +311,21 @@ def _apply(
                 Message("新案件必须是草稿", "A new case must be a draft"),
             )
         _check_fields(snapshot_fields(change), taxonomy, now, for_submission=False)
-        case = Case(
-            id=snapshot.id,
-            author_id=user.id,
-            status=CaseStatus.DRAFT.value,
-            created_at=snapshot.created_at,
-            received_at=now,
-            updated_at=now,
-            revision=1,
-        )
-        _assign(case, change)
-        session.add(case)
-        session.flush()
-        return _applied(change, case)
+        row: Row = {
+            "id": snapshot.id,
+            "author_id": user_id,
+            "status": CaseStatus.DRAFT.value,
+            "created_at": snapshot.created_at,
+            "submitted_at": None,
+            "received_at": now,
+            "updated_at": now,
+            "revision": 1,
+            "department_id": None,
+            "deadline": None,
+            "assignee_id": None,
+            **_edited_fields(change),
+        }
+        return _Applied(row)
 
     if case is None:
         raise _RefusedError(
@@ -198,19 +333,20 @@ def _apply(
             "unknown_case",
             Message("服务器上没有这个案件", "The server has no such case"),
         )
-    status = CaseStatus(case.status)
+    status = CaseStatus(case["status"])
     if change.op in (ChangeOp.REINSPECT_PASS, ChangeOp.REINSPECT_FAIL):
-        if case.assignee_id != user.id:
+        if case["assignee_id"] != user_id:
             raise _RefusedError(
                 Outcome.REJECTED,
                 "not_assigned",
                 Message("该核查任务不属于你", "This re-inspection is not assigned to you"),
             )
-    elif case.author_id != user.id:
+    elif case["author_id"] != user_id:
         raise _RefusedError(
             Outcome.REJECTED, "not_yours", Message("这不是你的案件", "This is not your case")
         )
 
+    row = dict(case)
     if change.op in (ChangeOp.UPDATE, ChangeOp.SUBMIT):
         if status not in INSPECTOR_EDITABLE:
             # The workflow moved on (e.g. a supervisor accepted it): the server's state wins.
@@ -226,57 +362,44 @@ def _apply(
         _check_fields(
             snapshot_fields(change), taxonomy, now, for_submission=change.op is ChangeOp.SUBMIT
         )
-        _assign(case, change)
-    if change.op in _TRANSITIONS:
-        action = _TRANSITIONS[change.op]
-        try:
-            target = apply_transition(
-                status, TransitionRequest(action, Role.INSPECTOR, opinion=change.opinion)
-            )
-        except TransitionError as exc:
-            outcome = Outcome.CONFLICT if exc.code in STATE_ERRORS else Outcome.REJECTED
-            raise _RefusedError(outcome, exc.code, exc.message, case) from exc
-        case.status = target.value
-        if action is Action.SUBMIT:
-            case.submitted_at = change.case.submitted_at or now
-        session.add(
-            CaseStep(
-                id=new_id(),
-                case_id=case.id,
-                action=action.value,
-                from_status=status.value,
-                to_status=target.value,
-                actor_id=user.id,
-                role=Role.INSPECTOR.value,
-                at=now,
-                opinion=change.opinion,
-                attachments=[],
-            )
+        row.update(_edited_fields(change))
+    row["revision"] = case["revision"] + 1
+    row["updated_at"] = now
+    if change.op not in _TRANSITIONS:
+        return _Applied(row)
+    action = _TRANSITIONS[change.op]
+    try:
+        target = apply_transition(
+            status, TransitionRequest(action, Role.INSPECTOR, opinion=change.opinion)
         )
-        append_feed(
-            session,
-            "case",
-            case.id,
-            {"event": action.value, "status": target.value, "revision": case.revision + 1},
-            role=Role.SUPERVISOR.value,
-        )
-    case.revision += 1
-    case.updated_at = now
-    session.flush()
-    return _applied(change, case)
-
-
-def _applied(change: ChangeIn, case: Case) -> ChangeResult:
-    return ChangeResult(
-        change_id=change.change_id,
-        case_id=case.id,
-        outcome=Outcome.APPLIED,
-        server_revision=case.revision,
+    except TransitionError as exc:
+        outcome = Outcome.CONFLICT if exc.code in STATE_ERRORS else Outcome.REJECTED
+        raise _RefusedError(outcome, exc.code, exc.message, case) from exc
+    row["status"] = target.value
+    if action is Action.SUBMIT:
+        row["submitted_at"] = snapshot.submitted_at or now
+    step: Row = {
+        "id": new_id(),
+        "case_id": row["id"],
+        "action": action.value,
+        "from_status": status.value,
+        "to_status": target.value,
+        "actor_id": user_id,
+        "role": Role.INSPECTOR.value,
+        "at": now,
+        "opinion": change.opinion,
+        "department_id": None,
+        "deadline": None,
+        "assignee_id": None,
+        "attachments": [],
+    }
+    feed = FeedItem(
+        "case",
+        row["id"],
+        {"event": action.value, "status": target.value, "revision": row["revision"]},
+        role=Role.SUPERVISOR.value,
     )
-
-
-def _locked_case(session: Session, case_id: str) -> Case | None:
-    return session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+    return _Applied(row, step, feed)
 
 
 def snapshot_fields(change: ChangeIn) -> CaseFields:
@@ -307,12 +430,17 @@ def _check_fields(
         )
 
 
-def _assign(case: Case, change: ChangeIn) -> None:
+def _edited_fields(change: ChangeIn) -> Row:
+    """The columns an inspector's edit sets."""
     s = change.case
-    case.category_code = s.category_code or None
-    case.description = s.description
-    case.address = s.address
-    case.urgency = s.urgency.value
-    case.lat, case.lon, case.accuracy_m = s.lat, s.lon, s.accuracy_m
-    case.position_source = s.position_source
-    case.observed_at = s.observed_at
+    return {
+        "category_code": s.category_code or None,
+        "description": s.description,
+        "address": s.address,
+        "urgency": s.urgency.value,
+        "lat": s.lat,
+        "lon": s.lon,
+        "accuracy_m": s.accuracy_m,
+        "position_source": s.position_source,
+        "observed_at": s.observed_at,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,6 +103,14 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(String(200))
 
 
+class TimeLimitUnit(enum.StrEnum):
+    """What a time limit's ``amount`` counts."""
+
+    WORKING_HOURS = "working_hours"
+    WORKING_DAYS = "working_days"
+    CALENDAR_HOURS = "calendar_hours"
+
+
 class TimeLimitRule(Base):
     """How long a department has to handle a case: per category (None: any) and urgency."""
 
@@ -160,6 +169,19 @@ class CaseStep(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignee_id: Mapped[str | None] = mapped_column(String(36))
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class CaseComment(Base):
+    """A remark on a case by anyone who may see it; comments are never edited or deleted."""
+
+    __tablename__ = "case_comments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChangeReceipt(Base):

@@ -10,8 +10,11 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.domain.lifecycle import Action, CaseStatus
 from app.domain.validation import ADDRESS_MAX, DESCRIPTION_MAX, Urgency
+from server.models import TimeLimitUnit
 
 MAX_BATCH = 500
+COMMENT_MAX = 2000
+TIME_LIMIT_MAX = 10_000
 _ID = Field(
     min_length=36,
     max_length=36,
@@ -158,9 +161,31 @@ class StepOut(BaseModel):
     assignee_id: str | None
 
 
+class CommentIn(Strict):
+    text: str = Field(min_length=1, max_length=COMMENT_MAX)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the comment must not be blank")
+        return value
+
+
+class CommentOut(BaseModel):
+    id: str
+    case_id: str
+    author_id: str
+    author_name: str
+    role: str
+    text: str
+    at: datetime
+
+
 class CaseDetail(BaseModel):
     case: CaseOut
     steps: list[StepOut]
+    comments: list[CommentOut] = Field(default_factory=list, description="oldest first")
 
 
 class FeedEntryOut(BaseModel):
@@ -188,3 +213,22 @@ class ActionRequest(Strict):
     expected_revision: int | None = Field(
         default=None, ge=1, description="refuse if the case changed since"
     )
+
+
+class TimeLimitIn(Strict):
+    """A time-limit rule; a missing category or urgency means "any"."""
+
+    category_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{5}$", description="a 管理事项 (matter) code; null: any"
+    )
+    urgency: Urgency | None = Field(default=None, description="null: any urgency")
+    amount: int = Field(ge=1, le=TIME_LIMIT_MAX)
+    unit: TimeLimitUnit
+
+
+class TimeLimitOut(BaseModel):
+    id: str
+    category_code: str | None
+    urgency: Urgency | None
+    amount: int
+    unit: TimeLimitUnit

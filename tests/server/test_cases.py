@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -285,3 +288,206 @@ def test_feed_shows_each_user_only_what_concerns_them(
     assert any(e["entity_id"] == case_id for e in demo.everything())
     assert not any(e["entity_id"] == case_id for e in other.everything())
     assert any(e["entity_id"] == case_id and e["kind"] == "case" for e in supervisor.everything())
+
+
+def test_a_mixed_batch_answers_every_change_in_order_and_refusals_undo_nothing(
+    demo: Client, supervisor: Client
+) -> None:
+    earlier_case = new_id()
+    earlier = change("create", snapshot(earlier_case))
+    assert [r["outcome"] for r in demo.push(earlier)] == ["applied"]
+    case_id, invalid = new_id(), new_id()
+    create = change("create", snapshot(case_id))
+    edited = snapshot(case_id, description="补充：垃圾堆放在人行道上")
+    batch = [
+        create,
+        earlier,  # applied before: duplicate
+        {**earlier, "case": snapshot(new_id(), description="另一个案件")},  # id reused
+        change("create", snapshot(invalid, lat=95.0)),  # invalid: rejected
+        change("create", snapshot(earlier_case)),  # the case exists: conflict
+        change("update", edited, 1),
+        change("submit", {**edited, "description": ""}, 2),  # incomplete: rejected, undoes nothing
+        create,  # the same change again in one batch: duplicate
+        change("submit", edited, 2),
+        change("update", edited, 3),  # submitted: no longer editable
+    ]
+    results = demo.push(*batch)
+    assert [r["change_id"] for r in results] == [c["change_id"] for c in batch]
+    assert [(r["outcome"], r["server_revision"]) for r in results] == [
+        ("applied", 1),
+        ("duplicate", 1),
+        ("conflict", None),
+        ("rejected", None),
+        ("conflict", None),
+        ("applied", 2),
+        ("rejected", None),
+        ("duplicate", 1),
+        ("applied", 3),
+        ("conflict", None),
+    ]
+    reasons = [r["reason"]["code"] if r["reason"] else None for r in results]
+    assert reasons[2:5] == ["change_id_reused", "invalid_case", "case_exists"]
+    assert reasons[6] == "invalid_case" and reasons[9] == "not_editable"
+    assert results[4]["current"]["id"] == earlier_case and results[4]["current"]["revision"] == 1
+    assert results[9]["current"]["status"] == "submitted" and results[9]["current"]["revision"] == 3
+    assert demo.http.get(f"/api/v1/cases/{invalid}").status_code == 404
+
+    def stored() -> dict[str, Any]:
+        return dict(demo.http.get(f"/api/v1/cases/{case_id}").json())
+
+    detail = stored()
+    assert detail["case"]["status"] == "submitted" and detail["case"]["revision"] == 3
+    assert detail["case"]["description"] == edited["description"]
+    assert [s["action"] for s in detail["steps"]] == ["submit"]
+    submits = [e for e in supervisor.everything() if e["entity_id"] == case_id]
+    assert [(e["payload"]["event"], e["payload"]["revision"]) for e in submits] == [("submit", 3)]
+
+    again = demo.push(*batch)  # what was applied comes back as duplicates; nothing changes
+    applied = [i for i, r in enumerate(results) if r["outcome"] == "applied"]
+    assert [(again[i]["outcome"], again[i]["server_revision"]) for i in applied] == [
+        ("duplicate", 1),
+        ("duplicate", 2),
+        ("duplicate", 3),
+    ]
+    assert stored() == detail
+    assert [e for e in supervisor.everything() if e["entity_id"] == case_id] == submits
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_pushes_and_actions_on_the_same_cases_at_once_neither_deadlock_nor_fail(
+    demo: Client, supervisor: Client, round_: int
+) -> None:
+    """Push locks its cases and then the feed, as actions do (server/feed.py's lock order)."""
+    case_ids = sorted(submitted_case(demo) for _ in range(6))
+    edits = [
+        c
+        for case_id in reversed(case_ids)  # against the actions' order, to provoke a deadlock
+        for c in (
+            change("update", snapshot(case_id, status="returned", description="补拍后"), 3),
+            change("submit", snapshot(case_id, status="returned", description="补拍后"), 4),
+        )
+    ]
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+    go = threading.Barrier(2)
+
+    def push() -> None:
+        go.wait()
+        try:
+            results.extend(demo.push(*edits))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def act() -> None:
+        go.wait()
+        try:
+            for case_id in case_ids:
+                supervisor.act(case_id, "return", opinion="请补拍照片")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push), threading.Thread(target=act)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    by_case: dict[str, list[str]] = {case_id: [] for case_id in case_ids}
+    for r in results:
+        by_case[r["case_id"]].append(r["outcome"])
+    for case_id in case_ids:
+        detail = demo.http.get(f"/api/v1/cases/{case_id}").json()
+        steps = [s["action"] for s in detail["steps"]]
+        if by_case[case_id] == ["applied", "applied"]:  # returned before the push got there
+            assert (detail["case"]["status"], detail["case"]["revision"]) == ("submitted", 5)
+            assert steps == ["submit", "return", "submit"]
+        else:  # the push came first: still submitted, so not the inspector's to edit
+            assert by_case[case_id] == ["conflict", "conflict"]
+            assert (detail["case"]["status"], detail["case"]["revision"]) == ("returned", 3)
+            assert steps == ["submit", "return"]
+
+
+def test_a_busy_sqlite_database_answers_503_with_retry_after_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds SQLite's write lock past the bound: a retryable 503, not a 500."""
+    monkeypatch.setenv("CITYPATROL_SERVER_BUSY_TIMEOUT", "1")
+    server = ServerProcess(tmp_path / "data", "--demo")
+    try:
+        demo = Client(server, "demo")
+        case_id = new_id()
+        batch = [change("create", snapshot(case_id)), change("submit", snapshot(case_id), 1)]
+        blocker = sqlite3.connect(server.data_dir / "server.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with ThreadPoolExecutor(3) as pool:  # one waits on SQLite, two queue behind it
+                responses = list(
+                    pool.map(
+                        lambda _: demo.http.post("/api/v1/cases/push", json={"changes": batch}),
+                        range(3),
+                    )
+                )
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert [r.status_code for r in responses] == [503] * 3, [r.text for r in responses]
+        assert all(int(r.headers["Retry-After"]) >= 1 for r in responses)
+        # Nothing was stored: the resend is applied as if first sent now.
+        assert [(r["outcome"], r["server_revision"]) for r in demo.push(*batch)] == [
+            ("applied", 1),
+            ("applied", 2),
+        ]
+    finally:
+        server.stop()
+
+
+def test_ingest_decides_a_batch_again_after_a_concurrent_insert_and_gives_up_in_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In-process: another worker inserting one of the batch's rows first (an IntegrityError
+    at the write) sends the batch round again; if that never ends, a retryable error."""
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from app.domain.lifecycle import Role
+    from app.domain.taxonomy import load_default_taxonomy
+    from server import ingest
+    from server.auth import add_user
+    from server.db import create_db_engine, migrate, session_factory
+    from server.schemas import ChangeIn
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        user = add_user(session, "patrol", "a long enough password", Role.INSPECTOR)
+    real_write = ingest._write
+    clashes: list[bool] = []
+
+    def write(session: Session, plan: Any) -> None:
+        if clashes and clashes.pop(0):
+            real_write(session, plan)  # the rows of the "other worker", then the clash
+            raise IntegrityError("INSERT", None, Exception("duplicate key value"))
+        real_write(session, plan)
+
+    monkeypatch.setattr(ingest, "_write", write)
+    taxonomy = load_default_taxonomy()
+
+    def push(*changes: dict[str, Any]) -> list[tuple[str, int | None]]:
+        with sessions.begin() as session:
+            results = ingest.ingest(
+                session, user, [ChangeIn.model_validate(c) for c in changes], taxonomy
+            )
+        return [(r.outcome.value, r.server_revision) for r in results]
+
+    case_id = new_id()
+    batch = [change("create", snapshot(case_id)), change("submit", snapshot(case_id), 1)]
+    clashes[:] = [True, False]
+    assert push(*batch) == [("applied", 1), ("applied", 2)]  # the clash's rows were undone
+    assert push(*batch) == [("duplicate", 1), ("duplicate", 2)]
+    clashes[:] = [True] * ingest.ATTEMPTS
+    other = new_id()
+    with pytest.raises(ingest.BatchContendedError):
+        push(change("create", snapshot(other)))
+    assert not clashes
+    assert push(change("create", snapshot(other))) == [("applied", 1)]

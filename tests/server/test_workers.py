@@ -468,6 +468,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/api/v1/uploads/{photo_id}"): uploader_only(204),
     ("DELETE", "/api/v1/uploads/{photo_id}"): uploader_only(204),
     ("GET", "/api/v1/photos/{photo_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200},
+    ("GET", "/api/v1/cases/{case_id}/comments"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200},
+    ("POST", "/api/v1/cases/{case_id}/comments"): {ANON: 401, OWNER: 201, OTHER: 404, SUPERVISOR: 201, ADMIN: 201},
+    ("GET", "/api/v1/time-limits"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 200},
+    ("POST", "/api/v1/time-limits"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 201},
+    ("PUT", "/api/v1/time-limits/{rule_id}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 200},
+    ("DELETE", "/api/v1/time-limits/{rule_id}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 204},
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -625,6 +631,39 @@ def _get_photo(world: World, identity: str) -> httpx.Response:
         return http.get(f"/api/v1/photos/{world.complete_photo()}")
 
 
+def _unused_rule_body(world: World) -> dict[str, Any]:
+    """A time-limit rule for a category no rule has yet (one per category and urgency)."""
+    from app.domain.taxonomy import load_default_taxonomy
+
+    with world.http(ADMIN) as http:
+        used = {r["category_code"] for r in http.get("/api/v1/time-limits").json()}
+    code = next(c.code for c in load_default_taxonomy().matters if c.code not in used)
+    return {"category_code": code, "amount": 2, "unit": "working_days"}
+
+
+def _create_time_limit(world: World, identity: str) -> httpx.Response:
+    with world.http(identity) as http:
+        return http.post("/api/v1/time-limits", json=_unused_rule_body(world))
+
+
+def _new_rule(world: World) -> str:
+    response = _create_time_limit(world, ADMIN)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _update_time_limit(world: World, identity: str) -> httpx.Response:
+    rule_id = _new_rule(world)
+    with world.http(identity) as http:
+        return http.put(f"/api/v1/time-limits/{rule_id}", json=_unused_rule_body(world))
+
+
+def _delete_time_limit(world: World, identity: str) -> httpx.Response:
+    rule_id = _new_rule(world)
+    with world.http(identity) as http:
+        return http.delete(f"/api/v1/time-limits/{rule_id}")
+
+
 #: A minimal valid request for each route, made as a given identity.
 REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("GET", "/healthz"): _request("GET", "/healthz"),
@@ -646,6 +685,12 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("PATCH", "/api/v1/uploads/{photo_id}"): lambda w, i: w.send_bytes(i, w.new_upload()),
     ("DELETE", "/api/v1/uploads/{photo_id}"): _delete_upload,
     ("GET", "/api/v1/photos/{photo_id}"): _get_photo,
+    ("GET", "/api/v1/cases/{case_id}/comments"): lambda w, i: _request("GET", f"/api/v1/cases/{w.case_id}/comments")(w, i),
+    ("POST", "/api/v1/cases/{case_id}/comments"): lambda w, i: _request("POST", f"/api/v1/cases/{w.case_id}/comments", json={"text": "请补充照片"})(w, i),
+    ("GET", "/api/v1/time-limits"): _request("GET", "/api/v1/time-limits"),
+    ("POST", "/api/v1/time-limits"): _create_time_limit,
+    ("PUT", "/api/v1/time-limits/{rule_id}"): _update_time_limit,
+    ("DELETE", "/api/v1/time-limits/{rule_id}"): _delete_time_limit,
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
