@@ -21,7 +21,7 @@ from app.domain.lifecycle import (
 from server.deps import CurrentUser, SessionDep, require_role
 from server.feed import append_feed
 from server.ingest import BatchContendedError, case_out, ingest
-from server.models import Case, CaseStep, Department, FeedEntry, User
+from server.models import Case, CaseStep, Department, FeedEntry, Photo, User
 from server.refdata import current_taxonomy
 from server.schemas import (
     UUID_PATTERN,
@@ -250,11 +250,27 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
     }
     append_feed(session, "decision", case.id, decision, user_id=case.author_id)
     if body.action is Action.REQUEST_REINSPECTION and body.assignee_id:
+        # The photos of the report travel with the task: the inspector who re-inspects must see
+        # what was reported, and downloads them (GET /api/v1/photos/{id}) at the next sync.
+        photos = [
+            {
+                "photo_id": p.id,
+                "sha256": p.sha256,
+                "mime": p.mime,
+                "size_bytes": p.size_bytes,
+                "role": p.role,
+            }
+            for p in session.scalars(
+                select(Photo)
+                .where(Photo.case_id == case.id, Photo.state == "complete")
+                .order_by(Photo.created_at, Photo.id)
+            )
+        ]
         append_feed(
             session,
             "task",
             case.id,
-            {**decision, "case": case_out(case).model_dump(mode="json")},
+            {**decision, "case": case_out(case).model_dump(mode="json"), "photos": photos},
             user_id=body.assignee_id,
         )
     append_feed(session, "case", case.id, decision, role=Role.SUPERVISOR.value)

@@ -27,7 +27,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.capture.photos import PhotoError, inspect_with_thumbnail
+from app.domain.errors import Message
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
+from app.storage.db import translate_errors
 from app.storage.models import (
     Case,
     CaseStep,
@@ -39,13 +42,15 @@ from app.storage.models import (
     TimeLimit,
     User,
 )
-from app.storage.photos import original_path
+from app.storage.photos import original_path, store_original, write_thumbnail
 from app.storage.store import LocalStore, _index
 
 CURSOR_KEY = "feed_cursor"
 LAST_SYNC_KEY = "last_sync"
 #: Outbox states that still wait for the server.
 OPEN_STATES = ("pending", "sending")
+#: A photo on the server (of a task's report) not yet downloaded to this laptop.
+REMOTE = "remote"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +360,51 @@ class SyncLedger:
         with self.store._write() as s:
             s.execute(update(Photo).where(Photo.id == photo_id).values(**values))
 
+    # -- photos of others' reports (re-inspection tasks) ---------------------------------
+
+    def remote_photos(self) -> list[OutgoingPhoto]:
+        """Photos on the server that this laptop has not downloaded yet."""
+        with self.store._read() as s:
+            rows = s.scalars(
+                select(Photo).where(Photo.delivery == REMOTE).order_by(Photo.created_at, Photo.id)
+            )
+            return [self._outgoing(p) for p in rows]
+
+    def store_download(self, photo_id: str, downloaded: Path, now: datetime) -> None:
+        """Check a downloaded photo against its SHA-256, keep it and its thumbnail, record it.
+
+        Raises :class:`~app.capture.photos.PhotoError` for bytes that are not the photo.
+        """
+        with self.store._read() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None or photo.delivery != REMOTE:
+                return
+            sha256, mime = photo.sha256, photo.mime
+        info, thumbnail = inspect_with_thumbnail(downloaded)
+        if info.sha256 != sha256:
+            raise PhotoError(
+                "download_mismatch",
+                Message(
+                    "下载的照片与服务器记录的校验值不符",
+                    "The downloaded photo does not match the server's checksum",
+                ),
+            )
+        with translate_errors(self.store.data_dir):
+            store_original(downloaded, self.store.photos_dir, sha256=sha256, mime=mime)
+            write_thumbnail(self.store.photos_dir, sha256, thumbnail)
+        with self.store._write() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None:
+                return
+            photo.delivery, photo.confirmed_at = "confirmed", now
+            photo.width, photo.height = info.display_width, info.display_height
+            photo.taken_at, photo.lat, photo.lon = info.taken_at, info.gps_lat, info.gps_lon
+            photo.orientation, photo.make, photo.model = info.orientation, info.make, info.model
+
+    def download_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+        """The server will not give this photo (gone, or no longer ours to see)."""
+        self._photo(photo_id, delivery="unavailable", delivery_error=_reason_text(reason))
+
     # -- the change feed -------------------------------------------------------------------
 
     def feed_cursor(self) -> int:
@@ -527,7 +577,10 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
         source = existing.status if existing is not None else _source_of(payload.get("event"))
         if payload.get("case") and _newer(existing, payload.get("revision")):
             _upsert_case(s, payload["case"], user_id)
-        return _apply_decision(s, entity_id, payload, at, source=source)
+        applied = _apply_decision(s, entity_id, payload, at, source=source)
+        if applied:
+            _remember_remote_photos(s, entity_id, payload.get("photos") or [], at)
+        return applied
     if kind == "comment":
         comment_id = str(payload.get("id") or payload.get("comment_id") or "")
         if not comment_id or s.get(Comment, comment_id) is not None:
@@ -565,6 +618,33 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
         s.add(rule)
         return 1
     return 0  # kinds for other roles, or newer than this app: skipped, the cursor moves on
+
+
+def _remember_remote_photos(
+    s: Session, case_id: str, photos: list[dict[str, Any]], at: datetime | None
+) -> None:
+    """Photos of a task's report: recorded as ``remote`` until the sync downloads them."""
+    for p in photos:
+        photo_id = str(p.get("photo_id") or "")
+        sha256 = str(p.get("sha256") or "")
+        if not photo_id or len(sha256) != 64 or s.get(Photo, photo_id) is not None:
+            continue  # known already (this inspector's own photo, say)
+        if s.scalar(select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == sha256)):
+            continue
+        s.add(
+            Photo(
+                id=photo_id,
+                case_id=case_id,
+                sha256=sha256,
+                mime=str(p.get("mime") or "image/jpeg"),
+                size_bytes=int(p.get("size_bytes") or 0),
+                role=str(p.get("role") or "before"),
+                original_name="",
+                created_at=at or datetime.now(UTC),
+                delivery=REMOTE,
+                upload_offset=0,
+            )
+        )
 
 
 def _newer(case: Case | None, revision: Any) -> bool:

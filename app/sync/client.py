@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -138,6 +139,29 @@ class ServerClient:
         if not isinstance(results, list) or len(results) != len(changes):
             raise _garbled(response)
         return results
+
+    def download(self, path: str, dest: Path) -> int:
+        """Stream a file from the server into ``dest``; returns its size."""
+        size = 0
+        try:
+            with self._http.stream("GET", path) as response:
+                if response.is_error:
+                    response.read()
+                    raise _classify(response)
+                with dest.open("wb") as out:
+                    for chunk in response.iter_bytes(256 * 1024):
+                        out.write(chunk)
+                        size += len(chunk)
+        except httpx.TransportError as exc:
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "unreachable",
+                Message(
+                    f"下载中断：{type(exc).__name__}",
+                    f"The download was interrupted ({type(exc).__name__})",
+                ),
+            ) from exc
+        return size
 
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
         """One page of the change feed after ``cursor``."""

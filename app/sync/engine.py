@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import httpx
 from filelock import FileLock, Timeout
 
+from app.capture.photos import PhotoError
 from app.domain.errors import Message
 from app.storage.ledger import DeliverySummary, OutgoingPhoto, Receipt, SyncLedger
 from app.storage.store import LocalStore, utc_now
@@ -81,6 +82,7 @@ class SyncReport:
     photos_failed: int = 0
     photo_bytes_sent: int = 0
     pulled: int = 0
+    photos_received: int = 0
     error: SyncError | None = None
     problems: list[Message] = field(default_factory=list)
     left: DeliverySummary | None = None
@@ -109,6 +111,12 @@ class SyncReport:
             else f"Changes delivered {self.confirmed}, photos {self.photos_sent} "
             f"({self.photo_bytes_sent / 1e6:.1f} MB), updates received {self.pulled}"
         ]
+        if self.photos_received:
+            out.append(
+                f"已下载核查任务的照片 {self.photos_received} 张"
+                if zh
+                else f"Photos of re-inspection tasks downloaded: {self.photos_received}"
+            )
         if self.error is not None:
             out.append(self.error.message.zh if zh else self.error.message.en)
         out += [m.zh if zh else m.en for m in self.problems]
@@ -231,6 +239,7 @@ class SyncEngine:
                 report.photos_held_back = True
             with _timed(report, "pull"):
                 self._pull(client, report, account.user_id)
+                self._download_photos(client, report)
 
     def _stopped(self) -> bool:
         return self._stop.is_set()
@@ -381,6 +390,32 @@ class SyncEngine:
         if final >= photo.size_bytes:
             self.ledger.upload_confirmed(photo.photo_id, utc_now())
 
+    # -- photos of tasks ---------------------------------------------------------------------
+
+    def _download_photos(self, client: ServerClient, report: SyncReport) -> None:
+        """The report photos of re-inspection tasks, so the inspector sees them offline."""
+        for photo in self.ledger.remote_photos():
+            if self._stopped():
+                return
+            part = _partial_path(self.store, photo.photo_id)
+            try:
+                self._retrying(
+                    functools.partial(client.download, f"/api/v1/photos/{photo.photo_id}", part)
+                )
+                self.ledger.store_download(photo.photo_id, part, utc_now())
+            except SyncError as exc:
+                if exc.kind is not ErrorKind.REJECTED:
+                    raise
+                reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+                self.ledger.download_failed(photo.photo_id, reason)
+            except PhotoError as exc:
+                reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+                self.ledger.download_failed(photo.photo_id, reason)
+            else:
+                report.photos_received += 1
+            finally:
+                part.unlink(missing_ok=True)
+
     # -- pull --------------------------------------------------------------------------------
 
     def _pull(self, client: ServerClient, report: SyncReport, user_id: str) -> None:
@@ -462,6 +497,12 @@ def _timed(report: SyncReport, phase: str) -> Iterator[None]:
         yield
     finally:
         report.timings[phase] = time.perf_counter() - start
+
+
+def _partial_path(store: LocalStore, photo_id: str) -> Path:
+    folder = Path(store.photos_dir) / ".downloads"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{photo_id}.part"
 
 
 def _receipt(result: dict[str, Any]) -> Receipt:

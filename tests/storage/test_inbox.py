@@ -421,8 +421,9 @@ def test_a_reinspection_goes_round_through_the_server(
             "现场已恢复",
             checker_id,
         )
-        [photo] = checker.photos(case_id)
+        before, photo = sorted(checker.photos(case_id), key=lambda p: p.role != "before")
         assert (photo.role, photo.delivery) == ("after", "confirmed")
+        assert (before.role, before.delivery) == ("before", "confirmed")  # the report's, downloaded
         body = supervisor.get(f"/api/v1/photos/{photo.id}")
         assert body.status_code == 200 and body.content == after.read_bytes()
         feed = supervisor.get("/api/v1/feed", params={"cursor": 0}).json()

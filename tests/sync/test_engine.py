@@ -129,11 +129,12 @@ def test_a_change_the_server_refuses_is_marked_failed_and_the_rest_goes_through(
 
 
 def test_decisions_and_tasks_come_back_through_the_feed(
-    server: ServerProcess, tmp_path: Path
+    server: ServerProcess, tmp_path: Path, samples: Path
 ) -> None:
     store = signed_in(tmp_path / "demo", server)
     returned = submitted_case(store, "需要补充照片")
     to_check = submitted_case(store, "井盖缺失", category_code="01001")
+    store.attach_photo(to_check, samples / GPS_PHOTOS / "DSCN0027.jpg")
     assert SyncEngine(store, FAST).run().ok
     supervisor = api(server, "supervisor")
     ok = supervisor.post(
@@ -173,6 +174,14 @@ def test_decisions_and_tasks_come_back_through_the_feed(
     assert task_report.ok
     task = checker.get_case(to_check)  # a case another inspector reported, now a task here
     assert task.status is CaseStatus.REINSPECTING and task.description == "井盖缺失"
+    # … with the photo of the report, downloaded and checked, for the re-inspection offline.
+    assert task_report.photos_received == 1
+    [photo] = checker.photos(to_check)
+    [original] = store.photos(to_check)
+    assert (photo.id, photo.sha256, photo.delivery) == (original.id, original.sha256, "confirmed")
+    assert sha256(photo.path.read_bytes()) == photo.sha256 and photo.thumbnail.exists()
+    assert photo.width == original.width and photo.lat == original.lat
+    assert SyncEngine(checker, FAST).run().photos_received == 0  # once
     assert checker.list_cases().total >= 1
     # Departments arrived through the feed too.
     assert departments[0]["id"] in {d["id"] for d in _local_departments(checker)}
