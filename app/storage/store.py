@@ -209,6 +209,8 @@ class CaseQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None
     deliveries: frozenset[str] = frozenset()
+    #: newest (created, the default) | oldest | updated (most recently changed first)
+    order: str = "newest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -849,7 +851,8 @@ class LocalStore:
     def case_ids(self, query: CaseQuery = CaseQuery()) -> list[int]:
         """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
         with self._read() as s:
-            return list(s.scalars(_filtered(select(Case.pk), query).order_by(*_ORDER)))
+            stmt = _filtered(select(Case.pk), query)
+            return list(s.scalars(stmt.order_by(*_ORDERS.get(query.order, _ORDER))))
 
     def rows(self, pks: Sequence[int]) -> list[CaseRow]:
         """The cases with these ``pk`` values, in the order given (missing ones are skipped)."""
@@ -873,15 +876,19 @@ class LocalStore:
                     s.scalar(select(func.count()).select_from(_SEARCH).where(_match(expression)))
                     or 0
                 )
-            if matches is not None and query == CaseQuery(text=query.text):
+            if matches is not None and query in (
+                CaseQuery(text=query.text),
+                CaseQuery(text=query.text, order=query.order),
+            ):
                 total = matches  # text alone: the index counts it without touching the cases
             else:
                 total = s.scalar(_filtered(select(func.count()).select_from(Case), query)) or 0
             # Many matches: walking the creation-time index newest first and stopping after one
             # page beats fetching and sorting every match (SQLite's plan, best for few matches).
-            walk = matches is not None and matches > _WALK_INDEX_ABOVE
+            order = _ORDERS.get(query.order, _ORDER)
+            walk = matches is not None and matches > _WALK_INDEX_ABOVE and order is _ORDER
             stmt = _filtered(select(*_ROW_COLUMNS), query, walk_index=walk)
-            stmt = stmt.order_by(*_ORDER).offset(offset).limit(limit)
+            stmt = stmt.order_by(*order).offset(offset).limit(limit)
             rows = [_row(r) for r in s.execute(stmt)]
             return Page(rows, total, offset, limit)
 
@@ -924,6 +931,11 @@ class LocalStore:
 
 
 _ORDER = (Case.created_at.desc(), Case.pk.desc())
+_ORDERS = {
+    "newest": _ORDER,
+    "oldest": (Case.created_at.asc(), Case.pk.asc()),
+    "updated": (Case.updated_at.desc(), Case.pk.desc()),
+}
 #: Statuses in which a case is no longer open (for the duplicate check at capture).
 _NOT_OPEN = frozenset(
     {CaseStatus.CLOSED, CaseStatus.EVALUATED, CaseStatus.VOID, CaseStatus.REJECTED}

@@ -163,6 +163,14 @@ class MainWindow(QMainWindow):
         ):
             self.delivery_filter.addItem(label, index)
 
+        self.sort_order = QComboBox()
+        for key, label in (
+            ("newest", self.tr("Newest first")),
+            ("oldest", self.tr("Oldest first")),
+            ("updated", self.tr("Recently changed")),
+        ):
+            self.sort_order.addItem(label, key)
+
         self._build_actions()
         toolbar = QToolBar(self.tr("Main"))
         toolbar.setObjectName("main_toolbar")
@@ -178,6 +186,7 @@ class MainWindow(QMainWindow):
             self.category_filter,
             self.date_filter,
             self.delivery_filter,
+            self.sort_order,
         ):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             toolbar.addWidget(combo)
@@ -215,6 +224,7 @@ class MainWindow(QMainWindow):
             self.category_filter,
             self.date_filter,
             self.delivery_filter,
+            self.sort_order,
         ):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.model.loaded.connect(self._on_loaded)
@@ -308,6 +318,7 @@ class MainWindow(QMainWindow):
             else frozenset(),
             created_from=created_from,
             deliveries=DELIVERY_FILTERS[self.delivery_filter.currentIndex()],
+            order=str(self.sort_order.currentData() or "newest"),
         )
 
     def _filtered(self) -> bool:

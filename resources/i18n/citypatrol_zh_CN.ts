@@ -608,6 +608,18 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>冲突</translation>
     </message>
     <message>
+        <source>Newest first</source>
+        <translation>最新在前</translation>
+    </message>
+    <message>
+        <source>Oldest first</source>
+        <translation>最早在前</translation>
+    </message>
+    <message>
+        <source>Recently changed</source>
+        <translation>最近修改在前</translation>
+    </message>
+    <message>
         <source>Main</source>
         <translation>主工具栏</translation>
     </message>

@@ -320,3 +320,22 @@ def test_edits_saved_one_after_another_travel_as_one_update(store: LocalStore) -
     # Once an update is being sent, a new edit is a new entry (the sent one is not changed).
     store.update_case(created.id, CaseFields(description="改"))
     assert [e[3] for e in store.pending_outbox()] == ["create", "update", "update"]
+
+
+def test_cases_sort_newest_oldest_or_recently_changed(store: LocalStore) -> None:
+    from app.storage import CaseQuery
+
+    first = store.create_case(CaseFields(description="第一")).id
+    second = store.create_case(CaseFields(description="第二")).id
+    third = store.create_case(CaseFields(description="第三")).id
+    store.update_case(first, CaseFields(description="第一，补充"))
+
+    def ids(order: str, text: str = "") -> list[str]:
+        return [r.id for r in store.list_cases(CaseQuery(text=text, order=order)).rows]
+
+    assert ids("newest") == [third, second, first]
+    assert ids("oldest") == [first, second, third]
+    assert ids("updated") == [first, third, second]
+    assert ids("oldest", text="第") == [first, second, third]
+    pks = store.case_ids(CaseQuery(order="oldest"))
+    assert [r.id for r in store.rows(pks)] == [first, second, third]

@@ -191,3 +191,13 @@ def test_filters_by_delivery_date_and_category_class(
     window.delivery_filter.setCurrentIndex(1)  # not yet delivered: both
     qtbot.waitUntil(lambda: window.model.rowCount() == 2)
     window.close()
+
+
+def test_sort_order_oldest_first(qtbot: QtBot, store: LocalStore, tasks: TaskRunner) -> None:
+    store.create_case(CaseFields(description="先记录的"))
+    store.create_case(CaseFields(description="后记录的"))
+    window = open_window(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "后记录的")
+    window.sort_order.setCurrentIndex(window.sort_order.findData("oldest"))
+    qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "先记录的")
+    window.close()
