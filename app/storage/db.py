@@ -123,8 +123,17 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option of the store's write sessions: their transactions start with BEGIN IMMEDIATE.
+IMMEDIATE = "citypatrol_begin_immediate"
+
+
 def _on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock at BEGIN. Begun deferred, it would read first and
+    # then try to upgrade — and in WAL mode that upgrade fails at once with SQLITE_BUSY_SNAPSHOT
+    # ("database is locked", no busy wait) whenever another thread (the sync in the network
+    # lane, an import in the database lane) committed in between. Readers stay deferred.
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sqlite_engine(db_path: Path) -> Engine:

@@ -63,7 +63,7 @@ from app.domain.lifecycle import (
 )
 from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
-from app.storage.db import open_database, translate_errors
+from app.storage.db import IMMEDIATE, open_database, translate_errors
 from app.storage.models import Case, CaseStep, OutboxEntry, Photo, Position, SyncState, Track, User
 from app.storage.photos import original_path, store_original, thumbnail_path, write_thumbnail
 from app.storage.search import index_tokens, match_expression
@@ -265,6 +265,9 @@ class LocalStore:
         self.data_dir = Path(self.data_dir)
         self.engine = open_database(self.data_dir)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False
+        )
         self.photos_dir = self.data_dir / PHOTOS_DIR
         with translate_errors(self.data_dir):
             self.photos_dir.mkdir(exist_ok=True)
@@ -283,7 +286,7 @@ class LocalStore:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        with translate_errors(self.data_dir), self._sessions.begin() as session:
+        with translate_errors(self.data_dir), self._write_sessions.begin() as session:
             yield session
 
     @contextmanager

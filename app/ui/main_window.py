@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
 
+log = logging.getLogger(__name__)
+
 ROW_HEIGHT = 26
 SEARCH_DELAY_MS = 250
 
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("CityPatrol"))
         self.resize(1280, 760)
         self._editors: list[QWidget] = []
+        self.last_error = ""
 
         self.model = CaseTableModel(store, tasks, taxonomy, language)
         self.table = QTableView()
@@ -508,5 +512,17 @@ class MainWindow(QMainWindow):
             text = exc.text(self._language)
         else:
             text = self.tr("Unexpected error: %1").replace("%1", str(exc))
+        log.error("shown to the user: %s", text)
         self.statusBar().showMessage(text, 10_000)
-        QMessageBox.warning(self, self.tr("CityPatrol"), text)
+        self.last_error = text
+        # Not QMessageBox.warning(): a modal exec() would stop this window's event loop until
+        # someone clicks, and background work keeps reporting here.
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("CityPatrol"),
+            text,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        box.open()

@@ -339,3 +339,33 @@ def test_cases_sort_newest_oldest_or_recently_changed(store: LocalStore) -> None
     assert ids("oldest", text="第") == [first, second, third]
     pks = store.case_ids(CaseQuery(order="oldest"))
     assert [r.id for r in store.rows(pks)] == [first, second, third]
+
+
+def test_two_threads_writing_at_once_wait_for_each_other_instead_of_failing(
+    store: LocalStore,
+) -> None:
+    # The GUI writes from two threads: imports in the database lane, the sync's ledger in the
+    # network lane. A write transaction that reads first must not fail with "database is
+    # locked" when the other thread commits meanwhile (SQLite's BUSY_SNAPSHOT in WAL mode).
+    import threading
+
+    from app.storage.ledger import SyncLedger
+
+    cases = [store.create_case(CaseFields(description=f"并发 {i}")).id for i in range(2)]
+    errors: list[BaseException] = []
+
+    def edit(case_id: str) -> None:
+        try:
+            for n in range(150):
+                store.update_case(case_id, CaseFields(description=f"并发修改 {n}"))
+                SyncLedger(store).claim_changes(5)
+                SyncLedger(store).release_claims()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(case_id,)) for case_id in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors

@@ -79,7 +79,9 @@ def test_the_event_loop_keeps_running_during_import_and_sync(
     try:
         store = LocalStore(tmp_path / "laptop")
         sign_in(store, server.url, "demo", "demo")
-        window = MainWindow(store, tasks, load_default_taxonomy(), "en")
+        window = MainWindow(store, tasks, load_default_taxonomy(), "en")  # syncing by itself too
+        shown: list[BaseException] = []
+        tasks.error.connect(shown.append)
         qtbot.addWidget(window)
         window.show()
         files = photo_files(samples)
@@ -113,6 +115,7 @@ def test_the_event_loop_keeps_running_during_import_and_sync(
     finally:
         server.stop()
 
+    assert not shown, shown  # nothing went wrong in the background
     batch = imported[0]
     assert len(batch.attached) + len(batch.refused) == 50  # type: ignore[attr-defined]
     assert reports[-1].ok, reports[-1].lines("en")  # type: ignore[attr-defined]
