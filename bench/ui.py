@@ -186,7 +186,7 @@ def measure_sync_latency(app: Any, root: Path, photos: int, photo_mb: float) -> 
         sign_in(store, server.url, "demo", "demo")
         fill(store, photos, files)
         tasks = TaskRunner()
-        window = MainWindow(store, tasks, load_default_taxonomy(), "zh_CN")
+        window = MainWindow(store, tasks, load_default_taxonomy(), "zh_CN", autosync=False)
         window.show()
         wait(app, lambda: first_row_ready(window))
 
