@@ -131,3 +131,49 @@ def snapshot(case_id: str, **fields: Any) -> dict[str, Any]:
 
 def change(op: str, case: dict[str, Any], base: int | None = None, **extra: Any) -> dict[str, Any]:
     return {"change_id": new_id(), "op": op, "base_revision": base, "case": case, **extra}
+
+
+class ApiClient:
+    """A user of the server's API over HTTP, signed in (demo password = user name) or anonymous."""
+
+    def __init__(self, server: ServerProcess, username: str | None) -> None:
+        import httpx
+
+        headers = {}
+        self.user: dict[str, Any] = {}
+        if username is not None:
+            response = httpx.post(
+                f"{server.url}/api/v1/auth/login",
+                json={"username": username, "password": username},
+            )
+            response.raise_for_status()
+            self.user = response.json()["user"]
+            headers["Authorization"] = f"Bearer {response.json()['token']}"
+        self.http = httpx.Client(base_url=server.url, headers=headers, timeout=30)
+
+    def push(self, *changes: dict[str, Any]) -> list[dict[str, Any]]:
+        response = self.http.post("/api/v1/cases/push", json={"changes": list(changes)})
+        assert response.status_code == 200, response.text
+        return list(response.json()["results"])
+
+    def act(self, case_id: str, action: str, expect: int = 200, **fields: Any) -> Any:
+        response = self.http.post(
+            f"/api/v1/cases/{case_id}/actions", json={"action": action, **fields}
+        )
+        assert response.status_code == expect, response.text
+        return response
+
+    def feed(self, cursor: int = 0, limit: int = 200) -> dict[str, Any]:
+        response = self.http.get("/api/v1/feed", params={"cursor": cursor, "limit": limit})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def everything(self, cursor: int = 0, limit: int = 200) -> list[dict[str, Any]]:
+        """Every feed entry of this user after ``cursor``, page by page."""
+        entries: list[dict[str, Any]] = []
+        while True:
+            page = self.feed(cursor, limit)
+            entries += page["entries"]
+            cursor = page["cursor"]
+            if not page["more"]:
+                return entries

@@ -9,53 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from helpers import ServerProcess, change, snapshot
+from helpers import ApiClient, ServerProcess, change, snapshot
 
 from app.domain.ids import new_id
 
 
-class Client:
+class Client(ApiClient):
     """A signed-in user of the API."""
-
-    def __init__(self, server: ServerProcess, username: str) -> None:
-        response = httpx.post(
-            f"{server.url}/api/v1/auth/login", json={"username": username, "password": username}
-        )
-        response.raise_for_status()
-        self.user = response.json()["user"]
-        self.http = httpx.Client(
-            base_url=server.url,
-            headers={"Authorization": f"Bearer {response.json()['token']}"},
-            timeout=30,
-        )
-
-    def push(self, *changes: dict[str, Any]) -> list[dict[str, Any]]:
-        response = self.http.post("/api/v1/cases/push", json={"changes": list(changes)})
-        assert response.status_code == 200, response.text
-        return list(response.json()["results"])
-
-    def act(self, case_id: str, action: str, expect: int = 200, **fields: Any) -> httpx.Response:
-        response = self.http.post(
-            f"/api/v1/cases/{case_id}/actions", json={"action": action, **fields}
-        )
-        assert response.status_code == expect, response.text
-        return response
-
-    def feed(self, cursor: int = 0, limit: int = 200) -> dict[str, Any]:
-        response = self.http.get("/api/v1/feed", params={"cursor": cursor, "limit": limit})
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def everything(self, cursor: int = 0, limit: int = 200) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = []
-        while True:
-            page = self.feed(cursor, limit)
-            entries += page["entries"]
-            cursor = page["cursor"]
-            if not page["more"]:
-                return entries
 
 
 @pytest.fixture(scope="module")

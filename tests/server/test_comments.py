@@ -9,39 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import ServerProcess, change, snapshot
+from helpers import ApiClient, ServerProcess, change, snapshot
 
 from app.domain.ids import new_id
 
 UNICODE_TEXT = "井盖缺失🚧，行人绕行👷‍♀️；𠀀𪚥 e\u0301 \u202eRTL\u202c 末尾空格 "
 
 
-class Client:
+class Client(ApiClient):
     """A signed-in user of the API (or anonymous: ``username`` None)."""
-
-    def __init__(self, server: ServerProcess, username: str | None) -> None:
-        headers = {}
-        self.user: dict[str, Any] = {}
-        if username is not None:
-            response = httpx.post(
-                f"{server.url}/api/v1/auth/login",
-                json={"username": username, "password": username},
-            )
-            response.raise_for_status()
-            self.user = response.json()["user"]
-            headers["Authorization"] = f"Bearer {response.json()['token']}"
-        self.http = httpx.Client(base_url=server.url, headers=headers, timeout=30)
-
-    def push(self, *changes: dict[str, Any]) -> list[dict[str, Any]]:
-        response = self.http.post("/api/v1/cases/push", json={"changes": list(changes)})
-        assert response.status_code == 200, response.text
-        return list(response.json()["results"])
-
-    def act(self, case_id: str, action: str, **fields: Any) -> None:
-        response = self.http.post(
-            f"/api/v1/cases/{case_id}/actions", json={"action": action, **fields}
-        )
-        assert response.status_code == 200, response.text
 
     def comment(self, case_id: str, text: Any) -> httpx.Response:
         return self.http.post(f"/api/v1/cases/{case_id}/comments", json={"text": text})
@@ -53,17 +29,11 @@ class Client:
 
     def feed_comments(self, case_id: str) -> list[dict[str, Any]]:
         """This user's feed entries about comments on ``case_id``."""
-        entries: list[dict[str, Any]] = []
-        cursor = 0
-        while True:
-            response = self.http.get("/api/v1/feed", params={"cursor": cursor, "limit": 1000})
-            assert response.status_code == 200, response.text
-            page = response.json()
-            entries += page["entries"]
-            cursor = page["cursor"]
-            if not page["more"]:
-                break
-        return [e for e in entries if e["kind"] == "comment" and e["entity_id"] == case_id]
+        return [
+            e
+            for e in self.everything(limit=1000)
+            if e["kind"] == "comment" and e["entity_id"] == case_id
+        ]
 
 
 @pytest.fixture(scope="module")

@@ -9,28 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from helpers import ROOT, ServerProcess
+from helpers import ROOT, ApiClient, ServerProcess
 
 from app.domain.ids import new_id
 
 PATH = "/api/v1/time-limits"
 
 
-class Client:
+class Client(ApiClient):
     """A signed-in user of the API (or anonymous: ``username`` None)."""
-
-    def __init__(self, server: ServerProcess, username: str | None) -> None:
-        headers = {}
-        if username is not None:
-            response = httpx.post(
-                f"{server.url}/api/v1/auth/login",
-                json={"username": username, "password": username},
-            )
-            response.raise_for_status()
-            headers["Authorization"] = f"Bearer {response.json()['token']}"
-        self.http = httpx.Client(base_url=server.url, headers=headers, timeout=30)
 
     def rules(self) -> list[dict[str, Any]]:
         response = self.http.get(PATH)
@@ -42,18 +30,9 @@ class Client:
         assert response.status_code == expect, response.text
         return dict(response.json())
 
-    def feed(self) -> list[dict[str, Any]]:
+    def time_limit_entries(self) -> list[dict[str, Any]]:
         """Every time-limit entry of this user's feed."""
-        entries: list[dict[str, Any]] = []
-        cursor = 0
-        while True:
-            response = self.http.get("/api/v1/feed", params={"cursor": cursor, "limit": 1000})
-            assert response.status_code == 200, response.text
-            page = response.json()
-            entries += page["entries"]
-            cursor = page["cursor"]
-            if not page["more"]:
-                return [e for e in entries if e["kind"] == "time_limit"]
+        return [e for e in self.everything(limit=1000) if e["kind"] == "time_limit"]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +82,7 @@ def test_admins_manage_rules_and_every_client_learns_of_each_change(
 
     # Reference data for everyone: inspectors included, in the order of the changes.
     for client in (demo, supervisor, admin):
-        mine = [e for e in client.feed() if e["entity_id"] == rule["id"]]
+        mine = [e for e in client.time_limit_entries() if e["entity_id"] == rule["id"]]
         assert [e["payload"] for e in mine] == [
             rule,
             changed.json(),
@@ -323,7 +302,9 @@ def test_the_time_limit_command(database_url: str, tmp_path: Path) -> None:
     try:
         admin = Client(server, "admin")
         assert [r["id"] for r in admin.rules()] == [specific_id]
-        assert [(e["entity_id"], e["payload"].get("deleted", False)) for e in admin.feed()] == [
+        assert [
+            (e["entity_id"], e["payload"].get("deleted", False)) for e in admin.time_limit_entries()
+        ] == [
             (default_id, False),
             (specific_id, False),
             (default_id, True),
