@@ -31,6 +31,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
             ("photo", lambda: _check_photo(work)),
             ("pdf", lambda: _check_pdf(work)),
             ("window", lambda: _check_window(target)),
+            ("charts", _check_charts),
         ]
         failed = 0
         for name, check in checks:
@@ -124,6 +125,32 @@ def _check_pdf(work: Path) -> str:
     if size < 500:
         raise AssertionError(f"PDF too small: {size} bytes")
     return f"{size} bytes"
+
+
+def _check_charts() -> str:
+    """Qt Charts (the supervisor's dashboard) is in the bundle and draws."""
+    from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView
+    from PySide6.QtCore import QSize, Qt
+
+    from app.ui.application import create_application
+
+    create_application("zh_CN")
+    chart = QChart()
+    bars = QBarSet("按期处置率")
+    bars.append([80.0, 65.5])
+    series = QBarSeries()
+    series.append(bars)
+    chart.addSeries(series)
+    axis = QBarCategoryAxis()
+    axis.append(["环境卫生管理处", "市政设施管理处"])
+    chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
+    series.attachAxis(axis)
+    view = QChartView(chart)
+    view.resize(QSize(320, 200))
+    image = view.grab().toImage()
+    if image.isNull() or image.width() != 320:
+        raise AssertionError("the chart did not draw")
+    return f"{image.width()}x{image.height()}"
 
 
 def _check_window(data_dir: Path) -> str:

@@ -55,7 +55,26 @@ def add_user(
         created_at=datetime.now(UTC),
     )
     session.add(user)
+    announce_user(session, user)
     return user
+
+
+def announce_user(session: Session, user: User) -> None:
+    """Tell every client about an account (name, role, enabled) through the change feed."""
+    from server.feed import append_feed
+
+    append_feed(
+        session,
+        "user",
+        user.id,
+        {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role,
+            "active": not user.disabled,
+        },
+    )
 
 
 def set_password(user: User, password: str) -> None:

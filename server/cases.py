@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -21,7 +23,7 @@ from app.domain.lifecycle import (
 from server.deps import CurrentUser, SessionDep, require_role
 from server.feed import append_feed
 from server.ingest import BatchContendedError, case_out, ingest
-from server.models import Case, CaseStep, Department, FeedEntry, Photo, User
+from server.models import Case, CaseStep, ChangeReceipt, Department, FeedEntry, Photo, User
 from server.refdata import current_taxonomy
 from server.schemas import (
     UUID_PATTERN,
@@ -184,6 +186,21 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
     case = session.scalar(select(Case).where(Case.id == case_id).with_for_update(key_share=True))
     if case is None or not _may_see(user, case):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such case")
+    digest = _action_hash(body)
+    if body.change_id is not None:
+        # Looked up under the case's row lock: a resend racing the first send waits for it.
+        receipt = session.get(ChangeReceipt, body.change_id)
+        if receipt is not None:
+            if receipt.content_hash != digest or receipt.user_id != user.id:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    {
+                        "code": "change_id_reused",
+                        "zh": "该变更编号已用于另一项操作",
+                        "en": "This change id was used for another action",
+                    },
+                )
+            return get_case(case_id, session, user)  # applied before: nothing changes
     if body.expected_revision is not None and body.expected_revision != case.revision:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"the case changed meanwhile (now revision {case.revision})"
@@ -225,7 +242,7 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
     case.revision += 1
     case.updated_at = now
     step = CaseStep(
-        id=new_id(),
+        id=body.change_id or new_id(),
         case_id=case.id,
         action=body.action.value,
         from_status=source.value,
@@ -240,6 +257,18 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
         attachments=[],
     )
     session.add(step)
+    if body.change_id is not None:
+        session.add(
+            ChangeReceipt(
+                change_id=body.change_id,
+                user_id=user.id,
+                case_id=case.id,
+                content_hash=digest,
+                outcome="applied",
+                receipt={"step_id": step.id, "revision": case.revision},
+                received_at=now,
+            )
+        )
     session.flush()
     decision = {
         "event": body.action.value,
@@ -273,5 +302,23 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
             {**decision, "case": case_out(case).model_dump(mode="json"), "photos": photos},
             user_id=body.assignee_id,
         )
-    append_feed(session, "case", case.id, decision, role=Role.SUPERVISOR.value)
+    # Supervisors' apps keep their queue offline: the whole case and step travel with the entry.
+    append_feed(
+        session,
+        "case",
+        case.id,
+        {
+            **decision,
+            "case": case_out(case).model_dump(mode="json"),
+            "step": StepOut.model_validate(step, from_attributes=True).model_dump(mode="json"),
+        },
+        role=Role.SUPERVISOR.value,
+    )
     return get_case(case_id, session, user)
+
+
+def _action_hash(body: ActionRequest) -> str:
+    """The content of a decision, for telling a resend from another use of its change id."""
+    content = body.model_dump(mode="json", exclude={"expected_revision"})
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

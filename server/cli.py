@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
 from app.domain.validation import Urgency
-from server import auth
+from server import auth, calendar
 from server.db import create_db_engine, migrate, session_factory
 from server.models import ApiToken, TimeLimitUnit, User
 from server.refdata import add_department, load_taxonomy
@@ -108,6 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     tl_add.add_argument("--urgency", choices=[u.value for u in Urgency])
     time_limit.add_parser("list", help="list rules")
     time_limit.add_parser("remove", help="remove a rule").add_argument("id")
+
+    calendar = sub.add_parser(
+        "calendar", help="the working calendar: holidays and weekend days worked (调休)"
+    ).add_subparsers(dest="calendar_command", required=True)
+    cal_set = calendar.add_parser("set", help="mark a day as a holiday or as a working day")
+    cal_set.add_argument("day", help="YYYY-MM-DD")
+    kind = cal_set.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--holiday", action="store_true", help="no work that day")
+    kind.add_argument("--workday", action="store_true", help="a weekend day worked in lieu")
+    cal_set.add_argument("--name", default="", help="e.g. 国庆节")
+    calendar.add_parser("remove", help="remove a day's exception").add_argument("day")
+    calendar.add_parser("list", help="list the exceptions")
+    calendar.add_parser(
+        "load", help="add exceptions from a CSV file with columns day,working,name"
+    ).add_argument("file", type=Path)
     return parser
 
 
@@ -188,6 +203,7 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                 user.disabled = command == "disable"
                 if user.disabled:
                     _end_sessions(session, user)
+                auth.announce_user(session, user)
                 print(f"user {args.name} {command}d")
             elif command == "reset":
                 user = _user(session, args.name)
@@ -217,6 +233,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return 0
     if args.command == "time-limit":
         return _time_limit(args, sessions)
+    if args.command == "calendar":
+        return _calendar(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -237,6 +255,23 @@ def _time_limit(args: argparse.Namespace, sessions: sessionmaker[Session]) -> in
         else:
             timelimits.remove_rule(session, args.id)
             print(f"time limit {args.id} removed")
+    return 0
+
+
+def _calendar(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    command = args.calendar_command
+    with sessions.begin() as session:
+        if command == "set":
+            day = calendar.set_day(session, args.day, working=args.workday, name=args.name)
+            print(f"{day.day} {'working day' if day.working else 'holiday'} {day.name}".rstrip())
+        elif command == "remove":
+            calendar.remove_day(session, args.day)
+            print(f"{args.day} follows the week again")
+        elif command == "list":
+            for day in calendar.list_days(session):
+                print(f"{day.day}\t{'working' if day.working else 'holiday'}\t{day.name}")
+        else:
+            print(f"{calendar.load_days(session, args.file)} calendar days loaded")
     return 0
 
 

@@ -58,7 +58,7 @@ from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
 from server.feed import FeedItem, append_feed_entries
 from server.models import Case, CaseStep, ChangeReceipt, User
-from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason
+from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason, StepOut
 
 log = logging.getLogger("citypatrol.server.ingest")
 
@@ -77,7 +77,7 @@ _receipts = cast(Table, ChangeReceipt.__table__)
 #: The columns a change may set on an existing case (never its id or author).
 _MUTABLE = (
     "status", "category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m",
-    "position_source", "observed_at", "submitted_at", "updated_at", "revision",
+    "position_source", "grid_code", "observed_at", "submitted_at", "updated_at", "revision",
 )  # fmt: skip
 
 Row = dict[str, Any]
@@ -393,10 +393,18 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         "assignee_id": None,
         "attachments": [],
     }
+    # Supervisors' apps keep the review queue offline: the entry carries the whole case and step.
     feed = FeedItem(
         "case",
         row["id"],
-        {"event": action.value, "status": target.value, "revision": row["revision"]},
+        {
+            "event": action.value,
+            "status": target.value,
+            "revision": row["revision"],
+            "step_id": step["id"],
+            "case": CaseOut.model_validate(row).model_dump(mode="json"),
+            "step": StepOut.model_validate(step).model_dump(mode="json"),
+        },
         role=Role.SUPERVISOR.value,
     )
     return _Applied(row, step, feed)
@@ -442,5 +450,6 @@ def _edited_fields(change: ChangeIn) -> Row:
         "lon": s.lon,
         "accuracy_m": s.accuracy_m,
         "position_source": s.position_source,
+        "grid_code": s.grid_code,
         "observed_at": s.observed_at,
     }

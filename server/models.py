@@ -124,6 +124,16 @@ class TimeLimitRule(Base):
     unit: Mapped[str] = mapped_column(String(20))
 
 
+class CalendarDay(Base):
+    """An exception to the Monday-to-Friday week: a holiday, or a weekend day worked (调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+
 class Case(Base):
     __tablename__ = "cases"
 
@@ -138,6 +148,8 @@ class Case(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     position_source: Mapped[str | None] = mapped_column(String(20))
+    #: The 15-digit grid cell (单元网格): district (6) + street (3) + community (3) + cell (3).
+    grid_code: Mapped[str | None] = mapped_column(String(15))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -69,6 +69,7 @@ class CaseSnapshot(Strict):
     lon: float | None = None
     accuracy_m: float | None = None
     position_source: str | None = Field(default=None, max_length=20)
+    grid_code: str | None = Field(default=None, pattern=r"^[0-9]{15}$")
     observed_at: UtcTime | None = None
     created_at: UtcTime
     submitted_at: UtcTime | None = None
@@ -124,6 +125,7 @@ class CaseOut(BaseModel):
     lon: float | None
     accuracy_m: float | None
     position_source: str | None
+    grid_code: str | None = None
     observed_at: datetime | None
     created_at: datetime
     submitted_at: datetime | None
@@ -212,6 +214,11 @@ class ActionRequest(Strict):
     assignee_id: Uuid | None = None
     expected_revision: int | None = Field(
         default=None, ge=1, description="refuse if the case changed since"
+    )
+    change_id: Uuid | None = Field(
+        default=None,
+        description="the id the client gave this decision: sending it again applies it once "
+        "(the step gets this id); the same id with other content is refused (409)",
     )
 
 

@@ -110,6 +110,22 @@ class ServerProcess:
                 self.process.wait()
 
 
+def run_server_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a ``citypatrol-server`` administration command on a running server's data folder."""
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**server.env, "LANG": "C.UTF-8"},
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"citypatrol-server {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
 # Push payloads as a client sends them (see server/schemas.py).
 
 

@@ -18,6 +18,7 @@ from app.domain.taxonomy import Taxonomy
 
 DESCRIPTION_MAX = 2000
 ADDRESS_MAX = 500
+GRID_CODE_LENGTH = 15
 #: How far ahead of our clock a device's timestamp may be before we call it wrong.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -42,6 +43,8 @@ class CaseFields:
     lon: float | None = None
     accuracy_m: float | None = None
     observed_at: datetime | None = None
+    #: The 15-digit grid cell (单元网格): district (6) + street (3) + community (3) + cell (3).
+    grid_code: str | None = None
 
 
 def validate_case(
@@ -100,6 +103,18 @@ def validate_case(
         )
 
     _check_position(fields, for_submission, fail)
+
+    if fields.grid_code and not (
+        len(fields.grid_code) == GRID_CODE_LENGTH
+        and fields.grid_code.isascii()
+        and fields.grid_code.isdigit()
+    ):
+        fail(
+            "grid_code",
+            "invalid",
+            f"单元网格编码须为 {GRID_CODE_LENGTH} 位数字",
+            f"The grid cell code is {GRID_CODE_LENGTH} digits",
+        )
 
     if fields.observed_at is not None:
         observed = fields.observed_at

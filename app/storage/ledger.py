@@ -32,6 +32,7 @@ from app.domain.errors import Message
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.db import translate_errors
 from app.storage.models import (
+    CalendarDay,
     Case,
     CaseStep,
     Comment,
@@ -51,6 +52,22 @@ LAST_SYNC_KEY = "last_sync"
 OPEN_STATES = ("pending", "sending")
 #: A photo on the server (of a task's report) not yet downloaded to this laptop.
 REMOTE = "remote"
+#: Outbox entities of a case: an inspector's changes (pushed in batches) and a supervisor's
+#: decisions (sent one by one to the case's actions endpoint, in the order they were taken).
+CASE_ENTITIES = ("case", "decision")
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingDecision:
+    """A supervisor's decision as the actions endpoint takes it."""
+
+    seq: int
+    change_id: str
+    case_id: str
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.payload, "change_id": self.change_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +260,77 @@ class SyncLedger:
         with self.store._write() as s:
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity == "case", OutboxEntry.state == "sending")
+                .where(OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.state == "sending")
                 .values(state="pending")
             )
             s.execute(update(Case).where(Case.delivery == "sending").values(delivery="pending"))
+
+    # -- outbox: supervisors' decisions ----------------------------------------------------
+
+    def claim_decision(self) -> OutgoingDecision | None:
+        """The oldest unsent decision, marked ``sending`` (decisions go one at a time, in order)."""
+        with self.store._write() as s:
+            e = s.scalar(
+                select(OutboxEntry)
+                .where(OutboxEntry.entity == "decision", OutboxEntry.state.in_(OPEN_STATES))
+                .order_by(OutboxEntry.seq)
+                .limit(1)
+            )
+            if e is None:
+                return None
+            e.state = "sending"
+            e.attempts += 1
+            return OutgoingDecision(e.seq, e.change_id, e.entity_id, dict(e.payload))
+
+    def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> None:
+        """The server applied the decision (or had already): its case and steps are adopted."""
+        with self.store._write() as s:
+            entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
+            if entry is None:
+                return
+            entry.state, entry.sent_at = "sent", now
+            entry.last_error = entry.response = None
+            s.flush()
+            _adopt_case_detail(s, entry.entity_id, detail)
+            _settle_case(s, entry.entity_id, now)
+
+    def decision_refused(
+        self,
+        change_id: str,
+        reason: dict[str, str],
+        detail: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
+        """The server refused the decision: it is kept as ``failed`` with the reason, the case
+        takes the server's state, and later decisions on the case (built on this one) fail too."""
+        with self.store._write() as s:
+            entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
+            if entry is None:
+                return
+            entry.state = "failed"
+            entry.last_error = _reason_text(reason)
+            entry.response = {"reason": reason, "current": (detail or {}).get("case")}
+            later = s.scalars(
+                select(OutboxEntry).where(
+                    OutboxEntry.entity == "decision",
+                    OutboxEntry.entity_id == entry.entity_id,
+                    OutboxEntry.seq > entry.seq,
+                    OutboxEntry.state.in_(OPEN_STATES),
+                )
+            )
+            follow = {
+                "code": "earlier_decision_refused",
+                "zh": "此前对该案件的操作被服务器拒绝，本操作未发送",
+                "en": "An earlier decision on this case was refused; this one was not sent",
+            }
+            for other in later:
+                other.state = "failed"
+                other.last_error = _reason_text(follow)
+                other.response = {"reason": follow, "current": None}
+            s.flush()
+            if detail is not None:
+                _adopt_case_detail(s, entry.entity_id, detail)
+            _settle_case(s, entry.entity_id, now)
 
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts: the local change and the server's version, for the inspector."""
@@ -451,7 +535,7 @@ class SyncLedger:
             by_state = dict(
                 s.execute(
                     select(OutboxEntry.state, func.count())
-                    .where(OutboxEntry.entity == "case")
+                    .where(OutboxEntry.entity.in_(CASE_ENTITIES))
                     .group_by(OutboxEntry.state)
                 ).all()
             )
@@ -487,7 +571,7 @@ class SyncLedger:
                 )
                 for e in s.scalars(
                     select(OutboxEntry)
-                    .where(OutboxEntry.entity == "case", OutboxEntry.entity_id == case_id)
+                    .where(OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.entity_id == case_id)
                     .order_by(OutboxEntry.seq)
                 )
             ]
@@ -519,7 +603,7 @@ def _settle_case(s: Session, case_id: str, now: datetime) -> None:
     states = set(
         s.scalars(
             select(OutboxEntry.state).where(
-                OutboxEntry.entity == "case", OutboxEntry.entity_id == case_id
+                OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.entity_id == case_id
             )
         )
     )
@@ -595,6 +679,33 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
                 at=_time(payload.get("at")) or at,
             )
         )
+        return 1
+    if kind == "case":
+        return _apply_case_event(s, entity_id, payload)
+    if kind == "photo":
+        if s.scalar(select(Case.id).where(Case.id == str(payload.get("case_id", "")))) is None:
+            return 0  # a photo of a case this laptop does not keep
+        before = s.get(Photo, str(payload.get("photo_id", "")))
+        _remember_remote_photos(s, str(payload["case_id"]), [payload], at)
+        return int(before is None)
+    if kind == "user":
+        user = s.get(User, entity_id) or User(id=entity_id)
+        user.username = str(payload.get("username") or f"user-{entity_id[-12:]}")
+        user.display_name = str(payload.get("display_name") or "")
+        user.role = str(payload.get("role") or "")
+        user.active = bool(payload.get("active", True))
+        s.add(user)
+        return 1
+    if kind == "calendar_day":
+        day = s.get(CalendarDay, entity_id)
+        if payload.get("deleted"):
+            if day is not None:
+                s.delete(day)
+            return 1
+        day = day or CalendarDay(day=entity_id)
+        day.working = bool(payload.get("working"))
+        day.name = str(payload.get("name") or "")
+        s.add(day)
         return 1
     if kind == "department":
         department = s.get(Department, entity_id) or Department(id=entity_id)
@@ -704,8 +815,9 @@ def _apply_decision(
     return 1
 
 
-def _upsert_case(s: Session, data: dict[str, Any], user_id: str) -> None:
-    """A case from the server (a re-inspection task): inserted, or its server fields refreshed."""
+def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
+    """A case from the server (a re-inspection task, or a supervisor's queue): inserted, or its
+    server fields refreshed. ``user_id``: the inspector a task without an assignee is for."""
     case = s.scalar(select(Case).where(Case.id == data["id"]))
     author_id = data.get("author_id")
     if author_id and s.get(User, author_id) is None:
@@ -731,9 +843,91 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str) -> None:
     case.author_id = author_id
     case.deadline = _time(data.get("deadline"))
     case.assignee_id = data.get("assignee_id") or user_id
+    case.grid_code = data.get("grid_code")
     _set_department(s, case, data.get("department_id"))
     status = data.get("status")
     if status in {c.value for c in CaseStatus}:
         case.status = status
     s.flush()
     _index(s, case)  # found by search like any case
+
+
+def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
+    """A supervisor's feed entry: a case moved (submitted, accepted, dispatched …).
+
+    The entry carries the whole case and the step; the case is inserted or refreshed when the
+    entry is newer than what this laptop has, and the step joins the case's log once. While a
+    decision taken here is still on its way, the case keeps its local state (the decision's
+    answer settles it).
+    """
+    data = payload.get("case")
+    if not isinstance(data, dict) or data.get("id") != case_id:
+        return 0  # an entry of an older server, without the case: nothing to keep
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    waiting = case is not None and s.scalar(
+        select(OutboxEntry.seq).where(
+            OutboxEntry.entity == "decision",
+            OutboxEntry.entity_id == case_id,
+            OutboxEntry.state.in_(OPEN_STATES),
+        )
+    )
+    changed = 0
+    if not waiting and _newer(case, data.get("revision")):
+        _upsert_case(s, data, None)
+        refreshed = s.scalar(select(Case).where(Case.id == case_id))
+        if refreshed is not None and isinstance(data.get("revision"), int):
+            refreshed.server_revision = data["revision"]
+        changed = 1
+    step = payload.get("step")
+    if isinstance(step, dict):
+        changed |= _add_step(s, case_id, step)
+    return changed
+
+
+def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:
+    """A step of the server's log, added once (keyed by the server's step id)."""
+    step_id = str(step.get("id") or "")
+    if not step_id or s.get(CaseStep, step_id) is not None:
+        return 0
+    if s.scalar(select(Case.id).where(Case.id == case_id)) is None:
+        return 0
+    s.add(
+        CaseStep(
+            id=step_id,
+            case_id=case_id,
+            action=str(step.get("action", "")),
+            from_status=str(step.get("from_status", "")),
+            to_status=str(step.get("to_status", "")),
+            actor_id=step.get("actor_id"),
+            role=str(step.get("role", "")),
+            at=_time(step.get("at")) or datetime.now(UTC),
+            opinion=str(step.get("opinion") or ""),
+            department_id=step.get("department_id"),
+            deadline=_time(step.get("deadline")),
+            assignee_id=step.get("assignee_id"),
+            attachments=[],
+        )
+    )
+    return 1
+
+
+def _adopt_case_detail(s: Session, case_id: str, detail: dict[str, Any]) -> None:
+    """The server's answer to a decision (the case with its whole log) written locally."""
+    data = detail.get("case")
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    if isinstance(data, dict) and case is not None:
+        waiting = s.scalar(
+            select(OutboxEntry.seq).where(
+                OutboxEntry.entity == "decision",
+                OutboxEntry.entity_id == case_id,
+                OutboxEntry.state.in_(OPEN_STATES),
+            )
+        )
+        revision = data.get("revision")
+        if isinstance(revision, int):
+            case.server_revision = max(case.server_revision or 0, revision)
+        if not waiting:  # later decisions taken here are still on their way: keep their state
+            _adopt_server_state(s, case, data)
+    for step in detail.get("steps") or []:
+        if isinstance(step, dict):
+            _add_step(s, case_id, step)

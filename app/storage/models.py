@@ -57,6 +57,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
+    #: False once the server disabled the account (kept: old steps and cases still name it).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class Department(Base):
@@ -129,7 +131,11 @@ class CaseStep(Base):
     opinion: Mapped[str] = mapped_column(Text, default="")
     department_id: Mapped[str | None] = mapped_column(String(36))
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The inspector a ``request_reinspection`` step assigned.
+    assignee_id: Mapped[str | None] = mapped_column(String(36))
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (Index("ix_case_steps_action_at", "action", "at"),)
 
 
 class Photo(Base):
@@ -258,3 +264,14 @@ class TimeLimit(Base):
     urgency: Mapped[str | None] = mapped_column(String(20))
     amount: Mapped[int] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(20))
+
+
+class CalendarDay(Base):
+    """An exception to the working week (a public holiday, or a weekend day worked in lieu, 调休),
+    pulled from the server's feed. Days not listed follow the week: Monday to Friday work."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100), default="")

@@ -180,6 +180,7 @@ class CaseRow:
     updated_at: datetime
     submitted_at: datetime | None
     author_id: str | None
+    grid_code: str | None
     revision: int
     server_revision: int | None
     delivery: str
@@ -963,6 +964,7 @@ _ROW_COLUMNS = (
     Case.updated_at,
     Case.submitted_at,
     Case.author_id,
+    Case.grid_code,
     Case.revision,
     Case.server_revision,
     Case.delivery,
@@ -1123,6 +1125,7 @@ def _assign(case: Case, fields: CaseFields, now: datetime) -> None:
     case.lat = fields.lat
     case.lon = fields.lon
     case.accuracy_m = fields.accuracy_m
+    case.grid_code = fields.grid_code or None
     if fields.observed_at is not None:
         case.observed_at = fields.observed_at
 
@@ -1180,6 +1183,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
         "lon": case.lon,
         "accuracy_m": case.accuracy_m,
         "position_source": case.position_source,
+        "grid_code": case.grid_code,
         "observed_at": iso(case.observed_at),
         "created_at": iso(case.created_at),
         "submitted_at": iso(case.submitted_at),
@@ -1205,4 +1209,5 @@ def _fields_of(case: Case | CaseRow) -> CaseFields:
         lon=case.lon,
         accuracy_m=case.accuracy_m,
         observed_at=case.observed_at,
+        grid_code=case.grid_code,
     )

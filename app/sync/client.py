@@ -140,6 +140,29 @@ class ServerClient:
             raise _garbled(response)
         return results
 
+    def act(
+        self, case_id: str, decision: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+        """Send one decision; ``(case detail, None)`` when applied (now or before), or
+        ``(None, reason)`` when the server refused it (400/404/409: retrying will not help)."""
+        response = self._request(
+            "POST",
+            f"/api/v1/cases/{case_id}/actions",
+            json=decision,
+            expect=frozenset({400, 404, 409, 422}),
+        )
+        if response.is_error:
+            return None, _reason(response)
+        detail = _json(response)
+        if not isinstance(detail.get("case"), dict):
+            raise _garbled(response)
+        return detail, None
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        """A case with its log, or None when the server has none this user may see."""
+        response = self._request("GET", f"/api/v1/cases/{case_id}", expect=frozenset({404}))
+        return None if response.is_error else _json(response)
+
     def download(self, path: str, dest: Path) -> int:
         """Stream a file from the server into ``dest``; returns its size."""
         size = 0
@@ -201,3 +224,23 @@ def _user(data: dict[str, Any]) -> ServerUser:
         display_name=str(data.get("display_name", "")),
         role=Role(data["role"]),
     )
+
+
+def _reason(response: httpx.Response) -> dict[str, str]:
+    """The server's reason for refusing a request, as ``{code, zh, en}``."""
+    try:
+        detail: Any = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = response.text[:300]
+    if isinstance(detail, dict) and {"zh", "en"} <= detail.keys():
+        return {
+            "code": str(detail.get("code", response.status_code)),
+            "zh": str(detail["zh"]),
+            "en": str(detail["en"]),
+        }
+    text = str(detail)[:300]
+    return {
+        "code": str(response.status_code),
+        "zh": f"服务器拒绝了该操作（{response.status_code}）：{text}",
+        "en": f"The server refused the decision ({response.status_code}): {text}",
+    }

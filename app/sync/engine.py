@@ -232,6 +232,7 @@ class SyncEngine:
             self.ledger.release_claims()
             with _timed(report, "push"):
                 self._push(client, report)
+                self._push_decisions(client, report)
             if self.options.photos:
                 with _timed(report, "photos"):
                     self._upload_photos(client, report)
@@ -297,6 +298,25 @@ class SyncEngine:
             report.pushed += len(batch)
             done += len(batch)
         return
+
+    def _push_decisions(self, client: ServerClient, report: SyncReport) -> None:
+        """A supervisor's decisions, one request each, in the order they were taken."""
+        while not self._stopped():
+            decision = self.ledger.claim_decision()
+            if decision is None:
+                return
+            self._emit(Progress("push", report.pushed, report.pushed + 1, current=decision.case_id))
+            detail, reason = self._retrying(
+                functools.partial(client.act, decision.case_id, decision.to_json())
+            )
+            report.pushed += 1
+            if reason is None and detail is not None:
+                self.ledger.decision_applied(decision.change_id, detail, utc_now())
+                report.confirmed += 1
+            else:
+                current = self._retrying(functools.partial(client.case, decision.case_id))
+                self.ledger.decision_refused(decision.change_id, reason or {}, current, utc_now())
+                report.rejected += 1
 
     def _push_one_by_one(self, client: ServerClient, report: SyncReport, count: int) -> None:
         for _ in range(count):

@@ -67,6 +67,7 @@ from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
     ADDRESS_MAX,
     DESCRIPTION_MAX,
+    GRID_CODE_LENGTH,
     CaseFields,
     Urgency,
     validate_case,
@@ -294,6 +295,14 @@ class CaseEditor(QWidget):
         self.address.setPlaceholderText(self.tr("Street, number, landmark"))
         self.address.setClearButtonEnabled(True)
         self.address_error = self._error_label()
+        self.grid_code = QLineEdit()
+        self.grid_code.setObjectName("grid_code")
+        self.grid_code.setMaxLength(GRID_CODE_LENGTH)
+        self.grid_code.setPlaceholderText(self.tr("15 digits, optional"))
+        self.grid_code.setToolTip(
+            self.tr("The grid cell (单元网格) of the problem: district, street, community, cell")
+        )
+        self.grid_code_error = self._error_label()
         self.observed_label = QLabel()
         self.observed_label.setObjectName("hint")
         self.general_error = self._error_label()
@@ -302,6 +311,7 @@ class CaseEditor(QWidget):
         description_caption = self._field_label(self.tr("&Description"), self.description)
         urgency_caption = self._field_label(self.tr("&Urgency"), self.urgency)
         address_caption = self._field_label(self.tr("&Address"), self.address)
+        grid_caption = self._field_label(self.tr("&Grid cell"), self.grid_code)
         middle = QWidget()
         form = QGridLayout(middle)
         form.setContentsMargins(6, 0, 6, 0)
@@ -322,8 +332,11 @@ class CaseEditor(QWidget):
         form.addWidget(self.urgency, 8, 0)
         form.addWidget(self.address, 8, 1)
         form.addWidget(self.address_error, 9, 1)
-        form.addWidget(self.observed_label, 10, 0, 1, 2)
-        form.addWidget(self.general_error, 11, 0, 1, 2)
+        form.addWidget(grid_caption, 10, 0)
+        form.addWidget(self.grid_code, 10, 1)
+        form.addWidget(self.grid_code_error, 11, 1)
+        form.addWidget(self.observed_label, 12, 0, 1, 2)
+        form.addWidget(self.general_error, 13, 0, 1, 2)
         form.setRowStretch(5, 1)
         form.setColumnStretch(1, 1)
         middle.setMinimumWidth(360)
@@ -402,6 +415,7 @@ class CaseEditor(QWidget):
             self.description,
             self.urgency,
             self.address,
+            self.grid_code,
             self.position_panel.current_button,
             self.position_panel.photo_button,
             self.position_panel.manual_button,
@@ -421,6 +435,7 @@ class CaseEditor(QWidget):
             "category_code": self.category_error,
             "description": self.description_error,
             "address": self.address_error,
+            "grid_code": self.grid_code_error,
         }
         self._update_counter()
         self._show_category()
@@ -449,6 +464,7 @@ class CaseEditor(QWidget):
         self.picker.category_chosen.connect(self._on_category)
         self.description.textChanged.connect(self._on_description)
         self.address.textChanged.connect(self._edited)
+        self.grid_code.textChanged.connect(self._edited)
         self.urgency.currentIndexChanged.connect(self._on_urgency)
         self.position_panel.fix_chosen.connect(self.use_fix)
         self.photo_strip.photos_changed.connect(self._on_photos)
@@ -494,6 +510,7 @@ class CaseEditor(QWidget):
             category_code=self._category,
             description=self.description.toPlainText(),
             address=self.address.text(),
+            grid_code=self.grid_code.text().strip() or None,
             urgency=Urgency(self.urgency.currentData()),
             lat=fix.lat if fix else None,
             lon=fix.lon if fix else None,
@@ -603,6 +620,7 @@ class CaseEditor(QWidget):
             self.description.setPlainText(row.description)
             self.urgency.setCurrentIndex(max(0, self.urgency.findData(row.urgency.value)))
             self.address.setText(row.address)
+            self.grid_code.setText(row.grid_code or "")
         finally:
             self._populating = False
         self._queued = _text_only(self.current_fields())
@@ -905,6 +923,7 @@ class CaseEditor(QWidget):
         self.description.setReadOnly(not editable)
         self.urgency.setEnabled(editable)
         self.address.setReadOnly(not editable)
+        self.grid_code.setReadOnly(not editable)
         self.position_panel.set_read_only(not editable)
         self.photo_strip.set_read_only(not editable)
         self.setAcceptDrops(editable)
@@ -1001,6 +1020,7 @@ class CaseEditor(QWidget):
             "category_code": self.picker.search,
             "description": self.description,
             "address": self.address,
+            "grid_code": self.grid_code,
         }
         widget = widgets.get(field)
         if widget is None and field in _POSITION_FIELDS:

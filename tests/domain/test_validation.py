@@ -359,3 +359,26 @@ def test_require_valid_lists_the_missing_fields_of_an_empty_submission(taxonomy:
 def test_require_valid_returns_quietly_for_a_valid_case(taxonomy: Taxonomy) -> None:
     require_valid(SUBMITTABLE, taxonomy, for_submission=True, now=NOW)
     require_valid(CaseFields(description="井盖缺失"), taxonomy, for_submission=False)
+
+
+@pytest.mark.parametrize(
+    ("grid_code", "valid"),
+    [
+        (None, True),
+        ("", True),
+        ("440304001002003", True),
+        ("44030400100200", False),  # 14 digits
+        ("4403040010020031", False),  # 16 digits
+        ("44030400100200A", False),
+        ("４４０３０４００１００２００３", False),  # full-width digits are not ASCII digits
+    ],
+)
+def test_the_grid_cell_code_is_15_ascii_digits_when_given(
+    taxonomy: Taxonomy, grid_code: str | None, valid: bool
+) -> None:
+    errors = validate_case(
+        replace(SUBMITTABLE, grid_code=grid_code), taxonomy, for_submission=True, now=NOW
+    )
+    assert [e.field for e in errors] == ([] if valid else ["grid_code"])
+    if not valid:
+        assert "15" in errors[0].message.zh and "15" in errors[0].message.en

@@ -260,7 +260,7 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
     """A server database from before comments (s0002, with accounts, a case and its step, a
     time-limit rule and feed entries) is migrated on start: nothing is lost, and the case can
     be read and commented on."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import insert, inspect, text
 
     from app.domain.lifecycle import Role
     from server import auth
@@ -275,10 +275,11 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
         case_id, rule_id = new_id(), new_id()
         with session_factory(engine).begin() as session:
             author = auth.add_user(session, "old-inspector", "old-pass", Role.INSPECTOR, "老巡查员")
-            auth.add_user(session, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长")
+            chief = auth.add_user(session, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长")
             session.flush()
-            session.add(
-                Case(
+            # Core with the columns of s0002 (the model has columns of later revisions).
+            session.execute(
+                insert(Case.__table__).values(
                     id=case_id, author_id=author.id, status="submitted", category_code="06010",
                     description="旧版本的案件", address="鼓楼区", urgency="normal",
                     created_at=now, submitted_at=now, received_at=now, updated_at=now, revision=2,
@@ -307,7 +308,12 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
             with engine.connect() as conn:
                 version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
                 assert version == HEAD_REVISION
-                assert conn.execute(text("SELECT count(*) FROM feed")).scalar() == before
+                # s0004 announces the accounts that existed (supervisors learn names from it).
+                assert conn.execute(text("SELECT count(*) FROM feed")).scalar() == before + 2
+                announced = conn.execute(
+                    text("SELECT entity_id FROM feed WHERE kind = 'user' ORDER BY seq DESC LIMIT 2")
+                ).scalars()
+                assert set(announced) == {author.id, chief.id}
             assert "case_comments" in inspect(engine).get_table_names()
         finally:
             engine.dispose()

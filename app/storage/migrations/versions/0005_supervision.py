@@ -1,0 +1,42 @@
+"""supervision: working calendar, re-inspection assignee on steps, active users, step time index
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-28 03:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "calendar_days",
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("working", sa.Boolean(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("day"),
+    )
+    with op.batch_alter_table("case_steps") as batch_op:
+        batch_op.add_column(sa.Column("assignee_id", sa.String(length=36), nullable=True))
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(
+            sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    op.create_index("ix_case_steps_action_at", "case_steps", ["action", "at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_case_steps_action_at", table_name="case_steps")
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("active")
+    with op.batch_alter_table("case_steps") as batch_op:
+        batch_op.drop_column("assignee_id")
+    op.drop_table("calendar_days")

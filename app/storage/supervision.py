@@ -1,0 +1,363 @@
+"""The supervisor's side of the local store: the review queue, decisions, the case timeline.
+
+Supervisors work offline-first like inspectors. Their sync pulls every submitted case (the
+feed's ``case`` entries carry the whole case and its step, ``photo`` entries its photos, which
+the sync downloads), so the review queue, the case history and the indicators work without a
+network. A decision (accept, register, dispatch …) is checked here by the shared state machine
+(:mod:`app.domain.lifecycle`), applied to the local case at once, and queued in the outbox
+(entity ``decision``) in the same transaction; the sync sends decisions one by one, in the order
+they were taken, to the server, which is the authority: its answer (the case with its whole log)
+replaces the local state, and a refused decision is kept as ``failed`` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import DomainError, Message
+from app.domain.ids import new_id
+from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest, apply_transition
+from app.storage.ledger import OPEN_STATES
+from app.storage.models import Case, CaseStep, Department, OutboxEntry, Photo, User
+from app.storage.store import Changes, LocalStore, _get
+
+#: What is in the review queue: newly submitted cases.
+REVIEW_STATUSES = frozenset({CaseStatus.SUBMITTED})
+
+
+class DecisionError(DomainError):
+    """A decision that cannot be taken (unknown department, not an inspector …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentRow:
+    id: str
+    code: str
+    name: str
+    name_en: str
+
+    def display(self, language: str) -> str:
+        return self.name if language.startswith("zh") or not self.name_en else self.name_en
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """One case of the review queue."""
+
+    case_id: str
+    status: CaseStatus
+    category_code: str | None
+    description: str
+    address: str
+    urgency: str
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    submitted_at: datetime | None
+    author: str
+    photo_count: int
+    #: A decision taken here and not yet confirmed by the server.
+    waiting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of a case's history: a step of the log, or a decision still on its way."""
+
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    who: str
+    role: str
+    opinion: str
+    department: str
+    deadline: datetime | None
+    assignee: str
+    #: confirmed (a step of the server's log) | pending | sending | failed (refused: ``error``)
+    state: str
+    error: str | None = None
+
+
+def _names(s: Session) -> dict[str, str]:
+    return {u.id: u.display_name or u.username for u in s.scalars(select(User))}
+
+
+def _department_names(s: Session, language: str) -> dict[str, str]:
+    return {
+        d.id: d.name if language.startswith("zh") or not d.name_en else d.name_en
+        for d in s.scalars(select(Department))
+    }
+
+
+def review_queue(store: LocalStore, *, limit: int = 500) -> list[ReviewItem]:
+    """Newly submitted cases, the most recently submitted first."""
+    photo_count = (
+        select(func.count())
+        .where(Photo.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+        .label("photo_count")
+    )
+    waiting = (
+        select(func.count())
+        .where(
+            OutboxEntry.entity == "decision",
+            OutboxEntry.entity_id == Case.id,
+            OutboxEntry.state.in_(OPEN_STATES),
+        )
+        .correlate(Case)
+        .scalar_subquery()
+        .label("waiting")
+    )
+    with store._read() as s:
+        names = _names(s)
+        rows = s.execute(
+            select(Case, photo_count, waiting)
+            .where(Case.status.in_([st.value for st in REVIEW_STATUSES]))
+            .order_by(Case.submitted_at.desc(), Case.id.desc())
+            .limit(limit)
+        ).all()
+        return [
+            ReviewItem(
+                c.id,
+                CaseStatus(c.status),
+                c.category_code,
+                c.description,
+                c.address,
+                c.urgency,
+                c.lat,
+                c.lon,
+                c.accuracy_m,
+                c.submitted_at,
+                names.get(c.author_id or "", ""),
+                int(count),
+                bool(w),
+            )
+            for c, count, w in rows
+        ]
+
+
+def inspectors(store: LocalStore) -> list[Person]:
+    """Active inspectors (for re-inspection tasks), by name."""
+    with store._read() as s:
+        users = s.scalars(
+            select(User).where(User.role == Role.INSPECTOR.value, User.active.is_(True))
+        )
+        people = [Person(u.id, u.display_name or u.username, u.role) for u in users]
+    return sorted(people, key=lambda p: p.name)
+
+
+def departments(store: LocalStore) -> list[DepartmentRow]:
+    """Active departments, by code."""
+    with store._read() as s:
+        return [
+            DepartmentRow(d.id, d.code, d.name, d.name_en)
+            for d in s.scalars(
+                select(Department).where(Department.active.is_(True)).order_by(Department.code)
+            )
+        ]
+
+
+def record_decision(
+    store: LocalStore,
+    case_id: str,
+    action: Action,
+    *,
+    opinion: str = "",
+    department_id: str | None = None,
+    deadline: datetime | None = None,
+    assignee_id: str | None = None,
+) -> Changes:
+    """Take a decision on a case: checked, applied locally and queued for the server at once."""
+    with store._write() as s:
+        _decide(
+            s,
+            store,
+            case_id,
+            action,
+            opinion=opinion,
+            department_id=department_id,
+            deadline=deadline,
+            assignee_id=assignee_id,
+        )
+    return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
+
+
+def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], dict[str, Message]]:
+    """Bulk accept (受理): every case that may be accepted is, in one transaction; the others
+    are returned with the reason (a case already decided meanwhile, say)."""
+    accepted: list[str] = []
+    refused: dict[str, Message] = {}
+    with store._write() as s:
+        for case_id in case_ids:
+            try:
+                with s.begin_nested():
+                    _decide(
+                        s,
+                        store,
+                        case_id,
+                        Action.ACCEPT,
+                        opinion="",
+                        department_id=None,
+                        deadline=None,
+                        assignee_id=None,
+                    )
+                accepted.append(case_id)
+            except DomainError as exc:
+                refused[case_id] = exc.message
+    return accepted, refused
+
+
+def _decide(
+    s: Session,
+    store: LocalStore,
+    case_id: str,
+    action: Action,
+    *,
+    opinion: str,
+    department_id: str | None,
+    deadline: datetime | None,
+    assignee_id: str | None,
+) -> None:
+    case = _get(s, case_id)
+    if department_id is not None:
+        department = s.get(Department, department_id)
+        if department is None or not department.active:
+            raise DecisionError(
+                "unknown_department", Message("没有这个处置部门", "There is no such department")
+            )
+    if assignee_id is not None:
+        assignee = s.get(User, assignee_id)
+        if assignee is None or assignee.role != Role.INSPECTOR.value or not assignee.active:
+            raise DecisionError(
+                "not_an_inspector",
+                Message("核查人必须是在岗的监督员", "The re-inspection needs an active inspector"),
+            )
+    source = CaseStatus(case.status)
+    target = apply_transition(
+        source,
+        TransitionRequest(
+            action,
+            Role.SUPERVISOR,
+            opinion=opinion.strip(),
+            department_id=department_id,
+            deadline=deadline,
+            assignee_id=assignee_id,
+            current_deadline=case.deadline,
+            current_department_id=case.department_id,
+        ),
+    )
+    now = store.clock()
+    case.status = target.value
+    if action in (Action.DISPATCH, Action.EXTEND, Action.REWORK) and deadline is not None:
+        case.deadline = deadline
+    if action is Action.DISPATCH:
+        case.department_id = department_id
+    if action is Action.REQUEST_REINSPECTION:
+        case.assignee_id = assignee_id
+    case.revision += 1
+    case.updated_at = now
+    case.delivery = "pending"
+    payload = {
+        "action": action.value,
+        "opinion": opinion.strip(),
+        "department_id": department_id,
+        "deadline": deadline.isoformat() if deadline is not None else None,
+        "assignee_id": assignee_id,
+    }
+    s.add(
+        OutboxEntry(
+            change_id=new_id(),
+            entity="decision",
+            entity_id=case.id,
+            op=action.value,
+            payload=payload,
+            base_revision=case.server_revision,
+            created_at=now,
+            state="pending",
+            attempts=0,
+        )
+    )
+
+
+def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[TimelineEntry]:
+    """The case's history, oldest first: the server's steps, then decisions not yet confirmed."""
+    with store._read() as s:
+        names = _names(s)
+        departments_ = _department_names(s, language)
+        entries = [
+            TimelineEntry(
+                st.at,
+                st.action,
+                st.from_status,
+                st.to_status,
+                names.get(st.actor_id or "", ""),
+                st.role,
+                st.opinion,
+                departments_.get(st.department_id or "", ""),
+                st.deadline,
+                names.get(st.assignee_id or "", ""),
+                "confirmed",
+            )
+            for st in s.scalars(
+                select(CaseStep)
+                .where(CaseStep.case_id == case_id)
+                .order_by(CaseStep.at, CaseStep.id)
+            )
+        ]
+        for e in s.scalars(
+            select(OutboxEntry)
+            .where(
+                OutboxEntry.entity == "decision",
+                OutboxEntry.entity_id == case_id,
+                OutboxEntry.state.in_((*OPEN_STATES, "failed")),
+            )
+            .order_by(OutboxEntry.seq)
+        ):
+            p = e.payload
+            deadline = p.get("deadline")
+            entries.append(
+                TimelineEntry(
+                    e.created_at,
+                    e.op,
+                    "",
+                    "",
+                    "",
+                    Role.SUPERVISOR.value,
+                    str(p.get("opinion") or ""),
+                    departments_.get(p.get("department_id") or "", ""),
+                    datetime.fromisoformat(deadline) if deadline else None,
+                    names.get(p.get("assignee_id") or "", ""),
+                    e.state,
+                    e.last_error,
+                )
+            )
+        return entries
+
+
+def cases_by_status(
+    store: LocalStore, statuses: Sequence[CaseStatus], *, limit: int = 2000
+) -> list[str]:
+    """Ids of cases in ``statuses``, the most recently changed first."""
+    with store._read() as s:
+        return list(
+            s.scalars(
+                select(Case.id)
+                .where(Case.status.in_([st.value for st in statuses]))
+                .order_by(Case.updated_at.desc())
+                .limit(limit)
+            )
+        )
