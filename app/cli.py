@@ -97,6 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
     replay = gps.add_parser("replay", help="positions decoded from an NMEA log")
     replay.add_argument("file", type=Path)
     replay.add_argument("--json", action="store_true")
+
+    export = sub.add_parser(
+        "export", help="export every case to a CSV, GeoJSON or GeoPackage file (for Excel or a GIS)"
+    )
+    export.add_argument("--format", required=True, choices=["csv", "geojson", "gpkg"])
+    export.add_argument(
+        "out", type=Path, metavar="OUT", help="the file to write (replaced if it exists)"
+    )
+    export.add_argument(
+        "--language",
+        choices=["zh_CN", "en"],
+        help="language of status, category and department names (default: the message language)",
+    )
     return parser
 
 
@@ -119,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _photo_command(args, language)
         if args.command == "gps":
             return _gps_command(args, language)
+        if args.command == "export":
+            return _export_command(args, data_dir, language)
         from app.ui.application import run_gui
 
         return run_gui(
@@ -182,6 +197,37 @@ def _gps_command(args: argparse.Namespace, language: str) -> int:
         )
     if result.message is not None:
         print(result.message.text(language), file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from app.storage import LocalStore
+    from app.storage.exports import export_cases
+
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    with LocalStore(data_dir) as store:
+        try:
+            result = export_cases(
+                store,
+                args.format,
+                args.out,
+                language=args.language or language,
+                progress=progress,
+            )
+        finally:
+            if show:
+                print(file=sys.stderr)
+    zh = language.startswith("zh")
+    print(
+        f"已导出 {result.count} 个案件：{result.path}"
+        if zh
+        else f"Exported {result.count} cases to {result.path}"
+    )
     return EXIT_OK
 
 

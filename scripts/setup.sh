@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Qt offscreen and xcb (a real window under Xvfb), a CJK font (without one Qt draws boxes and PDFs
 # lose their Chinese), PyInstaller's objdump, pdftotext for PDF checks, exiftool as an independent
-# reader of photo metadata in the tests, PostgreSQL for the server tests on both databases.
+# reader of photo metadata in the tests, PostgreSQL for the server tests on both databases, and
+# gdal-bin (ogrinfo) as an independent reader of the GeoJSON and GeoPackage exports in the tests.
 SYSTEM_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
   fonts-wqy-microhei
@@ -14,6 +15,7 @@ SYSTEM_PACKAGES=(
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
   binutils poppler-utils
   libimage-exiftool-perl
+  gdal-bin
   postgresql-15
 )
 

@@ -278,6 +278,13 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
         "step_id": step.id,
     }
     append_feed(session, "decision", case.id, decision, user_id=case.author_id)
+    if (
+        case.assignee_id
+        and case.assignee_id != case.author_id
+        and body.action is not Action.REQUEST_REINSPECTION  # the assignee gets a task for it
+    ):
+        # The inspector who re-inspected keeps a copy of the case: it follows it to closure.
+        append_feed(session, "decision", case.id, decision, user_id=case.assignee_id)
     if body.action is Action.REQUEST_REINSPECTION and body.assignee_id:
         # The photos of the report travel with the task: the inspector who re-inspects must see
         # what was reported, and downloads them (GET /api/v1/photos/{id}) at the next sync.

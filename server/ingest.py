@@ -120,7 +120,7 @@ class _Plan:
 class _Applied:
     row: Row
     step: Row | None = None
-    feed: FeedItem | None = None
+    feed: tuple[FeedItem, ...] = ()
 
 
 class _RefusedError(Exception):
@@ -207,8 +207,7 @@ def _plan(session: Session, batch: _Batch) -> _Plan:
         (plan.changed_cases if row["id"] in existing else plan.new_cases)[row["id"]] = row
         if applied.step is not None:
             plan.steps.append(applied.step)
-        if applied.feed is not None:
-            plan.feed.append(applied.feed)
+        plan.feed.extend(applied.feed)
         stored[change.change_id] = _Receipt(digest, result.model_dump(mode="json"))
         plan.receipts.append(
             {
@@ -407,7 +406,25 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         },
         role=Role.SUPERVISOR.value,
     )
-    return _Applied(row, step, feed)
+    items = [feed]
+    if action is not Action.SUBMIT and row["author_id"] != user_id:
+        # A re-inspection's result reaches the case's reporter too (their case moved on).
+        items.append(
+            FeedItem(
+                "decision",
+                row["id"],
+                {
+                    "event": action.value,
+                    "status": target.value,
+                    "revision": row["revision"],
+                    "opinion": change.opinion,
+                    "step_id": step["id"],
+                    "role": Role.INSPECTOR.value,
+                },
+                user_id=row["author_id"],
+            )
+        )
+    return _Applied(row, step, tuple(items))
 
 
 def snapshot_fields(change: ChangeIn) -> CaseFields:

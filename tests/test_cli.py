@@ -154,3 +154,55 @@ def test_photo_inspect_refuses_a_non_photo_clearly(tmp_path: Path) -> None:
     result = run_cli("photo", "inspect", str(fake))
     assert result.returncode == 1
     assert "report.jpg" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_writes_each_format_and_prints_the_count_and_path(tmp_path: Path) -> None:
+    import csv
+    import sqlite3
+
+    data = tmp_path / "data"
+    for extra in (["--lat", "32.04", "--lon", "118.78"], []):
+        new = run_cli(
+            "case", "new", "--category", "09006", "--description", '中山路占道经营,"水果摊"\n两处',
+            *extra, data_dir=data,
+        )  # fmt: skip
+        assert new.returncode == 0, new.stderr
+    out = tmp_path / "cases.csv"
+    result = run_cli("export", "--format", "csv", str(out), "--language", "en", data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Exported 2 cases to {out}"
+    text = out.read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(text.splitlines(keepends=True)))
+    assert [r["description"] for r in rows] == ['中山路占道经营,"水果摊"\n两处'] * 2
+    assert {r["status_name"] for r in rows} == {"Draft"}
+    assert {r["category_name"] for r in rows} == {"Street vending on the roadway"}
+
+    zh = run_cli("--lang", "zh_CN", "export", "--format", "gpkg", str(tmp_path / "c.gpkg"), data_dir=data)  # fmt: skip
+    assert zh.returncode == 0, zh.stderr
+    assert zh.stdout.strip() == f"已导出 2 个案件：{tmp_path / 'c.gpkg'}"
+    with sqlite3.connect(tmp_path / "c.gpkg") as conn:
+        got = conn.execute("SELECT status_name, geom IS NULL FROM cases ORDER BY fid").fetchall()
+    assert got == [("草稿", 0), ("草稿", 1)]
+
+    geojson = run_cli("export", "--format", "geojson", str(tmp_path / "c.geojson"), data_dir=data)
+    assert geojson.returncode == 0, geojson.stderr
+    features = json.loads((tmp_path / "c.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["geometry"] for f in features] == [
+        {"type": "Point", "coordinates": [118.78, 32.04]},
+        None,
+    ]
+
+
+def test_export_failure_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    out = tmp_path / "missing" / "cases.csv"
+    result = run_cli("export", "--format", "csv", str(out), data_dir=data)
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and str(out.parent) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    zh = run_cli("--lang", "zh_CN", "export", "--format", "gpkg", str(out), data_dir=data)
+    assert zh.returncode == 1 and "不存在" in zh.stderr
+    assert not out.parent.exists()
+    usage = run_cli("export", "--format", "xlsx", str(tmp_path / "c.xlsx"), data_dir=data)
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr

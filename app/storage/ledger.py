@@ -656,7 +656,11 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
     if kind == "task":
         step_id = payload.get("step_id")
         if step_id and s.get(CaseStep, step_id) is not None:
-            return 0  # applied before: a feed read again must not undo later local work
+            # Applied before — or this inspector reported the case and its "decision" entry
+            # (same step) came first. The task's own parts are still kept: the assignment and
+            # the report's photos; the status is not touched (a feed read again must not undo
+            # later local work).
+            return _keep_task_parts(s, entity_id, payload, user_id, at)
         existing = s.scalar(select(Case).where(Case.id == entity_id))
         source = existing.status if existing is not None else _source_of(payload.get("event"))
         if payload.get("case") and _newer(existing, payload.get("revision")):
@@ -729,6 +733,20 @@ def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
         s.add(rule)
         return 1
     return 0  # kinds for other roles, or newer than this app: skipped, the cursor moves on
+
+
+def _keep_task_parts(
+    s: Session, case_id: str, payload: dict[str, Any], user_id: str, at: datetime | None
+) -> int:
+    case = s.scalar(select(Case).where(Case.id == case_id))
+    if case is None:
+        return 0
+    assignee = (payload.get("case") or {}).get("assignee_id") or user_id
+    changed = int(case.assignee_id != assignee)
+    if _newer(case, payload.get("revision")) or case.assignee_id is None:
+        case.assignee_id = assignee
+    _remember_remote_photos(s, case_id, payload.get("photos") or [], at)
+    return changed
 
 
 def _remember_remote_photos(

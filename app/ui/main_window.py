@@ -1,4 +1,9 @@
-"""The main window: the case list with search and a status filter, and an empty state."""
+"""The main window: the case list with search and a status filter, and an empty state.
+
+For a supervisor's account (known once ``store.account()`` is read) it also holds the
+supervisor's workspace (app.ui.supervisor): the Review and Deadlines tabs and the dashboard,
+and an existing case opens in its history with the supervisor's actions instead of the editor.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+import shiboken6
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,17 +33,20 @@ from PySide6.QtWidgets import (
 
 from app.capture.tracks import TrackState
 from app.domain.errors import CityPatrolError
-from app.domain.lifecycle import STATUS_NAMES, CaseStatus
+from app.domain.indicators import Period
+from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
 from app.storage.store import Account
 from app.ui.case_model import CaseTableModel
+from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.settings import Settings, SettingsDialog
 from app.ui.sign_in import SessionBanner, SignInDialog
+from app.ui.supervisor import AssignmentsPanel, CaseDetailDialog, ReviewPanel
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
@@ -50,7 +59,7 @@ SEARCH_DELAY_MS = 250
 
 #: (days back, label) of the date filter; None = any time.
 DATE_RANGES = (None, 0, 7, 30)
-DELIVERY_FILTERS = (
+DELIVERY_FILTERS: tuple[frozenset[str], ...] = (
     frozenset(),
     frozenset({"pending", "sending"}),
     frozenset({"confirmed"}),
@@ -60,6 +69,8 @@ DELIVERY_FILTERS = (
 
 
 class MainWindow(QMainWindow):
+    sync: SyncController
+
     def __init__(
         self,
         store: LocalStore,
@@ -82,6 +93,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self._editors: list[QWidget] = []
         self.last_error = ""
+        # The supervisor's workspace: built when the signed-in account is a supervisor
+        # (see _enable_supervisor); None for an inspector.
+        self.review: ReviewPanel | None = None
+        self.deadlines: AssignmentsPanel | None = None
+        #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
+        #: _add_dashboard(); None until then.
+        self.dashboard: QWidget | None = None
+        self._dashboard_stale = False
+        self.case_details: list[CaseDetailDialog] = []
 
         self.model = CaseTableModel(store, tasks, taxonomy, language)
         self.table = QTableView()
@@ -271,6 +291,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
+        file_menu.addAction(self._action(self.tr("&Export cases…"), "Ctrl+E", self.export_cases))
+        file_menu.addSeparator()
         file_menu.addAction(self._action(self.tr("Sign &in…"), None, self.sign_in))
         file_menu.addAction(
             self._action(
@@ -290,6 +312,7 @@ class MainWindow(QMainWindow):
             )
         )
         view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.view_menu = view_menu
         view_menu.addAction(
             self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh)
         )
@@ -341,6 +364,17 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.model.reload()
         self.inbox.refresh()
+        if self.review is not None:
+            self.review.refresh()
+        if self.deadlines is not None:
+            self.deadlines.refresh()
+        if self.dashboard is not None:
+            # The indicators are computed when the dashboard is looked at, not at every save.
+            self._dashboard_stale = True
+            self._refresh_dashboard_if_shown()
+        self.case_details = [d for d in self.case_details if shiboken6.isValid(d)]
+        for detail in self.case_details:
+            detail.load()
 
     def selected_case_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -355,8 +389,17 @@ class MainWindow(QMainWindow):
             self.open_case(row.id)
 
     def open_selected(self) -> None:
-        if self.tabs.currentWidget() is self.inbox:
+        current = self.tabs.currentWidget()
+        if current is self.inbox:
             return  # the inbox handles Enter itself
+        if current is not None and current is self.review:
+            self.review.open_current()
+            return
+        if current is not None and current is self.deadlines:
+            self.deadlines.open_current()
+            return
+        if current is not self.stack:
+            return
         case_id = self.selected_case_id()
         if case_id is not None:
             self.open_case(case_id)
@@ -365,6 +408,11 @@ class MainWindow(QMainWindow):
         self.open_case(None)
 
     def open_case(self, case_id: str | None) -> None:
+        """A case in the editor (an inspector's case, or a new one); for a supervisor an
+        existing case opens in its history (:class:`CaseDetailDialog`)."""
+        if case_id is not None and self.is_supervisor():
+            self.open_case_detail(case_id)
+            return
         from app.ui.case_editor import CaseEditor
 
         editor = CaseEditor(
@@ -399,16 +447,20 @@ class MainWindow(QMainWindow):
         if case_id is None:
             return
         dialog = LedgerDialog(self._store, self._tasks, case_id, self._language, self)
-        dialog.resolved.connect(lambda _case: (self.refresh(), self.sync.refresh_summary()))
+        dialog.resolved.connect(self._conflict_resolved)
         dialog.open()
 
-    def _case_menu(self, pos: object) -> None:
+    def _conflict_resolved(self, _case: object) -> None:
+        self.refresh()
+        self.sync.refresh_summary()
+
+    def _case_menu(self, pos: QPoint) -> None:
         if self.selected_case_id() is None:
             return
         menu = QMenu(self)
         menu.addAction(self.open_action)
         menu.addAction(self.ledger_action)
-        menu.exec(self.table.viewport().mapToGlobal(pos))  # type: ignore[arg-type]
+        menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
         total = returned + reinspections
@@ -418,6 +470,117 @@ class MainWindow(QMainWindow):
 
     def _after_sync(self, _report: object) -> None:
         self.refresh()
+
+    # -- the supervisor's workspace ----------------------------------------------------------
+
+    def is_supervisor(self) -> bool:
+        return self.review is not None
+
+    def _enable_supervisor(self) -> None:
+        """Add the Review and Deadlines tabs (and the dashboard) once, for a supervisor."""
+        if self.review is not None:
+            return
+        store, tasks, language = self._store, self._tasks, self._language
+        self.review = ReviewPanel(store, tasks, language)
+        self.review.decided.connect(self._decided)
+        self.review.open_case.connect(self.open_case_detail)
+        self.review.count_changed.connect(self._show_review_count)
+        self.deadlines = AssignmentsPanel(store, tasks, language)
+        self.deadlines.open_case.connect(self.open_case_detail)
+        self.deadlines.counts_changed.connect(self._show_deadline_counts)
+        self.tabs.addTab(self.review, self.tr("Review"))
+        self.tabs.addTab(self.deadlines, self.tr("Deadlines"))
+        self._add_dashboard()
+        for shortcut, text, widget in (
+            ("Ctrl+3", self.tr("Re&view"), self.review),
+            ("Ctrl+4", self.tr("&Deadlines"), self.deadlines),
+            ("Ctrl+5", self.tr("Das&hboard"), self.dashboard),
+        ):
+            if widget is not None:
+                self.view_menu.addAction(
+                    self._action(text, shortcut, lambda w=widget: self.tabs.setCurrentWidget(w))
+                )
+        self.tabs.setCurrentWidget(self.review)
+        self.review.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def export_cases(self) -> ExportDialog:
+        """Export every case (CSV, GeoJSON, GeoPackage) with progress, in the background."""
+        dialog = ExportDialog(self._store, self._tasks, self._language, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        return dialog
+
+    def write_bulletin(self, period: Period) -> BulletinDialog:
+        """The periodic bulletin (定期通报) of ``period`` as a PDF."""
+        dialog = BulletinDialog(self._store, self._tasks, period, self._language, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        return dialog
+
+    def _add_dashboard(self) -> None:
+        """The performance dashboard tab (app.ui.dashboard): "Bulletin PDF…" and "Export…"
+        open the bulletin and export dialogs (app.ui.export_dialog)."""
+        from app.ui.dashboard import DashboardWidget
+
+        self.dashboard = DashboardWidget(self._store, self._tasks, self._language)
+        self.dashboard.bulletin_requested.connect(self.write_bulletin)
+        self.dashboard.export_requested.connect(self.export_cases)
+        self.tabs.addTab(self.dashboard, self.tr("Dashboard"))
+        self.tabs.currentChanged.connect(self._refresh_dashboard_if_shown)
+
+    def _refresh_dashboard_if_shown(self, *_args: object) -> None:
+        from app.ui.dashboard import DashboardWidget
+
+        dashboard = self.dashboard
+        if not isinstance(dashboard, DashboardWidget) or not self._dashboard_stale:
+            return
+        if dashboard.isVisible() and dashboard.data is not None:
+            self._dashboard_stale = False
+            dashboard.refresh()
+
+    def open_case_detail(self, case_id: str) -> CaseDetailDialog:
+        """The case's history with the supervisor's actions (one window per case)."""
+        self.case_details = [d for d in self.case_details if shiboken6.isValid(d)]
+        for detail in self.case_details:
+            if detail.case_id == case_id:
+                detail.raise_()
+                detail.activateWindow()
+                return detail
+        detail = CaseDetailDialog(self._store, self._tasks, self._language, case_id, self)
+        detail.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        detail.decided.connect(self._decided)
+        detail.finished.connect(
+            lambda _result: (
+                self.case_details.remove(detail) if detail in self.case_details else None
+            )
+        )
+        self.case_details.append(detail)
+        detail.show()
+        return detail
+
+    def _decided(self, _changes: object) -> None:
+        """A decision was recorded: show it everywhere, and let the sync send it."""
+        self.refresh()
+        self.sync.changed_locally()
+
+    def _show_review_count(self, count: int) -> None:
+        if self.review is None:
+            return
+        index = self.tabs.indexOf(self.review)
+        self.tabs.setTabText(
+            index, self.tr("Review (%1)").replace("%1", str(count)) if count else self.tr("Review")
+        )
+
+    def _show_deadline_counts(self, overdue: int, _soon: int) -> None:
+        if self.deadlines is None:
+            return
+        index = self.tabs.indexOf(self.deadlines)
+        self.tabs.setTabText(
+            index,
+            self.tr("Deadlines (%1 overdue)").replace("%1", str(overdue))
+            if overdue
+            else self.tr("Deadlines"),
+        )
 
     # -- account, settings ----------------------------------------------------------------
 
@@ -474,6 +637,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for editor in list(self._editors):
             editor.close()
+        for detail in list(self.case_details):
+            detail.close()
         self.patrol.stop()
         self.gps.stop()
         self.sync.shutdown()
@@ -506,6 +671,8 @@ class MainWindow(QMainWindow):
         self.account_label.setText(
             self.tr("Signed in as %1 — %2").replace("%1", name).replace("%2", account.server_url)
         )
+        if account.role is Role.SUPERVISOR:
+            self._enable_supervisor()
 
     def _on_error(self, exc: BaseException) -> None:
         if isinstance(exc, CityPatrolError):

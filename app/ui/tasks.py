@@ -1,9 +1,10 @@
 """The one way to run background work in the GUI.
 
-Three lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
+Four lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
 has one writer; reads queue behind writes in order), the *network* lane runs sync, so a slow
-upload never blocks browsing, and the *device* lane runs the one long-lived reader of the GPS
-receiver (it returns when its stop event is set). Results and errors come back to the main thread through queued
+upload never blocks browsing, the *device* lane runs the one long-lived reader of the GPS
+receiver (it returns when its stop event is set), and the *documents* lane runs long read-only
+jobs — exports and PDFs — so a 100,000-case export holds up neither edits nor the sync. Results and errors come back to the main thread through queued
 signals. Callers read widget values *before* submitting work, never inside it.
 """
 
@@ -56,6 +57,8 @@ class TaskRunner(QObject):
         self._net.setMaxThreadCount(1)
         self._device = QThreadPool(self)
         self._device.setMaxThreadCount(1)
+        self._documents = QThreadPool(self)
+        self._documents.setMaxThreadCount(1)
         self._live: set[_Signals] = set()
 
     def run_db(
@@ -75,6 +78,14 @@ class TaskRunner(QObject):
     ) -> None:
         """Run a long-lived device reader (the GPS receiver) in its own lane."""
         self._start(self._device, fn, on_done, on_error)
+
+    def run_documents(
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+    ) -> None:
+        """Run a long read-only job (an export, a PDF) in its own lane: it reads the store
+        through its own connection (WAL readers never block the writer), so edits and syncs go
+        on meanwhile."""
+        self._start(self._documents, fn, on_done, on_error)
 
     def _start(
         self,
@@ -108,4 +119,5 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every lane is idle (used at shutdown and in tests)."""
-        return all(pool.waitForDone(msecs) for pool in (self._db, self._net, self._device))
+        pools = (self._db, self._net, self._device, self._documents)
+        return all(pool.waitForDone(msecs) for pool in pools)

@@ -28,6 +28,16 @@
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message numerus="yes">
+        <source>Exported %n case(s) to %1 (%2 MB).</source>
+        <translation>
+            <numerusform>Exported %n case to %1 (%2 MB).</numerusform>
+            <numerusform>Exported %n cases to %1 (%2 MB).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n case(s)</source>
@@ -51,6 +61,30 @@
         <translation>
             <numerusform>…and %n more</numerusform>
             <numerusform>…and %n more</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPanel</name>
+    <message numerus="yes">
+        <source>%n case(s) waiting for review</source>
+        <translation>
+            <numerusform>%n case waiting for review</numerusform>
+            <numerusform>%n cases waiting for review</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Accepted %n case(s).</source>
+        <translation>
+            <numerusform>Accepted %n case.</numerusform>
+            <numerusform>Accepted %n cases.</numerusform>
         </translation>
     </message>
 </context>

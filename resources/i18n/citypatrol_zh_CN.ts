@@ -1,6 +1,330 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AssignmentsPanel</name>
+    <message>
+        <source>Deadlines</source>
+        <extracomment>The fraction of the time limit used (None: the log has no dispatch to measure from). The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
+        <translation>处置时限</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>处置部门</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部部门</translation>
+    </message>
+    <message>
+        <source>Overdue and due soon</source>
+        <translation>超期和即将到期</translation>
+    </message>
+    <message>
+        <source>All open assignments</source>
+        <translation>全部在办案件</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>处置部门：</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>Time used</source>
+        <translation>已用时限</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>No dispatched case is overdue or due soon.</source>
+        <translation>没有超期或即将到期的派遣案件。</translation>
+    </message>
+    <message>
+        <source>Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. Double-click a case for its history.</source>
+        <translation>绿灯：已用时限不足 80 % · 黄灯：80–100 % · 红灯：已超期。双击案件查看详情。</translation>
+    </message>
+    <message>
+        <source>Overdue: %1   ·   due soon: %2   ·   open: %3</source>
+        <translation>超期：%1   ·   即将到期：%2   ·   在办：%3</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>即将到期</translation>
+    </message>
+    <message>
+        <source>On schedule</source>
+        <translation>按期进行中</translation>
+    </message>
+    <message>
+        <source>No open assignment for this department.</source>
+        <translation>该部门没有在办案件。</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>The deadlines could not be read: %1</source>
+        <translation>无法读取处置时限：%1</translation>
+    </message>
+</context>
+<context>
+    <name>BulletinDialog</name>
+    <message>
+        <source>Periodic bulletin</source>
+        <extracomment>The PDF was written; its path.</extracomment>
+        <translation>定期通报</translation>
+    </message>
+    <message>
+        <source>Period: %1 to %2 (end not included)</source>
+        <translation>时段：%1 至 %2（不含结束日）</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>Bulletin PDF</source>
+        <translation>通报 PDF</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>文件(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Write PDF</source>
+        <translation>生成 PDF(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Choose the file to write.</source>
+        <translation>请选择要写入的文件。</translation>
+    </message>
+    <message>
+        <source>Computing the indicators and writing the PDF…</source>
+        <translation>正在计算指标并生成 PDF…</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已生成：%1</translation>
+    </message>
+</context>
+<context>
+    <name>CaseDetailDialog</name>
+    <message>
+        <source>Case history</source>
+        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
+        <translation>案件详情</translation>
+    </message>
+    <message>
+        <source>Loading the case…</source>
+        <translation>正在读取案件…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Opinion</source>
+        <translation>意见</translation>
+    </message>
+    <message>
+        <source>Department / inspector</source>
+        <translation>部门 / 监督员</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>流转记录</translation>
+    </message>
+    <message>
+        <source>No photos as reported.</source>
+        <translation>上报时没有照片。</translation>
+    </message>
+    <message>
+        <source>Photos before</source>
+        <translation>处置前照片</translation>
+    </message>
+    <message>
+        <source>No photos after the work yet.</source>
+        <translation>还没有处置后的照片。</translation>
+    </message>
+    <message>
+        <source>Photos after</source>
+        <translation>处置后照片</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>处置前</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>处置后</translation>
+    </message>
+    <message>
+        <source>Comments</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <source>Actions now:</source>
+        <translation>可执行的操作：</translation>
+    </message>
+    <message>
+        <source>No action for the supervisor in this state.</source>
+        <translation>当前状态下值班长无可执行的操作。</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>&amp;PDF report…</source>
+        <translation>PDF 报告(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>The case, its whole history and its photos as a PDF</source>
+        <translation>案件、全部流转记录和照片生成 PDF</translation>
+    </message>
+    <message>
+        <source>PDF report of the case</source>
+        <translation>案件 PDF 报告</translation>
+    </message>
+    <message>
+        <source>PDF written: %1</source>
+        <translation>PDF 已生成：%1</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>Case history — %1</source>
+        <translation>案件详情 —— %1</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>（无描述）</translation>
+    </message>
+    <message>
+        <source>(±%1 m)</source>
+        <translation>（±%1 米）</translation>
+    </message>
+    <message>
+        <source>Reported by %1</source>
+        <translation>上报人：%1</translation>
+    </message>
+    <message>
+        <source>Submitted %1</source>
+        <translation>上报于 %1</translation>
+    </message>
+    <message>
+        <source>Before (%1)</source>
+        <translation>处置前（%1）</translation>
+    </message>
+    <message>
+        <source>After (%1)</source>
+        <translation>处置后（%1）</translation>
+    </message>
+    <message>
+        <source>No deadline: the case has not been dispatched.</source>
+        <translation>无处置时限：案件尚未派遣。</translation>
+    </message>
+    <message>
+        <source>Deadline %1</source>
+        <translation>时限 %1</translation>
+    </message>
+    <message>
+        <source>handled after %1 % of the time limit</source>
+        <translation>处置时已用时限 %1 %</translation>
+    </message>
+    <message>
+        <source>time used %1 %</source>
+        <translation>已用时限 %1 %</translation>
+    </message>
+    <message>
+        <source>overdue</source>
+        <translation>已超期</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>本人</translation>
+    </message>
+    <message>
+        <source>Re-inspection: %1</source>
+        <translation>核查：%1</translation>
+    </message>
+    <message>
+        <source>Refused by the server: %1</source>
+        <translation>服务器拒绝：%1</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation>待上传</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>正在上传…</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>The case could not be read</source>
+        <translation>无法读取案件</translation>
+    </message>
+</context>
+<context>
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
@@ -48,6 +372,14 @@
         <translation>街道、门牌号、标志物</translation>
     </message>
     <message>
+        <source>15 digits, optional</source>
+        <translation>15 位数字，可不填</translation>
+    </message>
+    <message>
+        <source>The grid cell (单元网格) of the problem: district, street, community, cell</source>
+        <translation>问题所在的单元网格：区、街道、社区、网格</translation>
+    </message>
+    <message>
         <source>Chosen category</source>
         <translation>已选类别</translation>
     </message>
@@ -62,6 +394,10 @@
     <message>
         <source>&amp;Address</source>
         <translation>地址(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Grid cell</source>
+        <translation>单元网格(&amp;G)</translation>
     </message>
     <message>
         <source>Details</source>
@@ -273,6 +609,432 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>No category matches “%1”.</source>
         <translation>没有与“%1”匹配的类别。</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardWidget</name>
+    <message>
+        <source>Performance dashboard</source>
+        <extracomment>The user asked for the bulletin (定期通报) PDF of the shown period (a :class:`Period`). The user asked to export the data. After each successful refresh, with the :class:`DashboardData` shown.</extracomment>
+        <translation>考核看板</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计周期</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>This quarter</source>
+        <translation>本季度</translation>
+    </message>
+    <message>
+        <source>Last quarter</source>
+        <translation>上季度</translation>
+    </message>
+    <message>
+        <source>Custom range</source>
+        <translation>自定义范围</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>First day</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Last day</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Compute the indicators again</source>
+        <translation>重新计算指标</translation>
+    </message>
+    <message>
+        <source>E&amp;xport…</source>
+        <translation>导出(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>Export the data to a file</source>
+        <translation>将数据导出到文件</translation>
+    </message>
+    <message>
+        <source>&amp;Bulletin PDF…</source>
+        <translation>通报 PDF(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Write the periodic bulletin of the chosen period as a PDF</source>
+        <translation>将所选周期的定期通报生成为 PDF</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>上报数</translation>
+    </message>
+    <message>
+        <source>Cases first submitted in the period</source>
+        <translation>本周期内首次上报的案件</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>受理数</translation>
+    </message>
+    <message>
+        <source>Reports accepted in the period</source>
+        <translation>本周期内受理的上报</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>立案数</translation>
+    </message>
+    <message>
+        <source>Cases registered in the period</source>
+        <translation>本周期内立案的案件</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结案数</translation>
+    </message>
+    <message>
+        <source>Cases closed in the period</source>
+        <translation>本周期内结案的案件</translation>
+    </message>
+    <message>
+        <source>Closure rate</source>
+        <translation>结案率</translation>
+    </message>
+    <message>
+        <source>Of the cases registered in the period, the share closed</source>
+        <translation>本周期内立案的案件中已结案的比例</translation>
+    </message>
+    <message>
+        <source>On-time rate</source>
+        <translation>按期处置率</translation>
+    </message>
+    <message>
+        <source>Of the assignments due in the period, the share handled on time</source>
+        <translation>本周期内应处置的任务中按期处置的比例</translation>
+    </message>
+    <message>
+        <source>Rework rate</source>
+        <translation>返工率</translation>
+    </message>
+    <message>
+        <source>Reworks per handled assignment in the period</source>
+        <translation>本周期内返工数与处置数之比</translation>
+    </message>
+    <message>
+        <source>Valid-report rate</source>
+        <translation>有效上报率</translation>
+    </message>
+    <message>
+        <source>Accepted of the reports accepted or rejected in the period</source>
+        <translation>本周期内受理数占受理与不予受理之和的比例</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>超期未处置</translation>
+    </message>
+    <message>
+        <source>Assignments past their deadline and not yet handled</source>
+        <translation>已过处置时限仍未处置的任务</translation>
+    </message>
+    <message>
+        <source>Mean handling time</source>
+        <translation>平均处置时长</translation>
+    </message>
+    <message>
+        <source>From dispatch to handling, less the time suspended</source>
+        <translation>从派遣到处置的时长，扣除挂起时间</translation>
+    </message>
+    <message>
+        <source>Weekly trend</source>
+        <translation>每周趋势</translation>
+    </message>
+    <message>
+        <source>On-time rate by department</source>
+        <translation>各部门按期处置率</translation>
+    </message>
+    <message>
+        <source>Top %1 categories by reports</source>
+        <translation>上报数前 %1 的问题类别</translation>
+    </message>
+    <message>
+        <source>Departments</source>
+        <translation>部门考核明细</translation>
+    </message>
+    <message>
+        <source>Week starting</source>
+        <translation>周起始日</translation>
+    </message>
+    <message>
+        <source>Handled on time</source>
+        <translation>按期处置数</translation>
+    </message>
+    <message>
+        <source>Computing…</source>
+        <translation>正在计算…</translation>
+    </message>
+    <message>
+        <source>%1 to %2, as of %3</source>
+        <translation>%1 至 %2，截至 %3</translation>
+    </message>
+    <message>
+        <source>The indicators could not be computed: %1</source>
+        <translation>无法计算指标：%1</translation>
+    </message>
+    <message>
+        <source>%1 h</source>
+        <translation>%1 小时</translation>
+    </message>
+    <message>
+        <source>Not dispatched</source>
+        <translation>未派遣</translation>
+    </message>
+</context>
+<context>
+    <name>DecisionDialog</name>
+    <message>
+        <source>%1 — decision</source>
+        <extracomment>The decision was recorded (the store's :class:`Changes`); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
+        <translation>%1 —— 处理</translation>
+    </message>
+    <message>
+        <source>Loading the case…</source>
+        <translation>正在读取案件…</translation>
+    </message>
+    <message>
+        <source>Choose the responsible department</source>
+        <translation>选择处置部门</translation>
+    </message>
+    <message>
+        <source>Choose a deadline</source>
+        <translation>选择处置时限</translation>
+    </message>
+    <message>
+        <source>Choose the inspector</source>
+        <translation>选择监督员</translation>
+    </message>
+    <message>
+        <source>&amp;Department:</source>
+        <translation>处置部门(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>Department:</source>
+        <translation>处置部门：</translation>
+    </message>
+    <message>
+        <source>D&amp;eadline:</source>
+        <translation>处置时限(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>Re-&amp;inspection by:</source>
+        <translation>核查监督员(&amp;I)：</translation>
+    </message>
+    <message>
+        <source>&amp;Opinion (required):</source>
+        <translation>意见(&amp;O)（必填）：</translation>
+    </message>
+    <message>
+        <source>&amp;Opinion (optional):</source>
+        <translation>意见(&amp;O)（选填）：</translation>
+    </message>
+    <message>
+        <source>Why the report is not accepted</source>
+        <translation>不予受理的原因</translation>
+    </message>
+    <message>
+        <source>What the inspector must correct</source>
+        <translation>需要监督员修改的内容</translation>
+    </message>
+    <message>
+        <source>Why the case is void</source>
+        <translation>作废的原因</translation>
+    </message>
+    <message>
+        <source>Why the department needs more time</source>
+        <translation>部门需要延期的原因</translation>
+    </message>
+    <message>
+        <source>Why the case is suspended (挂账)</source>
+        <translation>挂账的原因</translation>
+    </message>
+    <message>
+        <source>What the department did, as it reported</source>
+        <translation>部门反馈的处置情况</translation>
+    </message>
+    <message>
+        <source>What is still wrong, for the department to rework</source>
+        <translation>仍存在的问题，供部门返工</translation>
+    </message>
+    <message>
+        <source>A note for the case's history</source>
+        <translation>写入案件流转记录的备注</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>%1 (the same department reworks the case)</source>
+        <translation>%1（由原处置部门返工）</translation>
+    </message>
+    <message>
+        <source>Proposed from the time-limit rules and the working calendar: %1. You may change it.</source>
+        <translation>根据处置时限规则和工作日历建议：%1。可以修改。</translation>
+    </message>
+    <message>
+        <source>No time-limit rule applies to this case: choose the deadline.</source>
+        <translation>没有适用于此案件的时限规则，请选择处置时限。</translation>
+    </message>
+    <message>
+        <source>Current deadline: %1</source>
+        <translation>当前时限：%1</translation>
+    </message>
+    <message>
+        <source>The case could not be read</source>
+        <translation>无法读取案件</translation>
+    </message>
+    <message>
+        <source>The deadline must be in the future.</source>
+        <translation>处置时限必须晚于当前时间。</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+</context>
+<context>
+    <name>DepartmentTableModel</name>
+    <message>
+        <source>Department</source>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. The colour of errors (the same as app.ui.inbox.ERROR_COLOUR). Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>应处置数</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>按期处置数</translation>
+    </message>
+    <message>
+        <source>On-time rate</source>
+        <translation>按期处置率</translation>
+    </message>
+    <message>
+        <source>Handled</source>
+        <translation>处置数</translation>
+    </message>
+    <message>
+        <source>Reworked</source>
+        <translation>返工数</translation>
+    </message>
+    <message>
+        <source>Rework rate</source>
+        <translation>返工率</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结案数</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>超期未处置</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>Export cases</source>
+        <extracomment>The export finished; the :class:`ExportResult`.</extracomment>
+        <translation>导出案件</translation>
+    </message>
+    <message>
+        <source>CSV table (Excel, UTF-8)</source>
+        <translation>CSV 表格（Excel，UTF-8）</translation>
+    </message>
+    <message>
+        <source>GeoJSON (web maps, QGIS)</source>
+        <translation>GeoJSON（网页地图、QGIS）</translation>
+    </message>
+    <message>
+        <source>GeoPackage (QGIS, ArcGIS)</source>
+        <translation>GeoPackage（QGIS、ArcGIS）</translation>
+    </message>
+    <message>
+        <source>Chinese</source>
+        <translation>中文</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英文</translation>
+    </message>
+    <message>
+        <source>Export to</source>
+        <translation>导出到</translation>
+    </message>
+    <message>
+        <source>&amp;Format:</source>
+        <translation>格式(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>&amp;Names in:</source>
+        <translation>名称语言(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>文件(&amp;F)：</translation>
+    </message>
+    <message>
+        <source>%v of %m cases</source>
+        <translation>%v / %m 件</translation>
+    </message>
+    <message>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Choose the file to export to.</source>
+        <translation>请选择导出文件。</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n case(s) to %1 (%2 MB).</source>
+        <translation>
+            <numerusform>已导出 %n 件案件到 %1（%2 MB）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
     </message>
 </context>
 <context>
@@ -561,6 +1323,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
+        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then.</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -648,6 +1411,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>送达记录(&amp;D)…</translation>
     </message>
     <message>
+        <source>&amp;Export cases…</source>
+        <translation>导出案件(&amp;E)…</translation>
+    </message>
+    <message>
         <source>Sign &amp;in…</source>
         <translation>登录(&amp;I)…</translation>
     </message>
@@ -682,6 +1449,38 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <source>Deadlines</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>Re&amp;view</source>
+        <translation>审核(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Deadlines</source>
+        <translation>时限(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Das&amp;hboard</source>
+        <translation>考核看板(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>考核看板</translation>
+    </message>
+    <message>
+        <source>Review (%1)</source>
+        <translation>审核（%1）</translation>
+    </message>
+    <message>
+        <source>Deadlines (%1 overdue)</source>
+        <translation>时限（%1 件超期）</translation>
     </message>
     <message>
         <source>Stop &amp;patrol</source>
@@ -1196,6 +1995,230 @@ Not saved yet: saved when you submit the result</source>
     </message>
 </context>
 <context>
+    <name>ReviewPanel</name>
+    <message>
+        <source>Review</source>
+        <extracomment>Nearby open cases of the same category are possible duplicates (store.nearby_open_cases). The traffic light's colours (green under 80 % of the limit used, yellow to 100 %, red over). The colours of a decision not confirmed by the server yet, and of one it refused. What each supervisor action needs (the requirements of app.domain.lifecycle.TRANSITIONS). Actions whose deadline is proposed from the time-limit rules and the working calendar. The time a deadline gets when only its day is picked (the end of the working day). Actions the review panel takes itself (the others open a DecisionDialog). The fraction of the time limit used (1.0 = 100 %). A decision was recorded (the store's :class:`Changes`): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Submitted cases waiting for review</source>
+        <translation>待审核的上报案件</translation>
+    </message>
+    <message>
+        <source>No submitted cases are waiting for review.
+New reports from the inspectors arrive with the next sync.</source>
+        <translation>没有待审核的上报案件。
+监督员新上报的案件会在下次同步后出现在这里。</translation>
+    </message>
+    <message>
+        <source>&amp;Accept (A)</source>
+        <translation>受理(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Accept the selected case (受理)</source>
+        <translation>受理选中的案件</translation>
+    </message>
+    <message>
+        <source>&amp;Reject… (R)</source>
+        <translation>不予受理(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Reject the case, with the reason</source>
+        <translation>不予受理，并填写理由</translation>
+    </message>
+    <message>
+        <source>Re&amp;turn for correction… (T)</source>
+        <translation>退回修改(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Send the case back to the inspector, saying what to correct</source>
+        <translation>退回给监督员，并说明需要修改的内容</translation>
+    </message>
+    <message>
+        <source>Accept &amp;selected</source>
+        <translation>批量受理(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Accept every selected case at once</source>
+        <translation>一次受理所有选中的案件</translation>
+    </message>
+    <message>
+        <source>&amp;History…</source>
+        <translation>案件详情(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>The case's whole history and every action</source>
+        <translation>案件的全部流转记录和可做的操作</translation>
+    </message>
+    <message>
+        <source>J/K or ↓/↑: next/previous case</source>
+        <translation>J/K 或 ↓/↑：下一件/上一件</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>问题描述：</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>Position:</source>
+        <translation>位置：</translation>
+    </message>
+    <message>
+        <source>Inspector:</source>
+        <translation>监督员：</translation>
+    </message>
+    <message>
+        <source>Submitted:</source>
+        <translation>上报时间：</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>No photos on this laptop.</source>
+        <translation>本机没有这个案件的照片。</translation>
+    </message>
+    <message>
+        <source>Photos of the case</source>
+        <translation>案件照片</translation>
+    </message>
+    <message>
+        <source>Possible duplicates nearby</source>
+        <translation>附近可能重复的案件</translation>
+    </message>
+    <message>
+        <source>Open cases of the same category within %1 m, reported in the last %2 days</source>
+        <translation>%1 米范围内、最近 %2 天上报的同类未结案件</translation>
+    </message>
+    <message>
+        <source>None: no open case of this category nearby.</source>
+        <translation>无：附近没有同类未结案件。</translation>
+    </message>
+    <message>
+        <source>Cancel (Esc)</source>
+        <translation>取消（Esc）</translation>
+    </message>
+    <message>
+        <source>Ctrl+Enter confirms</source>
+        <translation>Ctrl+Enter 确认</translation>
+    </message>
+    <message>
+        <source>Select a case to see its details.</source>
+        <translation>选择一个案件查看详情。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) waiting for review</source>
+        <translation>
+            <numerusform>%n 件待审核</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n 张照片</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>decision waiting to be sent</source>
+        <translation>处理意见待上传</translation>
+    </message>
+    <message>
+        <source>The review queue could not be read: %1</source>
+        <translation>无法读取待审核列表：%1</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>Decision waiting to be sent</source>
+        <translation>处理意见待上传</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>（无描述）</translation>
+    </message>
+    <message>
+        <source>(±%1 m)</source>
+        <translation>（±%1 米）</translation>
+    </message>
+    <message>
+        <source>No position</source>
+        <translation>无位置</translation>
+    </message>
+    <message>
+        <source>Photos (%1)</source>
+        <translation>照片（%1）</translation>
+    </message>
+    <message>
+        <source>Looking…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <source>%1 m</source>
+        <translation>%1 米</translation>
+    </message>
+    <message>
+        <source>Double-click to see its history</source>
+        <translation>双击查看案件详情</translation>
+    </message>
+    <message>
+        <source>Possible duplicates nearby (%1)</source>
+        <translation>附近可能重复的案件（%1）</translation>
+    </message>
+    <message>
+        <source>Accept &amp;selected (%1)</source>
+        <translation>批量受理(&amp;S)（%1）</translation>
+    </message>
+    <message>
+        <source>Reason for rejecting (required):</source>
+        <translation>不予受理的理由（必填）：</translation>
+    </message>
+    <message>
+        <source>Why the report is not accepted: not a problem, a duplicate, outside the area…</source>
+        <translation>不予受理的原因：不属实、重复上报、不属于管辖范围…</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>不予受理</translation>
+    </message>
+    <message>
+        <source>What the inspector must correct (required):</source>
+        <translation>需要监督员修改的内容（必填）：</translation>
+    </message>
+    <message>
+        <source>For example: add the house number and a close-up photo</source>
+        <translation>例如：补充门牌号和近景照片</translation>
+    </message>
+    <message>
+        <source>Return for correction</source>
+        <translation>退回修改</translation>
+    </message>
+    <message>
+        <source>%1: %2 — it goes to the server with the next sync.</source>
+        <translation>%1：%2 —— 将在下次同步时上传到服务器。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Accepted %n case(s).</source>
+        <translation>
+            <numerusform>已受理 %n 件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not accepted:</source>
+        <translation>未能受理：</translation>
+    </message>
+</context>
+<context>
     <name>SessionBanner</name>
     <message>
         <source>Your session has expired — sign in again to sync. Your work is kept on this laptop.</source>
@@ -1527,6 +2550,13 @@ Not saved yet: saved when you submit the result</source>
     <message>
         <source>Sync</source>
         <translation>同步</translation>
+    </message>
+</context>
+<context>
+    <name>_PathRow</name>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
     </message>
 </context>
 </TS>

@@ -452,3 +452,63 @@ def test_ingest_decides_a_batch_again_after_a_concurrent_insert_and_gives_up_in_
         push(change("create", snapshot(other)))
     assert not clashes
     assert push(change("create", snapshot(other))) == [("applied", 1)]
+
+
+def test_a_decision_with_a_change_id_is_applied_once_however_often_it_is_sent(
+    demo: Client, supervisor: Client
+) -> None:
+    case_id = submitted_case(demo)
+    change_id = new_id()
+    decision = {"action": "accept", "change_id": change_id}
+    # The same decision sent four times at once (a client retrying after lost answers).
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(
+                lambda _: supervisor.http.post(f"/api/v1/cases/{case_id}/actions", json=decision),
+                range(4),
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4
+    detail = supervisor.http.get(f"/api/v1/cases/{case_id}").json()
+    assert [s["action"] for s in detail["steps"]] == ["submit", "accept"]
+    assert detail["steps"][1]["id"] == change_id  # the step takes the decision's id
+    assert detail["case"]["revision"] == answers[0].json()["case"]["revision"]
+    reused = supervisor.act(case_id, "register", expect=409, change_id=change_id)
+    assert reused.json()["detail"]["code"] == "change_id_reused"
+    # A decision without an id (an older client, a script) is still taken, once per request.
+    assert (
+        supervisor.http.post(
+            f"/api/v1/cases/{case_id}/actions", json={"action": "register"}
+        ).status_code
+        == 200
+    )
+
+
+def test_supervisors_feed_entries_carry_the_whole_case_and_step(
+    demo: Client, supervisor: Client, department: str
+) -> None:
+    cursor = supervisor.feed(0, 1)["cursor"]
+    for _ in range(50):  # to the end of the feed
+        page = supervisor.feed(cursor, 1000)
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    case_id = submitted_case(demo)
+    supervisor.act(case_id, "accept")
+    supervisor.act(case_id, "register")
+    deadline = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    supervisor.act(case_id, "dispatch", department_id=department, deadline=deadline)
+    entries = [e for e in supervisor.everything(cursor) if e["entity_id"] == case_id]
+    assert [e["payload"]["event"] for e in entries] == ["submit", "accept", "register", "dispatch"]
+    for entry in entries:
+        payload = entry["payload"]
+        assert entry["kind"] == "case"
+        assert payload["case"]["id"] == case_id
+        assert payload["case"]["status"] == payload["status"] == payload["step"]["to_status"]
+        assert payload["step"]["id"] == payload["step_id"]
+        assert payload["case"]["revision"] == payload["revision"]
+    dispatch = entries[-1]["payload"]
+    assert dispatch["case"]["department_id"] == dispatch["step"]["department_id"] == department
+    assert dispatch["step"]["deadline"] is not None
+    # The inspector's own feed still gets only the decisions (no other people's cases).
+    assert all(e["kind"] != "case" for e in demo.everything())

@@ -122,6 +122,7 @@ def test_chinese_interface_renders_translated_text(
         for translator in translators:
             app.removeTranslator(translator)
     assert QCoreApplication.translate("MainWindow", "All statuses") == "All statuses"
+    install_translators(app, "en")  # back to the session's English (its plural forms)
 
 
 def test_cjk_font_is_installed() -> None:

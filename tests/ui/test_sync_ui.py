@@ -129,7 +129,9 @@ def status_bar(widget: SyncStatusWidget, qtbot: QtBot) -> QMainWindow:
 
 
 def plural(n: int, word: str) -> str:
-    """``3 changes`` once the plural forms are compiled, ``3 change(s)`` before."""
+    """``3 changes`` (``1 change``) once the plural forms are compiled, ``3 change(s)`` before."""
+    if n == 1:
+        return rf"{n} {word}(\(s\))?"
     return rf"{n} {word}(s|\(s\))"
 
 

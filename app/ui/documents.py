@@ -1,0 +1,761 @@
+"""The bulletin (定期通报) and the case report as PDF files.
+
+The data comes ready from :mod:`app.storage.bulletin`; this module only lays it out. A document
+is HTML in a :class:`QTextDocument` laid out at the size of a page's body on a 300 dpi A4
+:class:`QPdfWriter`; each page is then painted with a :class:`QPainter` — the body clipped to
+that page, a header (the title and the period or the case) and a footer ("第 n 页 / 共 m 页")
+drawn around it. Photos are decoded downscaled (a 12-megapixel photo never reaches the PDF at
+full size) and given to the document as image resources.
+
+Wording: a document is written in the language asked for (Chinese by default), whatever the
+language of the UI, so its fixed wording is the bilingual table :data:`TEXT` here (the
+``Message(zh, en)`` pairs of :mod:`app.domain.errors`) rather than Qt's translation files.
+
+Only QtGui is used (no widgets): a :class:`QGuiApplication` is enough, offscreen too. A Chinese
+document needs a CJK font installed; without one Qt silently drops the characters.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QImageReader,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPalette,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+)
+
+from app.domain.errors import CityPatrolError, Message
+from app.domain.indicators import Counts, Period
+from app.storage.bulletin import (
+    BulletinData,
+    CaseReportData,
+    PhotoRef,
+    RankedDepartment,
+    TimelineEntry,
+)
+
+RESOLUTION = 300
+#: Page margins in millimetres (left, top, right, bottom); the header and footer sit inside.
+MARGINS_MM = (18.0, 12.0, 18.0, 12.0)
+HEADER_MM = 11.0
+FOOTER_MM = 9.0
+#: Photos are decoded to at most this many pixels on their long edge (≈ 240 dpi as printed).
+PHOTO_MAX_EDGE = 800
+#: The box a photo is fitted into on the page, in CSS pixels (1/96 inch).
+PHOTO_BOX = (300, 260)
+FONT_FAMILIES = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+    "SimSun",
+    "Arial",
+    "DejaVu Sans",
+]
+BODY_POINTS = 10.0
+NO_VALUE = "—"
+
+M = Message
+#: The fixed wording of both documents, in Chinese and English.
+TEXT: dict[str, Message] = {
+    "bulletin": M("城市管理问题处置情况通报", "City Management Case Handling Bulletin"),
+    "case_report": M("案件报告", "Case Report"),
+    "period": M("统计周期：{period}", "Period: {period}"),
+    "period_range": M("{start} 至 {end}", "{start} to {end}"),
+    "as_of": M(
+        "数据截至 {cutoff}，生成于 {generated}", "Figures as of {cutoff}, generated {generated}"
+    ),
+    "generated": M("生成于 {generated}", "Generated {generated}"),
+    "page": M("第 {n} 页 / 共 {m} 页", "Page {n} of {m}"),
+    "overview": M("一、总体情况", "1. Overview"),
+    "summary": M(
+        "本期共接收上报问题 {reports} 件，立案 {registered} 件；应结案 {due_to_close} 件，"
+        "已结案 {closed_of_due} 件，结案率 {closure_rate}；应处置 {due_to_handle} 件，"
+        "按期处置 {handled_on_time} 件，按期处置率 {on_time_rate}；返工率 {rework_rate}；"
+        "超期未处置 {overdue} 件。",
+        "In this period {reports} problems were reported and {registered} cases registered. "
+        "Of {due_to_close} cases due to close, {closed_of_due} were closed (closure rate "
+        "{closure_rate}); of {due_to_handle} due to be handled, {handled_on_time} were handled "
+        "on time (on-time rate {on_time_rate}). Rework rate {rework_rate}; {overdue} cases are "
+        "overdue.",
+    ),
+    "ranking": M("二、责任部门排名", "2. Department ranking"),
+    "ranking_rule": M(
+        "按按期处置率、结案率（高者在前）及返工率（低者在前）排序；本期无应处置案件的部门列于最后，不参与排名。",
+        "Ranked by on-time rate and closure rate (higher first), then rework rate (lower first). "
+        "Departments with nothing due in the period are listed last, unranked.",
+    ),
+    "top": M("表扬（排名靠前）：{names}", "Commended (top): {names}"),
+    "bottom": M("通报（排名靠后）：{names}", "Named for improvement (bottom): {names}"),
+    "no_ranking": M("本期没有可排名的部门。", "No department can be ranked for this period."),
+    "overdue_title": M("三、超期未处置案件", "3. Overdue cases"),
+    "overdue_count": M("共 {n} 件。", "{n} in all."),
+    "none": M("无。", "None."),
+    "typical_title": M("四、典型案例", "4. Typical cases"),
+    "typical_case": M("案例 {n}：{category}", "Case {n}: {category}"),
+    "timeline": M("处置过程", "Timeline"),
+    "comments": M("评论", "Comments"),
+    "photos": M("照片", "Photos"),
+    "before": M("处置前", "Before"),
+    "after": M("处置后", "After"),
+    "no_photo": M("（无照片）", "(no photo)"),
+    "missing_photo": M("（照片文件缺失：{name}）", "(photo file missing: {name})"),
+    "details": M("基本信息", "Details"),
+    # figures
+    "reports": M("上报数", "Reported"),
+    "accepted": M("受理数", "Accepted"),
+    "rejected": M("不予受理", "Rejected"),
+    "valid_report_rate": M("有效上报率", "Valid-report rate"),
+    "registered": M("立案数", "Registered"),
+    "voided": M("作废数", "Voided"),
+    "dispatched": M("派遣数", "Dispatched"),
+    "closed": M("结案数", "Closed"),
+    "due_to_close": M("应结案数", "Due to close"),
+    "closed_of_due": M("已结案（应结案中）", "Closed (of due)"),
+    "closure_rate": M("结案率", "Closure rate"),
+    "due_to_handle": M("应处置数", "Due to handle"),
+    "handled_on_time": M("按期处置数", "Handled on time"),
+    "on_time_rate": M("按期处置率", "On-time rate"),
+    "handled": M("处置数", "Handled"),
+    "handled_late": M("超期处置数", "Handled late"),
+    "reworked": M("返工数", "Reworked"),
+    "rework_rate": M("返工率", "Rework rate"),
+    "overdue": M("超期未处置", "Overdue"),
+    "mean_hours": M("平均处置时长（小时）", "Mean handling time (hours)"),
+    "rank": M("排名", "Rank"),
+    "department": M("部门", "Department"),
+    # tables
+    "no": M("序号", "No."),
+    "case_id": M("案件编号", "Case"),
+    "category": M("类别", "Category"),
+    "address": M("地址", "Address"),
+    "responsible": M("责任部门", "Department"),
+    "deadline": M("处置时限", "Deadline"),
+    "days_overdue": M("超期天数", "Days overdue"),
+    "description": M("问题描述", "Description"),
+    "status": M("状态", "Status"),
+    "urgency": M("紧急程度", "Urgency"),
+    "position": M("位置", "Position"),
+    "grid": M("单元网格", "Grid cell"),
+    "observed_at": M("发现时间", "Observed"),
+    "submitted_at": M("上报时间", "Submitted"),
+    "author": M("上报人", "Reported by"),
+    "when": M("时间", "When"),
+    "action": M("环节", "Action"),
+    "actor": M("操作人", "By"),
+    "opinion": M("意见", "Opinion"),
+    "commenter": M("评论人", "By"),
+    "comment": M("内容", "Comment"),
+    "closed_at": M("结案时间", "Closed"),
+    "accuracy": M("精度 ±{m} 米", "accuracy ±{m} m"),
+}
+
+
+def say(key: str, language: str, **values: object) -> str:
+    """The wording ``key`` in ``language``, with ``values`` filled in."""
+    text = TEXT[key].text(language)
+    return text.format(**values) if values else text
+
+
+class DocumentError(CityPatrolError):
+    """A document could not be produced (no GUI application, or the file cannot be written)."""
+
+
+# -- formatting --------------------------------------------------------------------------------
+
+
+def format_rate(rate: float | None) -> str:
+    """A rate as a percentage with one decimal ("66.7%"), or "—" when it has no denominator."""
+    return NO_VALUE if rate is None else f"{rate * 100:.1f}%"
+
+
+def format_hours(hours: float | None) -> str:
+    return NO_VALUE if hours is None else f"{hours:.1f}"
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """Local time, to the minute."""
+    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def format_period(period: Period, language: str) -> str:
+    """``[start, end)`` as people say it: whole days as dates ("2026-11-01 至 2026-11-30", the
+    end day included), otherwise times to the minute."""
+    start, end = period.start.astimezone(), period.end.astimezone()
+    if start.time() == time(0) and end.time() == time(0):
+        first = start.strftime("%Y-%m-%d")
+        last = (end - timedelta(days=1)).strftime("%Y-%m-%d")
+        if first == last:
+            return first
+    else:
+        first, last = format_datetime(start), format_datetime(end)
+    return say("period_range", language, start=first, end=last)
+
+
+def _e(text: str) -> str:
+    """Escaped for HTML, line breaks kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _join(names: Iterable[str], language: str) -> str:
+    return ("、" if language.lower().startswith("zh") else ", ").join(names)
+
+
+# -- HTML --------------------------------------------------------------------------------------
+
+_STYLE = """
+<style>
+h1 { font-size: 17pt; font-weight: bold; text-align: center; margin-bottom: 4px; }
+h2 { font-size: 13pt; font-weight: bold; margin-top: 14px; margin-bottom: 6px; }
+h3 { font-size: 11pt; font-weight: bold; margin-top: 10px; margin-bottom: 4px; }
+p { margin-top: 2px; margin-bottom: 4px; }
+p.sub { text-align: center; color: #444444; font-size: 9pt; }
+p.note { color: #444444; font-size: 8.5pt; }
+table.grid { border-collapse: collapse; border-color: #888888; }
+table.grid td, table.grid th { border: 1px solid #888888; padding: 3px; font-size: 8.5pt; }
+table.grid th { background-color: #e8edf3; font-weight: bold; }
+td.num { text-align: right; }
+tr.top td { background-color: #e6f4ea; }
+tr.bottom td { background-color: #fbe9e7; }
+td.photo { vertical-align: top; text-align: center; font-size: 8.5pt; }
+</style>
+"""
+
+
+@dataclass
+class _Images:
+    """Photos decoded for one document, handed to the QTextDocument as resources (a photo shown
+    twice is decoded and embedded once)."""
+
+    images: dict[str, QImage] = field(default_factory=dict)
+    _urls: dict[Path, str | None] = field(default_factory=dict)
+
+    def img(self, ref: PhotoRef, language: str) -> str:
+        """An ``<img>`` for the photo (downscaled), or a note when it cannot be read."""
+        if ref.path not in self._urls:
+            image = _load_photo(ref)
+            name = None if image is None else f"photo-{len(self.images)}.png"
+            if image is not None and name is not None:
+                self.images[name] = image
+            self._urls[ref.path] = name
+        url = self._urls[ref.path]
+        if url is None:
+            name = ref.original_name or ref.path.name
+            return _e(say("missing_photo", language, name=name))
+        image = self.images[url]
+        box_w, box_h = PHOTO_BOX
+        scale = min(box_w / image.width(), box_h / image.height())
+        width, height = round(image.width() * scale), round(image.height() * scale)
+        return f'<img src="{url}" width="{width}" height="{height}">'
+
+
+def _load_photo(ref: PhotoRef) -> QImage | None:
+    """The photo decoded at most :data:`PHOTO_MAX_EDGE` pixels wide and high, turned upright
+    (EXIF orientation); the cached thumbnail when Qt cannot read the original (HEIC)."""
+    for path in (ref.path, ref.thumbnail):
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > PHOTO_MAX_EDGE:
+            scale = PHOTO_MAX_EDGE / max(size.width(), size.height())
+            reader.setScaledSize(size * scale)
+        image = reader.read()
+        if not image.isNull():
+            if max(image.width(), image.height()) > PHOTO_MAX_EDGE:  # no scaled decoding
+                image = image.scaled(
+                    PHOTO_MAX_EDGE,
+                    PHOTO_MAX_EDGE,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            return image.convertToFormat(QImage.Format.Format_RGB32)
+    return None
+
+
+def _tr(cells: Iterable[str], cls: str = "") -> str:
+    """A table row of ``<td>`` cells (HTML already)."""
+    start = f'<tr class="{cls}">' if cls else "<tr>"
+    return start + "".join(cells) + "</tr>"
+
+
+def _table(
+    headers: Sequence[str], rows: Iterable[str], widths: dict[int, int] | None = None
+) -> str:
+    """A bordered table of ``rows`` (see :func:`_tr`); the header row (text, escaped here)
+    repeats on every page the table runs over. ``widths``: column index → percent."""
+    widths = widths or {}
+    head = "".join(
+        f'<th width="{widths[i]}%">{_e(h)}</th>' if i in widths else f"<th>{_e(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    return (
+        '<table class="grid" width="100%" cellspacing="0" cellpadding="3">'
+        f"<thead><tr>{head}</tr></thead>{''.join(rows)}</table>"
+    )
+
+
+def _td(text: str, cls: str = "") -> str:
+    return f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>"
+
+
+def _photo_table(
+    before: Sequence[PhotoRef], after: Sequence[PhotoRef], images: _Images, language: str
+) -> str:
+    """Before photos on the left, after photos on the right, one pair per row."""
+    rows = []
+    for i in range(max(len(before), len(after), 1)):
+        cells = []
+        for refs in (before, after):
+            content = images.img(refs[i], language) if i < len(refs) else ""
+            if i == 0 and not refs:
+                content = _e(say("no_photo", language))
+            cells.append(_td(content, "photo"))
+        rows.append(_tr(cells))
+    return _table([say("before", language), say("after", language)], rows)
+
+
+def _figures(counts: Counts, language: str) -> str:
+    """The city's figures, two to a row."""
+    pairs = [
+        ("reports", str(counts.reports)),
+        ("accepted", str(counts.accepted)),
+        ("rejected", str(counts.rejected)),
+        ("valid_report_rate", format_rate(counts.valid_report_rate)),
+        ("registered", str(counts.registered)),
+        ("voided", str(counts.voided)),
+        ("dispatched", str(counts.dispatched)),
+        ("closed", str(counts.closed)),
+        ("due_to_close", str(counts.due_to_close)),
+        ("closed_of_due", str(counts.closed_of_due)),
+        ("closure_rate", format_rate(counts.closure_rate)),
+        ("due_to_handle", str(counts.due_to_handle)),
+        ("handled_on_time", str(counts.handled_on_time)),
+        ("on_time_rate", format_rate(counts.on_time_rate)),
+        ("handled", str(counts.handled)),
+        ("handled_late", str(counts.handled_late)),
+        ("reworked", str(counts.reworked)),
+        ("rework_rate", format_rate(counts.rework_rate)),
+        ("overdue", str(counts.overdue)),
+        ("mean_hours", format_hours(counts.mean_handling_hours)),
+    ]
+    rows = []
+    for i in range(0, len(pairs), 2):
+        cells = []
+        for key, value in pairs[i : i + 2]:
+            cells += [f'<th width="28%">{_e(say(key, language))}</th>', _td(_e(value), "num")]
+        rows.append(_tr(cells))
+    return (
+        f'<table class="grid" width="100%" cellspacing="0" cellpadding="3">{"".join(rows)}</table>'
+    )
+
+
+_RANKING_COLUMNS = (
+    "rank",
+    "department",
+    "due_to_handle",
+    "handled_on_time",
+    "on_time_rate",
+    "due_to_close",
+    "closed_of_due",
+    "closure_rate",
+    "handled",
+    "reworked",
+    "rework_rate",
+    "overdue",
+)
+
+
+#: Percent widths of the ranking's columns (the rank, the department, then ten figures).
+_RANKING_WIDTHS = {0: 5, 1: 14, 2: 8, 3: 8, 4: 8, 5: 8, 6: 8, 7: 8, 8: 8, 9: 9, 10: 8, 11: 8}
+
+
+def _ranking(data: BulletinData, language: str) -> str:
+    if not data.ranking:
+        return f"<p>{_e(say('none', language))}</p>"
+    top = {r.department_id for r in data.top}
+    bottom = {r.department_id for r in data.bottom}
+    rows = []
+    for r in data.ranking:
+        c = r.counts
+        values = [
+            str(r.rank) if r.rank is not None else NO_VALUE,
+            _e(r.name),
+            str(c.due_to_handle),
+            str(c.handled_on_time),
+            format_rate(c.on_time_rate),
+            str(c.due_to_close),
+            str(c.closed_of_due),
+            format_rate(c.closure_rate),
+            str(c.handled),
+            str(c.reworked),
+            format_rate(c.rework_rate),
+            str(c.overdue),
+        ]
+        cls = "top" if r.department_id in top else "bottom" if r.department_id in bottom else ""
+        rows.append(_tr((_td(v, "" if i == 1 else "num") for i, v in enumerate(values)), cls))
+    parts = [
+        f'<p class="note">{_e(say("ranking_rule", language))}</p>',
+        _table([say(k, language) for k in _RANKING_COLUMNS], rows, _RANKING_WIDTHS),
+    ]
+    if data.top or data.bottom:
+        parts.append(f"<p>{_e(say('top', language, names=_names(data.top, language)))}</p>")
+        parts.append(f"<p>{_e(say('bottom', language, names=_names(data.bottom, language)))}</p>")
+    else:
+        parts.append(f"<p>{_e(say('no_ranking', language))}</p>")
+    return "".join(parts)
+
+
+def _names(ranked: Sequence[RankedDepartment], language: str) -> str:
+    return _join((r.name for r in ranked), language) or NO_VALUE
+
+
+def _overdue(data: BulletinData, language: str) -> str:
+    if not data.overdue:
+        return f"<p>{_e(say('none', language))}</p>"
+    keys = ["no", "case_id", "category", "address", "responsible", "deadline", "days_overdue"]
+    rows = [
+        _tr(
+            [
+                _td(str(i), "num"),
+                _td(_e(o.short_id)),
+                _td(_e(o.category)),
+                _td(_e(o.address)),
+                _td(_e(o.department)),
+                _td(_e(format_datetime(o.deadline))),
+                _td(str(o.days_overdue), "num"),
+            ]
+        )
+        for i, o in enumerate(data.overdue, start=1)
+    ]
+    count = f"<p>{_e(say('overdue_count', language, n=len(data.overdue)))}</p>"
+    widths = {0: 6, 1: 10, 2: 20, 3: 24, 4: 14, 5: 16}
+    return count + _table([say(k, language) for k in keys], rows, widths)
+
+
+def _timeline_table(timeline: Sequence[TimelineEntry], language: str, *, full: bool) -> str:
+    keys = ["no", "when", "action", "actor", "department", "deadline", "opinion"]
+    if not full:
+        keys = ["when", "action", "actor", "department", "opinion"]
+    rows = []
+    for i, step in enumerate(timeline, start=1):
+        cells = {
+            "no": _td(str(i), "num"),
+            "when": _td(_e(format_datetime(step.at))),
+            "action": _td(_e(step.action_name)),
+            "actor": _td(_e(step.actor)),
+            "department": _td(_e(step.department)),
+            "deadline": _td(_e(format_datetime(step.deadline))),
+            "opinion": _td(_e(step.opinion)),
+        }
+        rows.append(_tr(cells[k] for k in keys))
+    percent = {"no": 5, "when": 15, "action": 11, "actor": 10, "department": 13, "deadline": 15}
+    widths = {i: percent[k] for i, k in enumerate(keys) if k in percent}
+    return _table([say(k, language) for k in keys], rows, widths)
+
+
+_NEW_PAGE = ' style="page-break-before: always"'
+
+
+def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
+    period = format_period(data.period, language)
+    t = data.totals
+    summary = say(
+        "summary",
+        language,
+        reports=t.reports,
+        registered=t.registered,
+        due_to_close=t.due_to_close,
+        closed_of_due=t.closed_of_due,
+        closure_rate=format_rate(t.closure_rate),
+        due_to_handle=t.due_to_handle,
+        handled_on_time=t.handled_on_time,
+        on_time_rate=format_rate(t.on_time_rate),
+        rework_rate=format_rate(t.rework_rate),
+        overdue=t.overdue,
+    )
+    parts = [
+        _STYLE,
+        f"<h1>{_e(say('bulletin', language))}</h1>",
+        f'<p class="sub">{_e(say("period", language, period=period))}</p>',
+        '<p class="sub">'
+        + _e(
+            say(
+                "as_of",
+                language,
+                cutoff=format_datetime(data.cutoff),
+                generated=format_datetime(data.generated_at),
+            )
+        )
+        + "</p>",
+        f"<h2>{_e(say('overview', language))}</h2>",
+        f"<p>{_e(summary)}</p>",
+        _figures(t, language),
+        f"<h2>{_e(say('ranking', language))}</h2>",
+        _ranking(data, language),
+        f"<h2>{_e(say('overdue_title', language))}</h2>",
+        _overdue(data, language),
+        f"<h2{_NEW_PAGE if data.typical else ''}>{_e(say('typical_title', language))}</h2>",
+    ]
+    if not data.typical:
+        parts.append(f"<p>{_e(say('none', language))}</p>")
+    for n, case in enumerate(data.typical, start=1):
+        parts += [
+            f"<h3{_NEW_PAGE if n > 1 else ''}>"
+            f"{_e(say('typical_case', language, n=n, category=case.category))}</h3>",
+            _fields(
+                [
+                    ("case_id", case.short_id),
+                    ("address", case.address),
+                    ("description", case.description),
+                    ("responsible", case.department),
+                    ("closed_at", format_datetime(case.closed_at)),
+                ],
+                language,
+            ),
+            f"<p><b>{_e(say('timeline', language))}</b></p>",
+            _timeline_table(case.timeline, language, full=False),
+            f"<p><b>{_e(say('photos', language))}</b></p>",
+            _photo_table(case.before, case.after, images, language),
+        ]
+    return "".join(parts)
+
+
+def _fields(pairs: Sequence[tuple[str, str]], language: str) -> str:
+    rows = "".join(
+        f'<tr><th width="22%">{_e(say(key, language))}</th><td>{_e(value)}</td></tr>'
+        for key, value in pairs
+    )
+    return f'<table class="grid" width="100%" cellspacing="0" cellpadding="3">{rows}</table>'
+
+
+def case_html(data: CaseReportData, images: _Images, language: str) -> str:
+    position = ""
+    if data.lat is not None and data.lon is not None:
+        position = f"{data.lat:.6f}, {data.lon:.6f}"
+        if data.accuracy_m is not None:
+            position += f" ({say('accuracy', language, m=f'{data.accuracy_m:.0f}')})"
+    parts = [
+        _STYLE,
+        f"<h1>{_e(say('case_report', language))}</h1>",
+        f'<p class="sub">{_e(data.case_id)}</p>',
+        f'<p class="sub">{_e(say("generated", language, generated=format_datetime(data.generated_at)))}</p>',
+        f"<h2>{_e(say('details', language))}</h2>",
+        _fields(
+            [
+                ("case_id", data.case_id),
+                ("status", data.status),
+                ("category", data.category),
+                ("urgency", data.urgency),
+                ("description", data.description),
+                ("address", data.address),
+                ("position", position),
+                ("grid", data.grid_code or ""),
+                ("observed_at", format_datetime(data.observed_at)),
+                ("submitted_at", format_datetime(data.submitted_at)),
+                ("author", data.author),
+                ("responsible", data.department),
+                ("deadline", format_datetime(data.deadline)),
+            ],
+            language,
+        ),
+        f"<h2>{_e(say('timeline', language))}</h2>",
+        _timeline_table(data.timeline, language, full=True)
+        if data.timeline
+        else f"<p>{_e(say('none', language))}</p>",
+        f"<h2>{_e(say('comments', language))}</h2>",
+    ]
+    if data.comments:
+        parts.append(
+            _table(
+                [say(k, language) for k in ("when", "commenter", "comment")],
+                [
+                    _tr([_td(_e(format_datetime(c.at))), _td(_e(c.author)), _td(_e(c.text))])
+                    for c in data.comments
+                ],
+                {0: 15, 1: 15},
+            )
+        )
+    else:
+        parts.append(f"<p>{_e(say('none', language))}</p>")
+    parts += [
+        f"<h2>{_e(say('photos', language))}</h2>",
+        _photo_table(data.before, data.after, images, language),
+    ]
+    return "".join(parts)
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+def write_bulletin_pdf(data: BulletinData, out: Path, language: str = "zh_CN") -> Path:
+    """Write the bulletin to ``out`` (replaced atomically); returns ``out``."""
+    _require_gui()
+    images = _Images()
+    body = bulletin_html(data, images, language)
+    title = say("bulletin", language)
+    period = format_period(data.period, language)
+    return _write_pdf(body, images, Path(out), title=title, subtitle=period, language=language)
+
+
+def write_case_pdf(data: CaseReportData, out: Path, language: str = "zh_CN") -> Path:
+    """Write the report of one case to ``out`` (replaced atomically); returns ``out``."""
+    _require_gui()
+    images = _Images()
+    body = case_html(data, images, language)
+    title = say("case_report", language)
+    return _write_pdf(
+        body, images, Path(out), title=title, subtitle=data.short_id, language=language
+    )
+
+
+def _require_gui() -> None:
+    """Fonts and images need a QGuiApplication (offscreen will do)."""
+    if not isinstance(QCoreApplication.instance(), QGuiApplication):
+        raise DocumentError(
+            "no_gui_application",
+            Message(
+                "生成 PDF 需要先创建 QGuiApplication", "Writing a PDF needs a QGuiApplication first"
+            ),
+        )
+
+
+def _font(points: float, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setPointSizeF(points)
+    font.setBold(bold)
+    return font
+
+
+def _not_written(out: Path, reason: str) -> DocumentError:
+    return DocumentError(
+        "pdf_not_written",
+        Message(
+            f"无法写入 PDF 文件 {out}：{reason}", f"Could not write the PDF file {out}: {reason}"
+        ),
+    )
+
+
+def _write_pdf(
+    body_html: str, images: _Images, out: Path, *, title: str, subtitle: str, language: str
+) -> Path:
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}-", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise _not_written(out, exc.strerror or str(exc)) from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        pages = _paint(body_html, images, tmp, title=title, subtitle=subtitle, language=language)
+        if pages < 1 or tmp.stat().st_size == 0:
+            raise _not_written(out, "empty document")
+        with tmp.open("rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise _not_written(out, exc.strerror or str(exc)) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _paint(
+    body_html: str, images: _Images, path: Path, *, title: str, subtitle: str, language: str
+) -> int:
+    """Lay out and paint the document into ``path``; the number of pages."""
+    writer = QPdfWriter(str(path))
+    writer.setResolution(RESOLUTION)
+    writer.setTitle(f"{title} {subtitle}".strip())
+    writer.setCreator("CityPatrol")
+    left, top, right, bottom = MARGINS_MM
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(left, top, right, bottom),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    dots_per_mm = RESOLUTION / 25.4
+    width = float(writer.width())
+    header = HEADER_MM * dots_per_mm
+    footer = FOOTER_MM * dots_per_mm
+    body_height = writer.height() - header - footer
+
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(writer)
+    document.setDefaultFont(_font(BODY_POINTS))
+    document.setDocumentMargin(0)
+    document.setPageSize(QSizeF(width, body_height))
+    for url, image in images.images.items():
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
+    document.setHtml(body_html)
+    pages = document.pageCount()
+
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"cannot open {path} for writing")
+    try:
+        context = QAbstractTextDocumentLayout.PaintContext()
+        palette = QPalette()
+        palette.setColor(QPalette.ColorRole.Text, QColor(Qt.GlobalColor.black))
+        context.palette = palette
+        rule = QPen(QColor("#888888"))
+        rule.setWidthF(0.25 * dots_per_mm)
+        for page in range(pages):
+            if page and not writer.newPage():
+                raise OSError("cannot start a new page")
+            # header: the title on the left, the period (or the case) on the right
+            painter.setPen(QColor("#333333"))
+            painter.setFont(_font(9))
+            band = QRectF(0, 0, width, header - 2 * dots_per_mm)
+            painter.drawText(
+                band, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title
+            )
+            painter.drawText(
+                band, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, subtitle
+            )
+            painter.setPen(rule)
+            painter.drawLine(QPointF(0, band.bottom()), QPointF(width, band.bottom()))
+            # body: this page's slice of the laid-out document
+            painter.save()
+            painter.translate(0, header - page * body_height)
+            clip = QRectF(0, page * body_height, width, body_height)
+            painter.setClipRect(clip)
+            context.clip = clip
+            document.documentLayout().draw(painter, context)
+            painter.restore()
+            # footer
+            painter.setPen(QColor("#333333"))
+            painter.setFont(_font(8.5))
+            foot = QRectF(0, header + body_height, width, footer)
+            painter.drawText(
+                foot,
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                say("page", language, n=page + 1, m=pages),
+            )
+    finally:
+        ended = painter.end()
+    if not ended:
+        raise OSError(f"the PDF engine could not finish {path}")
+    return pages
