@@ -215,6 +215,8 @@ def test_the_whole_closed_loop(
         "submit", "accept", "register", "dispatch", "handle", "request_reinspection", "reinspect_pass", "close", "evaluate",
     ]  # fmt: skip
     assert detail["steps"][3]["department_id"] == department and detail["steps"][3]["deadline"]
+    # The reporter hears of every step after the submission, the other inspector's
+    # re-inspection included; the re-inspector, of what follows its re-inspection.
     decisions = [e["payload"]["event"] for e in demo.everything() if e["entity_id"] == case_id]
     assert decisions == [
         "accept",
@@ -222,8 +224,17 @@ def test_the_whole_closed_loop(
         "dispatch",
         "handle",
         "request_reinspection",
+        "reinspect_pass",
         "close",
         "evaluate",
+    ]
+    followed = [
+        (e["kind"], e["payload"]["event"]) for e in other.everything() if e["entity_id"] == case_id
+    ]
+    assert followed == [
+        ("task", "request_reinspection"),
+        ("decision", "close"),
+        ("decision", "evaluate"),
     ]
     assert demo.act(case_id, "accept", expect=403)
 
