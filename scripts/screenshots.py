@@ -1,4 +1,4 @@
-"""Render each main screen of the inspector app, in Chinese and English, into PNG files.
+"""Render each main screen of the app, in Chinese and English, into PNG files.
 
     .venv/bin/python scripts/screenshots.py [--out DIR]     (default: ./screenshots, not committed)
 
@@ -6,7 +6,9 @@ A real demo server (SQLite, demo accounts) and a real store are set up in a temp
 few cases with real photos from ../shared/samples (when present), synced, one returned by the
 supervisor with an opinion and one sent to the inspector for re-inspection. Then, for each
 language, the main window (cases and tasks tabs), the case editor, the re-inspection dialog,
-the delivery ledger, the settings and the sign-in dialog are rendered at 1366×768 with
+the delivery ledger, the settings and the sign-in dialog, and the supervisor's review,
+deadlines and dashboard tabs, a case's history, a decision, the export and bulletin dialogs
+are rendered at 1366×768 with
 ``QWidget.grab()``. Runs on Qt's offscreen platform (or Xvfb when ``DISPLAY`` is set) — the
 CJK font must be installed (scripts/setup.sh does it).
 """
@@ -71,7 +73,9 @@ def save(widget: QWidget, path: Path, app: QApplication) -> None:
     print(path)
 
 
-def prepare(root: Path, server: ServerProcess) -> tuple[LocalStore, LocalStore, list[str]]:
+def prepare(
+    root: Path, server: ServerProcess
+) -> tuple[LocalStore, LocalStore, LocalStore, list[str]]:
     demo = LocalStore(root / "demo")
     sign_in(demo, server.url, "demo", "demo")
     ids = []
@@ -106,7 +110,63 @@ def prepare(root: Path, server: ServerProcess) -> tuple[LocalStore, LocalStore, 
         office.post(f"/api/v1/cases/{ids[2]}/actions", json={"action": action, **extra})
     SyncEngine(demo).run()
     SyncEngine(checker).run()
-    return demo, checker, ids
+    chief = LocalStore(root / "supervisor")
+    sign_in(chief, server.url, "supervisor", "supervisor")
+    SyncEngine(chief).run()
+    return demo, checker, chief, ids
+
+
+def supervisor_views(  # noqa: PLR0917 - a script's helper
+    store: LocalStore,
+    tasks: TaskRunner,
+    language: str,
+    settings: Settings,
+    ids: list[str],
+    out: Path,
+    app: QApplication,
+) -> None:
+    """The supervisor's workspace: review, deadlines, dashboard, a case's history, a decision,
+    the export and bulletin dialogs."""
+    from app.domain.lifecycle import Action
+    from app.ui.export_dialog import BulletinDialog, ExportDialog
+    from app.ui.supervisor import DecisionDialog
+
+    window = MainWindow(store, tasks, load_default_taxonomy(), language, settings, autosync=False)
+    window.resize(1366, 768)
+    window.show()
+    settle(app, 1.0)
+    assert window.review is not None and window.deadlines is not None
+    window.tabs.setCurrentWidget(window.review)
+    save(window, out / f"supervisor-review-{language}.png", app)
+    window.tabs.setCurrentWidget(window.deadlines)
+    save(window, out / f"supervisor-deadlines-{language}.png", app)
+    if window.dashboard is not None:
+        window.tabs.setCurrentWidget(window.dashboard)
+        settle(app, 2.0)
+        save(window, out / f"supervisor-dashboard-{language}.png", app)
+    detail = window.open_case_detail(ids[2])
+    detail.resize(1100, 760)
+    save(detail, out / f"supervisor-case-{language}.png", app)
+    detail.close()
+    decision = DecisionDialog(store, tasks, language, ids[0], Action.REJECT, parent=window)
+    decision.show()
+    save(decision, out / f"supervisor-decision-{language}.png", app)
+    decision.close()
+    export = ExportDialog(store, tasks, language, window)
+    export.show()
+    save(export, out / f"export-{language}.png", app)
+    export.close()
+    from app.domain.deadlines import WorkingCalendar
+    from app.domain.indicators import month
+
+    now = time.gmtime()
+    bulletin = BulletinDialog(
+        store, tasks, month(now.tm_year, now.tm_mon, WorkingCalendar().tz), language, window
+    )
+    bulletin.show()
+    save(bulletin, out / f"bulletin-{language}.png", app)
+    bulletin.close()
+    window.close()
 
 
 def main() -> int:
@@ -119,7 +179,7 @@ def main() -> int:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")
         try:
-            demo, checker, ids = prepare(root, server)
+            demo, checker, chief, ids = prepare(root, server)
             for language in ("zh_CN", "en"):
                 install_translators(app, language)
                 tasks = TaskRunner()
@@ -167,6 +227,7 @@ def main() -> int:
                 save(reinspect, args.out / f"reinspection-{language}.png", app)
                 reinspect.close()
                 checker_window.close()
+                supervisor_views(chief, tasks, language, settings, ids, args.out, app)
                 window.close()
                 tasks.wait()
                 QCoreApplication.processEvents()

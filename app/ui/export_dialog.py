@@ -126,12 +126,13 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("&Format:"), self.format)
         form.addRow(self.tr("&Names in:"), self.names)
-        form.addRow(self.tr("&File:"), self.target)
+        form.addRow(self.tr("&Save to:"), self.target)
         self.progress = QProgressBar()
         self.progress.setObjectName("export_progress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat(self.tr("%v of %m cases"))
+        self.progress.hide()  # until an export runs
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
@@ -177,7 +178,10 @@ class ExportDialog(QDialog):
         self.format.setEnabled(False)
         self.target.setEnabled(False)
         self.status.setProperty("kind", "")
+        self.status.setStyleSheet("")
         self.status.setText(self.tr("Exporting…"))
+        self.progress.setRange(0, 0)  # busy until the first count arrives
+        self.progress.show()
 
         def work() -> ExportResult:
             return export_cases(
@@ -277,7 +281,7 @@ class BulletinDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.period_label)
         form.addRow(self.tr("&Language:"), self.document_language)
-        form.addRow(self.tr("&File:"), self.target)
+        form.addRow(self.tr("&Save to:"), self.target)
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)

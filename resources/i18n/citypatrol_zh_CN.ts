@@ -112,8 +112,8 @@
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <source>&amp;File:</source>
-        <translation>文件(&amp;F)：</translation>
+        <source>&amp;Save to:</source>
+        <translation>保存到(&amp;S)：</translation>
     </message>
     <message>
         <source>&amp;Write PDF</source>
@@ -999,8 +999,8 @@ What you typed stays here and is saved again shortly.</source>
         <translation>名称语言(&amp;N)：</translation>
     </message>
     <message>
-        <source>&amp;File:</source>
-        <translation>文件(&amp;F)：</translation>
+        <source>&amp;Save to:</source>
+        <translation>保存到(&amp;S)：</translation>
     </message>
     <message>
         <source>%v of %m cases</source>
