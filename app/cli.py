@@ -13,7 +13,9 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
@@ -110,7 +112,35 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["zh_CN", "en"],
         help="language of status, category and department names (default: the message language)",
     )
+
+    report = sub.add_parser(
+        "report", help="indicators and the periodic bulletin of a period (supervisors)"
+    ).add_subparsers(dest="report_command", required=True)
+    for name, text in (
+        ("indicators", "the indicators of a period: city totals and per department"),
+        ("bulletin", "the periodic bulletin (定期通报) of a period as a PDF"),
+    ):
+        command = report.add_parser(name, help=text)
+        command.add_argument(
+            "--from", dest="first", required=True, type=_day, help="first day (YYYY-MM-DD)"
+        )
+        command.add_argument(
+            "--to", dest="last", required=True, type=_day, help="last day, included (YYYY-MM-DD)"
+        )
+    report.choices["indicators"].add_argument("--json", action="store_true")
+    bulletin = report.choices["bulletin"]
+    bulletin.add_argument("out", type=Path, metavar="OUT", help="the PDF to write")
+    bulletin.add_argument(
+        "--language", choices=["zh_CN", "en"], help="the PDF's language (default: zh_CN)"
+    )
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _gps_command(args, language)
         if args.command == "export":
             return _export_command(args, data_dir, language)
+        if args.command == "report":
+            return _report_command(args, data_dir, language)
         from app.ui.application import run_gui
 
         return run_gui(
@@ -229,6 +261,96 @@ def _export_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
         else f"Exported {result.count} cases to {result.path}"
     )
     return EXIT_OK
+
+
+def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    """Indicators or the bulletin of ``--from`` … ``--to`` (whole days in the city's time zone)."""
+    from app.domain.deadlines import WorkingCalendar
+    from app.domain.indicators import Period
+    from app.storage import LocalStore
+    from app.storage.reports import department_names, indicators
+
+    if args.last < args.first:
+        print("error: --to is before --from", file=sys.stderr)
+        return EXIT_USAGE
+    tz = WorkingCalendar().tz
+    period = Period(
+        datetime.combine(args.first, time(), tz),
+        datetime.combine(args.last + timedelta(days=1), time(), tz),
+    )
+    with LocalStore(data_dir) as store:
+        if args.report_command == "bulletin":
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+            from app.storage.bulletin import bulletin_data
+            from app.ui.application import create_application
+            from app.ui.documents import write_bulletin_pdf
+
+            create_application(language)
+            pdf_language = args.language or "zh_CN"
+            data = bulletin_data(store, period, language=pdf_language)
+            path = write_bulletin_pdf(data, args.out, pdf_language)
+            print(
+                f"已生成通报：{path}" if language.startswith("zh") else f"Bulletin written: {path}"
+            )
+            return EXIT_OK
+        figures = indicators(store, period)
+        names = department_names(store, language)
+    departments = sorted(
+        ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
+        key=lambda row: row[0],
+    )
+    rows = [("", figures.total), *departments]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "from": args.first.isoformat(),
+                    "to": args.last.isoformat(),
+                    "city": _counts_json(figures.total),
+                    "departments": {name: _counts_json(c) for name, c in rows[1:]},
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    header = (
+        "",
+        "reports",
+        "accepted",
+        "registered",
+        "closed",
+        "closure",
+        "on time",
+        "rework",
+        "overdue",
+    )
+    print("\t".join(header))
+    for name, c in rows:
+        print(
+            "\t".join(
+                [
+                    name or ("全市" if language.startswith("zh") else "City"),
+                    *(str(v) for v in (c.reports, c.accepted, c.registered, c.closed)),
+                    *(_percent(r) for r in (c.closure_rate, c.on_time_rate, c.rework_rate)),
+                    str(c.overdue),
+                ]
+            )
+        )
+    return EXIT_OK
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _counts_json(counts: Any) -> dict[str, Any]:
+    out = {f.name: getattr(counts, f.name) for f in dataclasses.fields(counts)}
+    for name in (
+        "valid_report_rate", "closure_rate", "on_time_rate", "rework_rate", "mean_handling_hours",
+    ):  # fmt: skip
+        out[name] = getattr(counts, name)
+    return out
 
 
 def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from helpers import run_cli
@@ -206,3 +207,95 @@ def test_export_failure_exits_non_zero_with_the_reason(tmp_path: Path) -> None:
     assert not out.parent.exists()
     usage = run_cli("export", "--format", "xlsx", str(tmp_path / "c.xlsx"), data_dir=data)
     assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
+def _two_departments(data_dir: Path) -> None:
+    """June 2026 (Asia/Shanghai): 环卫所 handles one case on time and one late (then closes the
+    first); 路灯所 has one case dispatched, not yet due. Hand-counted figures below."""
+    from datetime import UTC, datetime, timedelta
+
+    from report_builders import add_case_with_steps, add_department
+
+    from app.storage import LocalStore
+
+    def at(day: int, hour: int = 2) -> datetime:  # 02:00 UTC = 10:00 in Shanghai
+        return datetime(2026, 6, day, hour, tzinfo=UTC)
+
+    with LocalStore(data_dir) as store:
+        sanitation = add_department(store, "环卫所", name_en="Sanitation")
+        lighting = add_department(store, "路灯所", name_en="Street lighting")
+        for handled_day, close in ((3, True), (9, False)):
+            add_case_with_steps(
+                store,
+                [
+                    ("submit", at(1)),
+                    ("accept", at(1, 3)),
+                    ("register", at(1, 4)),
+                    ("dispatch", at(1, 5), {"department_id": sanitation, "deadline": at(5)}),
+                    ("handle", at(handled_day), {"opinion": "已清运"}),
+                    *([("request_reinspection", at(3, 5)), ("reinspect_pass", at(3, 6)),
+                       ("close", at(3, 7))] if close else []),
+                ],
+            )  # fmt: skip
+        add_case_with_steps(
+            store,
+            [
+                ("submit", at(10)),
+                ("accept", at(10, 3)),
+                ("register", at(10, 4)),
+                ("dispatch", at(10, 5), {"department_id": lighting, "deadline": at(10) + timedelta(days=60)}),
+            ],
+            category_code="01037",
+        )  # fmt: skip
+
+
+def test_report_indicators_of_a_period_as_json(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _two_departments(data)
+    result = run_cli(
+        "--lang", "en", "report", "indicators", "--from", "2026-06-01", "--to", "2026-06-30",
+        "--json", data_dir=data,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    city = figures["city"]
+    assert (city["reports"], city["accepted"], city["registered"], city["closed"]) == (3, 3, 3, 1)
+    assert (city["due_to_handle"], city["handled_on_time"], city["handled_late"]) == (2, 1, 1)
+    assert city["on_time_rate"] == 0.5
+    assert city["due_to_close"] == 3 and abs(city["closure_rate"] - 1 / 3) < 1e-9
+    assert figures["departments"]["Sanitation"]["on_time_rate"] == 0.5
+    assert figures["departments"]["Street lighting"]["due_to_handle"] == 0
+    assert figures["departments"]["Street lighting"]["on_time_rate"] is None  # nothing due: "—"
+    text = run_cli(
+        "--lang", "en", "report", "indicators", "--from", "2026-06-01", "--to", "2026-06-30",
+        data_dir=data,
+    )  # fmt: skip
+    lines = text.stdout.splitlines()
+    assert lines[1].split("\t") == ["City", "3", "3", "3", "1", "33.3%", "50.0%", "0.0%", "0"]
+    assert any(line.startswith("Street lighting\t") and "\t—\t" in line for line in lines)
+
+
+def test_report_bulletin_writes_the_pdf_without_a_display(tmp_path: Path) -> None:
+    import subprocess
+
+    data = tmp_path / "data"
+    _two_departments(data)
+    out = tmp_path / "june.pdf"
+    result = run_cli(
+        "report", "bulletin", "--from", "2026-06-01", "--to", "2026-06-30", str(out),
+        data_dir=data,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "2026-06-01" in text and "2026-06-30" in text  # the city's days, not UTC times
+    assert re.search(r"第\s*1\s*页", text)
+    assert re.search(r"(前三|排名靠前|top)[^\n]*环卫所", text), (
+        text
+    )  # ranked alone: named at the top
+    backwards = run_cli(
+        "report", "bulletin", "--from", "2026-06-30", "--to", "2026-06-01", str(out),
+        data_dir=data,
+    )  # fmt: skip
+    assert backwards.returncode == 2 and "before" in backwards.stderr

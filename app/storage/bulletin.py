@@ -279,8 +279,11 @@ def podium(
     ranking: Sequence[RankedDepartment],
 ) -> tuple[list[RankedDepartment], list[RankedDepartment]]:
     """The best and the worst ranked departments: up to :data:`PODIUM` each, and with fewer than
-    twice that many ranked, half each (rounded down), so no department is both."""
+    twice that many ranked, half each (rounded down), so no department is both; a department
+    ranked alone is at the top."""
     ranked = [r for r in ranking if r.rank is not None]
+    if len(ranked) == 1:
+        return ranked, []  # the only department ranked is named at the top, not at the bottom
     n = min(PODIUM, len(ranked) // 2)
     if n == 0:
         return [], []

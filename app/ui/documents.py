@@ -42,6 +42,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import CityPatrolError, Message
 from app.domain.indicators import Counts, Period
 from app.storage.bulletin import (
@@ -193,15 +194,19 @@ def format_hours(hours: float | None) -> str:
     return NO_VALUE if hours is None else f"{hours:.1f}"
 
 
+#: Documents speak the city's time (the working calendar's zone), whatever the computer's zone.
+CITY_TZ = WorkingCalendar().tz
+
+
 def format_datetime(moment: datetime | None) -> str:
-    """Local time, to the minute."""
-    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """The city's local time, to the minute."""
+    return "" if moment is None else moment.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def format_period(period: Period, language: str) -> str:
     """``[start, end)`` as people say it: whole days as dates ("2026-11-01 至 2026-11-30", the
     end day included), otherwise times to the minute."""
-    start, end = period.start.astimezone(), period.end.astimezone()
+    start, end = period.start.astimezone(CITY_TZ), period.end.astimezone(CITY_TZ)
     if start.time() == time(0) and end.time() == time(0):
         first = start.strftime("%Y-%m-%d")
         last = (end - timedelta(days=1)).strftime("%Y-%m-%d")
@@ -419,7 +424,10 @@ def _ranking(data: BulletinData, language: str) -> str:
     ]
     if data.top or data.bottom:
         parts.append(f"<p>{_e(say('top', language, names=_names(data.top, language)))}</p>")
-        parts.append(f"<p>{_e(say('bottom', language, names=_names(data.bottom, language)))}</p>")
+        if data.bottom:
+            parts.append(
+                f"<p>{_e(say('bottom', language, names=_names(data.bottom, language)))}</p>"
+            )
     else:
         parts.append(f"<p>{_e(say('no_ranking', language))}</p>")
     return "".join(parts)

@@ -13,6 +13,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -40,8 +41,10 @@ from app.ui.documents import PHOTO_MAX_EDGE, DocumentError, write_bulletin_pdf, 
 from app.ui.tasks import TaskRunner
 
 # Whole local days: the period reads as dates.
-START = datetime(2026, 11, 1).astimezone()
-END = datetime(2026, 12, 1).astimezone()
+#: Documents speak the city's time (Asia/Shanghai), whatever the computer's zone.
+CITY = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 1).replace(tzinfo=CITY)
+END = datetime(2026, 12, 1).replace(tzinfo=CITY)
 
 
 def need(tool: str) -> str:
@@ -216,7 +219,9 @@ def test_podium_never_names_a_department_twice() -> None:
     top, bottom = podium(ranked())
     assert [r.name for r in top] == ["市容环卫局", "市政工程处"]
     assert [r.name for r in bottom] == ["城管执法大队", "交警支队"]
-    assert podium(ranked()[:1]) == ([], [])
+    alone = ranked()[:1]
+    assert podium(alone) == (alone, [])  # ranked alone: at the top, never at the bottom
+    assert podium([]) == ([], [])
 
 
 def test_chinese_bulletin_reads_back(qapp: QApplication, samples: Path, tmp_path: Path) -> None:
@@ -306,7 +311,7 @@ def test_bulletin_photos_are_embedded_once_and_downscaled(
 
 
 def case_data(samples: Path, *, before: list[PhotoRef] | None = None) -> CaseReportData:
-    start = datetime(2026, 11, 3, 9, 0).astimezone()
+    start = datetime(2026, 11, 3, 9, 0).replace(tzinfo=CITY)
     return CaseReportData(
         case_id="01900000-0000-7000-8000-0000cafe0001",
         short_id="cafe0001",
@@ -434,13 +439,15 @@ def test_an_existing_file_is_replaced_whole(
 
 # -- from a real store -------------------------------------------------------------------------
 
-WEEK = Period(datetime(2026, 11, 2).astimezone(), datetime(2026, 11, 9).astimezone())
-NOW = datetime(2026, 11, 12).astimezone()
+WEEK = Period(
+    datetime(2026, 11, 2).replace(tzinfo=CITY), datetime(2026, 11, 9).replace(tzinfo=CITY)
+)
+NOW = datetime(2026, 11, 12).replace(tzinfo=CITY)
 OVERDUE = 45  # more than a page of overdue cases
 
 
 def nov(n: int, hour: int = 12) -> datetime:
-    return datetime(2026, 11, n, hour).astimezone()
+    return datetime(2026, 11, n, hour).replace(tzinfo=CITY)
 
 
 def city_store(store: LocalStore, samples: Path) -> dict[str, str]:
