@@ -106,11 +106,24 @@ def test_every_revision_upgrades_from_its_predecessor_with_data(tmp_path: Path) 
         migrate(engine, db_path, target=previous)
         engine.dispose()
         with sqlite3.connect(db_path) as conn:
+            conn.execute("PRAGMA foreign_keys=ON")
+            # A real laptop's store: an account, and a case of theirs with a step in its log —
+            # rows that other tables refer to (a migration that rebuilds one must keep them).
+            conn.execute(
+                "INSERT INTO users (id, username, display_name, role) VALUES"
+                " ('01a00000-0000-7000-8000-000000000001', 'demo', '演示监督员', 'inspector')"
+            )
             conn.execute(
                 "INSERT INTO cases (id, category_code, description, address, urgency, status, created_at,"
-                " updated_at, revision, delivery) VALUES ('01a00000-0000-7000-8000-000000000002', '06010',"
-                " '井盖缺失', '', 'normal', 'draft', '2026-01-01T00:00:00.000000+00:00',"
-                " '2026-01-01T00:00:00.000000+00:00', 1, 'pending')"
+                " updated_at, revision, delivery, author_id) VALUES ('01a00000-0000-7000-8000-000000000002',"
+                " '06010', '井盖缺失', '', 'normal', 'draft', '2026-01-01T00:00:00.000000+00:00',"
+                " '2026-01-01T00:00:00.000000+00:00', 1, 'pending', '01a00000-0000-7000-8000-000000000001')"
+            )
+            conn.execute(
+                "INSERT INTO case_steps (id, case_id, action, from_status, to_status, role, at,"
+                " opinion, attachments) VALUES ('01a00000-0000-7000-8000-000000000003',"
+                " '01a00000-0000-7000-8000-000000000002', 'submit', 'draft', 'submitted',"
+                " 'inspector', '2026-01-01T00:00:00.000000+00:00', '', '[]')"
             )
             if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'case_search'").fetchone():
                 # From 0002 on, the store API indexes each case as it writes it.
@@ -120,3 +133,6 @@ def test_every_revision_upgrades_from_its_predecessor_with_data(tmp_path: Path) 
                 )
         with LocalStore(data_dir) as store:
             assert store.list_cases(CaseQuery(text="井盖")).total == 1, previous
+            [row] = store.list_cases(CaseQuery(text="井盖")).rows
+            assert row.author_id == "01a00000-0000-7000-8000-000000000001", previous
+            assert [st.action for st in store.steps(row.id)] == ["submit"], previous

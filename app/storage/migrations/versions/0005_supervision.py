@@ -24,12 +24,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("day"),
     )
-    with op.batch_alter_table("case_steps") as batch_op:
-        batch_op.add_column(sa.Column("assignee_id", sa.String(length=36), nullable=True))
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(
-            sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+    # Plain ALTER TABLE … ADD COLUMN, not a batch: a batch rebuilds the table, and dropping the
+    # old ``users`` table fails (foreign keys are on) once cases refer to their inspector.
+    op.add_column("case_steps", sa.Column("assignee_id", sa.String(length=36), nullable=True))
+    op.add_column(
+        "users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.text("1"))
+    )
     # The indicators read the whole step log in (case, time) order: with this index the read is
     # a sequential index-only scan (bench/reports.py: 1.8 s instead of 2.4 s for a quarter of
     # 100,000 cases; about 1.1 KB a case on disk).
