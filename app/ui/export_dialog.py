@@ -30,19 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError
 from app.domain.indicators import Period
 from app.storage.exports import ExportFormat, ExportResult, export_cases
 from app.storage.store import LocalStore
+from app.ui.supervisor import error_text
 from app.ui.tasks import TaskRunner
 
 _SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.GEOJSON: ".geojson", ExportFormat.GPKG: ".gpkg"}
-
-
-def _error_text(exc: BaseException, language: str) -> str:
-    if isinstance(exc, CityPatrolError):
-        return exc.message.zh if language.startswith("zh") else exc.message.en
-    return f"{type(exc).__name__}: {exc}"
 
 
 class _Relay(QObject):
@@ -222,7 +216,7 @@ class ExportDialog(QDialog):
         self.start_button.setEnabled(True)
         self.format.setEnabled(True)
         self.target.setEnabled(True)
-        self._show_error(_error_text(exc, self._language))
+        self._show_error(error_text(exc, self._language))
 
     def _show_error(self, text: str) -> None:
         self.status.setProperty("kind", "error")
@@ -335,7 +329,7 @@ class BulletinDialog(QDialog):
         self._running = False
         self.write_button.setEnabled(True)
         self.status.setStyleSheet("color: #b00020;")
-        self.status.setText(_error_text(exc, self._language))
+        self.status.setText(error_text(exc, self._language))
 
 
 def write_case_report(

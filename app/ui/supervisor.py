@@ -1636,12 +1636,7 @@ class CaseDetailDialog(QDialog):
         if not shiboken6.isValid(self):
             return
         self.pdf_button.setEnabled(True)
-        text = (
-            exc.message.zh
-            if isinstance(exc, CityPatrolError) and self._language.startswith("zh")
-            else (exc.message.en if isinstance(exc, CityPatrolError) else str(exc))
-        )
-        self.error_label.setText(text)
+        self.error_label.setText(error_text(exc, self._language))
         self.error_label.show()
 
     def load(self) -> None:
