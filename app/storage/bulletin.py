@@ -297,7 +297,7 @@ def _overdue(
     if not rows:
         return []
     ids = sorted({a.case_id for a in rows})
-    with store._read() as s:
+    with store.read() as s:
         addresses = {
             case_id: address
             for case_id, address in s.execute(select(Case.id, Case.address).where(Case.id.in_(ids)))
@@ -333,7 +333,7 @@ def _typical_cases(
 ) -> list[TypicalCase]:
     if limit <= 0:
         return []
-    with store._read() as s:
+    with store.read() as s:
         closed_at = func.max(CaseStep.at).label("closed_at")
         closed = (
             select(CaseStep.case_id, closed_at)
@@ -362,7 +362,7 @@ def _typical_cases(
     out = []
     for case_id, when in picked:
         row = store.get_case(case_id)
-        with store._read() as s:
+        with store.read() as s:
             timeline = _timeline(s, case_id, departments, users, language)
             department_id = s.scalar(select(Case.department_id).where(Case.id == case_id))
         before, after = _photos(store.photos(case_id))
@@ -394,7 +394,7 @@ def case_report_data(
     row = store.get_case(case_id)
     departments = department_names(store, language)
     users = user_names(store, language)
-    with store._read() as s:
+    with store.read() as s:
         case = s.execute(
             select(Case.grid_code, Case.department_id, Case.deadline).where(Case.id == case_id)
         ).one()

@@ -144,7 +144,7 @@ def export_cases(
     batch = max(1, batch)
     tmp = _create_temp(out)
     try:
-        with store._read() as session:
+        with store.read() as session:
             total = int(session.scalar(select(func.count()).select_from(Case)) or 0)
             if progress is not None:
                 progress(0, total)

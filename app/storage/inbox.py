@@ -133,8 +133,8 @@ def _mine(user_id: str) -> ColumnElement[bool]:
 
 def inbox(store: LocalStore) -> list[InboxItem]:
     """Cases returned to the signed-in inspector and re-inspections assigned to them, newest first."""
-    user_id = store._actor.id
-    with store._read() as s:
+    user_id = store.actor.id
+    with store.read() as s:
         cases = list(s.scalars(select(Case).where(_mine(user_id))))
         items = _items(s, cases)
     return sorted(items, key=lambda item: (item.since, item.case_id), reverse=True)
@@ -142,8 +142,8 @@ def inbox(store: LocalStore) -> list[InboxItem]:
 
 def inbox_item(store: LocalStore, case_id: str) -> InboxItem | None:
     """One case as the inbox shows it, or None when it is not (or no longer) in the inbox."""
-    user_id = store._actor.id
-    with store._read() as s:
+    user_id = store.actor.id
+    with store.read() as s:
         case = s.scalar(select(Case).where(Case.id == case_id, _mine(user_id)))
         if case is None:
             return None
@@ -152,8 +152,8 @@ def inbox_item(store: LocalStore, case_id: str) -> InboxItem | None:
 
 def inbox_counts(store: LocalStore) -> InboxCounts:
     """How many of each kind (a badge on the inbox tab)."""
-    user_id = store._actor.id
-    with store._read() as s:
+    user_id = store.actor.id
+    with store.read() as s:
         counts = dict(
             s.execute(
                 select(Case.status, func.count()).where(_mine(user_id)).group_by(Case.status)
@@ -249,7 +249,7 @@ def record_reinspection(
     """
     action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
     opinion = opinion.strip()
-    with store._read() as s:
+    with store.read() as s:
         _check(store, _get(s, case_id), action, opinion)
     attached: list[str] = []
     refused: list[tuple[Path, PhotoError]] = []
@@ -264,7 +264,7 @@ def record_reinspection(
     if attached:
         changes = Changes(cases=frozenset({case_id}), photos=frozenset(attached), outbox=True)
     now = store.clock()
-    with store._write() as s:
+    with store.write() as s:
         case = _get(s, case_id)
         source = CaseStatus(case.status)
         target = _check(store, case, action, opinion)
@@ -286,8 +286,8 @@ def record_reinspection(
                 action=action.value,
                 from_status=source.value,
                 to_status=target.value,
-                actor_id=store._actor.id,
-                role=store._actor.role.value,
+                actor_id=store.actor.id,
+                role=store.actor.role.value,
                 at=now,
                 opinion=opinion,
                 attachments=after,
@@ -300,7 +300,7 @@ def record_reinspection(
 def _check(store: LocalStore, case: Case, action: Action, opinion: str) -> CaseStatus:
     """The status ``action`` leads to, or the reason it may not be taken here."""
     status = CaseStatus(case.status)
-    if status is CaseStatus.REINSPECTING and case.assignee_id != store._actor.id:
+    if status is CaseStatus.REINSPECTING and case.assignee_id != store.actor.id:
         raise DomainError(
             "not_assigned",
             Message("该核查任务不属于你", "This re-inspection is not assigned to you"),
@@ -313,4 +313,4 @@ def _check(store: LocalStore, case: Case, action: Action, opinion: str) -> CaseS
                 f"The opinion must not be longer than {OPINION_MAX} characters",
             ),
         )
-    return apply_transition(status, TransitionRequest(action, store._actor.role, opinion=opinion))
+    return apply_transition(status, TransitionRequest(action, store.actor.role, opinion=opinion))

@@ -181,7 +181,7 @@ class SyncLedger:
 
     def claim_changes(self, limit: int) -> list[OutgoingChange]:
         """The oldest unsent case changes (at most ``limit``), marked ``sending``."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             entries = list(
                 s.scalars(
                     select(OutboxEntry)
@@ -208,7 +208,7 @@ class SyncLedger:
     def record_receipts(self, receipts: list[Receipt], now: datetime) -> ReceiptSummary:
         """Write the server's answers for one pushed batch, in one transaction."""
         confirmed = conflicts = rejected = retry = 0
-        with self.store._write() as s:
+        with self.store.write() as s:
             touched: set[str] = set()
             for r in receipts:
                 entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == r.change_id))
@@ -257,7 +257,7 @@ class SyncLedger:
         Harmless either way: the server's ingest is idempotent, so a change it already
         applied comes back ``duplicate`` and is then marked sent.
         """
-        with self.store._write() as s:
+        with self.store.write() as s:
             s.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.state == "sending")
@@ -269,7 +269,7 @@ class SyncLedger:
 
     def claim_decision(self) -> OutgoingDecision | None:
         """The oldest unsent decision, marked ``sending`` (decisions go one at a time, in order)."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             e = s.scalar(
                 select(OutboxEntry)
                 .where(OutboxEntry.entity == "decision", OutboxEntry.state.in_(OPEN_STATES))
@@ -284,7 +284,7 @@ class SyncLedger:
 
     def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> None:
         """The server applied the decision (or had already): its case and steps are adopted."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
                 return
@@ -303,7 +303,7 @@ class SyncLedger:
     ) -> None:
         """The server refused the decision: it is kept as ``failed`` with the reason, the case
         takes the server's state, and later decisions on the case (built on this one) fail too."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
                 return
@@ -334,7 +334,7 @@ class SyncLedger:
 
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts: the local change and the server's version, for the inspector."""
-        with self.store._read() as s:
+        with self.store.read() as s:
             stmt = select(OutboxEntry).where(OutboxEntry.state == "conflict")
             if case_id is not None:
                 stmt = stmt.where(OutboxEntry.entity_id == case_id)
@@ -352,7 +352,7 @@ class SyncLedger:
 
     def resolve_conflict(self, seq: int, now: datetime) -> None:
         """Take the server's version: the local change is kept in the outbox as ``resolved``."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             entry = s.get(OutboxEntry, seq)
             if entry is None or entry.state != "conflict":
                 return
@@ -373,7 +373,7 @@ class SyncLedger:
 
     def pending_photos(self) -> list[OutgoingPhoto]:
         """Photos not yet confirmed whose case the server already has, oldest first."""
-        with self.store._read() as s:
+        with self.store.read() as s:
             rows = s.execute(
                 select(Photo)
                 .join(Case, Case.id == Photo.case_id)
@@ -384,7 +384,7 @@ class SyncLedger:
 
     def pending_photo(self, photo_id: str) -> OutgoingPhoto | None:
         """The photo as the store has it now, or None once it is no longer waiting."""
-        with self.store._read() as s:
+        with self.store.read() as s:
             p = s.get(Photo, photo_id)
             if p is None or p.delivery not in OPEN_STATES:
                 return None
@@ -415,7 +415,7 @@ class SyncLedger:
         self._photo(photo_id, delivery="pending", upload_url=None, upload_offset=0)
 
     def upload_confirmed(self, photo_id: str, now: datetime) -> None:
-        with self.store._write() as s:
+        with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
@@ -429,7 +429,7 @@ class SyncLedger:
 
     def upload_failed(self, photo_id: str, reason: dict[str, str]) -> None:
         """The server refused the photo itself (retrying will not help)."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
@@ -441,14 +441,14 @@ class SyncLedger:
             )
 
     def _photo(self, photo_id: str, **values: Any) -> None:
-        with self.store._write() as s:
+        with self.store.write() as s:
             s.execute(update(Photo).where(Photo.id == photo_id).values(**values))
 
     # -- photos of others' reports (re-inspection tasks) ---------------------------------
 
     def remote_photos(self) -> list[OutgoingPhoto]:
         """Photos on the server that this laptop has not downloaded yet."""
-        with self.store._read() as s:
+        with self.store.read() as s:
             rows = s.scalars(
                 select(Photo).where(Photo.delivery == REMOTE).order_by(Photo.created_at, Photo.id)
             )
@@ -459,7 +459,7 @@ class SyncLedger:
 
         Raises :class:`~app.capture.photos.PhotoError` for bytes that are not the photo.
         """
-        with self.store._read() as s:
+        with self.store.read() as s:
             photo = s.get(Photo, photo_id)
             if photo is None or photo.delivery != REMOTE:
                 return
@@ -476,7 +476,7 @@ class SyncLedger:
         with translate_errors(self.store.data_dir):
             store_original(downloaded, self.store.photos_dir, sha256=sha256, mime=mime)
             write_thumbnail(self.store.photos_dir, sha256, thumbnail)
-        with self.store._write() as s:
+        with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
@@ -492,7 +492,7 @@ class SyncLedger:
     # -- the change feed -------------------------------------------------------------------
 
     def feed_cursor(self) -> int:
-        with self.store._read() as s:
+        with self.store.read() as s:
             row = s.get(SyncState, CURSOR_KEY)
             return int(row.value) if row is not None else 0
 
@@ -503,7 +503,7 @@ class SyncLedger:
         page re-read after a crash is harmless.
         """
         applied, skipped = 0, []
-        with self.store._write() as s:
+        with self.store.write() as s:
             for entry in entries:
                 try:
                     with s.begin_nested():
@@ -516,22 +516,22 @@ class SyncLedger:
 
     def reset_cursor(self) -> None:
         """Read the feed from the start again (another account signed in on this laptop)."""
-        with self.store._write() as s:
+        with self.store.write() as s:
             s.merge(SyncState(key=CURSOR_KEY, value="0"))
 
     # -- summary ---------------------------------------------------------------------------
 
     def set_last_sync(self, at: datetime) -> None:
-        with self.store._write() as s:
+        with self.store.write() as s:
             s.merge(SyncState(key=LAST_SYNC_KEY, value=at.isoformat()))
 
     def last_sync(self) -> datetime | None:
-        with self.store._read() as s:
+        with self.store.read() as s:
             row = s.get(SyncState, LAST_SYNC_KEY)
             return datetime.fromisoformat(row.value) if row is not None else None
 
     def summary(self) -> DeliverySummary:
-        with self.store._read() as s:
+        with self.store.read() as s:
             by_state = dict(
                 s.execute(
                     select(OutboxEntry.state, func.count())
@@ -558,7 +558,7 @@ class SyncLedger:
 
     def case_ledger(self, case_id: str) -> list[LedgerEntry]:
         """What the server has confirmed of one case, change by change and photo by photo."""
-        with self.store._read() as s:
+        with self.store.read() as s:
             lines = [
                 LedgerEntry(
                     "change",

@@ -249,7 +249,7 @@ _ACCOUNT_KEYS = ("server_url", "user_id")
 
 
 @dataclass
-class _Actor:
+class Actor:
     id: str
     role: Role
 
@@ -286,23 +286,35 @@ class LocalStore:
     # -- sessions -----------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE): committed on exit, rolled back on error.
+
+        Storage errors (a full disk, a locked or damaged file) come out as ``StorageError``.
+        This is the unit of work every feature module uses; nothing outside ``app.storage``
+        touches a session.
+        """
         with translate_errors(self.data_dir), self._write_sessions.begin() as session:
             yield session
 
     @contextmanager
-    def _read(self) -> Iterator[Session]:
+    def read(self) -> Iterator[Session]:
+        """A read session (no transaction is held open after the block)."""
         with translate_errors(self.data_dir), self._sessions() as session:
             yield session
 
-    def _load_actor(self) -> _Actor:
+    @property
+    def actor(self) -> Actor:
+        """Who new work is done as: the signed-in account, or this device's local inspector."""
+        return self._actor
+
+    def _load_actor(self) -> Actor:
         """The signed-in user, or a local inspector identity for a device not yet signed in."""
-        with self._write() as s:
+        with self.write() as s:
             user_id = s.get(SyncState, "user_id")
             if user_id is not None:
                 user = s.get(User, user_id.value)
                 if user is not None:
-                    return _Actor(user.id, Role(user.role))
+                    return Actor(user.id, Role(user.role))
             local = s.get(SyncState, "local_user_id")
             if local is None:
                 uid = new_id()
@@ -315,14 +327,14 @@ class LocalStore:
                     )
                 )
                 s.add(SyncState(key="local_user_id", value=uid))
-                return _Actor(uid, Role.INSPECTOR)
-            return _Actor(local.value, Role.INSPECTOR)
+                return Actor(uid, Role.INSPECTOR)
+            return Actor(local.value, Role.INSPECTOR)
 
     # -- account ------------------------------------------------------------------------
 
     def set_account(self, account: Account) -> Account:
         """Record the signed-in account; new work is then done as that user."""
-        with self._write() as s:
+        with self.write() as s:
             user = s.get(User, account.user_id)
             if user is None:
                 user = User(id=account.user_id, username=account.username)
@@ -332,12 +344,12 @@ class LocalStore:
             user.role = account.role.value
             for key in _ACCOUNT_KEYS:
                 s.merge(SyncState(key=key, value=getattr(account, key)))
-        self._actor = _Actor(account.user_id, account.role)
+        self._actor = Actor(account.user_id, account.role)
         return account
 
     def account(self) -> Account | None:
         """The signed-in account, or None for a device never signed in."""
-        with self._read() as s:
+        with self.read() as s:
             values = {
                 row.key: row.value
                 for row in s.scalars(select(SyncState).where(SyncState.key.in_(_ACCOUNT_KEYS)))
@@ -360,7 +372,7 @@ class LocalStore:
         now = self.clock()
         require_valid(fields, self.taxonomy, for_submission=False, now=now)
         case_id = new_id()
-        with self._write() as s:
+        with self.write() as s:
             case = Case(
                 id=case_id,
                 status=CaseStatus.DRAFT.value,
@@ -385,7 +397,7 @@ class LocalStore:
         """Edit a case still in the inspector's hands (a draft or one returned for correction)."""
         now = self.clock()
         require_valid(fields, self.taxonomy, for_submission=False, now=now)
-        with self._write() as s:
+        with self.write() as s:
             case = _get(s, case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
@@ -401,7 +413,7 @@ class LocalStore:
     def submit_case(self, case_id: str) -> Changes:
         """Submit a draft (or a corrected returned case): full validation, then the transition."""
         now = self.clock()
-        with self._write() as s:
+        with self.write() as s:
             case = _get(s, case_id)
             require_valid(_fields_of(case), self.taxonomy, for_submission=True, now=now)
             source = CaseStatus(case.status)
@@ -446,7 +458,7 @@ class LocalStore:
         source = Path(source)
         info, thumbnail = inspect_with_thumbnail(source)
         now = self.clock()
-        with self._read() as s:
+        with self.read() as s:
             existing = s.scalar(
                 select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
             )
@@ -460,7 +472,7 @@ class LocalStore:
         if taken_at is None and info.taken_at_local is not None:
             taken_at = camera.to_utc(info.taken_at_local)
         position = self._photo_position(info, taken_at)
-        with self._write() as s:
+        with self.write() as s:
             case = _get(s, case_id)
             existing = s.scalar(
                 select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
@@ -531,7 +543,7 @@ class LocalStore:
         return PhotoBatch(attached, refused)
 
     def photos(self, case_id: str) -> list[PhotoRow]:
-        with self._read() as s:
+        with self.read() as s:
             rows = s.scalars(
                 select(Photo).where(Photo.case_id == case_id).order_by(Photo.created_at, Photo.id)
             )
@@ -544,7 +556,7 @@ class LocalStore:
         confirmed the photo. The row goes and its upload is marked resolved, in one
         transaction; the file stays in the content-addressed store (another case may use it).
         """
-        with self._write() as s:
+        with self.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 raise DomainError(
@@ -604,7 +616,7 @@ class LocalStore:
         result says so, so the UI can offer it instead. Only drafts and returned cases move.
         """
         now = self.clock()
-        with self._write() as s:
+        with self.write() as s:
             case = _get(s, case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
@@ -639,7 +651,7 @@ class LocalStore:
     def start_track(self) -> Created:
         now = self.clock()
         track_id = new_id()
-        with self._write() as s:
+        with self.write() as s:
             s.add(
                 Track(
                     id=track_id,
@@ -654,7 +666,7 @@ class LocalStore:
         self, track_id: str, points: Sequence[TrackPoint], *, distance_m: float | None = None
     ) -> Changes:
         """Append kept points (see :class:`app.capture.tracks.TrackRecorder`) in one transaction."""
-        with self._write() as s:
+        with self.write() as s:
             track = _get_track(s, track_id)
             for point in points:
                 s.add(
@@ -679,7 +691,7 @@ class LocalStore:
     def set_track_state(self, track_id: str, state: TrackState) -> Changes:
         """Pause, resume or stop a track; a stopped track is queued for sync like a case."""
         now = self.clock()
-        with self._write() as s:
+        with self.write() as s:
             track = _get_track(s, track_id)
             if track.state == TrackState.STOPPED.value:
                 raise DomainError(
@@ -710,7 +722,7 @@ class LocalStore:
         return Changes(tracks=frozenset({track_id}), outbox=state is TrackState.STOPPED)
 
     def track(self, track_id: str) -> TrackRow:
-        with self._read() as s:
+        with self.read() as s:
             t = _get_track(s, track_id)
             return TrackRow(
                 t.id,
@@ -723,14 +735,14 @@ class LocalStore:
             )
 
     def track_points(self, track_id: str) -> list[TrackPoint]:
-        with self._read() as s:
+        with self.read() as s:
             return _track_points(s, track_id)
 
     def track_points_around(
         self, moment: datetime, window: timedelta = timedelta(minutes=10)
     ) -> list[TrackPoint]:
         """Points of every local track within ``window`` of ``moment``, in time order."""
-        with self._read() as s:
+        with self.read() as s:
             rows = s.scalars(
                 select(Position)
                 .where(
@@ -780,7 +792,7 @@ class LocalStore:
     # -- reads --------------------------------------------------------------------------
 
     def get_case(self, case_id: str) -> CaseRow:
-        with self._read() as s:
+        with self.read() as s:
             row = s.execute(select(*_ROW_COLUMNS).where(Case.id == case_id)).first()
             if row is None:
                 raise _not_found(case_id)
@@ -788,7 +800,7 @@ class LocalStore:
 
     def case_position(self, case_id: str) -> Fix | None:
         """The case's position with its source, accuracy and time (None: not set yet)."""
-        with self._read() as s:
+        with self.read() as s:
             return _case_fix(_get(s, case_id))
 
     def category_usage(self, limit: int = 8) -> list[tuple[str, int]]:
@@ -797,7 +809,7 @@ class LocalStore:
         Ties go to the category used most recently, then to the lower code.
         """
         count = func.count().label("n")
-        with self._read() as s:
+        with self.read() as s:
             rows = s.execute(
                 select(Case.category_code, count)
                 .where(Case.author_id == self._actor.id, Case.category_code.is_not(None))
@@ -843,7 +855,7 @@ class LocalStore:
                 stmt = stmt.where(Case.lon.between(lon - dlon, lon + dlon))
         if exclude_id is not None:
             stmt = stmt.where(Case.id != exclude_id)
-        with self._read() as s:
+        with self.read() as s:
             candidates = [_row(r) for r in s.execute(stmt)]
         near = [
             (haversine_m(lat, lon, c.lat, c.lon), c)
@@ -854,7 +866,7 @@ class LocalStore:
 
     def case_ids(self, query: CaseQuery = CaseQuery()) -> list[int]:
         """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
-        with self._read() as s:
+        with self.read() as s:
             stmt = _filtered(select(Case.pk), query)
             return list(s.scalars(stmt.order_by(*_ORDERS.get(query.order, _ORDER))))
 
@@ -862,7 +874,7 @@ class LocalStore:
         """The cases with these ``pk`` values, in the order given (missing ones are skipped)."""
         if not pks:
             return []
-        with self._read() as s:
+        with self.read() as s:
             by_pk = {
                 r.pk: _row(r) for r in s.execute(select(*_ROW_COLUMNS).where(Case.pk.in_(pks)))
             }
@@ -872,7 +884,7 @@ class LocalStore:
         self, query: CaseQuery = CaseQuery(), *, offset: int = 0, limit: int = DEFAULT_PAGE
     ) -> Page:
         """One page of matching cases, newest first, with the total count."""
-        with self._read() as s:
+        with self.read() as s:
             expression = match_expression(query.text) if query.text.strip() else None
             matches = None
             if expression is not None:
@@ -897,7 +909,7 @@ class LocalStore:
             return Page(rows, total, offset, limit)
 
     def steps(self, case_id: str) -> list[StepRow]:
-        with self._read() as s:
+        with self.read() as s:
             steps = s.scalars(
                 select(CaseStep)
                 .where(CaseStep.case_id == case_id)
@@ -919,7 +931,7 @@ class LocalStore:
 
     def pending_outbox(self) -> list[tuple[int, str, str, str]]:
         """``(seq, change_id, entity_id, op)`` of every change not yet confirmed, oldest first."""
-        with self._read() as s:
+        with self.read() as s:
             rows = s.execute(
                 select(
                     OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op

@@ -122,7 +122,7 @@ def review_queue(store: LocalStore, *, limit: int = 500) -> list[ReviewItem]:
         .scalar_subquery()
         .label("waiting")
     )
-    with store._read() as s:
+    with store.read() as s:
         names = _names(s)
         rows = s.execute(
             select(Case, photo_count, waiting)
@@ -152,7 +152,7 @@ def review_queue(store: LocalStore, *, limit: int = 500) -> list[ReviewItem]:
 
 def inspectors(store: LocalStore) -> list[Person]:
     """Active inspectors (for re-inspection tasks), by name."""
-    with store._read() as s:
+    with store.read() as s:
         users = s.scalars(
             select(User).where(User.role == Role.INSPECTOR.value, User.active.is_(True))
         )
@@ -162,7 +162,7 @@ def inspectors(store: LocalStore) -> list[Person]:
 
 def departments(store: LocalStore) -> list[DepartmentRow]:
     """Active departments, by code."""
-    with store._read() as s:
+    with store.read() as s:
         return [
             DepartmentRow(d.id, d.code, d.name, d.name_en)
             for d in s.scalars(
@@ -182,7 +182,7 @@ def record_decision(
     assignee_id: str | None = None,
 ) -> Changes:
     """Take a decision on a case: checked, applied locally and queued for the server at once."""
-    with store._write() as s:
+    with store.write() as s:
         _decide(
             s,
             store,
@@ -201,7 +201,7 @@ def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], d
     are returned with the reason (a case already decided meanwhile, say)."""
     accepted: list[str] = []
     refused: dict[str, Message] = {}
-    with store._write() as s:
+    with store.write() as s:
         for case_id in case_ids:
             try:
                 with s.begin_nested():
@@ -295,7 +295,7 @@ def _decide(
 
 def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[TimelineEntry]:
     """The case's history, oldest first: the server's steps, then decisions not yet confirmed."""
-    with store._read() as s:
+    with store.read() as s:
         names = _names(s)
         departments_ = _department_names(s, language)
         entries = [
@@ -352,7 +352,7 @@ def cases_by_status(
     store: LocalStore, statuses: Sequence[CaseStatus], *, limit: int = 2000
 ) -> list[str]:
     """Ids of cases in ``statuses``, the most recently changed first."""
-    with store._read() as s:
+    with store.read() as s:
         return list(
             s.scalars(
                 select(Case.id)

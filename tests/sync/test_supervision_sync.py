@@ -109,11 +109,11 @@ def test_decisions_taken_offline_travel_in_order_and_the_server_log_replaces_the
     assert lines[-1].department == "市政设施管理处"
     assert SyncLedger(office).summary().pending_changes == 0
     # The local step ids are the server's (a re-read feed adds nothing).
-    with office._read() as s:
+    with office.read() as s:
         assert s.query(CaseStep).filter_by(case_id=case_id).count() == 4
     SyncLedger(office).reset_cursor()
     _sync(office)
-    with office._read() as s:
+    with office.read() as s:
         assert s.query(CaseStep).filter_by(case_id=case_id).count() == 4
     # The inspector learns of it too.
     _sync(inspector)
@@ -240,7 +240,7 @@ def test_accounts_and_the_working_calendar_reach_the_supervisor_through_the_feed
     run_server_cli(server, "calendar", "set", "2030-09-29", "--workday", "--name", "国庆调休")
     office = signed_in(tmp_path / "office", server, "supervisor")
     _sync(office)
-    with office._read() as s:
+    with office.read() as s:
         days = {d.day: (d.working, d.name) for d in s.query(CalendarDay)}
         users = {u.username: u.role for u in s.query(User)}
     assert days["2030-10-01"] == (False, "国庆节")
@@ -248,5 +248,5 @@ def test_accounts_and_the_working_calendar_reach_the_supervisor_through_the_feed
     assert users["demo"] == "inspector" and users["inspector2"] == "inspector"
     run_server_cli(server, "calendar", "remove", "2030-10-01")
     _sync(office)
-    with office._read() as s:
+    with office.read() as s:
         assert s.get(CalendarDay, "2030-10-01") is None
