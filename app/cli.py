@@ -12,7 +12,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,9 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run the command line ``argv``; ``clock`` stands in for the computer's clock (tests: the
+    figures of the current period depend on the moment they are taken)."""
     args = build_parser().parse_args(argv)
     language = args.lang or system_language()
     data_dir: Path = args.data_dir or default_data_dir()
@@ -165,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export_command(args, data_dir, language)
         if args.command == "report":
-            return _report_command(args, data_dir, language)
+            return _report_command(args, data_dir, language, clock)
         from app.ui.application import run_gui
 
         return run_gui(
@@ -263,7 +265,12 @@ def _export_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
     return EXIT_OK
 
 
-def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+def _report_command(
+    args: argparse.Namespace,
+    data_dir: Path,
+    language: str,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
     """Indicators or the bulletin of ``--from`` … ``--to`` (whole days in the city's time zone)."""
     from app.domain.deadlines import WorkingCalendar
     from app.domain.indicators import Period
@@ -278,7 +285,8 @@ def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
         datetime.combine(args.first, time(), tz),
         datetime.combine(args.last + timedelta(days=1), time(), tz),
     )
-    with LocalStore(data_dir) as store:
+    opened = LocalStore(data_dir) if clock is None else LocalStore(data_dir, clock=clock)
+    with opened as store:
         if args.report_command == "bulletin":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
             from app.storage.bulletin import bulletin_data
