@@ -287,6 +287,9 @@ def _report_command(
     )
     opened = LocalStore(data_dir) if clock is None else LocalStore(data_dir, clock=clock)
     with opened as store:
+        # One moment for every figure: the current period is reported "as of now" (its cutoff
+        # is min(end, now)), as the dashboard and the bulletin report it — not as of its end.
+        now = store.clock()
         if args.report_command == "bulletin":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
             from app.storage.bulletin import bulletin_data
@@ -295,13 +298,13 @@ def _report_command(
 
             create_application(language)
             pdf_language = args.language or "zh_CN"
-            data = bulletin_data(store, period, language=pdf_language)
+            data = bulletin_data(store, period, now=now, language=pdf_language)
             path = write_bulletin_pdf(data, args.out, pdf_language)
             print(
                 f"已生成通报：{path}" if language.startswith("zh") else f"Bulletin written: {path}"
             )
             return EXIT_OK
-        figures = indicators(store, period)
+        figures = indicators(store, period, now=now)
         names = department_names(store, language)
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
