@@ -1,7 +1,8 @@
 """``citypatrol``: the desktop app, and the headless subcommands of the public CLI contract.
 
-Every subcommand runs without a display and without importing Qt; only starting the GUI or
-``--self-test`` loads the ``app.ui`` package.
+Every subcommand runs without a display and without importing Qt widgets; only starting the GUI
+or ``--self-test`` loads the ``app.ui`` package (``report bulletin`` renders its PDF with QtGui
+alone, through :mod:`app.documents`).
 """
 
 from __future__ import annotations
@@ -292,11 +293,10 @@ def _report_command(
         now = store.clock()
         if args.report_command == "bulletin":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+            from app.documents.pdf import gui_application, write_bulletin_pdf
             from app.storage.bulletin import bulletin_data
-            from app.ui.application import create_application
-            from app.ui.documents import write_bulletin_pdf
 
-            create_application(language)
+            _gui = gui_application()  # fonts and images need it (no widgets); held till written
             pdf_language = args.language or "zh_CN"
             data = bulletin_data(store, period, now=now, language=pdf_language)
             path = write_bulletin_pdf(data, args.out, pdf_language)

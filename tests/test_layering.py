@@ -49,6 +49,19 @@ def test_domain_uses_neither_qt_nor_a_database() -> None:
         assert not bad, f"{path}: {bad}"
 
 
+def test_documents_never_import_widgets() -> None:
+    """The CLI renders PDFs without a window: app.documents uses QtGui, not QtWidgets or app.ui."""
+    paths = list((ROOT / "app" / "documents").rglob("*.py"))
+    assert paths
+    for path in paths:
+        bad = {
+            n
+            for n in _imports(path)
+            if n.startswith(("PySide6.QtWidgets", "PySide6.QtCharts", "app.ui"))
+        }
+        assert not bad, f"{path}: {bad}"
+
+
 def test_widgets_never_touch_sql() -> None:
     for path in (ROOT / "app" / "ui").rglob("*.py"):
         bad = {

@@ -297,8 +297,8 @@ class BulletinDialog(QDialog):
         return self._running
 
     def start(self) -> None:
+        from app.documents.pdf import write_bulletin_pdf
         from app.storage.bulletin import bulletin_data
-        from app.ui.documents import write_bulletin_pdf
 
         path = self.target.path()
         if path is None:
@@ -343,8 +343,8 @@ def write_case_report(
     on_error: Callable[[BaseException], None],
 ) -> None:
     """Write the PDF report of one case (fields, timeline, photos) in the documents lane."""
+    from app.documents.pdf import write_case_pdf
     from app.storage.bulletin import case_report_data
-    from app.ui.documents import write_case_pdf
 
     def work() -> Path:
         return write_case_pdf(case_report_data(store, case_id, language), out, language)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -634,6 +635,15 @@ def write_case_pdf(data: CaseReportData, out: Path, language: str = "zh_CN") -> 
     return _write_pdf(
         body, images, Path(out), title=title, subtitle=data.short_id, language=language
     )
+
+
+def gui_application() -> QGuiApplication:
+    """The running QGuiApplication (the GUI's QApplication is one), else a new one, for a caller
+    with no window (the CLI, the benchmark); keep a reference while documents are written."""
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QGuiApplication):
+        return existing
+    return QGuiApplication([sys.argv[0] if sys.argv else "citypatrol"])
 
 
 def _require_gui() -> None:
