@@ -123,14 +123,17 @@ class Operations(QObject):
         key: object = None,
         on_error: Callable[[BaseException], None] | None = None,
         busy: bool = False,
+        always: Callable[[T], None] | None = None,
     ) -> None:
         """Run ``fn`` in ``lane``; its result goes to ``on_done`` on the main thread.
 
         With a ``key``, only the latest work under that key delivers (result or failure).
-        Nothing is delivered once the owner is gone. ``busy`` counts the work in the busy
-        state. Without ``on_error`` a failure is shown in words (see the module docstring).
+        Nothing is delivered once the owner is gone, except to ``always``: what must happen
+        with a result whatever became of the widget (remember a sign-in's server and user).
+        ``busy`` counts the work in the busy state. Without ``on_error`` a failure is shown in
+        words (see the module docstring).
         """
-        self._start(lane, fn, on_done, key, on_error, busy, None)
+        self._start(lane, fn, on_done, key, on_error, busy, None, always)
 
     def write(
         self,
@@ -146,7 +149,7 @@ class Operations(QObject):
         by then, since the write happened — and then deliver the result like :meth:`run`."""
         if self._store is None:
             raise RuntimeError("Operations.write needs the store the writes go to")
-        self._start(Lane.DB, fn, on_done, key, on_error, busy, StoreEvents.of(self._store))
+        self._start(Lane.DB, fn, on_done, key, on_error, busy, StoreEvents.of(self._store), None)
 
     def show_failure(self, exc: BaseException) -> None:
         """Show a failure in words: to ``show_error`` if the owner gave one, else to the task
@@ -170,6 +173,7 @@ class Operations(QObject):
         on_error: Callable[[BaseException], None] | None,
         busy: bool,
         events: StoreEvents | None,
+        always: Callable[[T], None] | None,
     ) -> None:
         ticket = self._ticket(key)
         if busy:
@@ -186,6 +190,8 @@ class Operations(QObject):
             changes = changes_of(result) if events is not None else None
             if events is not None and changes is not None:
                 events.announce(changes)
+            if always is not None:
+                always(result)
             if deliverable() and on_done is not None:
                 on_done(result)
 
