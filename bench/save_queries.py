@@ -12,7 +12,10 @@ counted with a SQLAlchemy ``before_cursor_execute`` listener, and the figure pri
 an inspector's window, once with the supervisor's workspace (review, deadlines, dashboard) in
 it as well, since a supervisor's window has more panels that could reload.
 
-Figures only; nothing is asserted.
+Figures only; nothing is asserted. For reference (200 cases): before the store events of
+issue 11 an inspector's save cost 22 statements and a supervisor's window 27 (the whole list
+re-queried, the inbox, review and deadlines, the delivery figures); after, 18 and 16 — the save
+itself (10), the saved row re-read where it is shown (2) and the delivery figures (6).
 """
 
 from __future__ import annotations
