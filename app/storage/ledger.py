@@ -17,6 +17,7 @@ Delivery states (the ledger the GUI shows per case and per photo):
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.capture.photos import PhotoError, inspect_with_thumbnail
 from app.domain.errors import Message
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
+from app.storage.changelog import record_step
 from app.storage.db import translate_errors
 from app.storage.models import (
     CalendarDay,
@@ -44,17 +46,30 @@ from app.storage.models import (
     User,
 )
 from app.storage.photos import original_path, store_original, write_thumbnail
-from app.storage.store import LocalStore, _index
+from app.storage.states import (
+    CASE_ENTITIES,
+    OPEN_DELIVERIES,
+    OPEN_STATES,
+    SETTLED_STATES,
+    DeliveryState,
+    OutboxEntity,
+    OutboxState,
+)
+from app.storage.store import LocalStore, index_case
 
 CURSOR_KEY = "feed_cursor"
 LAST_SYNC_KEY = "last_sync"
-#: Outbox states that still wait for the server.
-OPEN_STATES = ("pending", "sending")
 #: A photo on the server (of a task's report) not yet downloaded to this laptop.
-REMOTE = "remote"
-#: Outbox entities of a case: an inspector's changes (pushed in batches) and a supervisor's
-#: decisions (sent one by one to the case's actions endpoint, in the order they were taken).
-CASE_ENTITIES = ("case", "decision")
+REMOTE = DeliveryState.REMOTE
+
+
+class ReceiptOutcome(enum.StrEnum):
+    """The server's answer for one pushed change."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # applied before (a resend): as good as applied
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,20 +200,22 @@ class SyncLedger:
             entries = list(
                 s.scalars(
                     select(OutboxEntry)
-                    .where(OutboxEntry.entity == "case", OutboxEntry.state.in_(OPEN_STATES))
+                    .where(
+                        OutboxEntry.entity == OutboxEntity.CASE, OutboxEntry.state.in_(OPEN_STATES)
+                    )
                     .order_by(OutboxEntry.seq)
                     .limit(limit)
                 )
             )
             for e in entries:
-                e.state = "sending"
+                e.state = OutboxState.SENDING
                 e.attempts += 1
             case_ids = {e.entity_id for e in entries}
             if case_ids:
                 s.execute(
                     update(Case)
-                    .where(Case.id.in_(case_ids), Case.delivery.in_(("pending", "sending")))
-                    .values(delivery="sending")
+                    .where(Case.id.in_(case_ids), Case.delivery.in_(OPEN_DELIVERIES))
+                    .values(delivery=DeliveryState.SENDING)
                 )
             return [
                 OutgoingChange(e.seq, e.change_id, e.entity_id, e.op, e.payload, e.base_revision)
@@ -212,33 +229,34 @@ class SyncLedger:
             touched: set[str] = set()
             for r in receipts:
                 entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == r.change_id))
-                if entry is None or entry.state in ("sent", "resolved"):
+                if entry is None or entry.state in SETTLED_STATES:
                     continue
                 case = s.scalar(select(Case).where(Case.id == entry.entity_id))
                 if case is None:
                     continue
                 touched.add(case.id)
-                if r.outcome in ("applied", "duplicate"):
-                    entry.state, entry.sent_at = "sent", now
+                if r.outcome in (ReceiptOutcome.APPLIED, ReceiptOutcome.DUPLICATE):
+                    entry.state, entry.sent_at = OutboxState.SENT, now
                     entry.last_error = entry.response = None
                     if r.server_revision is not None:
                         case.server_revision = max(case.server_revision or 0, r.server_revision)
                     confirmed += 1
                 elif (
-                    r.outcome == "conflict" and (r.reason or {}).get("code") == "concurrent_change"
+                    r.outcome == ReceiptOutcome.CONFLICT
+                    and (r.reason or {}).get("code") == "concurrent_change"
                 ):
-                    entry.state = "pending"  # the server asks to try again
+                    entry.state = OutboxState.PENDING  # the server asks to try again
                     retry += 1
-                elif r.outcome == "conflict" and r.current is not None:
+                elif r.outcome == ReceiptOutcome.CONFLICT and r.current is not None:
                     # The office moved the case on meanwhile: its workflow state wins; the local
                     # edit is kept beside the server's version for the inspector to resolve.
-                    entry.state = "conflict"
+                    entry.state = OutboxState.CONFLICT
                     entry.last_error = _reason_text(r.reason)
                     entry.response = {"reason": r.reason, "current": r.current}
                     _adopt_server_state(s, case, r.current)
                     conflicts += 1
                 else:
-                    entry.state = "failed"
+                    entry.state = OutboxState.FAILED
                     entry.last_error = _reason_text(r.reason)
                     entry.response = {"reason": r.reason, "current": r.current}
                     if entry.op == "create" and case.server_revision is None:
@@ -260,10 +278,17 @@ class SyncLedger:
         with self.store.write() as s:
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.state == "sending")
-                .values(state="pending")
+                .where(
+                    OutboxEntry.entity.in_(CASE_ENTITIES),
+                    OutboxEntry.state == OutboxState.SENDING,
+                )
+                .values(state=OutboxState.PENDING)
             )
-            s.execute(update(Case).where(Case.delivery == "sending").values(delivery="pending"))
+            s.execute(
+                update(Case)
+                .where(Case.delivery == DeliveryState.SENDING)
+                .values(delivery=DeliveryState.PENDING)
+            )
 
     # -- outbox: supervisors' decisions ----------------------------------------------------
 
@@ -272,13 +297,16 @@ class SyncLedger:
         with self.store.write() as s:
             e = s.scalar(
                 select(OutboxEntry)
-                .where(OutboxEntry.entity == "decision", OutboxEntry.state.in_(OPEN_STATES))
+                .where(
+                    OutboxEntry.entity == OutboxEntity.DECISION,
+                    OutboxEntry.state.in_(OPEN_STATES),
+                )
                 .order_by(OutboxEntry.seq)
                 .limit(1)
             )
             if e is None:
                 return None
-            e.state = "sending"
+            e.state = OutboxState.SENDING
             e.attempts += 1
             return OutgoingDecision(e.seq, e.change_id, e.entity_id, dict(e.payload))
 
@@ -288,7 +316,7 @@ class SyncLedger:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
                 return
-            entry.state, entry.sent_at = "sent", now
+            entry.state, entry.sent_at = OutboxState.SENT, now
             entry.last_error = entry.response = None
             s.flush()
             _adopt_case_detail(s, entry.entity_id, detail)
@@ -307,12 +335,12 @@ class SyncLedger:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
                 return
-            entry.state = "failed"
+            entry.state = OutboxState.FAILED
             entry.last_error = _reason_text(reason)
             entry.response = {"reason": reason, "current": (detail or {}).get("case")}
             later = s.scalars(
                 select(OutboxEntry).where(
-                    OutboxEntry.entity == "decision",
+                    OutboxEntry.entity == OutboxEntity.DECISION,
                     OutboxEntry.entity_id == entry.entity_id,
                     OutboxEntry.seq > entry.seq,
                     OutboxEntry.state.in_(OPEN_STATES),
@@ -324,7 +352,7 @@ class SyncLedger:
                 "en": "An earlier decision on this case was refused; this one was not sent",
             }
             for other in later:
-                other.state = "failed"
+                other.state = OutboxState.FAILED
                 other.last_error = _reason_text(follow)
                 other.response = {"reason": follow, "current": None}
             s.flush()
@@ -335,7 +363,7 @@ class SyncLedger:
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts: the local change and the server's version, for the inspector."""
         with self.store.read() as s:
-            stmt = select(OutboxEntry).where(OutboxEntry.state == "conflict")
+            stmt = select(OutboxEntry).where(OutboxEntry.state == OutboxState.CONFLICT)
             if case_id is not None:
                 stmt = stmt.where(OutboxEntry.entity_id == case_id)
             return [
@@ -354,7 +382,7 @@ class SyncLedger:
         """Take the server's version: the local change is kept in the outbox as ``resolved``."""
         with self.store.write() as s:
             entry = s.get(OutboxEntry, seq)
-            if entry is None or entry.state != "conflict":
+            if entry is None or entry.state != OutboxState.CONFLICT:
                 return
             case = s.scalar(select(Case).where(Case.id == entry.entity_id))
             current = (entry.response or {}).get("current")
@@ -365,7 +393,7 @@ class SyncLedger:
                 for name in ("lat", "lon", "accuracy_m"):
                     if name in current:
                         setattr(case, name, current[name])
-            entry.state = "resolved"
+            entry.state = OutboxState.RESOLVED
             if case is not None:
                 _settle_case(s, case.id, now)
 
@@ -377,7 +405,7 @@ class SyncLedger:
             rows = s.execute(
                 select(Photo)
                 .join(Case, Case.id == Photo.case_id)
-                .where(Photo.delivery.in_(OPEN_STATES), Case.server_revision.is_not(None))
+                .where(Photo.delivery.in_(OPEN_DELIVERIES), Case.server_revision.is_not(None))
                 .order_by(Photo.created_at, Photo.id)
             ).scalars()
             return [self._outgoing(p) for p in rows]
@@ -386,7 +414,7 @@ class SyncLedger:
         """The photo as the store has it now, or None once it is no longer waiting."""
         with self.store.read() as s:
             p = s.get(Photo, photo_id)
-            if p is None or p.delivery not in OPEN_STATES:
+            if p is None or p.delivery not in OPEN_DELIVERIES:
                 return None
             return self._outgoing(p)
 
@@ -405,26 +433,27 @@ class SyncLedger:
         )
 
     def upload_created(self, photo_id: str, url: str, offset: int) -> None:
-        self._photo(photo_id, delivery="sending", upload_url=url, upload_offset=offset)
+        self._photo(photo_id, delivery=DeliveryState.SENDING, upload_url=url, upload_offset=offset)
 
     def upload_progress(self, photo_id: str, offset: int) -> None:
         self._photo(photo_id, upload_offset=offset)
 
     def upload_forgotten(self, photo_id: str) -> None:
         """The server no longer has the upload (expired, or its data was lost): start over."""
-        self._photo(photo_id, delivery="pending", upload_url=None, upload_offset=0)
+        self._photo(photo_id, delivery=DeliveryState.PENDING, upload_url=None, upload_offset=0)
 
     def upload_confirmed(self, photo_id: str, now: datetime) -> None:
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
-            photo.delivery, photo.confirmed_at, photo.delivery_error = "confirmed", now, None
+            photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
+            photo.delivery_error = None
             photo.upload_offset = photo.size_bytes
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
-                .values(state="sent", sent_at=now, last_error=None)
+                .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
+                .values(state=OutboxState.SENT, sent_at=now, last_error=None)
             )
 
     def upload_failed(self, photo_id: str, reason: dict[str, str]) -> None:
@@ -433,11 +462,11 @@ class SyncLedger:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
-            photo.delivery, photo.delivery_error = "failed", _reason_text(reason)
+            photo.delivery, photo.delivery_error = DeliveryState.FAILED, _reason_text(reason)
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
-                .values(state="failed", last_error=_reason_text(reason))
+                .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
+                .values(state=OutboxState.FAILED, last_error=_reason_text(reason))
             )
 
     def _photo(self, photo_id: str, **values: Any) -> None:
@@ -480,14 +509,16 @@ class SyncLedger:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 return
-            photo.delivery, photo.confirmed_at = "confirmed", now
+            photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
             photo.width, photo.height = info.display_width, info.display_height
             photo.taken_at, photo.lat, photo.lon = info.taken_at, info.gps_lat, info.gps_lon
             photo.orientation, photo.make, photo.model = info.orientation, info.make, info.model
 
     def download_failed(self, photo_id: str, reason: dict[str, str]) -> None:
         """The server will not give this photo (gone, or no longer ours to see)."""
-        self._photo(photo_id, delivery="unavailable", delivery_error=_reason_text(reason))
+        self._photo(
+            photo_id, delivery=DeliveryState.UNAVAILABLE, delivery_error=_reason_text(reason)
+        )
 
     # -- the change feed -------------------------------------------------------------------
 
@@ -542,15 +573,17 @@ class SyncLedger:
             photos = s.execute(
                 select(
                     func.count(), func.coalesce(func.sum(Photo.size_bytes - Photo.upload_offset), 0)
-                ).where(Photo.delivery.in_(OPEN_STATES))
+                ).where(Photo.delivery.in_(OPEN_DELIVERIES))
             ).one()
             failed_photos = s.scalar(
-                select(func.count()).select_from(Photo).where(Photo.delivery == "failed")
+                select(func.count())
+                .select_from(Photo)
+                .where(Photo.delivery == DeliveryState.FAILED)
             )
             return DeliverySummary(
-                pending_changes=by_state.get("pending", 0) + by_state.get("sending", 0),
-                failed_changes=by_state.get("failed", 0),
-                conflicts=by_state.get("conflict", 0),
+                pending_changes=sum(by_state.get(state, 0) for state in OPEN_STATES),
+                failed_changes=by_state.get(OutboxState.FAILED, 0),
+                conflicts=by_state.get(OutboxState.CONFLICT, 0),
                 pending_photos=int(photos[0]),
                 pending_photo_bytes=int(photos[1]),
                 failed_photos=int(failed_photos or 0),
@@ -607,20 +640,21 @@ def _settle_case(s: Session, case_id: str, now: datetime) -> None:
             )
         )
     )
-    if "conflict" in states:
-        case.delivery = "conflict"
-    elif "failed" in states:
-        case.delivery = "failed"
+    if OutboxState.CONFLICT in states:
+        case.delivery = DeliveryState.CONFLICT
+    elif OutboxState.FAILED in states:
+        case.delivery = DeliveryState.FAILED
         case.delivery_error = s.scalar(
             select(OutboxEntry.last_error)
-            .where(OutboxEntry.entity_id == case_id, OutboxEntry.state == "failed")
+            .where(OutboxEntry.entity_id == case_id, OutboxEntry.state == OutboxState.FAILED)
             .order_by(OutboxEntry.seq)  # the first refusal: the later ones follow from it
             .limit(1)
         )
     elif states & set(OPEN_STATES):
-        case.delivery = "pending"
+        case.delivery = DeliveryState.PENDING
     else:
-        case.delivery, case.confirmed_at, case.delivery_error = "confirmed", now, None
+        case.delivery, case.confirmed_at = DeliveryState.CONFIRMED, now
+        case.delivery_error = None
 
 
 def _adopt_server_state(s: Session, case: Case, current: dict[str, Any]) -> None:
@@ -816,19 +850,16 @@ def _apply_decision(
     # else: older than what this laptop has (its own later change was confirmed meanwhile):
     # the step still joins the history, the state stays.
     if step_id:
-        s.add(
-            CaseStep(
-                id=step_id,
-                case_id=case.id,
-                action=str(payload.get("event", "")),
-                from_status=from_status,
-                to_status=status,
-                actor_id=None,
-                role=str(payload.get("role", "supervisor")),
-                at=at or case.updated_at,
-                opinion=str(payload.get("opinion") or ""),
-                attachments=[],
-            )
+        record_step(
+            s,
+            case.id,
+            str(payload.get("event", "")),
+            from_status,
+            status,
+            role=str(payload.get("role", "supervisor")),
+            at=at or case.updated_at,
+            opinion=str(payload.get("opinion") or ""),
+            step_id=step_id,
         )
     return 1
 
@@ -847,7 +878,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
             id=data["id"],
             created_at=created,
             revision=1,
-            delivery="confirmed",
+            delivery=DeliveryState.CONFIRMED,
             confirmed_at=_time(data.get("updated_at")),
         )
         s.add(case)
@@ -867,7 +898,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
     if status in {c.value for c in CaseStatus}:
         case.status = status
     s.flush()
-    _index(s, case)  # found by search like any case
+    index_case(s, case)  # found by search like any case
 
 
 def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
@@ -884,7 +915,7 @@ def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
     case = s.scalar(select(Case).where(Case.id == case_id))
     waiting = case is not None and s.scalar(
         select(OutboxEntry.seq).where(
-            OutboxEntry.entity == "decision",
+            OutboxEntry.entity == OutboxEntity.DECISION,
             OutboxEntry.entity_id == case_id,
             OutboxEntry.state.in_(OPEN_STATES),
         )
@@ -909,22 +940,20 @@ def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:
         return 0
     if s.scalar(select(Case.id).where(Case.id == case_id)) is None:
         return 0
-    s.add(
-        CaseStep(
-            id=step_id,
-            case_id=case_id,
-            action=str(step.get("action", "")),
-            from_status=str(step.get("from_status", "")),
-            to_status=str(step.get("to_status", "")),
-            actor_id=step.get("actor_id"),
-            role=str(step.get("role", "")),
-            at=_time(step.get("at")) or datetime.now(UTC),
-            opinion=str(step.get("opinion") or ""),
-            department_id=step.get("department_id"),
-            deadline=_time(step.get("deadline")),
-            assignee_id=step.get("assignee_id"),
-            attachments=[],
-        )
+    record_step(
+        s,
+        case_id,
+        str(step.get("action", "")),
+        str(step.get("from_status", "")),
+        str(step.get("to_status", "")),
+        role=str(step.get("role", "")),
+        at=_time(step.get("at")) or datetime.now(UTC),
+        actor_id=step.get("actor_id"),
+        opinion=str(step.get("opinion") or ""),
+        department_id=step.get("department_id"),
+        deadline=_time(step.get("deadline")),
+        assignee_id=step.get("assignee_id"),
+        step_id=step_id,
     )
     return 1
 
@@ -936,7 +965,7 @@ def _adopt_case_detail(s: Session, case_id: str, detail: dict[str, Any]) -> None
     if isinstance(data, dict) and case is not None:
         waiting = s.scalar(
             select(OutboxEntry.seq).where(
-                OutboxEntry.entity == "decision",
+                OutboxEntry.entity == OutboxEntity.DECISION,
                 OutboxEntry.entity_id == case_id,
                 OutboxEntry.state.in_(OPEN_STATES),
             )
