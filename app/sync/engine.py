@@ -34,7 +34,13 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
-from app.storage.ledger import DeliverySummary, OutgoingPhoto, Receipt, SyncLedger
+from app.storage.ledger import (
+    DeliverySummary,
+    OutgoingPhoto,
+    Receipt,
+    ReceiptOutcome,
+    SyncLedger,
+)
 from app.storage.store import LocalStore, utc_now
 from app.sync.backoff import Backoff
 from app.sync.client import TIMEOUT, ServerClient
@@ -331,7 +337,7 @@ class SyncEngine:
                 results = [
                     {
                         "change_id": batch[0].change_id,
-                        "outcome": "rejected",
+                        "outcome": ReceiptOutcome.REJECTED,
                         "reason": {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en},
                     }
                 ]
