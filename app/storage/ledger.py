@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,7 @@ from app.storage.states import (
     OutboxEntity,
     OutboxState,
 )
-from app.storage.store import LocalStore, index_case
+from app.storage.store import Changes, LocalStore, index_case
 
 CURSOR_KEY = "feed_cursor"
 LAST_SYNC_KEY = "last_sync"
@@ -127,6 +127,7 @@ class ReceiptSummary:
     conflicts: int
     rejected: int
     retry: int  # answered "try again" (a concurrent change on the server)
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ class OutgoingPhoto:
 class FeedResult:
     applied: int  # entries that changed something here
     skipped: list[str]  # entries that could not be applied (seq:kind: why)
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,12 @@ def _reason_text(reason: dict[str, str] | None) -> str | None:
 
 
 class SyncLedger:
-    """Reads and writes of the sync module, over one :class:`LocalStore`."""
+    """Reads and writes of the sync module, over one :class:`LocalStore`.
+
+    Every write returns what it changed (a :class:`Changes`, or a result with ``changes``),
+    except the two claims, which return the work they claimed (what a claim changed is
+    :func:`claimed`).
+    """
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
@@ -267,16 +274,20 @@ class SyncLedger:
                     rejected += 1
             for case_id in touched:
                 _settle_case(s, case_id, now)
-        return ReceiptSummary(confirmed, conflicts, rejected, retry)
+        changes = Changes(cases=frozenset(touched), outbox=bool(touched))
+        return ReceiptSummary(confirmed, conflicts, rejected, retry, changes)
 
-    def release_claims(self) -> None:
+    def release_claims(self) -> Changes:
         """Changes left ``sending`` by an interrupted push go back to ``pending``.
 
         Harmless either way: the server's ingest is idempotent, so a change it already
         applied comes back ``duplicate`` and is then marked sent.
         """
         with self.store.write() as s:
-            s.execute(
+            sending = frozenset(
+                s.scalars(select(Case.id).where(Case.delivery == DeliveryState.SENDING))
+            )
+            released = s.execute(
                 update(OutboxEntry)
                 .where(
                     OutboxEntry.entity.in_(CASE_ENTITIES),
@@ -289,6 +300,8 @@ class SyncLedger:
                 .where(Case.delivery == DeliveryState.SENDING)
                 .values(delivery=DeliveryState.PENDING)
             )
+            outbox = bool(cast("CursorResult[Any]", released).rowcount)
+        return Changes(cases=sending, outbox=outbox)
 
     # -- outbox: supervisors' decisions ----------------------------------------------------
 
@@ -310,17 +323,18 @@ class SyncLedger:
             e.attempts += 1
             return OutgoingDecision(e.seq, e.change_id, e.entity_id, dict(e.payload))
 
-    def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> None:
+    def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> Changes:
         """The server applied the decision (or had already): its case and steps are adopted."""
         with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
-                return
+                return Changes()
             entry.state, entry.sent_at = OutboxState.SENT, now
             entry.last_error = entry.response = None
             s.flush()
             _adopt_case_detail(s, entry.entity_id, detail)
             _settle_case(s, entry.entity_id, now)
+            return Changes(cases=frozenset({entry.entity_id}), steps=True, outbox=True)
 
     def decision_refused(
         self,
@@ -328,13 +342,13 @@ class SyncLedger:
         reason: dict[str, str],
         detail: dict[str, Any] | None,
         now: datetime,
-    ) -> None:
+    ) -> Changes:
         """The server refused the decision: it is kept as ``failed`` with the reason, the case
         takes the server's state, and later decisions on the case (built on this one) fail too."""
         with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
-                return
+                return Changes()
             entry.state = OutboxState.FAILED
             entry.last_error = _reason_text(reason)
             entry.response = {"reason": reason, "current": (detail or {}).get("case")}
@@ -359,6 +373,9 @@ class SyncLedger:
             if detail is not None:
                 _adopt_case_detail(s, entry.entity_id, detail)
             _settle_case(s, entry.entity_id, now)
+            return Changes(
+                cases=frozenset({entry.entity_id}), steps=detail is not None, outbox=True
+            )
 
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts: the local change and the server's version, for the inspector."""
@@ -378,12 +395,12 @@ class SyncLedger:
                 for e in s.scalars(stmt.order_by(OutboxEntry.seq))
             ]
 
-    def resolve_conflict(self, seq: int, now: datetime) -> None:
+    def resolve_conflict(self, seq: int, now: datetime) -> Changes:
         """Take the server's version: the local change is kept in the outbox as ``resolved``."""
         with self.store.write() as s:
             entry = s.get(OutboxEntry, seq)
             if entry is None or entry.state != OutboxState.CONFLICT:
-                return
+                return Changes()
             case = s.scalar(select(Case).where(Case.id == entry.entity_id))
             current = (entry.response or {}).get("current")
             if case is not None and current:
@@ -394,8 +411,10 @@ class SyncLedger:
                     if name in current:
                         setattr(case, name, current[name])
             entry.state = OutboxState.RESOLVED
-            if case is not None:
-                _settle_case(s, case.id, now)
+            if case is None:
+                return Changes(outbox=True)
+            _settle_case(s, case.id, now)
+            return Changes(cases=frozenset({case.id}), outbox=True)
 
     # -- photos ----------------------------------------------------------------------------
 
@@ -432,21 +451,25 @@ class SyncLedger:
             p.upload_offset,
         )
 
-    def upload_created(self, photo_id: str, url: str, offset: int) -> None:
-        self._photo(photo_id, delivery=DeliveryState.SENDING, upload_url=url, upload_offset=offset)
+    def upload_created(self, photo_id: str, url: str, offset: int) -> Changes:
+        return self._photo(
+            photo_id, delivery=DeliveryState.SENDING, upload_url=url, upload_offset=offset
+        )
 
-    def upload_progress(self, photo_id: str, offset: int) -> None:
-        self._photo(photo_id, upload_offset=offset)
+    def upload_progress(self, photo_id: str, offset: int) -> Changes:
+        return self._photo(photo_id, upload_offset=offset)
 
-    def upload_forgotten(self, photo_id: str) -> None:
+    def upload_forgotten(self, photo_id: str) -> Changes:
         """The server no longer has the upload (expired, or its data was lost): start over."""
-        self._photo(photo_id, delivery=DeliveryState.PENDING, upload_url=None, upload_offset=0)
+        return self._photo(
+            photo_id, delivery=DeliveryState.PENDING, upload_url=None, upload_offset=0
+        )
 
-    def upload_confirmed(self, photo_id: str, now: datetime) -> None:
+    def upload_confirmed(self, photo_id: str, now: datetime) -> Changes:
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
+                return Changes()
             photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
             photo.delivery_error = None
             photo.upload_offset = photo.size_bytes
@@ -455,23 +478,26 @@ class SyncLedger:
                 .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
                 .values(state=OutboxState.SENT, sent_at=now, last_error=None)
             )
+        return Changes(photos=frozenset({photo_id}), outbox=True)
 
-    def upload_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+    def upload_failed(self, photo_id: str, reason: dict[str, str]) -> Changes:
         """The server refused the photo itself (retrying will not help)."""
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
+                return Changes()
             photo.delivery, photo.delivery_error = DeliveryState.FAILED, _reason_text(reason)
             s.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
                 .values(state=OutboxState.FAILED, last_error=_reason_text(reason))
             )
+        return Changes(photos=frozenset({photo_id}), outbox=True)
 
-    def _photo(self, photo_id: str, **values: Any) -> None:
+    def _photo(self, photo_id: str, **values: Any) -> Changes:
         with self.store.write() as s:
             s.execute(update(Photo).where(Photo.id == photo_id).values(**values))
+        return Changes(photos=frozenset({photo_id}))
 
     # -- photos of others' reports (re-inspection tasks) ---------------------------------
 
@@ -483,7 +509,7 @@ class SyncLedger:
             )
             return [self._outgoing(p) for p in rows]
 
-    def store_download(self, photo_id: str, downloaded: Path, now: datetime) -> None:
+    def store_download(self, photo_id: str, downloaded: Path, now: datetime) -> Changes:
         """Check a downloaded photo against its SHA-256, keep it and its thumbnail, record it.
 
         Raises :class:`~app.capture.photos.PhotoError` for bytes that are not the photo.
@@ -491,7 +517,7 @@ class SyncLedger:
         with self.store.read() as s:
             photo = s.get(Photo, photo_id)
             if photo is None or photo.delivery != REMOTE:
-                return
+                return Changes()
             sha256, mime = photo.sha256, photo.mime
         info, thumbnail = inspect_with_thumbnail(downloaded)
         if info.sha256 != sha256:
@@ -508,15 +534,16 @@ class SyncLedger:
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
+                return Changes()
             photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
             photo.width, photo.height = info.display_width, info.display_height
             photo.taken_at, photo.lat, photo.lon = info.taken_at, info.gps_lat, info.gps_lon
             photo.orientation, photo.make, photo.model = info.orientation, info.make, info.model
+        return Changes(photos=frozenset({photo_id}))
 
-    def download_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+    def download_failed(self, photo_id: str, reason: dict[str, str]) -> Changes:
         """The server will not give this photo (gone, or no longer ours to see)."""
-        self._photo(
+        return self._photo(
             photo_id, delivery=DeliveryState.UNAVAILABLE, delivery_error=_reason_text(reason)
         )
 
@@ -534,27 +561,35 @@ class SyncLedger:
         page re-read after a crash is harmless.
         """
         applied, skipped = 0, []
+        changes = Changes()
         with self.store.write() as s:
+            known = _known_cases(s, entries)
             for entry in entries:
                 try:
                     with s.begin_nested():
-                        applied += _apply_entry(s, entry, user_id)
+                        n = _apply_entry(s, entry, user_id)
                 except (SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
                     # One entry this version cannot apply must not stop the feed for good.
                     skipped.append(f"{entry.get('seq')}:{entry.get('kind')}: {exc}"[:300])
+                    continue
+                applied += n
+                if n:
+                    changes |= _feed_changes(entry, known)
             s.merge(SyncState(key=CURSOR_KEY, value=str(cursor)))
-        return FeedResult(applied, skipped)
+        return FeedResult(applied, skipped, changes)
 
-    def reset_cursor(self) -> None:
+    def reset_cursor(self) -> Changes:
         """Read the feed from the start again (another account signed in on this laptop)."""
         with self.store.write() as s:
             s.merge(SyncState(key=CURSOR_KEY, value="0"))
+        return Changes()  # sync bookkeeping: nothing a view shows
 
     # -- summary ---------------------------------------------------------------------------
 
-    def set_last_sync(self, at: datetime) -> None:
+    def set_last_sync(self, at: datetime) -> Changes:
         with self.store.write() as s:
             s.merge(SyncState(key=LAST_SYNC_KEY, value=at.isoformat()))
+        return Changes()  # sync bookkeeping: the status bar reads it from the sync's report
 
     def last_sync(self) -> datetime | None:
         with self.store.read() as s:
@@ -625,7 +660,53 @@ class SyncLedger:
             return lines
 
 
+def claimed(work: list[OutgoingChange] | OutgoingDecision | None) -> Changes:
+    """What a claim changed: the claimed entries are ``sending`` (and a case change's case)."""
+    if work is None or work == []:
+        return Changes()
+    if isinstance(work, OutgoingDecision):
+        return Changes(outbox=True)
+    return Changes(cases=frozenset(c.case_id for c in work), outbox=True)
+
+
 # -- helpers ----------------------------------------------------------------------------------
+
+#: Feed kinds that carry a case (and may add its step and its report's photos).
+_CASE_KINDS = ("case", "decision", "task")
+#: Feed kinds of reference data.
+_REFERENCE_KINDS = ("user", "department", "time_limit", "calendar_day")
+
+
+def _known_cases(s: Session, entries: list[dict[str, Any]]) -> frozenset[str]:
+    """Which of the cases a feed page carries this laptop has already (one query a page)."""
+    ids = {str(e.get("entity_id", "")) for e in entries if e.get("kind") in _CASE_KINDS}
+    if not ids:
+        return frozenset()
+    return frozenset(s.scalars(select(Case.id).where(Case.id.in_(ids))))
+
+
+def _feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
+    """What an applied feed entry may have changed, by its kind (erring on the side of more:
+    a view refreshed for nothing costs less than a stale one)."""
+    kind = entry.get("kind")
+    payload: dict[str, Any] = entry.get("payload") or {}
+    entity_id = str(entry.get("entity_id", ""))
+    if kind in _CASE_KINDS:
+        photos = frozenset(
+            str(p["photo_id"])
+            for p in payload.get("photos") or []
+            if isinstance(p, dict) and p.get("photo_id")
+        )
+        created = frozenset() if entity_id in known else frozenset({entity_id})
+        return Changes(cases=frozenset({entity_id}), created=created, steps=True, photos=photos)
+    if kind == "comment":
+        return Changes(cases=frozenset({str(payload.get("case_id") or entity_id)}))
+    if kind == "photo":
+        photo = frozenset({str(payload.get("photo_id", ""))})
+        return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
+    if kind in _REFERENCE_KINDS:
+        return Changes(reference=True)
+    return Changes()
 
 
 def _settle_case(s: Session, case_id: str, now: datetime) -> None:

@@ -82,14 +82,25 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a write changed; views refresh only on the flags that concern them."""
+    """What a write changed; views refresh only on the flags that concern them.
 
+    Every write of the store and of the feature modules (inbox, supervision, the sync's
+    ledger) returns one, alone or as the ``changes`` of a richer result.
+    """
+
+    #: Cases whose row changed (fields, status, delivery, photo count, comments).
     cases: frozenset[str] = frozenset()
+    #: Cases that are new on this laptop (also in ``cases``).
     created: frozenset[str] = frozenset()
+    #: Some case's step log grew.
     steps: bool = False
+    #: The outbox changed (an entry queued, sent, refused or resolved).
     outbox: bool = False
+    #: Photos added, removed, or whose delivery changed.
     photos: frozenset[str] = frozenset()
     tracks: frozenset[str] = frozenset()
+    #: Reference data from the server changed: accounts, departments, time limits, calendar.
+    reference: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -99,6 +110,7 @@ class Changes:
             self.outbox or other.outbox,
             self.photos | other.photos,
             self.tracks | other.tracks,
+            self.reference or other.reference,
         )
 
 
@@ -142,6 +154,7 @@ class PhotoBatch:
 
     attached: list[str]
     refused: list[PhotoError]
+    changes: Changes = Changes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -524,12 +537,16 @@ class LocalStore:
         """Attach files and the photos found in folders; a refused file never stops the rest."""
         attached: list[str] = []
         refused: list[PhotoError] = []
+        changes = Changes()
         for path in expand_photo_paths(sources):
             try:
-                attached.append(self.attach_photo(case_id, path, role=role, camera=camera).id)
+                created = self.attach_photo(case_id, path, role=role, camera=camera)
             except PhotoError as exc:
                 refused.append(exc)
-        return PhotoBatch(attached, refused)
+            else:
+                attached.append(created.id)
+                changes |= created.changes
+        return PhotoBatch(attached, refused, changes)
 
     def photos(self, case_id: str) -> list[PhotoRow]:
         with self.read() as s:

@@ -196,7 +196,16 @@ def record_decision(
     return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
 
-def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], dict[str, Message]]:
+@dataclass(frozen=True, slots=True)
+class BulkAcceptance:
+    """The outcome of a bulk accept: the cases accepted, why the others were not, what changed."""
+
+    accepted: list[str]
+    refused: dict[str, Message]
+    changes: Changes
+
+
+def accept_all(store: LocalStore, case_ids: Iterable[str]) -> BulkAcceptance:
     """Bulk accept (受理): every case that may be accepted is, in one transaction; the others
     are returned with the reason (a case already decided meanwhile, say)."""
     accepted: list[str] = []
@@ -218,7 +227,10 @@ def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], d
                 accepted.append(case_id)
             except DomainError as exc:
                 refused[case_id] = exc.message
-    return accepted, refused
+    changes = Changes()
+    if accepted:  # as record_decision, for each case accepted
+        changes = Changes(cases=frozenset(accepted), steps=True, outbox=True)
+    return BulkAcceptance(accepted, refused, changes)
 
 
 def _decide(
