@@ -6,7 +6,8 @@ receipt, and nothing local is ever deleted: a change the server refused stays in
 ``failed`` with the reason, a change that lost to the office's decision stays as ``conflict``
 with the server's version beside it, until the inspector resolves it.
 
-Delivery states (the ledger the GUI shows per case and per photo):
+Delivery states (the ledger the GUI shows per case and per photo; the members of
+:class:`~app.storage.states.DeliveryState`):
 
 * cases: ``pending`` (changes not yet confirmed) → ``sending`` → ``confirmed`` (every change has
   the server's receipt; ``server_revision`` and ``confirmed_at`` say which and when), or
