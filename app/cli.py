@@ -420,7 +420,7 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
             json.dumps(
                 {
                     "ok": report.ok,
-                    "confirmed": report.confirmed,
+                    "confirmed": report.confirmed,  # not-a-state: a count (public JSON field)
                     "conflicts": report.conflicts,
                     "rejected": report.rejected,
                     "photos_sent": report.photos_sent,

@@ -18,7 +18,7 @@ over the last 365 days, positions near a city centre. The figures printed are:
    SQLAlchemy ``session.execute(insert(Case), rows)`` in batches of 10,000 inside one
    transaction, into a store opened with ``LocalStore`` (so migrations have run), filling the
    FTS table ``case_search`` (``rowid = cases.pk``, ``grams = index_tokens(description,
-   address)``) and one ``outbox`` entry per case (``_snapshot`` payload), as ``create_case``
+   address)``) and one ``outbox`` entry per case (``case_snapshot`` payload), as ``create_case``
    does. Rows/s counts database work plus tokenising; generating the text is timed apart.
 3. **First page after open** — with the store closed, the time from ``LocalStore(data_dir)``
    to the return of ``list_cases(limit=50)`` (page plus total count), in a fresh instance in
@@ -81,10 +81,11 @@ from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.taxonomy import DEFAULT_TAXONOMY_FILE, Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
 from app.paths import resources_dir
+from app.storage.changelog import case_snapshot
 from app.storage.db import DATABASE_FILE
 from app.storage.models import Case, OutboxEntry, SyncState
 from app.storage.search import index_tokens
-from app.storage.store import CaseQuery, LocalStore, Page, _snapshot
+from app.storage.store import CaseQuery, LocalStore, Page
 
 SEED = 20261127
 BATCH = 10_000
@@ -466,7 +467,7 @@ def outbox_row(row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         "op": "create",
         # The store's own payload builder, fed the row's attributes (not an ORM object: that
         # would make the loader several times slower).
-        "payload": _snapshot(SimpleNamespace(**row)),  # type: ignore[arg-type]
+        "payload": case_snapshot(SimpleNamespace(**row)),  # type: ignore[arg-type]
         "base_revision": None,
         "created_at": created,
         "state": "sent" if sent else "pending",

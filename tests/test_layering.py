@@ -76,3 +76,144 @@ def test_server_imports_only_the_domain_from_the_client() -> None:
     for path in (ROOT / "server").rglob("*.py"):
         bad = {n for n in _imports(path) if n.startswith("app.") and not n.startswith("app.domain")}
         assert not bad, f"{path}: {bad}"
+
+
+# -- the store's private parts stay private -------------------------------------------------------
+
+#: The one module allowed to use the store's underscore names.
+STORE_MODULE = ROOT / "app" / "storage" / "store.py"
+#: Where the store's private parts must not be used (everything that is ours).
+PRIVATE_STORE_SCOPE = ["app", "server", "bench", "scripts", "tests"]
+
+
+def _python_files(scope: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for entry in scope:
+        path = ROOT / entry
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return files
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _final_name(expr: ast.expr) -> str | None:
+    """``store`` for ``store``, ``self.store`` or ``self._store``; None for other expressions."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return None
+
+
+def test_no_private_store_access_outside_the_store_module() -> None:
+    """Outside app/storage/store.py nothing imports an underscore name from it, and nothing
+    reads an underscore attribute of an object whose name says it is a store (``store._get``,
+    ``self._store._actor``, ``LocalStore._load_actor``): the public API is the whole API."""
+    bad: list[str] = []
+    for path in _python_files(PRIVATE_STORE_SCOPE):
+        if path == STORE_MODULE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "app.storage.store":
+                bad += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: imports {a.name}"
+                    for a in node.names
+                    if _is_private(a.name)
+                ]
+            elif isinstance(node, ast.Attribute) and _is_private(node.attr):
+                owner = _final_name(node.value)
+                if owner is not None and owner.lower().lstrip("_").endswith("store"):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert not bad, "\n".join(bad)
+
+
+# -- delivery and outbox states are enum members, not bare strings ---------------------------------
+
+#: Where no bare delivery/outbox state string may appear. The UI joins once its literals are
+#: replaced (app/ui is being restructured meanwhile).
+STATE_LITERAL_SCOPE = ["app/storage", "app/sync", "app/cli.py"]
+#: The one module that spells the states out.
+VOCABULARY_MODULE = ROOT / "app" / "storage" / "states.py"
+#: A line carrying this comment uses the same word for something else (a JSON field name, an
+#: error code); say what in the comment.
+NOT_A_STATE = "# not-a-state"
+
+
+def _exempt_strings(tree: ast.Module) -> set[int]:
+    """Ids of string constants that are not code: docstrings (and any bare string statement),
+    pieces of f-strings (text), and the member values of enum classes (another vocabulary that
+    shares a word, such as ``ErrorKind.CONFLICT``, defines it there once)."""
+    exempt: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            exempt.add(id(node.value))
+        elif isinstance(node, ast.JoinedStr):
+            exempt.update(id(v) for v in node.values)
+        elif isinstance(node, ast.ClassDef) and any(
+            (_final_name(base) or "").endswith("Enum") for base in node.bases
+        ):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
+                    exempt.add(id(stmt.value))
+    return exempt
+
+
+def _strings(node: ast.AST) -> list[ast.Constant]:
+    return [c for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+
+
+def _entity_strings(tree: ast.Module) -> list[ast.Constant]:
+    """String constants used as an outbox entity: compared with, assigned to or passed as
+    something named ``entity`` (``OutboxEntry.entity == "photo"``, ``entity="case"``,
+    ``OutboxEntry.entity.in_(("case", …))``). Entity names are common words (a feed kind, a CLI
+    subcommand, a JSON key say ``case`` too), so only these contexts count."""
+    found: list[ast.Constant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(_final_name(o) == "entity" for o in operands):
+                found += [c for o in operands for c in _strings(o)]
+        elif (isinstance(node, ast.keyword) and node.arg == "entity") or (
+            isinstance(node, ast.Assign) and any(_final_name(t) == "entity" for t in node.targets)
+        ):
+            found += _strings(node.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"in_", "notin_"}
+            and _final_name(node.func.value) == "entity"
+        ):
+            found += [c for arg in node.args for c in _strings(arg)]
+    return found
+
+
+def test_no_bare_delivery_or_outbox_state_strings() -> None:
+    """Delivery states, outbox states and outbox entities are written as members of the enums
+    in app/storage/states.py, never as bare strings (they compare equal, so a typo in a bare
+    string is a silent bug; a typo in a member name fails at import).
+
+    The rule: in the scope, every string constant equal to a delivery or outbox state value is
+    an error wherever it appears (a comparison, an assignment, a keyword, a tuple of states, a
+    dict key, an argument), except docstrings, f-string text, enum member definitions and lines
+    marked ``# not-a-state``. Outbox entity values are common words, so they count only where
+    they are used as an entity (see ``_entity_strings``)."""
+    from app.storage.states import DeliveryState, OutboxEntity, OutboxState
+
+    states = {m.value for m in DeliveryState} | {m.value for m in OutboxState}
+    entities = {m.value for m in OutboxEntity}
+    bad: list[str] = []
+    for path in _python_files(STATE_LITERAL_SCOPE):
+        if path == VOCABULARY_MODULE:
+            continue
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        tree = ast.parse(source)
+        exempt = _exempt_strings(tree)
+        suspects = [c for c in _strings(tree) if c.value in states]
+        suspects += [c for c in _entity_strings(tree) if c.value in entities]
+        for c in suspects:
+            if id(c) not in exempt and NOT_A_STATE not in lines[c.lineno - 1]:
+                bad.append(f"{path.relative_to(ROOT)}:{c.lineno}: {c.value!r}")
+    assert not bad, "use the enums of app.storage.states:\n" + "\n".join(sorted(set(bad)))

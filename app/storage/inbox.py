@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from app.capture.photos import PhotoError, inspect_with_thumbnail
 from app.domain.errors import DomainError, Message
-from app.domain.ids import new_id
 from app.domain.lifecycle import (
     Action,
     CaseStatus,
@@ -34,15 +33,9 @@ from app.domain.lifecycle import (
     apply_transition,
 )
 from app.domain.validation import Urgency
+from app.storage.changelog import case_snapshot, enqueue_case, record_step, touch_revision
 from app.storage.models import Case, CaseStep, Department, Photo
-from app.storage.store import (
-    Changes,
-    LocalStore,
-    _get,
-    _outbox_entry,
-    _snapshot,
-    expand_photo_paths,
-)
+from app.storage.store import Changes, LocalStore, expand_photo_paths, require_case
 
 #: The server takes opinions up to this many characters (server/schemas.py).
 OPINION_MAX = 2000
@@ -250,7 +243,7 @@ def record_reinspection(
     action = Action.REINSPECT_PASS if passed else Action.REINSPECT_FAIL
     opinion = opinion.strip()
     with store.read() as s:
-        _check(store, _get(s, case_id), action, opinion)
+        _check(store, require_case(s, case_id), action, opinion)
     attached: list[str] = []
     refused: list[tuple[Path, PhotoError]] = []
     for path in expand_photo_paths(photos):  # as store.attach_photos, keeping each file's name
@@ -265,13 +258,11 @@ def record_reinspection(
         changes = Changes(cases=frozenset({case_id}), photos=frozenset(attached), outbox=True)
     now = store.clock()
     with store.write() as s:
-        case = _get(s, case_id)
+        case = require_case(s, case_id)
         source = CaseStatus(case.status)
         target = _check(store, case, action, opinion)
         case.status = target.value
-        case.updated_at = now
-        case.revision += 1
-        case.delivery = "pending"
+        touch_revision(case, now)
         after = list(
             s.scalars(
                 select(Photo.id)
@@ -279,21 +270,19 @@ def record_reinspection(
                 .order_by(Photo.created_at, Photo.id)
             )
         )
-        s.add(
-            CaseStep(
-                id=new_id(),
-                case_id=case.id,
-                action=action.value,
-                from_status=source.value,
-                to_status=target.value,
-                actor_id=store.actor.id,
-                role=store.actor.role.value,
-                at=now,
-                opinion=opinion,
-                attachments=after,
-            )
+        record_step(
+            s,
+            case.id,
+            action.value,
+            source.value,
+            target.value,
+            role=store.actor.role.value,
+            at=now,
+            actor_id=store.actor.id,
+            opinion=opinion,
+            attachments=after,
         )
-        s.add(_outbox_entry(case, action.value, {**_snapshot(case), "opinion": opinion}, now))
+        enqueue_case(s, case, action.value, {**case_snapshot(case), "opinion": opinion}, now)
     return changes | Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
 

@@ -6,7 +6,8 @@ receipt, and nothing local is ever deleted: a change the server refused stays in
 ``failed`` with the reason, a change that lost to the office's decision stays as ``conflict``
 with the server's version beside it, until the inspector resolves it.
 
-Delivery states (the ledger the GUI shows per case and per photo):
+Delivery states (the ledger the GUI shows per case and per photo; the members of
+:class:`~app.storage.states.DeliveryState`):
 
 * cases: ``pending`` (changes not yet confirmed) → ``sending`` → ``confirmed`` (every change has
   the server's receipt; ``server_revision`` and ``confirmed_at`` say which and when), or
@@ -17,19 +18,21 @@ Delivery states (the ledger the GUI shows per case and per photo):
 
 from __future__ import annotations
 
+import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.capture.photos import PhotoError, inspect_with_thumbnail
 from app.domain.errors import Message
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
+from app.storage.changelog import record_step
 from app.storage.db import translate_errors
 from app.storage.models import (
     CalendarDay,
@@ -44,17 +47,30 @@ from app.storage.models import (
     User,
 )
 from app.storage.photos import original_path, store_original, write_thumbnail
-from app.storage.store import LocalStore, _index
+from app.storage.states import (
+    CASE_ENTITIES,
+    OPEN_DELIVERIES,
+    OPEN_STATES,
+    SETTLED_STATES,
+    DeliveryState,
+    OutboxEntity,
+    OutboxState,
+)
+from app.storage.store import Changes, LocalStore, index_case
 
 CURSOR_KEY = "feed_cursor"
 LAST_SYNC_KEY = "last_sync"
-#: Outbox states that still wait for the server.
-OPEN_STATES = ("pending", "sending")
 #: A photo on the server (of a task's report) not yet downloaded to this laptop.
-REMOTE = "remote"
-#: Outbox entities of a case: an inspector's changes (pushed in batches) and a supervisor's
-#: decisions (sent one by one to the case's actions endpoint, in the order they were taken).
-CASE_ENTITIES = ("case", "decision")
+REMOTE = DeliveryState.REMOTE
+
+
+class ReceiptOutcome(enum.StrEnum):
+    """The server's answer for one pushed change."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # applied before (a resend): as good as applied
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +128,7 @@ class ReceiptSummary:
     conflicts: int
     rejected: int
     retry: int  # answered "try again" (a concurrent change on the server)
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +149,7 @@ class OutgoingPhoto:
 class FeedResult:
     applied: int  # entries that changed something here
     skipped: list[str]  # entries that could not be applied (seq:kind: why)
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +190,12 @@ def _reason_text(reason: dict[str, str] | None) -> str | None:
 
 
 class SyncLedger:
-    """Reads and writes of the sync module, over one :class:`LocalStore`."""
+    """Reads and writes of the sync module, over one :class:`LocalStore`.
+
+    Every write returns what it changed (a :class:`Changes`, or a result with ``changes``),
+    except the two claims, which return the work they claimed (what a claim changed is
+    :func:`claimed`).
+    """
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
@@ -185,20 +208,22 @@ class SyncLedger:
             entries = list(
                 s.scalars(
                     select(OutboxEntry)
-                    .where(OutboxEntry.entity == "case", OutboxEntry.state.in_(OPEN_STATES))
+                    .where(
+                        OutboxEntry.entity == OutboxEntity.CASE, OutboxEntry.state.in_(OPEN_STATES)
+                    )
                     .order_by(OutboxEntry.seq)
                     .limit(limit)
                 )
             )
             for e in entries:
-                e.state = "sending"
+                e.state = OutboxState.SENDING
                 e.attempts += 1
             case_ids = {e.entity_id for e in entries}
             if case_ids:
                 s.execute(
                     update(Case)
-                    .where(Case.id.in_(case_ids), Case.delivery.in_(("pending", "sending")))
-                    .values(delivery="sending")
+                    .where(Case.id.in_(case_ids), Case.delivery.in_(OPEN_DELIVERIES))
+                    .values(delivery=DeliveryState.SENDING)
                 )
             return [
                 OutgoingChange(e.seq, e.change_id, e.entity_id, e.op, e.payload, e.base_revision)
@@ -212,33 +237,34 @@ class SyncLedger:
             touched: set[str] = set()
             for r in receipts:
                 entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == r.change_id))
-                if entry is None or entry.state in ("sent", "resolved"):
+                if entry is None or entry.state in SETTLED_STATES:
                     continue
                 case = s.scalar(select(Case).where(Case.id == entry.entity_id))
                 if case is None:
                     continue
                 touched.add(case.id)
-                if r.outcome in ("applied", "duplicate"):
-                    entry.state, entry.sent_at = "sent", now
+                if r.outcome in (ReceiptOutcome.APPLIED, ReceiptOutcome.DUPLICATE):
+                    entry.state, entry.sent_at = OutboxState.SENT, now
                     entry.last_error = entry.response = None
                     if r.server_revision is not None:
                         case.server_revision = max(case.server_revision or 0, r.server_revision)
                     confirmed += 1
                 elif (
-                    r.outcome == "conflict" and (r.reason or {}).get("code") == "concurrent_change"
+                    r.outcome == ReceiptOutcome.CONFLICT
+                    and (r.reason or {}).get("code") == "concurrent_change"
                 ):
-                    entry.state = "pending"  # the server asks to try again
+                    entry.state = OutboxState.PENDING  # the server asks to try again
                     retry += 1
-                elif r.outcome == "conflict" and r.current is not None:
+                elif r.outcome == ReceiptOutcome.CONFLICT and r.current is not None:
                     # The office moved the case on meanwhile: its workflow state wins; the local
                     # edit is kept beside the server's version for the inspector to resolve.
-                    entry.state = "conflict"
+                    entry.state = OutboxState.CONFLICT
                     entry.last_error = _reason_text(r.reason)
                     entry.response = {"reason": r.reason, "current": r.current}
                     _adopt_server_state(s, case, r.current)
                     conflicts += 1
                 else:
-                    entry.state = "failed"
+                    entry.state = OutboxState.FAILED
                     entry.last_error = _reason_text(r.reason)
                     entry.response = {"reason": r.reason, "current": r.current}
                     if entry.op == "create" and case.server_revision is None:
@@ -249,21 +275,34 @@ class SyncLedger:
                     rejected += 1
             for case_id in touched:
                 _settle_case(s, case_id, now)
-        return ReceiptSummary(confirmed, conflicts, rejected, retry)
+        changes = Changes(cases=frozenset(touched), outbox=bool(touched))
+        return ReceiptSummary(confirmed, conflicts, rejected, retry, changes)
 
-    def release_claims(self) -> None:
+    def release_claims(self) -> Changes:
         """Changes left ``sending`` by an interrupted push go back to ``pending``.
 
         Harmless either way: the server's ingest is idempotent, so a change it already
         applied comes back ``duplicate`` and is then marked sent.
         """
         with self.store.write() as s:
-            s.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.entity.in_(CASE_ENTITIES), OutboxEntry.state == "sending")
-                .values(state="pending")
+            sending = frozenset(
+                s.scalars(select(Case.id).where(Case.delivery == DeliveryState.SENDING))
             )
-            s.execute(update(Case).where(Case.delivery == "sending").values(delivery="pending"))
+            released = s.execute(
+                update(OutboxEntry)
+                .where(
+                    OutboxEntry.entity.in_(CASE_ENTITIES),
+                    OutboxEntry.state == OutboxState.SENDING,
+                )
+                .values(state=OutboxState.PENDING)
+            )
+            s.execute(
+                update(Case)
+                .where(Case.delivery == DeliveryState.SENDING)
+                .values(delivery=DeliveryState.PENDING)
+            )
+            outbox = bool(cast("CursorResult[Any]", released).rowcount)
+        return Changes(cases=sending, outbox=outbox)
 
     # -- outbox: supervisors' decisions ----------------------------------------------------
 
@@ -272,27 +311,31 @@ class SyncLedger:
         with self.store.write() as s:
             e = s.scalar(
                 select(OutboxEntry)
-                .where(OutboxEntry.entity == "decision", OutboxEntry.state.in_(OPEN_STATES))
+                .where(
+                    OutboxEntry.entity == OutboxEntity.DECISION,
+                    OutboxEntry.state.in_(OPEN_STATES),
+                )
                 .order_by(OutboxEntry.seq)
                 .limit(1)
             )
             if e is None:
                 return None
-            e.state = "sending"
+            e.state = OutboxState.SENDING
             e.attempts += 1
             return OutgoingDecision(e.seq, e.change_id, e.entity_id, dict(e.payload))
 
-    def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> None:
+    def decision_applied(self, change_id: str, detail: dict[str, Any], now: datetime) -> Changes:
         """The server applied the decision (or had already): its case and steps are adopted."""
         with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
-                return
-            entry.state, entry.sent_at = "sent", now
+                return Changes()
+            entry.state, entry.sent_at = OutboxState.SENT, now
             entry.last_error = entry.response = None
             s.flush()
             _adopt_case_detail(s, entry.entity_id, detail)
             _settle_case(s, entry.entity_id, now)
+            return Changes(cases=frozenset({entry.entity_id}), steps=True, outbox=True)
 
     def decision_refused(
         self,
@@ -300,19 +343,19 @@ class SyncLedger:
         reason: dict[str, str],
         detail: dict[str, Any] | None,
         now: datetime,
-    ) -> None:
+    ) -> Changes:
         """The server refused the decision: it is kept as ``failed`` with the reason, the case
         takes the server's state, and later decisions on the case (built on this one) fail too."""
         with self.store.write() as s:
             entry = s.scalar(select(OutboxEntry).where(OutboxEntry.change_id == change_id))
             if entry is None:
-                return
-            entry.state = "failed"
+                return Changes()
+            entry.state = OutboxState.FAILED
             entry.last_error = _reason_text(reason)
             entry.response = {"reason": reason, "current": (detail or {}).get("case")}
             later = s.scalars(
                 select(OutboxEntry).where(
-                    OutboxEntry.entity == "decision",
+                    OutboxEntry.entity == OutboxEntity.DECISION,
                     OutboxEntry.entity_id == entry.entity_id,
                     OutboxEntry.seq > entry.seq,
                     OutboxEntry.state.in_(OPEN_STATES),
@@ -324,18 +367,21 @@ class SyncLedger:
                 "en": "An earlier decision on this case was refused; this one was not sent",
             }
             for other in later:
-                other.state = "failed"
+                other.state = OutboxState.FAILED
                 other.last_error = _reason_text(follow)
                 other.response = {"reason": follow, "current": None}
             s.flush()
             if detail is not None:
                 _adopt_case_detail(s, entry.entity_id, detail)
             _settle_case(s, entry.entity_id, now)
+            return Changes(
+                cases=frozenset({entry.entity_id}), steps=detail is not None, outbox=True
+            )
 
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts: the local change and the server's version, for the inspector."""
         with self.store.read() as s:
-            stmt = select(OutboxEntry).where(OutboxEntry.state == "conflict")
+            stmt = select(OutboxEntry).where(OutboxEntry.state == OutboxState.CONFLICT)
             if case_id is not None:
                 stmt = stmt.where(OutboxEntry.entity_id == case_id)
             return [
@@ -350,12 +396,12 @@ class SyncLedger:
                 for e in s.scalars(stmt.order_by(OutboxEntry.seq))
             ]
 
-    def resolve_conflict(self, seq: int, now: datetime) -> None:
+    def resolve_conflict(self, seq: int, now: datetime) -> Changes:
         """Take the server's version: the local change is kept in the outbox as ``resolved``."""
         with self.store.write() as s:
             entry = s.get(OutboxEntry, seq)
-            if entry is None or entry.state != "conflict":
-                return
+            if entry is None or entry.state != OutboxState.CONFLICT:
+                return Changes()
             case = s.scalar(select(Case).where(Case.id == entry.entity_id))
             current = (entry.response or {}).get("current")
             if case is not None and current:
@@ -365,9 +411,11 @@ class SyncLedger:
                 for name in ("lat", "lon", "accuracy_m"):
                     if name in current:
                         setattr(case, name, current[name])
-            entry.state = "resolved"
-            if case is not None:
-                _settle_case(s, case.id, now)
+            entry.state = OutboxState.RESOLVED
+            if case is None:
+                return Changes(outbox=True)
+            _settle_case(s, case.id, now)
+            return Changes(cases=frozenset({case.id}), outbox=True)
 
     # -- photos ----------------------------------------------------------------------------
 
@@ -377,7 +425,7 @@ class SyncLedger:
             rows = s.execute(
                 select(Photo)
                 .join(Case, Case.id == Photo.case_id)
-                .where(Photo.delivery.in_(OPEN_STATES), Case.server_revision.is_not(None))
+                .where(Photo.delivery.in_(OPEN_DELIVERIES), Case.server_revision.is_not(None))
                 .order_by(Photo.created_at, Photo.id)
             ).scalars()
             return [self._outgoing(p) for p in rows]
@@ -386,7 +434,7 @@ class SyncLedger:
         """The photo as the store has it now, or None once it is no longer waiting."""
         with self.store.read() as s:
             p = s.get(Photo, photo_id)
-            if p is None or p.delivery not in OPEN_STATES:
+            if p is None or p.delivery not in OPEN_DELIVERIES:
                 return None
             return self._outgoing(p)
 
@@ -404,45 +452,53 @@ class SyncLedger:
             p.upload_offset,
         )
 
-    def upload_created(self, photo_id: str, url: str, offset: int) -> None:
-        self._photo(photo_id, delivery="sending", upload_url=url, upload_offset=offset)
+    def upload_created(self, photo_id: str, url: str, offset: int) -> Changes:
+        return self._photo(
+            photo_id, delivery=DeliveryState.SENDING, upload_url=url, upload_offset=offset
+        )
 
-    def upload_progress(self, photo_id: str, offset: int) -> None:
-        self._photo(photo_id, upload_offset=offset)
+    def upload_progress(self, photo_id: str, offset: int) -> Changes:
+        return self._photo(photo_id, upload_offset=offset)
 
-    def upload_forgotten(self, photo_id: str) -> None:
+    def upload_forgotten(self, photo_id: str) -> Changes:
         """The server no longer has the upload (expired, or its data was lost): start over."""
-        self._photo(photo_id, delivery="pending", upload_url=None, upload_offset=0)
+        return self._photo(
+            photo_id, delivery=DeliveryState.PENDING, upload_url=None, upload_offset=0
+        )
 
-    def upload_confirmed(self, photo_id: str, now: datetime) -> None:
+    def upload_confirmed(self, photo_id: str, now: datetime) -> Changes:
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
-            photo.delivery, photo.confirmed_at, photo.delivery_error = "confirmed", now, None
+                return Changes()
+            photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
+            photo.delivery_error = None
             photo.upload_offset = photo.size_bytes
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
-                .values(state="sent", sent_at=now, last_error=None)
+                .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
+                .values(state=OutboxState.SENT, sent_at=now, last_error=None)
             )
+        return Changes(photos=frozenset({photo_id}), outbox=True)
 
-    def upload_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+    def upload_failed(self, photo_id: str, reason: dict[str, str]) -> Changes:
         """The server refused the photo itself (retrying will not help)."""
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
-            photo.delivery, photo.delivery_error = "failed", _reason_text(reason)
+                return Changes()
+            photo.delivery, photo.delivery_error = DeliveryState.FAILED, _reason_text(reason)
             s.execute(
                 update(OutboxEntry)
-                .where(OutboxEntry.entity == "photo", OutboxEntry.entity_id == photo_id)
-                .values(state="failed", last_error=_reason_text(reason))
+                .where(OutboxEntry.entity == OutboxEntity.PHOTO, OutboxEntry.entity_id == photo_id)
+                .values(state=OutboxState.FAILED, last_error=_reason_text(reason))
             )
+        return Changes(photos=frozenset({photo_id}), outbox=True)
 
-    def _photo(self, photo_id: str, **values: Any) -> None:
+    def _photo(self, photo_id: str, **values: Any) -> Changes:
         with self.store.write() as s:
             s.execute(update(Photo).where(Photo.id == photo_id).values(**values))
+        return Changes(photos=frozenset({photo_id}))
 
     # -- photos of others' reports (re-inspection tasks) ---------------------------------
 
@@ -454,7 +510,7 @@ class SyncLedger:
             )
             return [self._outgoing(p) for p in rows]
 
-    def store_download(self, photo_id: str, downloaded: Path, now: datetime) -> None:
+    def store_download(self, photo_id: str, downloaded: Path, now: datetime) -> Changes:
         """Check a downloaded photo against its SHA-256, keep it and its thumbnail, record it.
 
         Raises :class:`~app.capture.photos.PhotoError` for bytes that are not the photo.
@@ -462,7 +518,7 @@ class SyncLedger:
         with self.store.read() as s:
             photo = s.get(Photo, photo_id)
             if photo is None or photo.delivery != REMOTE:
-                return
+                return Changes()
             sha256, mime = photo.sha256, photo.mime
         info, thumbnail = inspect_with_thumbnail(downloaded)
         if info.sha256 != sha256:
@@ -479,15 +535,18 @@ class SyncLedger:
         with self.store.write() as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
-                return
-            photo.delivery, photo.confirmed_at = "confirmed", now
+                return Changes()
+            photo.delivery, photo.confirmed_at = DeliveryState.CONFIRMED, now
             photo.width, photo.height = info.display_width, info.display_height
             photo.taken_at, photo.lat, photo.lon = info.taken_at, info.gps_lat, info.gps_lon
             photo.orientation, photo.make, photo.model = info.orientation, info.make, info.model
+        return Changes(photos=frozenset({photo_id}))
 
-    def download_failed(self, photo_id: str, reason: dict[str, str]) -> None:
+    def download_failed(self, photo_id: str, reason: dict[str, str]) -> Changes:
         """The server will not give this photo (gone, or no longer ours to see)."""
-        self._photo(photo_id, delivery="unavailable", delivery_error=_reason_text(reason))
+        return self._photo(
+            photo_id, delivery=DeliveryState.UNAVAILABLE, delivery_error=_reason_text(reason)
+        )
 
     # -- the change feed -------------------------------------------------------------------
 
@@ -503,27 +562,35 @@ class SyncLedger:
         page re-read after a crash is harmless.
         """
         applied, skipped = 0, []
+        changes = Changes()
         with self.store.write() as s:
+            known = _known_cases(s, entries)
             for entry in entries:
                 try:
                     with s.begin_nested():
-                        applied += _apply_entry(s, entry, user_id)
+                        n = _apply_entry(s, entry, user_id)
                 except (SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
                     # One entry this version cannot apply must not stop the feed for good.
                     skipped.append(f"{entry.get('seq')}:{entry.get('kind')}: {exc}"[:300])
+                    continue
+                applied += n
+                if n:
+                    changes |= _feed_changes(entry, known)
             s.merge(SyncState(key=CURSOR_KEY, value=str(cursor)))
-        return FeedResult(applied, skipped)
+        return FeedResult(applied, skipped, changes)
 
-    def reset_cursor(self) -> None:
+    def reset_cursor(self) -> Changes:
         """Read the feed from the start again (another account signed in on this laptop)."""
         with self.store.write() as s:
             s.merge(SyncState(key=CURSOR_KEY, value="0"))
+        return Changes()  # sync bookkeeping: nothing a view shows
 
     # -- summary ---------------------------------------------------------------------------
 
-    def set_last_sync(self, at: datetime) -> None:
+    def set_last_sync(self, at: datetime) -> Changes:
         with self.store.write() as s:
             s.merge(SyncState(key=LAST_SYNC_KEY, value=at.isoformat()))
+        return Changes()  # sync bookkeeping: the status bar reads it from the sync's report
 
     def last_sync(self) -> datetime | None:
         with self.store.read() as s:
@@ -542,15 +609,17 @@ class SyncLedger:
             photos = s.execute(
                 select(
                     func.count(), func.coalesce(func.sum(Photo.size_bytes - Photo.upload_offset), 0)
-                ).where(Photo.delivery.in_(OPEN_STATES))
+                ).where(Photo.delivery.in_(OPEN_DELIVERIES))
             ).one()
             failed_photos = s.scalar(
-                select(func.count()).select_from(Photo).where(Photo.delivery == "failed")
+                select(func.count())
+                .select_from(Photo)
+                .where(Photo.delivery == DeliveryState.FAILED)
             )
             return DeliverySummary(
-                pending_changes=by_state.get("pending", 0) + by_state.get("sending", 0),
-                failed_changes=by_state.get("failed", 0),
-                conflicts=by_state.get("conflict", 0),
+                pending_changes=sum(by_state.get(state, 0) for state in OPEN_STATES),
+                failed_changes=by_state.get(OutboxState.FAILED, 0),
+                conflicts=by_state.get(OutboxState.CONFLICT, 0),
                 pending_photos=int(photos[0]),
                 pending_photo_bytes=int(photos[1]),
                 failed_photos=int(failed_photos or 0),
@@ -592,7 +661,53 @@ class SyncLedger:
             return lines
 
 
+def claimed(work: list[OutgoingChange] | OutgoingDecision | None) -> Changes:
+    """What a claim changed: the claimed entries are ``sending`` (and a case change's case)."""
+    if work is None or work == []:
+        return Changes()
+    if isinstance(work, OutgoingDecision):
+        return Changes(outbox=True)
+    return Changes(cases=frozenset(c.case_id for c in work), outbox=True)
+
+
 # -- helpers ----------------------------------------------------------------------------------
+
+#: Feed kinds that carry a case (and may add its step and its report's photos).
+_CASE_KINDS = ("case", "decision", "task")
+#: Feed kinds of reference data.
+_REFERENCE_KINDS = ("user", "department", "time_limit", "calendar_day")
+
+
+def _known_cases(s: Session, entries: list[dict[str, Any]]) -> frozenset[str]:
+    """Which of the cases a feed page carries this laptop has already (one query a page)."""
+    ids = {str(e.get("entity_id", "")) for e in entries if e.get("kind") in _CASE_KINDS}
+    if not ids:
+        return frozenset()
+    return frozenset(s.scalars(select(Case.id).where(Case.id.in_(ids))))
+
+
+def _feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
+    """What an applied feed entry may have changed, by its kind (erring on the side of more:
+    a view refreshed for nothing costs less than a stale one)."""
+    kind = entry.get("kind")
+    payload: dict[str, Any] = entry.get("payload") or {}
+    entity_id = str(entry.get("entity_id", ""))
+    if kind in _CASE_KINDS:
+        photos = frozenset(
+            str(p["photo_id"])
+            for p in payload.get("photos") or []
+            if isinstance(p, dict) and p.get("photo_id")
+        )
+        created = frozenset() if entity_id in known else frozenset({entity_id})
+        return Changes(cases=frozenset({entity_id}), created=created, steps=True, photos=photos)
+    if kind == "comment":
+        return Changes(cases=frozenset({str(payload.get("case_id") or entity_id)}))
+    if kind == "photo":
+        photo = frozenset({str(payload.get("photo_id", ""))})
+        return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
+    if kind in _REFERENCE_KINDS:
+        return Changes(reference=True)
+    return Changes()
 
 
 def _settle_case(s: Session, case_id: str, now: datetime) -> None:
@@ -607,20 +722,21 @@ def _settle_case(s: Session, case_id: str, now: datetime) -> None:
             )
         )
     )
-    if "conflict" in states:
-        case.delivery = "conflict"
-    elif "failed" in states:
-        case.delivery = "failed"
+    if OutboxState.CONFLICT in states:
+        case.delivery = DeliveryState.CONFLICT
+    elif OutboxState.FAILED in states:
+        case.delivery = DeliveryState.FAILED
         case.delivery_error = s.scalar(
             select(OutboxEntry.last_error)
-            .where(OutboxEntry.entity_id == case_id, OutboxEntry.state == "failed")
+            .where(OutboxEntry.entity_id == case_id, OutboxEntry.state == OutboxState.FAILED)
             .order_by(OutboxEntry.seq)  # the first refusal: the later ones follow from it
             .limit(1)
         )
     elif states & set(OPEN_STATES):
-        case.delivery = "pending"
+        case.delivery = DeliveryState.PENDING
     else:
-        case.delivery, case.confirmed_at, case.delivery_error = "confirmed", now, None
+        case.delivery, case.confirmed_at = DeliveryState.CONFIRMED, now
+        case.delivery_error = None
 
 
 def _adopt_server_state(s: Session, case: Case, current: dict[str, Any]) -> None:
@@ -816,19 +932,16 @@ def _apply_decision(
     # else: older than what this laptop has (its own later change was confirmed meanwhile):
     # the step still joins the history, the state stays.
     if step_id:
-        s.add(
-            CaseStep(
-                id=step_id,
-                case_id=case.id,
-                action=str(payload.get("event", "")),
-                from_status=from_status,
-                to_status=status,
-                actor_id=None,
-                role=str(payload.get("role", "supervisor")),
-                at=at or case.updated_at,
-                opinion=str(payload.get("opinion") or ""),
-                attachments=[],
-            )
+        record_step(
+            s,
+            case.id,
+            str(payload.get("event", "")),
+            from_status,
+            status,
+            role=str(payload.get("role", "supervisor")),
+            at=at or case.updated_at,
+            opinion=str(payload.get("opinion") or ""),
+            step_id=step_id,
         )
     return 1
 
@@ -847,7 +960,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
             id=data["id"],
             created_at=created,
             revision=1,
-            delivery="confirmed",
+            delivery=DeliveryState.CONFIRMED,
             confirmed_at=_time(data.get("updated_at")),
         )
         s.add(case)
@@ -867,7 +980,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
     if status in {c.value for c in CaseStatus}:
         case.status = status
     s.flush()
-    _index(s, case)  # found by search like any case
+    index_case(s, case)  # found by search like any case
 
 
 def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
@@ -884,7 +997,7 @@ def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
     case = s.scalar(select(Case).where(Case.id == case_id))
     waiting = case is not None and s.scalar(
         select(OutboxEntry.seq).where(
-            OutboxEntry.entity == "decision",
+            OutboxEntry.entity == OutboxEntity.DECISION,
             OutboxEntry.entity_id == case_id,
             OutboxEntry.state.in_(OPEN_STATES),
         )
@@ -909,22 +1022,20 @@ def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:
         return 0
     if s.scalar(select(Case.id).where(Case.id == case_id)) is None:
         return 0
-    s.add(
-        CaseStep(
-            id=step_id,
-            case_id=case_id,
-            action=str(step.get("action", "")),
-            from_status=str(step.get("from_status", "")),
-            to_status=str(step.get("to_status", "")),
-            actor_id=step.get("actor_id"),
-            role=str(step.get("role", "")),
-            at=_time(step.get("at")) or datetime.now(UTC),
-            opinion=str(step.get("opinion") or ""),
-            department_id=step.get("department_id"),
-            deadline=_time(step.get("deadline")),
-            assignee_id=step.get("assignee_id"),
-            attachments=[],
-        )
+    record_step(
+        s,
+        case_id,
+        str(step.get("action", "")),
+        str(step.get("from_status", "")),
+        str(step.get("to_status", "")),
+        role=str(step.get("role", "")),
+        at=_time(step.get("at")) or datetime.now(UTC),
+        actor_id=step.get("actor_id"),
+        opinion=str(step.get("opinion") or ""),
+        department_id=step.get("department_id"),
+        deadline=_time(step.get("deadline")),
+        assignee_id=step.get("assignee_id"),
+        step_id=step_id,
     )
     return 1
 
@@ -936,7 +1047,7 @@ def _adopt_case_detail(s: Session, case_id: str, detail: dict[str, Any]) -> None
     if isinstance(data, dict) and case is not None:
         waiting = s.scalar(
             select(OutboxEntry.seq).where(
-                OutboxEntry.entity == "decision",
+                OutboxEntry.entity == OutboxEntity.DECISION,
                 OutboxEntry.entity_id == case_id,
                 OutboxEntry.state.in_(OPEN_STATES),
             )

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.storage.states import DeliveryState, OutboxState
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` text (sorts correctly)."""
@@ -102,8 +104,8 @@ class Case(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     #: The server's revision of this case that local edits are based on (None: never confirmed).
     server_revision: Mapped[int | None] = mapped_column(Integer)
-    #: Delivery ledger: pending | sending | confirmed | failed | conflict.
-    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    #: Delivery ledger (:class:`~app.storage.states.DeliveryState`).
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     delivery_error: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -169,7 +171,7 @@ class Photo(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     role: Mapped[str] = mapped_column(String(20), default="before")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     delivery_error: Mapped[str | None] = mapped_column(Text)
     upload_url: Mapped[str | None] = mapped_column(Text)
     upload_offset: Mapped[int] = mapped_column(Integer, default=0)
@@ -209,7 +211,7 @@ class Track(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     distance_m: Mapped[float] = mapped_column(Float, default=0.0)
     point_count: Mapped[int] = mapped_column(Integer, default=0)
-    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -226,8 +228,8 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_revision: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: pending | sending | sent | failed (rejected) | conflict (kept for the inspector) | resolved
-    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    #: :class:`~app.storage.states.OutboxState` (failed: rejected; conflict: kept for the inspector)
+    state: Mapped[str] = mapped_column(String(20), default=OutboxState.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -63,10 +63,12 @@ from app.domain.lifecycle import (
 )
 from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
+from app.storage.changelog import enqueue, queue_case_change, record_step, touch_revision
 from app.storage.db import IMMEDIATE, open_database, translate_errors
 from app.storage.models import Case, CaseStep, OutboxEntry, Photo, Position, SyncState, Track, User
 from app.storage.photos import original_path, store_original, thumbnail_path, write_thumbnail
 from app.storage.search import index_tokens, match_expression
+from app.storage.states import SETTLED_STATES, DeliveryState, OutboxEntity, OutboxState
 
 PHOTOS_DIR = "photos"
 DEFAULT_PAGE = 50
@@ -80,16 +82,27 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Changes:
-    """What a write changed; views refresh only on the flags that concern them."""
+    """What a write changed; views refresh only on the flags that concern them.
 
+    Every write of the store and of the feature modules (inbox, supervision, the sync's
+    ledger) returns one, alone or as the ``changes`` of a richer result.
+    """
+
+    #: Cases whose row changed (fields, status, delivery, photo count, comments).
     cases: frozenset[str] = frozenset()
+    #: Cases that are new on this laptop (also in ``cases``).
     created: frozenset[str] = frozenset()
+    #: Some case's step log grew.
     steps: bool = False
+    #: The outbox changed (an entry queued, sent, refused or resolved).
     outbox: bool = False
+    #: Photos added, removed, or whose delivery changed.
     photos: frozenset[str] = frozenset()
     tracks: frozenset[str] = frozenset()
     #: Too much to list (a sync cycle's pushes and pulls): every view reloads what it shows.
     everything: bool = False
+    #: Reference data from the server changed: accounts, departments, time limits, calendar.
+    reference: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -100,6 +113,7 @@ class Changes:
             self.photos | other.photos,
             self.tracks | other.tracks,
             self.everything or other.everything,
+            self.reference or other.reference,
         )
 
 
@@ -143,6 +157,7 @@ class PhotoBatch:
 
     attached: list[str]
     refused: list[PhotoError]
+    changes: Changes = Changes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,15 +398,15 @@ class LocalStore:
                 updated_at=now,
                 author_id=self._actor.id,
                 revision=1,
-                delivery="pending",
+                delivery=DeliveryState.PENDING,
             )
             _assign(case, fields, now)
             if case.observed_at is None:
                 case.observed_at = now
             s.add(case)
             s.flush()
-            _index(s, case)
-            self._enqueue(s, case, "create", now)
+            index_case(s, case)
+            queue_case_change(s, case, "create", now)
         return Created(
             case_id, Changes(cases=frozenset({case_id}), created=frozenset({case_id}), outbox=True)
         )
@@ -401,46 +416,38 @@ class LocalStore:
         now = self.clock()
         require_valid(fields, self.taxonomy, for_submission=False, now=now)
         with self.write() as s:
-            case = _get(s, case_id)
+            case = require_case(s, case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
                 raise _not_editable(status)
             _assign(case, fields, now)
-            case.updated_at = now
-            case.revision += 1
-            case.delivery = "pending"
-            _index(s, case)
-            self._enqueue(s, case, "update", now)
+            touch_revision(case, now)
+            index_case(s, case)
+            queue_case_change(s, case, "update", now)
         return Changes(cases=frozenset({case_id}), outbox=True)
 
     def submit_case(self, case_id: str) -> Changes:
         """Submit a draft (or a corrected returned case): full validation, then the transition."""
         now = self.clock()
         with self.write() as s:
-            case = _get(s, case_id)
+            case = require_case(s, case_id)
             require_valid(_fields_of(case), self.taxonomy, for_submission=True, now=now)
             source = CaseStatus(case.status)
             target = apply_transition(source, TransitionRequest(Action.SUBMIT, self._actor.role))
             case.status = target.value
             case.submitted_at = now
-            case.updated_at = now
-            case.revision += 1
-            case.delivery = "pending"
-            s.add(
-                CaseStep(
-                    id=new_id(),
-                    case_id=case.id,
-                    action=Action.SUBMIT.value,
-                    from_status=source.value,
-                    to_status=target.value,
-                    actor_id=self._actor.id,
-                    role=self._actor.role.value,
-                    at=now,
-                    opinion="",
-                    attachments=[],
-                )
+            touch_revision(case, now)
+            record_step(
+                s,
+                case.id,
+                Action.SUBMIT.value,
+                source.value,
+                target.value,
+                role=self._actor.role.value,
+                at=now,
+                actor_id=self._actor.id,
             )
-            self._enqueue(s, case, "submit", now)
+            queue_case_change(s, case, "submit", now)
         return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
     def attach_photo(
@@ -465,7 +472,7 @@ class LocalStore:
             existing = s.scalar(
                 select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
             )
-            _get(s, case_id)
+            require_case(s, case_id)
         if existing is not None:
             return Created(existing, Changes())
         with translate_errors(self.data_dir):
@@ -476,7 +483,7 @@ class LocalStore:
             taken_at = camera.to_utc(info.taken_at_local)
         position = self._photo_position(info, taken_at)
         with self.write() as s:
-            case = _get(s, case_id)
+            case = require_case(s, case_id)
             existing = s.scalar(
                 select(Photo.id).where(Photo.case_id == case_id, Photo.sha256 == info.sha256)
             )
@@ -506,22 +513,17 @@ class LocalStore:
                     gps_time=info.gps_time,
                     role=role,
                     created_at=now,
-                    delivery="pending",
+                    delivery=DeliveryState.PENDING,
                     upload_offset=0,
                 )
             )
-            s.add(
-                OutboxEntry(
-                    change_id=new_id(),
-                    entity="photo",
-                    entity_id=photo_id,
-                    op="upload",
-                    payload={"case_id": case.id, "sha256": info.sha256, "size": stored.size_bytes},
-                    base_revision=None,
-                    created_at=now,
-                    state="pending",
-                    attempts=0,
-                )
+            enqueue(
+                s,
+                OutboxEntity.PHOTO,
+                photo_id,
+                "upload",
+                {"case_id": case.id, "sha256": info.sha256, "size": stored.size_bytes},
+                now=now,
             )
         return Created(
             photo_id, Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
@@ -538,12 +540,16 @@ class LocalStore:
         """Attach files and the photos found in folders; a refused file never stops the rest."""
         attached: list[str] = []
         refused: list[PhotoError] = []
+        changes = Changes()
         for path in expand_photo_paths(sources):
             try:
-                attached.append(self.attach_photo(case_id, path, role=role, camera=camera).id)
+                created = self.attach_photo(case_id, path, role=role, camera=camera)
             except PhotoError as exc:
                 refused.append(exc)
-        return PhotoBatch(attached, refused)
+            else:
+                attached.append(created.id)
+                changes |= created.changes
+        return PhotoBatch(attached, refused, changes)
 
     def photos(self, case_id: str) -> list[PhotoRow]:
         with self.read() as s:
@@ -565,11 +571,11 @@ class LocalStore:
                 raise DomainError(
                     "not_found", Message(f"找不到照片 {photo_id}", f"No photo {photo_id}")
                 )
-            case = _get(s, photo.case_id)
+            case = require_case(s, photo.case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
                 raise _not_editable(status)
-            if photo.delivery == "confirmed":
+            if photo.delivery == DeliveryState.CONFIRMED:
                 name = photo.original_name or photo.sha256[:12]
                 raise DomainError(
                     "photo_confirmed",
@@ -581,11 +587,11 @@ class LocalStore:
             s.execute(
                 update(OutboxEntry)
                 .where(
-                    OutboxEntry.entity == "photo",
+                    OutboxEntry.entity == OutboxEntity.PHOTO,
                     OutboxEntry.entity_id == photo_id,
                     OutboxEntry.op == "upload",
                 )
-                .values(state="resolved")
+                .values(state=OutboxState.RESOLVED)
             )
             s.delete(photo)
             case_id = case.id
@@ -620,7 +626,7 @@ class LocalStore:
         """
         now = self.clock()
         with self.write() as s:
-            case = _get(s, case_id)
+            case = require_case(s, case_id)
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
                 raise _not_editable(status)
@@ -640,11 +646,9 @@ class LocalStore:
             case.position_source = fix.source.value
             case.position_quality = fix.quality.value
             case.position_time = fix.time or now
-            case.updated_at = now
-            case.revision += 1
-            case.delivery = "pending"
+            touch_revision(case, now)
             s.add(_position_row(fix, now, case_id=case.id))
-            self._enqueue(s, case, "update", now)
+            queue_case_change(s, case, "update", now)
         return PositionUpdate(
             Changes(cases=frozenset({case_id}), outbox=True), replaced=True, kept=fix
         )
@@ -705,22 +709,17 @@ class LocalStore:
                 track.ended_at = now
                 points = _track_points(s, track_id)
                 track.distance_m = track_length_m(points)
-                s.add(
-                    OutboxEntry(
-                        change_id=new_id(),
-                        entity="track",
-                        entity_id=track_id,
-                        op="upload",
-                        payload={
-                            "id": track_id,
-                            "points": len(points),
-                            "distance_m": round(track.distance_m, 1),
-                        },
-                        base_revision=None,
-                        created_at=now,
-                        state="pending",
-                        attempts=0,
-                    )
+                enqueue(
+                    s,
+                    OutboxEntity.TRACK,
+                    track_id,
+                    "upload",
+                    {
+                        "id": track_id,
+                        "points": len(points),
+                        "distance_m": round(track.distance_m, 1),
+                    },
+                    now=now,
                 )
         return Changes(tracks=frozenset({track_id}), outbox=state is TrackState.STOPPED)
 
@@ -769,29 +768,6 @@ class LocalStore:
                 for p in rows
             ]
 
-    def _enqueue(self, s: Session, case: Case, op: str, now: datetime) -> None:
-        snapshot = _snapshot(case)
-        if op != "create" and case.server_revision is None and not _create_in_flight(s, case.id):
-            # The server refused this case's creation (say, a category it did not know) and the
-            # inspector has now corrected it: it travels as a new creation, then the change.
-            draft = {**snapshot, "status": CaseStatus.DRAFT.value, "submitted_at": None}
-            s.add(_outbox_entry(case, "create", draft, now))
-            if op == "update":
-                return
-        if op == "update":
-            latest = s.scalar(
-                select(OutboxEntry)
-                .where(OutboxEntry.entity == "case", OutboxEntry.entity_id == case.id)
-                .order_by(OutboxEntry.seq.desc())
-                .limit(1)
-            )
-            if latest is not None and latest.op == "update" and latest.state == "pending":
-                # Edits saved one after another (the editor saves as the inspector types) travel
-                # as one: each entry is a whole snapshot, so the newest replaces the unsent one.
-                latest.payload, latest.base_revision = snapshot, case.server_revision
-                return
-        s.add(_outbox_entry(case, op, snapshot, now))
-
     # -- reads --------------------------------------------------------------------------
 
     def get_case(self, case_id: str) -> CaseRow:
@@ -804,7 +780,7 @@ class LocalStore:
     def case_position(self, case_id: str) -> Fix | None:
         """The case's position with its source, accuracy and time (None: not set yet)."""
         with self.read() as s:
-            return _case_fix(_get(s, case_id))
+            return _case_fix(require_case(s, case_id))
 
     def category_usage(self, limit: int = 8) -> list[tuple[str, int]]:
         """``(category_code, cases)`` of the signed-in user's own cases, most used first.
@@ -939,7 +915,7 @@ class LocalStore:
                 select(
                     OutboxEntry.seq, OutboxEntry.change_id, OutboxEntry.entity_id, OutboxEntry.op
                 )
-                .where(OutboxEntry.state.notin_(("sent", "resolved")))
+                .where(OutboxEntry.state.notin_(SETTLED_STATES))
                 .order_by(OutboxEntry.seq)
             )
             return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -1118,7 +1094,8 @@ def _not_found(case_id: str) -> DomainError:
     return DomainError("not_found", Message(f"找不到案件 {case_id}", f"No case {case_id}"))
 
 
-def _get(s: Session, case_id: str) -> Case:
+def require_case(s: Session, case_id: str) -> Case:
+    """The case to change in this session; a :class:`DomainError` ``not_found`` if there is none."""
     case = s.scalar(select(Case).where(Case.id == case_id))
     if case is None:
         raise _not_found(case_id)
@@ -1145,65 +1122,13 @@ def _assign(case: Case, fields: CaseFields, now: datetime) -> None:
         case.observed_at = fields.observed_at
 
 
-def _index(s: Session, case: Case) -> None:
+def index_case(s: Session, case: Case) -> None:
+    """(Re)write the case's row of the full-text index (after its text changed, or it arrived)."""
     s.execute(text("DELETE FROM case_search WHERE rowid = :pk"), {"pk": case.pk})
     s.execute(
         text("INSERT INTO case_search(rowid, grams) VALUES (:pk, :grams)"),
         {"pk": case.pk, "grams": index_tokens(case.description, case.address)},
     )
-
-
-def _outbox_entry(case: Case, op: str, payload: dict[str, Any], now: datetime) -> OutboxEntry:
-    return OutboxEntry(
-        change_id=new_id(),
-        entity="case",
-        entity_id=case.id,
-        op=op,
-        payload=payload,
-        base_revision=case.server_revision,
-        created_at=now,
-        state="pending",
-        attempts=0,
-    )
-
-
-def _create_in_flight(s: Session, case_id: str) -> bool:
-    """Whether the case's creation is queued, being sent, or was accepted by the server."""
-    return (
-        s.scalar(
-            select(OutboxEntry.seq).where(
-                OutboxEntry.entity_id == case_id,
-                OutboxEntry.op == "create",
-                OutboxEntry.state.in_(("pending", "sending", "sent")),
-            )
-        )
-        is not None
-    )
-
-
-def _snapshot(case: Case) -> dict[str, Any]:
-    """The case as it travels to the server: every field a person edits, plus the status."""
-
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "id": case.id,
-        "status": case.status,
-        "category_code": case.category_code,
-        "description": case.description,
-        "address": case.address,
-        "urgency": case.urgency,
-        "lat": case.lat,
-        "lon": case.lon,
-        "accuracy_m": case.accuracy_m,
-        "position_source": case.position_source,
-        "grid_code": case.grid_code,
-        "observed_at": iso(case.observed_at),
-        "created_at": iso(case.created_at),
-        "submitted_at": iso(case.submitted_at),
-        "revision": case.revision,
-    }
 
 
 def _row(r: Row[Any]) -> CaseRow:

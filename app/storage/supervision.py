@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError, Message
-from app.domain.ids import new_id
 from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest, apply_transition
-from app.storage.ledger import OPEN_STATES
+from app.storage.changelog import enqueue, touch_revision
 from app.storage.models import Case, CaseStep, Department, OutboxEntry, Photo, User
-from app.storage.store import Changes, LocalStore, _get
+from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity, OutboxState
+from app.storage.store import Changes, LocalStore, require_case
 
 #: What is in the review queue: newly submitted cases.
 REVIEW_STATUSES = frozenset({CaseStatus.SUBMITTED})
@@ -114,7 +114,7 @@ def review_queue(store: LocalStore, *, limit: int = 500) -> list[ReviewItem]:
     waiting = (
         select(func.count())
         .where(
-            OutboxEntry.entity == "decision",
+            OutboxEntry.entity == OutboxEntity.DECISION,
             OutboxEntry.entity_id == Case.id,
             OutboxEntry.state.in_(OPEN_STATES),
         )
@@ -196,7 +196,16 @@ def record_decision(
     return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
 
-def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], dict[str, Message]]:
+@dataclass(frozen=True, slots=True)
+class BulkAcceptance:
+    """The outcome of a bulk accept: the cases accepted, why the others were not, what changed."""
+
+    accepted: list[str]
+    refused: dict[str, Message]
+    changes: Changes
+
+
+def accept_all(store: LocalStore, case_ids: Iterable[str]) -> BulkAcceptance:
     """Bulk accept (受理): every case that may be accepted is, in one transaction; the others
     are returned with the reason (a case already decided meanwhile, say)."""
     accepted: list[str] = []
@@ -218,7 +227,10 @@ def accept_all(store: LocalStore, case_ids: Iterable[str]) -> tuple[list[str], d
                 accepted.append(case_id)
             except DomainError as exc:
                 refused[case_id] = exc.message
-    return accepted, refused
+    changes = Changes()
+    if accepted:  # as record_decision, for each case accepted
+        changes = Changes(cases=frozenset(accepted), steps=True, outbox=True)
+    return BulkAcceptance(accepted, refused, changes)
 
 
 def _decide(
@@ -232,7 +244,7 @@ def _decide(
     deadline: datetime | None,
     assignee_id: str | None,
 ) -> None:
-    case = _get(s, case_id)
+    case = require_case(s, case_id)
     if department_id is not None:
         department = s.get(Department, department_id)
         if department is None or not department.active:
@@ -268,9 +280,7 @@ def _decide(
         case.department_id = department_id
     if action is Action.REQUEST_REINSPECTION:
         case.assignee_id = assignee_id
-    case.revision += 1
-    case.updated_at = now
-    case.delivery = "pending"
+    touch_revision(case, now)
     payload = {
         "action": action.value,
         "opinion": opinion.strip(),
@@ -278,18 +288,14 @@ def _decide(
         "deadline": deadline.isoformat() if deadline is not None else None,
         "assignee_id": assignee_id,
     }
-    s.add(
-        OutboxEntry(
-            change_id=new_id(),
-            entity="decision",
-            entity_id=case.id,
-            op=action.value,
-            payload=payload,
-            base_revision=case.server_revision,
-            created_at=now,
-            state="pending",
-            attempts=0,
-        )
+    enqueue(
+        s,
+        OutboxEntity.DECISION,
+        case.id,
+        action.value,
+        payload,
+        now=now,
+        base_revision=case.server_revision,
     )
 
 
@@ -310,7 +316,7 @@ def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[T
                 departments_.get(st.department_id or "", ""),
                 st.deadline,
                 names.get(st.assignee_id or "", ""),
-                "confirmed",
+                DeliveryState.CONFIRMED,
             )
             for st in s.scalars(
                 select(CaseStep)
@@ -321,9 +327,9 @@ def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[T
         for e in s.scalars(
             select(OutboxEntry)
             .where(
-                OutboxEntry.entity == "decision",
+                OutboxEntry.entity == OutboxEntity.DECISION,
                 OutboxEntry.entity_id == case_id,
-                OutboxEntry.state.in_((*OPEN_STATES, "failed")),
+                OutboxEntry.state.in_((*OPEN_STATES, OutboxState.FAILED)),
             )
             .order_by(OutboxEntry.seq)
         ):

@@ -56,7 +56,9 @@ def _classify(response: httpx.Response) -> SyncError:
         )
     if code == 409:
         return SyncError(
-            ErrorKind.CONFLICT, "conflict", Message(f"冲突：{detail}", f"Conflict: {detail}")
+            ErrorKind.CONFLICT,
+            "conflict",  # not-a-state: the error code
+            Message(f"冲突：{detail}", f"Conflict: {detail}"),
         )
     return SyncError(
         ErrorKind.REJECTED,

@@ -34,8 +34,15 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
-from app.storage.ledger import DeliverySummary, OutgoingPhoto, Receipt, SyncLedger
-from app.storage.store import LocalStore, utc_now
+from app.storage.ledger import (
+    DeliverySummary,
+    OutgoingPhoto,
+    Receipt,
+    ReceiptOutcome,
+    SyncLedger,
+    claimed,
+)
+from app.storage.store import Changes, LocalStore, utc_now
 from app.sync.backoff import Backoff
 from app.sync.client import TIMEOUT, ServerClient
 from app.sync.credentials import CredentialStore
@@ -89,6 +96,8 @@ class SyncReport:
     photos_held_back: bool = False
     #: Seconds spent in each phase (push, photos, pull).
     timings: dict[str, float] = field(default_factory=dict)
+    #: What the cycle changed in the local store, for views to refresh only that.
+    changes: Changes = field(default_factory=Changes)
 
     @property
     def ok(self) -> bool:
@@ -210,7 +219,7 @@ class SyncEngine:
         except SyncError as exc:
             report.error = exc
         finally:
-            self.ledger.release_claims()
+            report.changes |= self.ledger.release_claims()
             report.left = self.ledger.summary()
             if report.ok:
                 self.ledger.set_last_sync(utc_now())
@@ -229,7 +238,7 @@ class SyncEngine:
         with ServerClient(
             account.server_url, token, transport=self._transport, timeout=self.options.timeout
         ) as client:
-            self.ledger.release_claims()
+            report.changes |= self.ledger.release_claims()
             with _timed(report, "push"):
                 self._push(client, report)
                 self._push_decisions(client, report)
@@ -271,6 +280,7 @@ class SyncEngine:
             batch = self.ledger.claim_changes(self.options.batch_size)
             if not batch:
                 return
+            report.changes |= claimed(batch)
             rounds += 1
             if rounds > max(10, 4 * (total // self.options.batch_size + 1)):
                 return  # the server keeps asking to retry: leave the rest for the next cycle
@@ -283,14 +293,14 @@ class SyncEngine:
                     if exc.kind is ErrorKind.REJECTED:  # this one change is malformed
                         receipt = Receipt(
                             batch[0].change_id,
-                            "rejected",
+                            ReceiptOutcome.REJECTED,
                             reason={"code": exc.code, "zh": exc.message.zh, "en": exc.message.en},
                         )
                         self._record(report, [receipt])
                         continue
                     raise
                 # The server refused the batch as a whole: find the culprit one change at a time.
-                self.ledger.release_claims()
+                report.changes |= self.ledger.release_claims()
                 self._push_one_by_one(client, report, len(batch))
                 continue
             receipts = [_receipt(r) for r in results]
@@ -305,17 +315,22 @@ class SyncEngine:
             decision = self.ledger.claim_decision()
             if decision is None:
                 return
+            report.changes |= claimed(decision)
             self._emit(Progress("push", report.pushed, report.pushed + 1, current=decision.case_id))
             detail, reason = self._retrying(
                 functools.partial(client.act, decision.case_id, decision.to_json())
             )
             report.pushed += 1
             if reason is None and detail is not None:
-                self.ledger.decision_applied(decision.change_id, detail, utc_now())
+                report.changes |= self.ledger.decision_applied(
+                    decision.change_id, detail, utc_now()
+                )
                 report.confirmed += 1
             else:
                 current = self._retrying(functools.partial(client.case, decision.case_id))
-                self.ledger.decision_refused(decision.change_id, reason or {}, current, utc_now())
+                report.changes |= self.ledger.decision_refused(
+                    decision.change_id, reason or {}, current, utc_now()
+                )
                 report.rejected += 1
 
     def _push_one_by_one(self, client: ServerClient, report: SyncReport, count: int) -> None:
@@ -323,6 +338,7 @@ class SyncEngine:
             batch = self.ledger.claim_changes(1)
             if not batch:
                 return
+            report.changes |= claimed(batch)
             try:
                 results = self._retrying(functools.partial(client.push, [batch[0].to_json()]))
             except SyncError as exc:
@@ -331,7 +347,7 @@ class SyncEngine:
                 results = [
                     {
                         "change_id": batch[0].change_id,
-                        "outcome": "rejected",
+                        "outcome": ReceiptOutcome.REJECTED,
                         "reason": {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en},
                     }
                 ]
@@ -340,6 +356,7 @@ class SyncEngine:
 
     def _record(self, report: SyncReport, receipts: list[Receipt]) -> None:
         summary = self.ledger.record_receipts(receipts, utc_now())
+        report.changes |= summary.changes
         report.confirmed += summary.confirmed
         report.conflicts += summary.conflicts
         report.rejected += summary.rejected
@@ -355,6 +372,8 @@ class SyncEngine:
                 if self._stopped():
                     return
                 meter.start(index, photo)
+                # Its upload's state (and, once confirmed, its outbox entry) may change below.
+                report.changes |= Changes(photos=frozenset({photo.photo_id}), outbox=True)
                 try:
                     self._retrying(
                         functools.partial(
@@ -365,7 +384,7 @@ class SyncEngine:
                     if exc.kind is not ErrorKind.REJECTED:
                         raise
                     reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
-                    self.ledger.upload_failed(photo.photo_id, reason)
+                    report.changes |= self.ledger.upload_failed(photo.photo_id, reason)
                     report.photos_failed += 1
                     continue
                 if not self._stopped():
@@ -422,15 +441,15 @@ class SyncEngine:
                 self._retrying(
                     functools.partial(client.download, f"/api/v1/photos/{photo.photo_id}", part)
                 )
-                self.ledger.store_download(photo.photo_id, part, utc_now())
+                report.changes |= self.ledger.store_download(photo.photo_id, part, utc_now())
             except SyncError as exc:
                 if exc.kind is not ErrorKind.REJECTED:
                     raise
                 reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
-                self.ledger.download_failed(photo.photo_id, reason)
+                report.changes |= self.ledger.download_failed(photo.photo_id, reason)
             except PhotoError as exc:
                 reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
-                self.ledger.download_failed(photo.photo_id, reason)
+                report.changes |= self.ledger.download_failed(photo.photo_id, reason)
             else:
                 report.photos_received += 1
             finally:
@@ -446,6 +465,7 @@ class SyncEngine:
             new_cursor = int(page["cursor"])
             if entries:
                 result = self.ledger.apply_feed(entries, new_cursor, user_id)
+                report.changes |= result.changes
                 report.pulled += result.applied
                 for why in result.skipped:
                     log.warning("feed entry skipped: %s", why)

@@ -76,6 +76,7 @@ from app.domain.lifecycle import (
 from app.storage import LocalStore
 from app.storage.store import CaseRow, Changes, PhotoRow
 from app.storage.supervision import (
+    BulkAcceptance,
     DecisionError,
     DepartmentRow,
     Person,
@@ -999,10 +1000,10 @@ class ReviewPanel(QWidget):
         }
         self._set_busy(True)
 
-        def done(result: tuple[list[str], dict[str, Any]]) -> None:
+        def done(result: BulkAcceptance) -> None:
             if not shiboken6.isValid(self):
                 return
-            accepted, refused = result
+            accepted, refused = result.accepted, result.refused
             self._set_busy(False)
             text = self.tr("Accepted %n case(s).", "", len(accepted))
             if refused:

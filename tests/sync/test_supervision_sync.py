@@ -220,9 +220,11 @@ def test_bulk_accept_takes_what_it_can_and_names_the_rest(
     _sync(office)
     record_decision(office, ids[0], Action.REJECT, opinion="不属实")
 
-    accepted, refused = accept_all(office, ids)
+    result = accept_all(office, ids)
+    accepted, refused = result.accepted, result.refused
 
     assert accepted == ids[1:]
+    assert result.changes.cases == set(accepted) and result.changes.outbox
     assert set(refused) == {ids[0]}
     assert "不予受理" in refused[ids[0]].zh
     _sync(office)
