@@ -16,7 +16,9 @@ case "$command" in
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
     .venv/bin/mypy
-    exec .venv/bin/python -m pytest "$@"
+    # Both cores (pytest-xdist); a file's tests stay on one worker so its module-scoped servers
+    # start once. PYTEST_WORKERS=0 runs in one process (e.g. to debug with -s or --pdb).
+    exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
     ;;
   *)
     echo "usage: ./dev.sh start|test [args]" >&2

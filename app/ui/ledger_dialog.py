@@ -332,10 +332,7 @@ class LedgerDialog(QDialog):
         ledger, store, case_id = self._ledger, self._store, self.case_id
 
         def job() -> Changes:
-            ledger.resolve_conflict(seq, store.clock())
-            # The ledger does not report its Changes yet: the case took the server's text and
-            # its outbox entry is settled.
-            return Changes(cases=frozenset({case_id}), outbox=True)
+            return ledger.resolve_conflict(seq, store.clock())
 
         def done(_changes: Changes) -> None:
             self.resolved.emit(case_id)

@@ -382,7 +382,8 @@ class MainWindow(QMainWindow):
         # The supervisor's panels and the dashboard are refreshed through their public
         # refresh(); their lists and figures follow the step log, so a change without steps
         # (a draft edited, a photo added) leaves them as they are.
-        workflow = changes.everything or changes.steps
+        # Reference data (departments, calendar, time limits) moves deadlines and names too.
+        workflow = changes.everything or changes.steps or changes.reference
         if workflow and self.review is not None:
             self.review.refresh()
         if workflow and self.deadlines is not None:

@@ -81,12 +81,7 @@ class _Attached:
 
     @property
     def changes(self) -> Changes:
-        # attach_photos reports a PhotoBatch, not its Changes: what attaching writes.
-        if not self.batch.attached:
-            return Changes()
-        return Changes(
-            cases=frozenset({self.case_id}), photos=frozenset(self.batch.attached), outbox=True
-        )
+        return self.batch.changes
 
 
 def _load_thumbnails(rows: Sequence[PhotoRow]) -> dict[str, QImage]:

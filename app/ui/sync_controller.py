@@ -6,8 +6,8 @@ runner's network lane — one cycle at a time. The engine reports progress from 
 a queued signal brings it to the main thread. Everything the widgets need comes out as signals.
 
 The controller also takes part in the store's events (app.ui.events): what a cycle may have
-changed (pushed, confirmed, pulled — too much to list row by row) is announced as
-:data:`~app.ui.events.EVERYTHING` when it ends, and a local write that touched the outbox
+changed (pushed, confirmed, pulled — the engine collects each write's ``Changes`` into
+``SyncReport.changes``) is announced when it ends, and a local write that touched the outbox
 refreshes the figures of what waits.
 
 The cycle writes the store from the network lane: its writes are serialised with the
@@ -340,8 +340,9 @@ class SyncController(QObject):
             self._update_probe_timer()
         if error is not None and error.kind is ErrorKind.AUTH and error.code != "not_signed_in":
             self.session_expired.emit()
-        # Whatever the cycle pushed, confirmed or pulled: every view reloads what it shows.
-        self._events.announce(EVERYTHING)
+        # What the cycle pushed, confirmed or pulled (the engine collects each write's
+        # Changes); a cycle that changed nothing refreshes nothing.
+        self._events.announce(report.changes)
         self.finished.emit(report)
         if report.left is not None:
             self.summary = report.left
@@ -354,6 +355,9 @@ class SyncController(QObject):
             if isinstance(exc, CityPatrolError)
             else Message(f"同步意外中止：{exc}", f"Sync stopped unexpectedly: {exc}")
         )
-        report = SyncReport(error=SyncError(ErrorKind.RETRYABLE, "crashed", message))
+        # What a crashed cycle wrote before it fell is unknown: every view reloads.
+        report = SyncReport(
+            error=SyncError(ErrorKind.RETRYABLE, "crashed", message), changes=EVERYTHING
+        )
         report.left = self.summary
         self._on_finished(report)

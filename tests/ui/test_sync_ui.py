@@ -27,6 +27,7 @@ from app.domain.ids import new_id
 from app.domain.lifecycle import CaseStatus
 from app.storage import LocalStore
 from app.storage.ledger import SyncLedger
+from app.storage.store import Changes
 from app.sync.backoff import Backoff
 from app.sync.credentials import CredentialStore
 from app.sync.engine import Progress, SyncOptions, SyncReport
@@ -606,20 +607,28 @@ def test_reasons_are_shown_in_the_users_language() -> None:
 def test_a_cycle_is_announced_on_the_store_events_and_local_writes_refresh_what_waits(
     qtbot: QtBot, kit: Kit, server: ServerProcess
 ) -> None:
-    """What a cycle changed reaches every view as EVERYTHING (the main window no longer
-    reloads by itself after a sync); a local write touching the outbox refreshes the figures."""
-    from app.ui.events import EVERYTHING, StoreEvents
+    """What a cycle changed reaches every view as one Changes (the main window no longer
+    reloads by itself after a sync); a cycle that changed nothing announces nothing; a local
+    write touching the outbox refreshes the figures."""
+    from app.ui.events import StoreEvents
 
     store = signed_in(kit.tmp / "laptop", server)
-    submitted_case(store, "路口暴露垃圾")
+    case_id = submitted_case(store, "路口暴露垃圾")
     controller = kit.controller(store, autostart=False, watch_network=False)
     events = StoreEvents.of(store)
-    seen: list[object] = []
+    seen: list[Changes] = []
     events.changed.connect(seen.append)
     with qtbot.waitSignal(controller.finished, timeout=SYNC_TIMEOUT) as finished:
         controller.sync_now()
     assert finished.args[0].ok
-    assert seen == [EVERYTHING]
+    assert seen == [finished.args[0].changes]
+    assert case_id in seen[0].cases and seen[0].outbox  # the pushed case was confirmed
+    assert not seen[0].everything
+
+    with qtbot.waitSignal(controller.finished, timeout=SYNC_TIMEOUT) as finished:
+        controller.sync_now()
+    assert finished.args[0].ok
+    assert len(seen) == 1, seen[1:]  # nothing new either way: no view reloads
 
     qtbot.waitUntil(lambda: controller.summary is not None and controller.summary.idle)
     kit.tasks.wait()
