@@ -281,9 +281,9 @@ def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
     with LocalStore(data_dir) as store:
         if args.report_command == "bulletin":
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+            from app.documents import write_bulletin_pdf
             from app.storage.bulletin import bulletin_data
             from app.ui.application import create_application
-            from app.ui.documents import write_bulletin_pdf
 
             create_application(language)
             pdf_language = args.language or "zh_CN"

@@ -144,9 +144,9 @@ def time_bulletin_pdf(store: LocalStore, period: Period, repeat: int) -> dict[st
     """The periodic bulletin (定期通报) of ``period`` as a PDF: gathering and rendering (target
     ≤ 10 s). Rendering needs a QGuiApplication (offscreen here)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.documents import write_bulletin_pdf
     from app.storage.bulletin import bulletin_data
     from app.ui.application import create_application
-    from app.ui.documents import write_bulletin_pdf
 
     create_application("zh_CN")
     out = Path(store.data_dir) / "bulletin.pdf"

@@ -1,7 +1,7 @@
 """The data of the documents a supervisor prints: the periodic bulletin (定期通报) and a case report.
 
 Everything here is read from the local store and resolved to plain values in one language
-(category, department, action and user names), so that a renderer (``app.ui.documents``) only
+(category, department, action and user names), so that a renderer (``app.documents``) only
 lays text out and never touches the store. No Qt here.
 
 **Bulletin.** For a period ``[start, end)`` it holds the city's totals (from

@@ -27,14 +27,11 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFields, load_default_taxonomy
 from app.domain.deadlines import WORKING_DAYS, TrafficLight, WorkingCalendar, add_time
-from app.domain.errors import TransitionError
 from app.domain.lifecycle import (
-    TRANSITIONS,
     Action,
     CaseStatus,
-    Role,
-    TransitionRequest,
-    apply_transition,
+    Need,
+    needs,
 )
 from app.domain.validation import Urgency
 from app.storage import LocalStore, reports
@@ -42,17 +39,14 @@ from app.storage.supervision import departments, inspectors, record_decision, ti
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
+from app.ui.common.style import ERROR_COLOUR
+from app.ui.common.text import local_time
 from app.ui.i18n import install_translators
-from app.ui.inbox import ERROR_COLOUR, local_time
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.ui.supervisor import (
     ITEM_ROLE,
     LIGHT_COLOURS,
-    NEEDS_ASSIGNEE,
-    NEEDS_DEADLINE,
-    NEEDS_DEPARTMENT,
-    OPINION_REQUIRED,
     AssignmentsPanel,
     CaseDetailDialog,
     DecisionDialog,
@@ -295,31 +289,6 @@ def test_bulk_accept_takes_the_selection_and_names_the_cases_it_could_not_accept
 # -- the decision dialog -----------------------------------------------------------------------
 
 
-def test_the_field_sets_follow_the_state_machine() -> None:
-    """What the dialog asks for is what the shared rules require, action by action."""
-    for action, transition in TRANSITIONS.items():
-        if Role.SUPERVISOR not in transition.roles:
-            continue
-        source = next(iter(transition.sources))
-        bare = TransitionRequest(action, Role.SUPERVISOR, current_deadline=None)
-        needs = action in OPINION_REQUIRED | NEEDS_DEPARTMENT | NEEDS_DEADLINE | NEEDS_ASSIGNEE
-        if needs:
-            with pytest.raises(TransitionError) as missing:
-                apply_transition(source, bare)
-            assert missing.value.code == "missing_requirement", action
-        else:
-            apply_transition(source, bare)
-        full = TransitionRequest(
-            action,
-            Role.SUPERVISOR,
-            opinion="意见" if action in OPINION_REQUIRED else "",
-            department_id="d" if action in NEEDS_DEPARTMENT else None,
-            deadline=datetime(2030, 1, 1, tzinfo=UTC) if action in NEEDS_DEADLINE else None,
-            assignee_id="u" if action in NEEDS_ASSIGNEE else None,
-        )
-        assert apply_transition(source, full) is transition.target, action
-
-
 @pytest.mark.parametrize(
     ("action", "shown", "opinion_title"),
     [
@@ -372,7 +341,7 @@ def test_the_decision_dialog_shows_only_the_fields_its_action_needs(
     )
     # Nothing required may be left empty: OK waits for every required field.
     assert dialog.ok_button.isEnabled() == (not dialog.missing())
-    if action in OPINION_REQUIRED:
+    if Need.OPINION in needs(action):
         assert "opinion" in dialog.missing()
         dialog.opinion_edit.setPlainText("   ")
         assert not dialog.ok_button.isEnabled()
