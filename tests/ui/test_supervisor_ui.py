@@ -166,12 +166,12 @@ def test_the_keyboard_moves_accepts_rejects_and_returns_and_selects_the_next_cas
     assert panel.summary_label.text() == "4 cases waiting for review"
     assert current_id(panel) == ids[3]
     # The details of the selected case, with its photos (downloaded by the sync).
-    assert panel.heading.text() == "06010 Exposed garbage"
-    assert panel.description_label.text() == "暴露垃圾 第3处"
-    assert panel.inspector_label.text() == "演示监督员"
-    assert "±5 m" in panel.position_label.text()
-    qtbot.waitUntil(lambda: panel.photo_list.count() == 2, timeout=10_000)
-    viewer = panel.photo_list.open_viewer(0)
+    assert panel.details.heading.text() == "06010 Exposed garbage"
+    assert panel.details.description_label.text() == "暴露垃圾 第3处"
+    assert panel.details.inspector_label.text() == "演示监督员"
+    assert "±5 m" in panel.details.position_label.text()
+    qtbot.waitUntil(lambda: panel.details.photo_list.count() == 2, timeout=10_000)
+    viewer = panel.details.photo_list.open_viewer(0)
     assert viewer is not None
     qtbot.waitUntil(lambda: viewer.image is not None, timeout=10_000)
     viewer.close()
@@ -258,11 +258,11 @@ def test_bulk_accept_takes_the_selection_and_names_the_cases_it_could_not_accept
     panel = review_panel(qtbot, office, tasks)
     qtbot.waitUntil(lambda: len(panel.items) == 3, timeout=10_000)
     # Possible duplicates: the two others, at the same place, same category.
-    qtbot.waitUntil(lambda: panel.nearby_list.count() == 2, timeout=10_000)
-    assert panel.nearby_title.text() == "Possible duplicates nearby (2)"
-    assert "0 m" in panel.nearby_list.item(0).text()
+    qtbot.waitUntil(lambda: panel.details.nearby_list.count() == 2, timeout=10_000)
+    assert panel.details.nearby_title.text() == "Possible duplicates nearby (2)"
+    assert "0 m" in panel.details.nearby_list.item(0).text()
     with qtbot.waitSignal(panel.open_case, timeout=5_000) as opened:
-        panel.nearby_list.itemActivated.emit(panel.nearby_list.item(0))
+        panel.details.nearby_list.itemActivated.emit(panel.details.nearby_list.item(0))
     assert opened.args[0] in ids[:2]
 
     panel.view.selectAll()
@@ -778,8 +778,8 @@ def shoot(
     assert window.dashboard is not None
     qtbot.waitUntil(lambda: len(review.items) == 2, timeout=10_000)
     review.select_case(first)
-    qtbot.waitUntil(lambda: review.photo_list.count() == 2, timeout=10_000)
-    qtbot.waitUntil(lambda: review.nearby_list.count() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: review.details.photo_list.count() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: review.details.nearby_list.count() == 1, timeout=10_000)
     window.grab().save(str(SHOTS / f"sup-review-{language}.png"))
     review.ask_opinion(Action.REJECT)
     review.opinion_edit.setPlainText("与另一案件重复")

@@ -10,15 +10,13 @@ selected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -33,56 +31,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.capture.positions import haversine_m
 from app.domain.errors import DomainError
 from app.domain.lifecycle import Action
 from app.storage import LocalStore
-from app.storage.store import CaseRow, Changes, PhotoRow
+from app.storage.store import Changes
 from app.storage.supervision import ReviewItem, accept_all, record_decision, review_queue
-from app.ui.common.style import MUTED, STATE_COLOURS
-from app.ui.common.text import action_text, category_text, error_text, local_time, status_text
-from app.ui.common.thumbnails import ThumbnailList, load_thumbnails
-from app.ui.common.widgets import bold, error_label, selectable
+from app.ui.common.style import MUTED
+from app.ui.common.text import action_text, category_text, error_text, local_time
+from app.ui.common.widgets import bold, error_label
 from app.ui.supervisor.base import ITEM_ROLE
+from app.ui.supervisor.review_details import ReviewDetail, ReviewDetails, load_detail
 from app.ui.tasks import TaskRunner
 
-#: Nearby open cases of the same category are possible duplicates (store.nearby_open_cases).
-DUPLICATE_RADIUS_M = 30.0
-DUPLICATE_DAYS = 7
 #: Actions the review panel takes itself (the others open a DecisionDialog).
 REVIEW_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.RETURN)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewDetail:
-    """What the details pane loads for one case of the queue."""
-
-    case_id: str
-    photos: list[tuple[PhotoRow, QImage]]
-    nearby: list[tuple[CaseRow, float]]
-
-
-def load_detail(store: LocalStore, item: ReviewItem) -> ReviewDetail:
-    """The photos of a queued case and the open cases of its category nearby (possible
-    duplicates, with their distance); runs in the database lane."""
-    photos = load_thumbnails(store, item.case_id)
-    nearby: list[tuple[CaseRow, float]] = []
-    if item.category_code and item.lat is not None and item.lon is not None:
-        lat, lon = item.lat, item.lon
-        rows = store.nearby_open_cases(
-            item.category_code,
-            lat,
-            lon,
-            radius_m=DUPLICATE_RADIUS_M,
-            days=DUPLICATE_DAYS,
-            exclude_id=item.case_id,
-        )
-        nearby = [
-            (r, haversine_m(lat, lon, r.lat, r.lon))
-            for r in rows
-            if r.lat is not None and r.lon is not None
-        ]
-    return ReviewDetail(item.case_id, photos, nearby)
 
 
 class ReviewPanel(QWidget):
@@ -232,68 +194,12 @@ class ReviewPanel(QWidget):
     # -- building ---------------------------------------------------------------------------------
 
     def _details_pane(self) -> QWidget:
-        self.heading = bold(QLabel(), 1.2)
-        self.heading.setWordWrap(True)
-        self.waiting_label = QLabel()
-        self.waiting_label.setStyleSheet(f"color: {STATE_COLOURS['pending']};")
-        self.description_label = selectable(QLabel())
-        self.address_label = selectable(QLabel())
-        self.position_label = selectable(QLabel())
-        self.inspector_label = selectable(QLabel())
-        self.submitted_label = selectable(QLabel())
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.addRow(self.tr("Description:"), self.description_label)
-        form.addRow(self.tr("Address:"), self.address_label)
-        form.addRow(self.tr("Position:"), self.position_label)
-        form.addRow(self.tr("Inspector:"), self.inspector_label)
-        form.addRow(self.tr("Submitted:"), self.submitted_label)
-
-        self.photos_title = bold(QLabel(self.tr("Photos")))
-        self.photo_list = ThumbnailList(
-            self._tasks, self._language, self.tr("No photos on this laptop.")
-        )
-        self.photo_list.setAccessibleName(self.tr("Photos of the case"))
-        self.nearby_title = bold(QLabel(self.tr("Possible duplicates nearby")))
-        self.nearby_hint = QLabel(
-            self.tr("Open cases of the same category within %1 m, reported in the last %2 days")
-            .replace("%1", str(int(DUPLICATE_RADIUS_M)))
-            .replace("%2", str(DUPLICATE_DAYS))
-        )
-        self.nearby_hint.setStyleSheet(MUTED)
-        self.nearby_hint.setWordWrap(True)
-        self.nearby_list = QListWidget()
-        self.nearby_list.setObjectName("nearby_cases")
-        self.nearby_list.setAccessibleName(self.tr("Possible duplicates nearby"))
-        self.nearby_list.setMaximumHeight(110)
-        self.nearby_list.itemActivated.connect(
-            lambda item: self.open_case.emit(str(item.data(ITEM_ROLE)))
-        )
-        self.nearby_none = QLabel(self.tr("None: no open case of this category nearby."))
-        self.nearby_none.setStyleSheet(MUTED)
-
-        box = QWidget()
-        inner = QVBoxLayout(box)
-        inner.setContentsMargins(12, 8, 12, 8)
-        top = QHBoxLayout()
-        top.addWidget(self.heading, 1)
-        top.addWidget(self.waiting_label)
-        inner.addLayout(top)
-        inner.addLayout(form)
-        inner.addSpacing(6)
-        inner.addWidget(self.photos_title)
-        inner.addWidget(self.photo_list)
-        inner.addSpacing(6)
-        inner.addWidget(self.nearby_title)
-        inner.addWidget(self.nearby_hint)
-        inner.addWidget(self.nearby_list)
-        inner.addWidget(self.nearby_none)
-        inner.addStretch(1)
+        self.details = ReviewDetails(self._store, self._tasks, self._language)
+        self.details.open_case.connect(self.open_case)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(box)
+        scroll.setWidget(self.details)
 
         self.opinion_box = QFrame()
         self.opinion_box.setObjectName("opinion_box")
@@ -466,28 +372,7 @@ class ReviewPanel(QWidget):
             self.details_stack.setCurrentWidget(self.details_empty)
             return
         self.details_stack.setCurrentIndex(0)
-        language = self._language
-        category = category_text(self._store.taxonomy, item.category_code, language)
-        self.heading.setText(category or self.tr("No category"))
-        self.waiting_label.setText(self.tr("Decision waiting to be sent") if item.waiting else "")
-        self.description_label.setText(item.description or self.tr("(no description)"))
-        self.address_label.setText(item.address or "—")
-        if item.lat is not None and item.lon is not None:
-            position = f"{item.lat:.6f}, {item.lon:.6f}"
-            if item.accuracy_m is not None:
-                position += "  " + self.tr("(±%1 m)").replace("%1", f"{item.accuracy_m:.0f}")
-        else:
-            position = self.tr("No position")
-        self.position_label.setText(position)
-        self.inspector_label.setText(item.author or "—")
-        self.submitted_label.setText(local_time(item.submitted_at) if item.submitted_at else "—")
-        self.photos_title.setText(self.tr("Photos (%1)").replace("%1", str(item.photo_count)))
-        self.photo_list.set_photos([])
-        self.nearby_list.clear()
-        self.nearby_list.hide()
-        self.nearby_none.setText(self.tr("Looking…"))
-        self.nearby_none.show()
-
+        self.details.show_item(item)
         generation, store = self._detail_generation, self._store
 
         self._tasks.run_db(
@@ -497,44 +382,12 @@ class ReviewPanel(QWidget):
         )
 
     def _show_loaded(self, generation: int, detail: ReviewDetail) -> None:
-        if not shiboken6.isValid(self) or generation != self._detail_generation:
-            return
-        self.photo_list.set_photos(detail.photos)
-        self.photos_title.setText(self.tr("Photos (%1)").replace("%1", str(len(detail.photos))))
-        self.nearby_list.clear()
-        for row, distance in detail.nearby:
-            category = category_text(self._store.taxonomy, row.category_code, self._language)
-            text = "  ·  ".join(
-                p
-                for p in (
-                    self.tr("%1 m").replace("%1", f"{distance:.0f}"),
-                    status_text(row.status, self._language),
-                    local_time(row.created_at),
-                    row.description.replace("\n", " ") or category,
-                )
-                if p
-            )
-            item = QListWidgetItem(text)
-            item.setData(ITEM_ROLE, row.id)
-            item.setToolTip(
-                "\n".join(p for p in (category, row.description, row.address) if p)
-                + "\n"
-                + self.tr("Double-click to see its history")
-            )
-            self.nearby_list.addItem(item)
-        self.nearby_list.setVisible(bool(detail.nearby))
-        self.nearby_title.setText(
-            self.tr("Possible duplicates nearby (%1)").replace("%1", str(len(detail.nearby)))
-            if detail.nearby
-            else self.tr("Possible duplicates nearby")
-        )
-        self.nearby_none.setText(self.tr("None: no open case of this category nearby."))
-        self.nearby_none.setVisible(not detail.nearby)
+        if shiboken6.isValid(self) and generation == self._detail_generation:
+            self.details.show_loaded(detail)
 
     def _detail_failed(self, generation: int, exc: BaseException) -> None:
         if shiboken6.isValid(self) and generation == self._detail_generation:
-            self.nearby_none.setText(error_text(exc, self._language))
-            self.nearby_none.show()
+            self.details.show_failure(error_text(exc, self._language))
 
     # -- decisions --------------------------------------------------------------------------------
 
