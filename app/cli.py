@@ -280,12 +280,10 @@ def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
     )
     with LocalStore(data_dir) as store:
         if args.report_command == "bulletin":
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
-            from app.documents import write_bulletin_pdf
+            from app.documents import gui_application, write_bulletin_pdf
             from app.storage.bulletin import bulletin_data
-            from app.ui.application import create_application
 
-            create_application(language)
+            gui_application()  # offscreen: no display needed, no widgets either
             pdf_language = args.language or "zh_CN"
             data = bulletin_data(store, period, language=pdf_language)
             path = write_bulletin_pdf(data, args.out, pdf_language)

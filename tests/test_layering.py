@@ -76,6 +76,21 @@ def test_documents_never_use_widgets_nor_the_ui() -> None:
         assert not bad, f"{path}: {bad}"
 
 
+def test_documents_run_with_qtgui_alone() -> None:
+    """What the CLI's bulletin loads: an offscreen QGuiApplication and the PDF writer, no widgets."""
+    code = (
+        "import sys, app.cli;"
+        "from app.documents import gui_application, write_bulletin_pdf;"
+        "gui_application();"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6.QtWidgets', 'app.ui')));"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # -- import cycles ------------------------------------------------------------------------------
 
 

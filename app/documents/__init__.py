@@ -8,7 +8,12 @@ comes ready from :mod:`app.storage.bulletin`; :mod:`app.documents.pdf` lays it o
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QGuiApplication
 
 from app.documents.pdf import (
     PHOTO_MAX_EDGE,
@@ -18,6 +23,24 @@ from app.documents.pdf import (
 )
 from app.storage.bulletin import case_report_data
 from app.storage.store import LocalStore
+
+#: The application :func:`gui_application` made (a Qt application must outlive its use).
+_APPLICATION: list[QGuiApplication] = []
+
+
+def gui_application() -> QCoreApplication:
+    """The running Qt application, or — in a process that only writes documents, such as the
+    command line — a new :class:`QGuiApplication`, on the offscreen platform unless
+    ``QT_QPA_PLATFORM`` names another: fonts and images need one, widgets are not needed."""
+    existing = QCoreApplication.instance()
+    if existing is not None:
+        return existing
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    application = QGuiApplication(sys.argv[:1])
+    application.setApplicationName("CityPatrol")
+    application.setOrganizationName("CityPatrol")
+    _APPLICATION.append(application)
+    return application
 
 
 def write_case_report(store: LocalStore, case_id: str, out: Path, language: str) -> Path:
@@ -29,6 +52,7 @@ def write_case_report(store: LocalStore, case_id: str, out: Path, language: str)
 __all__ = [
     "PHOTO_MAX_EDGE",
     "DocumentError",
+    "gui_application",
     "write_bulletin_pdf",
     "write_case_pdf",
     "write_case_report",
