@@ -1,7 +1,8 @@
 """``citypatrol``: the desktop app, and the headless subcommands of the public CLI contract.
 
-Every subcommand runs without a display and without importing Qt; only starting the GUI or
-``--self-test`` loads the ``app.ui`` package.
+Every subcommand runs without a display and without importing Qt widgets; only starting the GUI
+or ``--self-test`` loads the ``app.ui`` package (``report bulletin`` renders its PDF with QtGui
+alone, through :mod:`app.documents`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,9 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | None = None) -> int:
+    """Run the command line ``argv``; ``clock`` stands in for the computer's clock (tests: the
+    figures of the current period depend on the moment they are taken)."""
     args = build_parser().parse_args(argv)
     language = args.lang or system_language()
     data_dir: Path = args.data_dir or default_data_dir()
@@ -165,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return _export_command(args, data_dir, language)
         if args.command == "report":
-            return _report_command(args, data_dir, language)
+            return _report_command(args, data_dir, language, clock)
         from app.ui.application import run_gui
 
         return run_gui(
@@ -263,7 +266,12 @@ def _export_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
     return EXIT_OK
 
 
-def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+def _report_command(
+    args: argparse.Namespace,
+    data_dir: Path,
+    language: str,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
     """Indicators or the bulletin of ``--from`` … ``--to`` (whole days in the city's time zone)."""
     from app.domain.deadlines import WorkingCalendar
     from app.domain.indicators import Period
@@ -278,20 +286,25 @@ def _report_command(args: argparse.Namespace, data_dir: Path, language: str) -> 
         datetime.combine(args.first, time(), tz),
         datetime.combine(args.last + timedelta(days=1), time(), tz),
     )
-    with LocalStore(data_dir) as store:
+    opened = LocalStore(data_dir) if clock is None else LocalStore(data_dir, clock=clock)
+    with opened as store:
+        # One moment for every figure: the current period is reported "as of now" (its cutoff
+        # is min(end, now)), as the dashboard and the bulletin report it — not as of its end.
+        now = store.clock()
         if args.report_command == "bulletin":
-            from app.documents import gui_application, write_bulletin_pdf
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+            from app.documents.pdf import gui_application, write_bulletin_pdf
             from app.storage.bulletin import bulletin_data
 
-            gui_application()  # offscreen: no display needed, no widgets either
+            _gui = gui_application()  # fonts and images need it (no widgets); held till written
             pdf_language = args.language or "zh_CN"
-            data = bulletin_data(store, period, language=pdf_language)
+            data = bulletin_data(store, period, now=now, language=pdf_language)
             path = write_bulletin_pdf(data, args.out, pdf_language)
             print(
                 f"已生成通报：{path}" if language.startswith("zh") else f"Bulletin written: {path}"
             )
             return EXIT_OK
-        figures = indicators(store, period)
+        figures = indicators(store, period, now=now)
         names = department_names(store, language)
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),

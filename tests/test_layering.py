@@ -49,6 +49,19 @@ def test_domain_uses_neither_qt_nor_a_database() -> None:
         assert not bad, f"{path}: {bad}"
 
 
+def test_documents_never_import_widgets() -> None:
+    """The CLI renders PDFs without a window: app.documents uses QtGui, not QtWidgets or app.ui."""
+    paths = list((ROOT / "app" / "documents").rglob("*.py"))
+    assert paths
+    for path in paths:
+        bad = {
+            n
+            for n in _imports(path)
+            if n.startswith(("PySide6.QtWidgets", "PySide6.QtCharts", "app.ui"))
+        }
+        assert not bad, f"{path}: {bad}"
+
+
 def test_widgets_never_touch_sql() -> None:
     for path in (ROOT / "app" / "ui").rglob("*.py"):
         bad = {
@@ -65,22 +78,12 @@ def test_server_imports_only_the_domain_from_the_client() -> None:
         assert not bad, f"{path}: {bad}"
 
 
-def test_documents_never_use_widgets_nor_the_ui() -> None:
-    """The PDFs are written by the headless CLI too: QtGui is all they may need."""
-    for path in (ROOT / "app" / "documents").rglob("*.py"):
-        bad = {
-            n
-            for n in _imports(path)
-            if n.startswith(("PySide6.QtWidgets", "app.ui")) or n in {"PySide6", "app"}
-        }
-        assert not bad, f"{path}: {bad}"
-
-
 def test_documents_run_with_qtgui_alone() -> None:
     """What the CLI's bulletin loads: an offscreen QGuiApplication and the PDF writer, no widgets."""
     code = (
-        "import sys, app.cli;"
-        "from app.documents import gui_application, write_bulletin_pdf;"
+        "import os, sys, app.cli;"
+        "os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
+        "from app.documents.pdf import gui_application, write_bulletin_pdf;"
         "gui_application();"
         "bad = sorted(m for m in sys.modules if m.startswith(('PySide6.QtWidgets', 'app.ui')));"
         "print(bad); sys.exit(1 if bad else 0)"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +52,9 @@ from app.storage.bulletin import (
     PhotoRef,
     RankedDepartment,
     TimelineEntry,
+    case_report_data,
 )
+from app.storage.store import LocalStore
 
 RESOLUTION = 300
 #: Page margins in millimetres (left, top, right, bottom); the header and footer sit inside.
@@ -634,6 +637,21 @@ def write_case_pdf(data: CaseReportData, out: Path, language: str = "zh_CN") -> 
     return _write_pdf(
         body, images, Path(out), title=title, subtitle=data.short_id, language=language
     )
+
+
+def write_case_report(store: LocalStore, case_id: str, out: Path, language: str) -> Path:
+    """Read one case (fields, timeline, photos) from ``store`` and write its PDF report to
+    ``out``; returns ``out``. Slow (photos are decoded): the GUI runs it in the documents lane."""
+    return write_case_pdf(case_report_data(store, case_id, language), out, language)
+
+
+def gui_application() -> QGuiApplication:
+    """The running QGuiApplication (the GUI's QApplication is one), else a new one, for a caller
+    with no window (the CLI, the benchmark); keep a reference while documents are written."""
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QGuiApplication):
+        return existing
+    return QGuiApplication([sys.argv[0] if sys.argv else "citypatrol"])
 
 
 def _require_gui() -> None:

@@ -58,10 +58,15 @@ Precisions (the same rules, spelled out where a log can be read two ways):
 
 Steps must arrive grouped by case (all the steps of one case together) and in time order
 within a case (``ORDER BY case_id, at, id``); the store's loader guarantees it.
+
+Two things here are shared by every place that shows figures — the CLI (``citypatrol report``),
+the dashboard and the bulletin — so that they cannot disagree: :func:`cutoff`, the one way to
+take a period "as of now", and :func:`rank_departments`, the one ranking of departments.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -144,6 +149,18 @@ class Counts:
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+def cutoff(period: Period, now: datetime | None) -> datetime:
+    """The moment the figures of ``period`` are taken at: ``min(period.end, now)``.
+
+    A past period gives the same figures whenever it is computed; the current one gives them
+    "as of now" — an assignment due later today is neither due nor overdue yet. ``None``
+    means no clock (a pure computation of a period taken as over): the period's end. Every
+    report takes its cutoff here; the CLI once took the period's end for the current period
+    while the bulletin took now, and the two printed different on-time rates at the same minute.
+    """
+    return period.end if now is None or now >= period.end else now
 
 
 @dataclass
@@ -591,8 +608,7 @@ class _Engine:
         self.totals_only = totals_only
         self.cutoffs: list[datetime] = []
         for period in self.periods:
-            end = period.end if now is None else min(period.end, now)
-            self.cutoffs.append(end.astimezone(UTC))
+            self.cutoffs.append(cutoff(period, now).astimezone(UTC))
         starts = [p.start.astimezone(UTC) for p in self.periods]
         self.max_cutoff = max(self.cutoffs, default=None)
         self.min_start = min(starts, default=datetime.max.replace(tzinfo=UTC))
@@ -833,3 +849,67 @@ def compute(
 ) -> Indicators:
     """The indicators of ``period`` from ``steps`` (grouped by case, each case's in time order)."""
     return compute_many(cases, steps, [period], now)[0]
+
+
+# -- the ranking of departments ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RankedDepartment:
+    """A department's place in the ranking; ``rank`` is None when nothing was due to handle."""
+
+    rank: int | None
+    department_id: str
+    name: str
+    counts: Counts
+
+
+def _high_first(rate: float | None) -> float:
+    """A sort key putting high rates first and a missing rate last."""
+    return -rate if rate is not None else math.inf
+
+
+def _low_first(rate: float | None) -> float:
+    """A sort key putting low rates first and a missing rate last."""
+    return rate if rate is not None else math.inf
+
+
+def _merit(c: Counts) -> tuple[bool, float, float, float]:
+    return (
+        c.on_time_rate is None,
+        _high_first(c.on_time_rate),
+        _high_first(c.closure_rate),
+        _low_first(c.rework_rate),
+    )
+
+
+def rank_departments(
+    by_department: dict[str | None, Counts], names: dict[str | None, str]
+) -> list[RankedDepartment]:
+    """The departments by on-time rate, then closure rate (both high first), then rework rate
+    (low first); departments equal on all three share a rank ("1, 1, 3") and are listed by
+    name. Those with nothing due to handle (no on-time rate) come last, unranked.
+
+    The one ranking: the dashboard's chart shows its ranked departments and the bulletin prints
+    all of it, so the two always agree (they used to be two functions that broke ties
+    differently — the dashboard by the number due, the bulletin by closure and rework). Cases
+    not yet dispatched (the ``None`` key) belong to no department and are left out; a
+    department without a name is shown by its id.
+    """
+
+    def name(dep: str) -> str:
+        return names.get(dep) or dep
+
+    ordered = sorted(
+        ((dep, counts) for dep, counts in by_department.items() if dep is not None),
+        key=lambda item: (_merit(item[1]), name(item[0]), item[0]),
+    )
+    out: list[RankedDepartment] = []
+    for place, (dep, counts) in enumerate(ordered, start=1):
+        rank: int | None = place
+        if counts.on_time_rate is None:
+            rank = None
+        elif out and _merit(out[-1].counts) == _merit(counts):
+            rank = out[-1].rank
+        out.append(RankedDepartment(rank, dep, name(dep), counts))
+    return out

@@ -1,16 +1,17 @@
 """The data of the documents a supervisor prints: the periodic bulletin (定期通报) and a case report.
 
 Everything here is read from the local store and resolved to plain values in one language
-(category, department, action and user names), so that a renderer (``app.documents``) only
+(category, department, action and user names), so that a renderer (:mod:`app.documents.pdf`) only
 lays text out and never touches the store. No Qt here.
 
 **Bulletin.** For a period ``[start, end)`` it holds the city's totals (from
-:func:`app.storage.reports.indicators`), the departments ranked by on-time rate (high first),
-then closure rate (high first), then rework rate (low first), equal departments sharing a rank
-— a department with nothing due to handle in the period has no on-time rate and is listed after
-every ranked one, unnumbered — the best and the worst of the ranked departments (up to three each,
-never the same department in both), the overdue cases as of the cutoff
-(``min(end, now)``), and a few typical cases: cases closed in the period that have photos, the
+:func:`app.storage.reports.indicators`), the departments as
+:func:`app.domain.indicators.rank_departments` ranks them (the dashboard's ranking too) — by
+on-time rate (high first), then closure rate (high first), then rework rate (low first), equal
+departments sharing a rank, a department with nothing due to handle listed last, unnumbered —
+the best and the worst of the ranked departments (up to three each, never the same department
+in both), the overdue cases as of the cutoff (:func:`app.domain.indicators.cutoff`,
+``min(end, now)``), and a few typical cases: cases closed in the period that have photos, the
 ones with the longest history first, each with its timeline and its before/after photos.
 
 **Case report.** One case with all its fields, its whole step log (when, who, which action,
@@ -29,11 +30,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import DomainError, Message
-from app.domain.indicators import Counts, Period
+from app.domain.indicators import Counts, Period, RankedDepartment, cutoff, rank_departments
 from app.domain.lifecycle import ACTION_NAMES, STATUS_NAMES, Action
 from app.domain.validation import Urgency
 from app.storage.models import Case, CaseStep, Comment, Photo
-from app.storage.reports import department_names, indicators, open_assignments, user_names
+from app.storage.reports import (
+    as_of,
+    department_names,
+    indicators,
+    open_assignments,
+    user_names,
+)
 from app.storage.store import LocalStore, PhotoRow
 
 AFTER = "after"
@@ -83,16 +90,6 @@ class TimelineEntry:
     department: str
     #: The deadline the step set (dispatch, extend, rework), if any.
     deadline: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class RankedDepartment:
-    """A department's place in the bulletin's ranking; ``rank`` is None when nothing was due."""
-
-    rank: int | None
-    department_id: str
-    name: str
-    counts: Counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,25 +192,18 @@ def bulletin_data(
             "bad_period",
             Message("统计周期的结束时间必须晚于开始时间", "The period must end after it starts"),
         )
-    moment = now if now is not None else store.clock()
-    cutoff = min(period.end, moment)
+    moment = as_of(store, now)
+    taken_at = cutoff(period, moment)
     figures = indicators(store, period, now=moment)
     departments = department_names(store, language)
     users = user_names(store, language)
-    ranking = rank_departments(
-        {
-            dep: counts
-            for dep, counts in figures.by_department.items()
-            if dep is not None  # cases not yet dispatched belong to no department
-        },
-        departments,
-    )
+    ranking = rank_departments(figures.by_department, departments)
     top, bottom = podium(ranking)
-    overdue = _overdue(store, cutoff, departments, language)
+    overdue = _overdue(store, taken_at, departments, language)
     cases = _typical_cases(
         store,
         period,
-        cutoff=cutoff,
+        cutoff=taken_at,
         limit=typical,
         departments=departments,
         users=users,
@@ -221,7 +211,7 @@ def bulletin_data(
     )
     return BulletinData(
         period=period,
-        cutoff=cutoff,
+        cutoff=taken_at,
         generated_at=moment,
         language=language,
         totals=figures.total,
@@ -231,48 +221,6 @@ def bulletin_data(
         overdue=overdue,
         typical=cases,
     )
-
-
-def _desc(rate: float | None) -> float:
-    """A sort key putting high rates first and a missing rate last."""
-    return -rate if rate is not None else math.inf
-
-
-def _asc(rate: float | None) -> float:
-    """A sort key putting low rates first and a missing rate last."""
-    return rate if rate is not None else math.inf
-
-
-def rank_departments(
-    by_department: dict[str, Counts], names: dict[str | None, str]
-) -> list[RankedDepartment]:
-    """Departments by on-time rate, then closure rate (both high first), then rework rate (low
-    first). Departments equal on all three share a rank ("1, 2, 2, 4") and are listed by name.
-    Those with nothing due to handle (no on-time rate) come last, unranked."""
-
-    def name(dep: str) -> str:
-        return names.get(dep) or dep
-
-    def merit(c: Counts) -> tuple[bool, float, float, float]:
-        return (
-            c.on_time_rate is None,
-            _desc(c.on_time_rate),
-            _desc(c.closure_rate),
-            _asc(c.rework_rate),
-        )
-
-    ordered = sorted(
-        by_department.items(), key=lambda item: (merit(item[1]), name(item[0]), item[0])
-    )
-    out: list[RankedDepartment] = []
-    for place, (dep, counts) in enumerate(ordered, start=1):
-        rank: int | None = place
-        if counts.on_time_rate is None:
-            rank = None
-        elif out and merit(out[-1].counts) == merit(counts):
-            rank = out[-1].rank
-        out.append(RankedDepartment(rank, dep, name(dep), counts))
-    return out
 
 
 def podium(
@@ -514,6 +462,5 @@ __all__ = [
     "bulletin_data",
     "case_report_data",
     "podium",
-    "rank_departments",
     "short_id",
 ]

@@ -42,6 +42,7 @@ from app.domain.indicators import (
     Period,
     assignments,
     compute_rows,
+    cutoff,
     weekly_periods,
 )
 from app.domain.lifecycle import Action, CaseStatus
@@ -118,6 +119,17 @@ def _reading(store: LocalStore) -> Iterator[sqlite3.Connection]:
 # -- indicators ------------------------------------------------------------------------------
 
 
+def as_of(store: LocalStore, now: datetime | None = None) -> datetime:
+    """The moment reports are taken at: ``now`` if given, else the store's clock.
+
+    Reports of the current period are "as of now" (their cutoff is
+    :func:`app.domain.indicators.cutoff`), so a caller that names no moment gets the present,
+    never the period's end: the CLI used to, and counted an assignment due later today as
+    already due and overdue.
+    """
+    return store.clock() if now is None else now
+
+
 def indicators_many(
     store: LocalStore,
     periods: Sequence[Period],
@@ -125,28 +137,31 @@ def indicators_many(
     *,
     totals_only: bool = False,
 ) -> list[Indicators]:
-    """The indicators of each of ``periods`` (same order), from one read of the step log."""
+    """The indicators of each of ``periods`` (same order) as of ``now`` (default: the store's
+    clock), from one read of the step log."""
     if not periods:
         return []
-    cutoff = max(p.end if now is None else min(p.end, now) for p in periods)
+    moment = as_of(store, now)
+    latest = max(cutoff(p, moment) for p in periods)
     since = min(p.start for p in periods)
-    if cutoff <= since:
-        return compute_rows([], [], periods, now, totals_only=totals_only)
+    if latest <= since:
+        return compute_rows([], [], periods, moment, totals_only=totals_only)
     with _reading(store) as raw, _sort_threads(raw):
         cases = raw.execute(_CASES)
-        rows = raw.execute(_steps_query(raw), {"cutoff": _iso(cutoff)})
-        return compute_rows(cases, rows, periods, now, totals_only=totals_only)
+        rows = raw.execute(_steps_query(raw), {"cutoff": _iso(latest)})
+        return compute_rows(cases, rows, periods, moment, totals_only=totals_only)
 
 
 def indicators(store: LocalStore, period: Period, now: datetime | None = None) -> Indicators:
-    """The indicators of ``period`` as of ``now`` (default: the end of the period)."""
+    """The indicators of ``period`` as of ``now`` (default: the store's clock)."""
     return indicators_many(store, [period], now)[0]
 
 
 def weekly_trend(
     store: LocalStore, period: Period, now: datetime | None = None, tz: tzinfo | None = None
 ) -> list[tuple[Period, Counts]]:
-    """City totals per week (Monday 00:00 local time) of ``period``, the first and last clipped.
+    """City totals per week (Monday 00:00 local time) of ``period``, the first and last clipped,
+    as of ``now`` (default: the store's clock).
 
     ``tz`` defaults to the time zone of ``period.start``.
     """

@@ -88,6 +88,8 @@ class Changes:
     outbox: bool = False
     photos: frozenset[str] = frozenset()
     tracks: frozenset[str] = frozenset()
+    #: Too much to list (a sync cycle's pushes and pulls): every view reloads what it shows.
+    everything: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -97,6 +99,7 @@ class Changes:
             self.outbox or other.outbox,
             self.photos | other.photos,
             self.tracks | other.tracks,
+            self.everything or other.everything,
         )
 
 

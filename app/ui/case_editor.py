@@ -20,12 +20,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -72,9 +71,11 @@ from app.domain.validation import (
     Urgency,
     validate_case,
 )
-from app.storage.store import CaseRow, LocalStore, PhotoRow, PositionUpdate, StepRow
+from app.storage.store import CaseRow, Changes, LocalStore, PhotoRow, PositionUpdate, StepRow
 from app.ui.category_picker import CategoryPicker, category_label
 from app.ui.common.text import status_text
+from app.ui.events import StoreEvents
+from app.ui.operations import Operations
 from app.ui.photo_strip import PhotoStrip
 from app.ui.position_panel import PositionPanel, format_time
 from app.ui.tasks import TaskRunner
@@ -127,6 +128,23 @@ class _CaseRef:
     """The case id as the database lane knows it (set by the job that creates the case)."""
 
     id: str | None = None
+    #: What creating the case changed, until it is announced: the case may be created by a
+    #: save, a position or a photo import, whichever runs first; the job that takes it (or
+    #: the editor learning the id) announces it once. Taken from both threads, so locked.
+    _created: Changes | None = None
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def create(self, store: LocalStore, fields: CaseFields) -> str:
+        created = store.create_case(fields)
+        with self._lock:
+            self.id, self._created = created.id, created.changes
+        return created.id
+
+    def take_created(self) -> Changes:
+        """What creating the case changed, if not announced yet (else nothing)."""
+        with self._lock:
+            created, self._created = self._created, None
+        return created or Changes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,25 @@ class _Saved:
     case_id: str
     created: bool
     changed: bool
+    #: What the save changed (announced on the store's events; empty when nothing changed).
+    changes: Changes = dataclasses.field(default_factory=Changes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Positioned:
+    case_id: str
+    update: PositionUpdate
+    created: Changes
+
+    @property
+    def changes(self) -> Changes:
+        return self.created | self.update.changes
+
+
+@dataclass(frozen=True, slots=True)
+class _Submitted:
+    row: CaseRow
+    changes: Changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +234,7 @@ class CaseEditor(QWidget):
         self._pending_saves = 0
         self._submitting = False
         self._validate_live = False
-        self._duplicate_generation = 0
+        self._ops = Operations(self, tasks, language, store=store)
         self._closed = False
         self.setObjectName("case_editor")
         self.setWindowTitle(self.tr("Case"))
@@ -213,10 +250,10 @@ class CaseEditor(QWidget):
         self._max_timer.setSingleShot(True)
         self._max_timer.timeout.connect(self.save_now)
 
-        self._tasks.run_db(
+        self._ops.run(
             lambda: store.category_usage(USAGE_LIMIT),
-            self._alive(self.picker.set_usage),
-            self._alive(lambda _exc: None),  # the list is a convenience; the tree is all there
+            self.picker.set_usage,
+            on_error=lambda _exc: None,  # the list is a convenience; the tree is all there
         )
         if case_id is None:
             self._show_header()
@@ -540,25 +577,21 @@ class CaseEditor(QWidget):
         self._queued = fields
         self._pending_saves += 1
         self._set_save_state(self.tr("Saving…"))
-        self._tasks.run_db(
-            self._save_job(fields),
-            self._alive(self._on_saved),
-            self._alive(self._on_save_failed),
-        )
+        self._ops.write(self._save_job(fields), self._on_saved, on_error=self._on_save_failed)
 
     def use_fix(self, fix: Fix) -> None:
         """Give the case this position (the store may keep a better one it has)."""
         if not (self._editable and self._loaded):
             return
         ensure, store, poor = self._case_job(), self._store, self._poor_accuracy_m
+        ref = self._ref
 
-        def job() -> tuple[str, PositionUpdate]:
+        def job() -> _Positioned:
             case_id = ensure()
-            return case_id, store.set_case_position(case_id, fix, poor_accuracy_m=poor)
+            update = store.set_case_position(case_id, fix, poor_accuracy_m=poor)
+            return _Positioned(case_id, update, ref.take_created())
 
-        self._tasks.run_db(
-            job, self._alive(self._on_position_set), self._alive(self._on_position_failed)
-        )
+        self._ops.write(job, self._on_position_set, on_error=self._on_position_failed)
 
     def submit(self) -> None:
         """Validate for submission (errors shown by their fields), save, then submit."""
@@ -588,15 +621,13 @@ class CaseEditor(QWidget):
         self._queued = text
         save, ref, store = self._save_job(text), self._ref, self._store
 
-        def job() -> CaseRow:
-            save()
+        def job() -> _Submitted:
+            saved = save()
             assert ref.id is not None
-            store.submit_case(ref.id)
-            return store.get_case(ref.id)
+            changes = saved.changes | ref.take_created() | store.submit_case(ref.id)
+            return _Submitted(store.get_case(ref.id), changes)
 
-        self._tasks.run_db(
-            job, self._alive(self._on_submitted), self._alive(self._on_submit_failed)
-        )
+        self._ops.write(job, self._on_submitted, on_error=self._on_submit_failed)
 
     # -- loading ------------------------------------------------------------------------
 
@@ -609,7 +640,7 @@ class CaseEditor(QWidget):
                 store.get_case(case_id), store.case_position(case_id), store.steps(case_id)
             )
 
-        self._tasks.run_db(job, self._alive(self._on_loaded), self._alive(self._on_load_failed))
+        self._ops.run(job, self._on_loaded, key="load", on_error=self._on_load_failed)
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         row = loaded.row
@@ -705,16 +736,16 @@ class CaseEditor(QWidget):
 
         def job() -> _Saved:
             if ref.id is None:
-                ref.id = store.create_case(fields).id
-                return _Saved(ref.id, created=True, changed=True)
+                case_id = ref.create(store, fields)
+                return _Saved(case_id, created=True, changed=True, changes=ref.take_created())
             current = store.get_case(ref.id)
             wanted = dataclasses.replace(
                 fields, lat=current.lat, lon=current.lon, accuracy_m=current.accuracy_m
             )
             if wanted == dataclasses.replace(current.fields, observed_at=None):
                 return _Saved(ref.id, created=False, changed=False)
-            store.update_case(ref.id, wanted)
-            return _Saved(ref.id, created=False, changed=True)
+            changes = store.update_case(ref.id, wanted)
+            return _Saved(ref.id, created=False, changed=True, changes=changes)
 
         return job
 
@@ -724,9 +755,7 @@ class CaseEditor(QWidget):
         fields = _text_only(self.current_fields())
 
         def ensure() -> str:
-            if ref.id is None:
-                ref.id = store.create_case(fields).id
-            return ref.id
+            return ref.id if ref.id is not None else ref.create(store, fields)
 
         return ensure
 
@@ -761,6 +790,8 @@ class CaseEditor(QWidget):
 
     def _adopt(self, case_id: str) -> bool:
         """Learn the id of the case a job created; True the first time."""
+        # A case created by a photo import is announced here (the strip's job cannot say).
+        StoreEvents.of(self._store).announce(self._ref.take_created())
         if self._case_id == case_id:
             return False
         self._case_id = case_id
@@ -770,8 +801,8 @@ class CaseEditor(QWidget):
 
     # -- position -------------------------------------------------------------------------
 
-    def _on_position_set(self, result: tuple[str, PositionUpdate]) -> None:
-        case_id, update = result
+    def _on_position_set(self, result: _Positioned) -> None:
+        case_id, update = result.case_id, result.update
         new = self._adopt(case_id)
         self._position = update.kept
         self.position_panel.set_position(update.kept)
@@ -813,10 +844,9 @@ class CaseEditor(QWidget):
     # -- duplicate check ------------------------------------------------------------------
 
     def _check_duplicates(self) -> None:
-        self._duplicate_generation += 1
-        generation = self._duplicate_generation
         code, fix = self._category, self._position
         if not (self._editable and code and fix is not None):
+            self._ops.cancel("duplicates")  # a check still running is out of date
             self._show_duplicates([])
             return
         store, ref = self._store, self._ref
@@ -827,11 +857,8 @@ class CaseEditor(QWidget):
                 code, fix.lat, fix.lon, radius_m=radius, days=days, exclude_id=ref.id
             )
 
-        def done(rows: list[CaseRow]) -> None:
-            if generation == self._duplicate_generation:
-                self._show_duplicates(rows)
-
-        self._tasks.run_db(job, self._alive(done), self._alive(lambda _exc: None))
+        # Only the check of the latest category and position is shown.
+        self._ops.run(job, self._show_duplicates, key="duplicates", on_error=lambda _exc: None)
 
     def _show_duplicates(self, rows: list[CaseRow]) -> None:
         self._duplicates = rows
@@ -881,7 +908,8 @@ class CaseEditor(QWidget):
 
     # -- submission -----------------------------------------------------------------------
 
-    def _on_submitted(self, row: CaseRow) -> None:
+    def _on_submitted(self, submitted: _Submitted) -> None:
+        row = submitted.row
         self._submitting = False
         self.body.setEnabled(True)
         if self._adopt(row.id):
@@ -1048,15 +1076,6 @@ class CaseEditor(QWidget):
         if isinstance(exc, CityPatrolError):
             return exc.text(self._language)
         return self.tr("Unexpected error: %1").replace("%1", str(exc))
-
-    def _alive(self, fn: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``fn`` only while this widget exists (results may arrive after it was deleted)."""
-
-        def call(value: Any) -> None:
-            if shiboken6.isValid(self):
-                fn(value)
-
-        return call
 
     # -- shortcuts, drops and closing ---------------------------------------------------------
 

@@ -3,6 +3,11 @@
 The model first asks the store only for the ordered ``pk`` list of matching cases (cheap even
 for 100,000 rows), then fetches rows in blocks as the view scrolls to them. All store calls go
 through the database lane; until a block arrives its cells show a placeholder.
+
+The model follows the store's events itself: a write to cases it has loaded re-reads just
+those rows when the query's membership and order cannot have changed (no filter that an edit
+can affect, ordered by creation); anything else — a new case, a sync, a filtered or
+"recently changed" list — re-runs the query.
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, CaseRow, LocalStore
+from app.storage.store import Changes
 from app.ui.common.text import local_time, status_text
+from app.ui.events import StoreEvents
+from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
 BLOCK = 200
@@ -32,14 +40,14 @@ class CaseTableModel(QAbstractTableModel):
     ) -> None:
         super().__init__()
         self._store = store
-        self._tasks = tasks
+        self._ops = Operations(self, tasks, language)
         self._taxonomy = taxonomy
         self._language = language
         self._query = CaseQuery()
         self._pks: list[int] = []
         self._rows: dict[int, CaseRow] = {}
         self._pending_blocks: set[int] = set()
-        self._generation = 0
+        StoreEvents.of(store).changed.connect(self.apply)
 
     # -- loading ------------------------------------------------------------------------
 
@@ -49,13 +57,45 @@ class CaseTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         """Re-run the query; rows are fetched again as they are shown."""
-        self._generation += 1
-        generation, query, store = self._generation, self._query, self._store
-        self._tasks.run_db(lambda: store.case_ids(query), lambda pks: self._on_ids(generation, pks))
+        query, store = self._query, self._store
+        for block in self._pending_blocks:
+            self._ops.cancel(("block", block))  # rows of the previous result set
+        # Only the latest query's result is shown: a newer query supersedes this one.
+        self._ops.run(lambda: store.case_ids(query), self._on_ids, key="ids")
 
-    def _on_ids(self, generation: int, pks: list[int]) -> None:
-        if generation != self._generation:
-            return  # a newer query superseded this one
+    def apply(self, changes: Changes) -> None:
+        """Show what a completed write changed: the changed rows only, when they stay where
+        they are; else the whole query again."""
+        if changes.everything or changes.created or not self._stable():
+            if changes.everything or changes.created or changes.cases:
+                self.reload()
+            return
+        pks = [row.pk for row in self._rows.values() if row.id in changes.cases]
+        if pks:
+            store = self._store
+            self._ops.run(lambda: store.rows(pks), self._on_refreshed)
+
+    def _stable(self) -> bool:
+        """Whether editing a case can neither add it to, drop it from nor move it in the
+        current result set (creation order; no filter on fields a write changes)."""
+        query = self._query
+        return (
+            query.order in ("newest", "oldest")
+            and not query.text.strip()
+            and not query.statuses
+            and not query.categories
+            and not query.deliveries
+        )
+
+    def _on_refreshed(self, rows: list[CaseRow]) -> None:
+        for row in rows:
+            if row.pk not in self._rows:
+                continue  # re-queried meanwhile; the row comes with its block
+            self._rows[row.pk] = row
+            at = self._pks.index(row.pk)
+            self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.COLUMNS) - 1))
+
+    def _on_ids(self, pks: list[int]) -> None:
         self.beginResetModel()
         self._pks = pks
         self._rows = {}
@@ -67,15 +107,13 @@ class CaseTableModel(QAbstractTableModel):
         if block in self._pending_blocks:
             return
         self._pending_blocks.add(block)
-        generation, store = self._generation, self._store
+        store = self._store
         pks = self._pks[block * BLOCK : (block + 1) * BLOCK]
-        self._tasks.run_db(
-            lambda: store.rows(pks), lambda rows: self._on_rows(generation, block, rows)
+        self._ops.run(
+            lambda: store.rows(pks), lambda rows: self._on_rows(block, rows), key=("block", block)
         )
 
-    def _on_rows(self, generation: int, block: int, rows: list[CaseRow]) -> None:
-        if generation != self._generation:
-            return
+    def _on_rows(self, block: int, rows: list[CaseRow]) -> None:
         self._pending_blocks.discard(block)
         for row in rows:
             self._rows[row.pk] = row

@@ -62,10 +62,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.indicators import Counts, Indicators, Period, month, quarter, week_of
+from app.domain.indicators import (
+    Counts,
+    Indicators,
+    Period,
+    cutoff,
+    month,
+    quarter,
+    rank_departments,
+    week_of,
+)
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
-from app.storage.reports import department_names, indicators, weekly_trend
+from app.storage.reports import as_of, department_names, indicators, weekly_trend
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
 from app.ui.common.widgets import error_label
@@ -140,7 +149,7 @@ def trend_period(period: Period, now: datetime | None = None, tz: ZoneInfo = CIT
 
     Weeks that start after ``now`` are left out (they would only show zeros).
     """
-    end = period.end if now is None else max(min(period.end, now), period.start)
+    end = max(cutoff(period, now), period.start)
     last = (end - timedelta(microseconds=1)).astimezone(tz).date()
     end_monday = last - timedelta(days=last.weekday()) + timedelta(days=7)
     first = period.start.astimezone(tz).date()
@@ -171,29 +180,15 @@ Loader = Callable[[Period, datetime], DashboardData]
 def load_dashboard(
     store: LocalStore, period: Period, language: str, now: datetime | None = None
 ) -> DashboardData:
-    """The indicators of ``period`` and the weekly trend around it (Qt-free, for the db lane)."""
+    """The indicators of ``period`` and the weekly trend around it as of ``now`` (default: the
+    store's clock), Qt-free, for the db lane. The tiles and the trend are taken at one moment."""
+    moment = as_of(store, now)
     return DashboardData(
         period=period,
-        indicators=indicators(store, period, now=now),
-        trend=weekly_trend(store, trend_period(period, now), now=now, tz=CITY_TZ),
+        indicators=indicators(store, period, now=moment),
+        trend=weekly_trend(store, trend_period(period, moment), now=moment, tz=CITY_TZ),
         department_names=department_names(store, language),
     )
-
-
-def ranked_departments(
-    by_department: dict[str | None, Counts], names: dict[str | None, str]
-) -> list[tuple[str, str, float]]:
-    """``(id, name, on-time rate)`` of the departments with something due, best first.
-
-    Ties go to the department with more due, then by name.
-    """
-    ranked = [
-        (dept_id, names.get(dept_id, dept_id), c.on_time_rate, c.due_to_handle)
-        for dept_id, c in by_department.items()
-        if dept_id is not None and c.on_time_rate is not None
-    ]
-    ranked.sort(key=lambda r: (-(r[2] or 0.0), -r[3], r[1]))
-    return [(dept_id, name, rate or 0.0) for dept_id, name, rate, _ in ranked]
 
 
 def top_categories(
@@ -671,8 +666,14 @@ class DashboardWidget(QWidget):
         return bar_set, categories
 
     def _show_departments(self, data: DashboardData) -> None:
-        ranked = ranked_departments(data.indicators.by_department, data.department_names)
-        rows = [(name, round(rate * 100, 1)) for _, name, rate in ranked]
+        # The bulletin's ranking (one function, so the two agree); the chart has a bar for each
+        # ranked department — those with nothing due have no rate to draw.
+        ranking = rank_departments(data.indicators.by_department, data.department_names)
+        rows = [
+            (r.name, round((r.counts.on_time_rate or 0.0) * 100, 1))
+            for r in ranking
+            if r.rank is not None
+        ]
         self.department_set, self.department_axis = self._horizontal_bars(
             self.department_chart, self.tr("On-time rate"), ON_TIME_COLOUR, rows, percent_axis=True
         )
@@ -814,12 +815,12 @@ class DashboardWidget(QWidget):
         self._show_table(data)
         start = data.period.start.astimezone(CITY_TZ).date()
         last = (data.period.end - timedelta(microseconds=1)).astimezone(CITY_TZ).date()
-        as_of = min(now, data.period.end).astimezone(CITY_TZ)
+        taken_at = cutoff(data.period, now).astimezone(CITY_TZ)
         self.status_label.setText(
             self.tr("%1 to %2, as of %3")
             .replace("%1", start.isoformat())
             .replace("%2", last.isoformat())
-            .replace("%3", as_of.strftime("%Y-%m-%d %H:%M"))
+            .replace("%3", taken_at.strftime("%Y-%m-%d %H:%M"))
         )
         self.loaded.emit(data)
 

@@ -35,6 +35,7 @@ from app.storage.exports import ExportFormat, ExportResult, export_cases
 from app.storage.store import LocalStore
 from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import error_text
+from app.ui.operations import Lane, Operations
 from app.ui.tasks import TaskRunner
 
 _SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.GEOJSON: ".geojson", ExportFormat.GPKG: ".gpkg"}
@@ -94,8 +95,9 @@ class ExportDialog(QDialog):
         self.setWindowTitle(self.tr("Export cases"))
         self.setObjectName("export_dialog")
         self._store, self._tasks, self._language = store, tasks, language
+        # Running while the export's operation is: a closed dialog's result is dropped.
+        self._ops = Operations(self, tasks, language)
         self._cancel = threading.Event()
-        self._running = False
         self._relay = _Relay(self)
         self._relay.progressed.connect(self._progressed)
         self.result_: ExportResult | None = None
@@ -158,7 +160,7 @@ class ExportDialog(QDialog):
             self.target.edit.setText(str(path.with_suffix(_SUFFIX[fmt])))
 
     def running(self) -> bool:
-        return self._running
+        return self._ops.busy
 
     def start(self) -> None:
         path = self.target.path()
@@ -168,7 +170,6 @@ class ExportDialog(QDialog):
         fmt = ExportFormat(self.format.currentData())
         names = str(self.names.currentData())
         store, relay, cancel = self._store, self._relay, self._cancel
-        self._running = True
         self.start_button.setEnabled(False)
         self.format.setEnabled(False)
         self.target.setEnabled(False)
@@ -188,14 +189,13 @@ class ExportDialog(QDialog):
                 cancelled=cancel.is_set,
             )
 
-        self._tasks.run_documents(work, self._done, self._failed)
+        self._ops.run(work, self._done, lane=Lane.DOCUMENTS, on_error=self._failed, busy=True)
 
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
 
     def _done(self, result: ExportResult) -> None:
-        self._running = False
         self._cancel.clear()
         self.result_ = result
         self.progress.setRange(0, max(result.count, 1))
@@ -212,7 +212,6 @@ class ExportDialog(QDialog):
         self.finished_export.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
-        self._running = False
         self._cancel.clear()
         self.start_button.setEnabled(True)
         self.format.setEnabled(True)
@@ -225,14 +224,14 @@ class ExportDialog(QDialog):
         self.status.setText(text)
 
     def _cancel_clicked(self) -> None:
-        if self._running:
+        if self._ops.busy:
             self._cancel.set()  # the export stops before its next batch and removes its file
             self.status.setText(self.tr("Cancelling…"))
         else:
             self.reject()
 
     def reject(self) -> None:
-        if self._running:
+        if self._ops.busy:
             self._cancel.set()
             return  # closes once the export has stopped (see _failed)
         super().reject()
@@ -259,8 +258,8 @@ class BulletinDialog(QDialog):
         self.setWindowTitle(self.tr("Periodic bulletin"))
         self.setObjectName("bulletin_dialog")
         self._store, self._tasks, self._period, self._language = store, tasks, period, language
+        self._ops = Operations(self, tasks, language)
         self._now = now
-        self._running = False
         self.written_path: Path | None = None
         start = period.start.date().isoformat()
         last = period.end.date().isoformat()
@@ -295,10 +294,10 @@ class BulletinDialog(QDialog):
         self.resize(520, 0)
 
     def running(self) -> bool:
-        return self._running
+        return self._ops.busy
 
     def start(self) -> None:
-        from app.documents import write_bulletin_pdf
+        from app.documents.pdf import write_bulletin_pdf
         from app.storage.bulletin import bulletin_data
 
         path = self.target.path()
@@ -308,7 +307,6 @@ class BulletinDialog(QDialog):
         language = str(self.document_language.currentData())
         store, period = self._store, self._period
         now = self._now() if self._now is not None else None
-        self._running = True
         self.write_button.setEnabled(False)
         self.status.setStyleSheet("")
         self.status.setText(self.tr("Computing the indicators and writing the PDF…"))
@@ -317,17 +315,15 @@ class BulletinDialog(QDialog):
             data = bulletin_data(store, period, now=now, language=language)
             return write_bulletin_pdf(data, path, language)
 
-        self._tasks.run_documents(work, self._done, self._failed)
+        self._ops.run(work, self._done, lane=Lane.DOCUMENTS, on_error=self._failed, busy=True)
 
     def _done(self, path: Path) -> None:
-        self._running = False
         self.written_path = path
         self.write_button.setEnabled(True)
         self.status.setText(self.tr("Written: %1").replace("%1", str(path)))
         self.written.emit(path)
 
     def _failed(self, exc: BaseException) -> None:
-        self._running = False
         self.write_button.setEnabled(True)
         self.status.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.status.setText(error_text(exc, self._language))

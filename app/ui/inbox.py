@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
@@ -41,9 +40,12 @@ from PySide6.QtWidgets import (
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
 from app.storage.inbox import InboxItem, InboxKind, inbox
+from app.storage.store import Changes
 from app.ui.common.style import ERROR_COLOUR, MUTED
 from app.ui.common.text import category_text, error_text, local_time
 from app.ui.common.widgets import error_label
+from app.ui.events import StoreEvents
+from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -259,7 +261,7 @@ class InboxWidget(QWidget):
         self._store = store
         self._tasks = tasks
         self._language = language
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
 
         self.title = QLabel(self.tr("Tasks"))
         title_font = self.title.font()
@@ -324,6 +326,7 @@ class InboxWidget(QWidget):
         layout.addLayout(buttons)
         self.setFocusProxy(self.view)
         self._update_buttons()
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
 
     # -- loading --------------------------------------------------------------------------
@@ -331,17 +334,17 @@ class InboxWidget(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Read the inbox again (in the database lane); the selection is kept when it can be."""
-        self._generation += 1
-        generation, store = self._generation, self._store
-        self._tasks.run_db(
-            lambda: inbox(store),
-            lambda items: self._show(generation, items),
-            lambda exc: self._failed(generation, exc),
-        )
+        store = self._store
+        self._ops.run(lambda: inbox(store), self._show, key="inbox", on_error=self._failed)
 
-    def _show(self, generation: int, items: list[InboxItem]) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        """Read again only when what changed can change the inbox: steps (a case returned, a
+        re-inspection assigned or done) or a case it lists (its description, photos)."""
+        listed = {item.case_id for item in self.model.items}
+        if changes.everything or changes.steps or changes.cases & listed:
+            self.refresh()
+
+    def _show(self, items: list[InboxItem]) -> None:
         selected = self.current_item()
         self.model.set_items(items)
         self.error_label.hide()
@@ -364,9 +367,7 @@ class InboxWidget(QWidget):
         self._update_buttons()
         self.counts_changed.emit(returned, reinspections)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _failed(self, exc: BaseException) -> None:
         text = error_text(exc, self._language)
         self.error_label.setText(self.tr("The inbox could not be read: %1").replace("%1", text))
         self.error_label.show()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -32,8 +31,10 @@ from PySide6.QtWidgets import (
 
 from app.storage import CaseRow, LocalStore
 from app.storage.ledger import LedgerEntry, SyncLedger
+from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, ERROR_COLOUR, WARNING_COLOUR
 from app.ui.common.text import error_text, local_seconds, reason_text
+from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
 #: The case fields a conflict can differ in, in display order.
@@ -62,6 +63,7 @@ class LedgerDialog(QDialog):
         self._ledger = SyncLedger(store)
         self.case_id = case_id
         self._language = language or QLocale().name()
+        self._ops = Operations(self, tasks, self._language, store=store)
         self.entries: list[LedgerEntry] = []
         self.conflicts: list[dict[str, Any]] = []
         self.resolve_buttons: list[QPushButton] = []
@@ -130,21 +132,14 @@ class LedgerDialog(QDialog):
         def load() -> tuple[CaseRow, list[LedgerEntry], list[dict[str, Any]]]:
             return store.get_case(case_id), ledger.case_ledger(case_id), ledger.conflicts(case_id)
 
-        self._tasks.run_db(load, self._show, self._failed)
-
-    def _alive(self) -> bool:
-        return shiboken6.isValid(self)
+        self._ops.run(load, self._show, key="load", on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        if not self._alive():
-            return
         text = error_text(exc, self._language)
         self.state_label.setText(self.tr("The ledger could not be read: %1").replace("%1", text))
         self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};")
 
     def _show(self, loaded: tuple[CaseRow, list[LedgerEntry], list[dict[str, Any]]]) -> None:
-        if not self._alive():
-            return
         case, entries, conflicts = loaded
         self.entries, self.conflicts = entries, conflicts
         description = case.description.replace("\n", " ").strip() or self.tr("(no description)")
@@ -308,12 +303,17 @@ class LedgerDialog(QDialog):
             button.setEnabled(False)
         ledger, store, case_id = self._ledger, self._store, self.case_id
 
-        def done(_result: object) -> None:
-            if self._alive():
-                self.resolved.emit(case_id)
-                self.reload()
+        def job() -> Changes:
+            ledger.resolve_conflict(seq, store.clock())
+            # The ledger does not report its Changes yet: the case took the server's text and
+            # its outbox entry is settled.
+            return Changes(cases=frozenset({case_id}), outbox=True)
 
-        self._tasks.run_db(lambda: ledger.resolve_conflict(seq, store.clock()), done, self._failed)
+        def done(_changes: Changes) -> None:
+            self.resolved.emit(case_id)
+            self.reload()
+
+        self._ops.write(job, done, on_error=self._failed)
 
 
 def _state_colour(state: str) -> str | None:

@@ -3,6 +3,12 @@
 For a supervisor's account (known once ``store.account()`` is read) it also holds the
 supervisor's workspace (app.ui.supervisor): the Review and Deadlines tabs and the dashboard,
 and an existing case opens in its history with the supervisor's actions instead of the editor.
+
+Nothing here reloads everything after a write. Each write announces what it changed on the
+store's events (app.ui.events); the case list and the inbox follow them themselves, and
+:meth:`MainWindow._store_changed` passes them on to the supervisor's panels, the dashboard and
+the open case histories, each refreshed only when the change concerns it. View → Refresh
+(:meth:`MainWindow.reload_all`) is the one full reload, on the user's request.
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ from app.domain.indicators import Period
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
-from app.storage.store import Account
+from app.storage.store import Account, Changes
 from app.ui.case_model import CaseTableModel
+from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
+from app.ui.operations import Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.settings import Settings, SettingsDialog
@@ -86,6 +94,8 @@ class MainWindow(QMainWindow):
         self._tasks = tasks
         self._store = store
         self._taxonomy = taxonomy
+        self._ops = Operations(self, tasks, language)
+        self.events = StoreEvents.of(store)
         # Without settings given (tests, the screenshot tool): the data folder's own file, so
         # the user's real settings are never touched.
         self.settings = settings or Settings.from_file(Path(store.data_dir) / "settings.ini")
@@ -234,7 +244,6 @@ class MainWindow(QMainWindow):
         self.sync_status.bind(self.sync)
         self.banner.bind(self.sync)
         self.banner.sign_in_requested.connect(self.sign_in)
-        self.sync.finished.connect(self._after_sync)
         if not autosync:
             self.sync.refresh_summary()  # what waits, even when nothing syncs by itself
 
@@ -253,10 +262,10 @@ class MainWindow(QMainWindow):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.model.loaded.connect(self._on_loaded)
         tasks.error.connect(self._on_error)
+        self.events.changed.connect(self._store_changed)
         self._build_menu()
-        self.model.reload()
-        self.inbox.refresh()
-        tasks.run_db(store.account, self._show_account)
+        self.model.reload()  # the inbox reads itself when it is made
+        self._ops.run(store.account, self._show_account)
         self._start_gps()
 
     def _action(
@@ -314,7 +323,7 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         self.view_menu = view_menu
         view_menu.addAction(
-            self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.refresh)
+            self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.reload_all)
         )
         view_menu.addAction(
             self._action(self.tr("&Cases"), "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
@@ -361,20 +370,31 @@ class MainWindow(QMainWindow):
 
     # -- cases ----------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def reload_all(self) -> None:
+        """View → Refresh: read everything this window shows again (the user asked)."""
         self.model.reload()
         self.inbox.refresh()
-        if self.review is not None:
+        self._store_changed(EVERYTHING)
+
+    def _store_changed(self, changes: Changes) -> None:
+        """Pass a completed write on to the panels that do not follow the store's events
+        themselves (the case list and the inbox do), each only when it concerns them."""
+        # The supervisor's panels and the dashboard are refreshed through their public
+        # refresh(); their lists and figures follow the step log, so a change without steps
+        # (a draft edited, a photo added) leaves them as they are.
+        workflow = changes.everything or changes.steps
+        if workflow and self.review is not None:
             self.review.refresh()
-        if self.deadlines is not None:
+        if workflow and self.deadlines is not None:
             self.deadlines.refresh()
-        if self.dashboard is not None:
+        if workflow and self.dashboard is not None:
             # The indicators are computed when the dashboard is looked at, not at every save.
             self._dashboard_stale = True
             self._refresh_dashboard_if_shown()
         self.case_details = [d for d in self.case_details if shiboken6.isValid(d)]
         for detail in self.case_details:
-            detail.load()
+            if changes.everything or detail.case_id in changes.cases:
+                detail.load()
 
     def selected_case_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -434,8 +454,8 @@ class MainWindow(QMainWindow):
         editor.show()
 
     def _case_saved(self, _case_id: str) -> None:
-        self.refresh()
-        self.sync.changed_locally()
+        # The views follow the store's events; what is left is to send it soon.
+        self.sync.sync_soon()
 
     def reinspect(self, case_id: str) -> None:
         dialog = ReinspectionDialog(self._store, self._tasks, self._language, case_id, self)
@@ -446,13 +466,9 @@ class MainWindow(QMainWindow):
         case_id = self.selected_case_id()
         if case_id is None:
             return
+        # A resolved conflict is announced by the dialog's write (the row, the summary).
         dialog = LedgerDialog(self._store, self._tasks, case_id, self._language, self)
-        dialog.resolved.connect(self._conflict_resolved)
         dialog.open()
-
-    def _conflict_resolved(self, _case: object) -> None:
-        self.refresh()
-        self.sync.refresh_summary()
 
     def _case_menu(self, pos: QPoint) -> None:
         if self.selected_case_id() is None:
@@ -467,9 +483,6 @@ class MainWindow(QMainWindow):
         self.tabs.setTabText(
             1, self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks")
         )
-
-    def _after_sync(self, _report: object) -> None:
-        self.refresh()
 
     # -- the supervisor's workspace ----------------------------------------------------------
 
@@ -558,10 +571,12 @@ class MainWindow(QMainWindow):
         detail.show()
         return detail
 
-    def _decided(self, _changes: object) -> None:
-        """A decision was recorded: show it everywhere, and let the sync send it."""
-        self.refresh()
-        self.sync.changed_locally()
+    def _decided(self, changes: Changes) -> None:
+        """A decision was recorded: show it where it concerns, and let the sync send it."""
+        # The supervisor's screens (app.ui.supervisor, being split into a package) write
+        # without announcing; their decision's Changes is announced here for them.
+        self.events.announce(changes)
+        self.sync.sync_soon()
 
     def _show_review_count(self, count: int) -> None:
         if self.review is None:

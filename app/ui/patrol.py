@@ -22,6 +22,7 @@ from app.capture.nmea import NmeaDecoder
 from app.capture.positions import Fix, PositionSource
 from app.capture.tracks import TrackPoint, TrackRecorder, TrackState
 from app.storage import LocalStore
+from app.ui.operations import Lane, Operations
 from app.ui.tasks import TaskRunner
 
 #: Kept points are written at least this often (and at every pause or stop).
@@ -53,6 +54,7 @@ class GpsFeed(QObject):
     def __init__(self, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks = tasks
+        self._ops = Operations(self, tasks)
         self._stop = threading.Event()
         self.running = False
         self.last_fix: Fix | None = None
@@ -88,7 +90,7 @@ class GpsFeed(QObject):
                     on_open=self.connected.emit,
                 )
 
-        self._tasks.run_device(read, self._ended, self._failed)
+        self._ops.run(read, self._ended, lane=Lane.DEVICE, on_error=self._failed)
 
     def stop(self) -> None:
         self._stop.set()
@@ -114,6 +116,9 @@ class PatrolController(QObject):
     ) -> None:
         super().__init__(parent)
         self._store, self._tasks = store, tasks
+        # Track writes are announced on the store's events like every write; failures go to
+        # the error signal (the main window shows them).
+        self._ops = Operations(self, tasks, store=store)
         self.recorder = TrackRecorder()
         self.track_id: str | None = None
         self.started_at: datetime | None = None
@@ -138,7 +143,7 @@ class PatrolController(QObject):
         self.recorder.start()
         self.started_at, self.ended_at = datetime.now(UTC), None
         self._pending.clear()
-        self._tasks.run_db(self._store.start_track, self._started, self.error.emit)
+        self._ops.write(self._store.start_track, self._started, on_error=self.error.emit)
         self._flush_timer.start()
         self._clock_timer.start()
         self.changed.emit()
@@ -179,18 +184,17 @@ class PatrolController(QObject):
             return
         points, self._pending = self._pending, []
         distance = self.recorder.distance_m
-        self._tasks.run_db(
+        self._ops.write(
             lambda: self._store.add_track_points(track_id, points, distance_m=distance),
-            None,
-            self.error.emit,
+            on_error=self.error.emit,
         )
 
     def _set_state(self, state: TrackState) -> None:
         self.flush()
         track_id = self.track_id
         if track_id is not None:
-            self._tasks.run_db(
-                lambda: self._store.set_track_state(track_id, state), None, self.error.emit
+            self._ops.write(
+                lambda: self._store.set_track_state(track_id, state), on_error=self.error.emit
             )
         self.changed.emit()
 

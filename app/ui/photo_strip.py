@@ -10,9 +10,9 @@ server has confirmed it and while the case is still in the inspector's hands.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, QStandardPaths, Qt, QUrl, Signal
@@ -48,8 +48,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.photos import make_preview
-from app.storage.store import LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
+from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
 from app.ui.common.text import error_text
+from app.ui.operations import Operations
 from app.ui.position_panel import format_accuracy, format_coordinates, format_time
 from app.ui.tasks import TaskRunner
 
@@ -63,6 +64,25 @@ PHOTO_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEI
 #: Main-thread callable giving a job-side callable that returns the case id (creating the
 #: case when needed). See :meth:`PhotoStrip.set_case_source`.
 CaseSource = Callable[[], Callable[[], str]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Attached:
+    """One file imported into a case: the outcome, the case's photos, the new thumbnails."""
+
+    case_id: str
+    batch: PhotoBatch
+    rows: list[PhotoRow]
+    images: dict[str, QImage]
+
+    @property
+    def changes(self) -> Changes:
+        # attach_photos reports a PhotoBatch, not its Changes: what attaching writes.
+        if not self.batch.attached:
+            return Changes()
+        return Changes(
+            cases=frozenset({self.case_id}), photos=frozenset(self.batch.attached), outbox=True
+        )
 
 
 def _load_thumbnails(rows: Sequence[PhotoRow]) -> dict[str, QImage]:
@@ -106,7 +126,7 @@ class PhotoStrip(QWidget):
         self._rows: list[PhotoRow] = []
         self._pixmaps: dict[str, QPixmap] = {}
         self._refused: list[str] = []
-        self._generation = 0
+        self._ops = Operations(self, tasks, language, store=store)
         self._walks = 0  # folder walks running (they tell how many files there are)
         self._files_total = 0
         self._files_done = 0
@@ -270,9 +290,9 @@ class PhotoStrip(QWidget):
 
     def reload(self) -> None:
         """Fetch the case's photos again (and the thumbnails not shown yet)."""
-        self._generation += 1
-        generation, case_id, store = self._generation, self._case_id, self._store
+        case_id, store = self._case_id, self._store
         if case_id is None:
+            self._ops.cancel("photos")  # a read still running is of another case
             self._rows = []
             self._populate()
             return
@@ -282,10 +302,12 @@ class PhotoStrip(QWidget):
             rows = store.photos(case_id)
             return rows, _load_thumbnails([r for r in rows if r.sha256 not in cached])
 
-        self._tasks.run_db(
+        # Only the latest read is shown (the case may have changed meanwhile).
+        self._ops.run(
             job,
-            self._alive(lambda result: self._on_reloaded(generation, case_id, *result)),
-            self._alive(self._on_error),
+            lambda result: self._on_reloaded(case_id, *result),
+            key="photos",
+            on_error=self._on_error,
         )
 
     def add_paths(self, paths: Sequence[Path | str]) -> None:
@@ -297,10 +319,10 @@ class PhotoStrip(QWidget):
         if ensure is None:
             return
         self._begin_batch()
-        self._tasks.run_db(
+        self._ops.run(
             lambda: (ensure(), expand_photo_paths(sources)),
-            self._alive(self._on_expanded),
-            self._alive(self._on_batch_failed),
+            self._on_expanded,
+            on_error=self._on_batch_failed,
         )
 
     def choose_files(self) -> None:
@@ -342,9 +364,7 @@ class PhotoStrip(QWidget):
             self.reload()
             self.changed.emit(case_id)
 
-        self._tasks.run_db(
-            lambda: store.remove_photo(photo_id), self._alive(removed), self._alive(self._on_error)
-        )
+        self._ops.write(lambda: store.remove_photo(photo_id), removed, on_error=self._on_error)
 
     def dismiss_refused(self) -> None:
         self._refused = []
@@ -397,15 +417,6 @@ class PhotoStrip(QWidget):
 
     # -- internals ----------------------------------------------------------------------
 
-    def _alive(self, fn: Callable[[Any], None]) -> Callable[[Any], None]:
-        """``fn`` only while this widget exists (results may arrive after it was deleted)."""
-
-        def call(value: Any) -> None:
-            if shiboken6.isValid(self):
-                fn(value)
-
-        return call
-
     def _dialog(self, title: str) -> QFileDialog:
         if self.file_dialog is not None and shiboken6.isValid(self.file_dialog):
             self.file_dialog.close()
@@ -450,24 +461,22 @@ class PhotoStrip(QWidget):
             self._add_refused([self.tr("No files found there.")])
         for path in files:
 
-            def job(path: Path = path) -> tuple[PhotoBatch, list[PhotoRow], dict[str, QImage]]:
+            def job(path: Path = path) -> _Attached:
                 batch = store.attach_photos(case_id, [path], role=role)
                 rows = store.photos(case_id)
                 new = [r for r in rows if r.id in batch.attached]
-                return batch, rows, _load_thumbnails(new)
+                return _Attached(case_id, batch, rows, _load_thumbnails(new))
 
-            self._tasks.run_db(
+            self._ops.write(
                 job,
-                self._alive(partial(self._on_attached, case_id)),
-                self._alive(partial(self._on_file_failed, path)),
+                partial(self._on_attached, case_id),
+                on_error=partial(self._on_file_failed, path),
             )
         self._show_progress()
         self._finish_batch_if_done()
 
-    def _on_attached(
-        self, case_id: str, result: tuple[PhotoBatch, list[PhotoRow], dict[str, QImage]]
-    ) -> None:
-        batch, rows, images = result
+    def _on_attached(self, case_id: str, result: _Attached) -> None:
+        batch, rows, images = result.batch, result.rows, result.images
         self._files_done += 1
         self._batch_attached.extend(batch.attached)
         self._add_refused([error_text(e, self._language) for e in batch.refused])
@@ -533,10 +542,8 @@ class PhotoStrip(QWidget):
         self.refused_label.setToolTip("\n".join(self._refused))
         self.refused_panel.show()
 
-    def _on_reloaded(
-        self, generation: int, case_id: str, rows: list[PhotoRow], images: dict[str, QImage]
-    ) -> None:
-        if generation != self._generation or case_id != self._case_id:
+    def _on_reloaded(self, case_id: str, rows: list[PhotoRow], images: dict[str, QImage]) -> None:
+        if case_id != self._case_id:
             return
         self._store_images(images)
         self._rows = rows
@@ -651,7 +658,7 @@ class PhotoViewer(QDialog):
         self._language = language
         self._photos = list(photos)
         self._index = index
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
         self.image: QImage | None = None
         self._pixmap: QPixmap | None = None
         self.setObjectName("photo_viewer")
@@ -693,8 +700,6 @@ class PhotoViewer(QDialog):
             return
         self._index = index
         photo = self._photos[index]
-        self._generation += 1
-        generation = self._generation
         self.image = None
         self._pixmap = None
         self.image_label.setPixmap(QPixmap())
@@ -720,20 +725,16 @@ class PhotoViewer(QDialog):
         def job() -> QImage:
             return QImage.fromData(make_preview(path, PREVIEW_EDGE))
 
-        def done(image: QImage) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
-                self._show_image(image)
-
         def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self) and generation == self._generation:
-                self.image_label.setText(
-                    self.tr("This photo cannot be shown: %1").replace(
-                        "%1", error_text(exc, self._language)
-                    )
+            self.image_label.setText(
+                self.tr("This photo cannot be shown: %1").replace(
+                    "%1", error_text(exc, self._language)
                 )
-                self.loaded.emit()
+            )
+            self.loaded.emit()
 
-        self._tasks.run_db(job, done, failed)
+        # Only the photo shown last is put on screen (previous/next may be pressed quickly).
+        self._ops.run(job, self._show_image, key="preview", on_error=failed)
 
     def _show_image(self, image: QImage) -> None:
         self.image = image

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -62,6 +61,7 @@ from app.storage.store import Changes, PhotoRow
 from app.ui.common.style import ERROR_COLOUR, MUTED
 from app.ui.common.text import category_text, local_time, status_text
 from app.ui.common.widgets import error_label, thumbnail_icon
+from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
 THUMB = QSize(144, 108)
@@ -125,7 +125,8 @@ class ReinspectionDialog(QDialog):
         self._language = language
         self.case_id = case_id
         self._checking = 0
-        self._busy = False
+        self._ops = Operations(self, tasks, language, store=store)
+        self._ops.busy_changed.connect(self._show_busy)
         self._loaded = False
         self.changes: Changes | None = None
         self.setWindowTitle(self.tr("Re-inspection"))
@@ -301,13 +302,11 @@ class ReinspectionDialog(QDialog):
             photos = [(row, QImage(str(row.thumbnail))) for row in store.photos(case_id)]
             return inbox_item(store, case_id), store.get_case(case_id), photos
 
-        self._tasks.run_db(read, self._show, self._load_failed)
+        self._ops.run(read, self._show, key="load", on_error=self._load_failed)
 
     def _show(
         self, loaded: tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]]]
     ) -> None:
-        if not shiboken6.isValid(self):
-            return
         item, case, photos = loaded
         self._loaded = item is not None
         category = category_text(self._store.taxonomy, case.category_code, self._language)
@@ -381,10 +380,9 @@ class ReinspectionDialog(QDialog):
         return self.tr("Unexpected error: %1").replace("%1", str(exc))
 
     def _load_failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self.heading.setText(self.tr("The case could not be read"))
-            self._show_error(self._error_text(exc))
-            self._update_state()
+        self.heading.setText(self.tr("The case could not be read"))
+        self._show_error(self._error_text(exc))
+        self._update_state()
 
     # -- adding photos --------------------------------------------------------------------
 
@@ -414,11 +412,9 @@ class ReinspectionDialog(QDialog):
                 for p in preview_photos(paths)
             ]
 
-        self._tasks.run_db(check, self._checked, self._check_failed)
+        self._ops.run(check, self._checked, on_error=self._check_failed)
 
     def _checked(self, previews: list[tuple[PhotoPreview, QImage | None]]) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._checking -= 1
         known = set(self.pending_paths())
         refused = []
@@ -446,10 +442,9 @@ class ReinspectionDialog(QDialog):
         self._update_state()
 
     def _check_failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._checking -= 1
-            self._show_note(self._error_text(exc), error=True)
-            self._update_state()
+        self._checking -= 1
+        self._show_note(self._error_text(exc), error=True)
+        self._update_state()
 
     @Slot()
     def remove_selected(self) -> None:
@@ -539,25 +534,20 @@ class ReinspectionDialog(QDialog):
             return
         paths = self.pending_paths()
         store, case_id = self._store, self.case_id
-        self._set_busy(True)
-        self._tasks.run_db(
+        # The dialog is busy (nothing editable, no Cancel) until the result is recorded.
+        self._ops.write(
             lambda: record_reinspection(store, case_id, passed, opinion, paths),
             self._recorded,
-            self._record_failed,
+            on_error=self._record_failed,
+            busy=True,
         )
 
     def _recorded(self, changes: Changes) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         self.changes = changes
         self.recorded.emit(changes)
         self.accept()
 
     def _record_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         if isinstance(exc, PhotosRefusedError):
             # The refused files leave the list; every other one is saved now, and load()
             # lists it again as such.
@@ -595,8 +585,11 @@ class ReinspectionDialog(QDialog):
         self.photo_note.setStyleSheet(f"color: {ERROR_COLOUR};" if error else MUTED)
         self.photo_note.setVisible(bool(text))
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    @property
+    def _busy(self) -> bool:
+        return self._ops.busy
+
+    def _show_busy(self, busy: bool) -> None:
         self.status_label.setText(self.tr("Saving…") if busy else "")
         self._update_state()
 

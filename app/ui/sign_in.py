@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCore import QLocale, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,6 +33,7 @@ from app.sync.errors import ErrorKind, SyncError
 from app.sync.session import sign_in
 from app.ui.common.style import MUTED
 from app.ui.common.widgets import error_label
+from app.ui.operations import Lane, Operations
 from app.ui.settings import Settings, parse_server_url
 from app.ui.tasks import TaskRunner
 
@@ -61,7 +61,8 @@ class SignInDialog(QDialog):
         self._tasks = tasks
         self._settings = settings
         self._language = language or QLocale().name()
-        self.busy = False
+        self._ops = Operations(self, tasks, self._language)
+        self._ops.busy_changed.connect(self._show_busy)
         self._cancelled = False
         self.account: Account | None = None
         self.token_location = ""
@@ -122,11 +123,16 @@ class SignInDialog(QDialog):
             field.textEdited.connect(lambda _text: self.error_label.hide())
         self._focus_first_empty()
         if not settings.server_url:
-            tasks.run_db(store.account, self._prefill)
+            self._ops.run(store.account, self._prefill)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a sign-in is under way."""
+        return self._ops.busy
 
     def _prefill(self, account: Account | None) -> None:
         """No server in the settings: offer the one this laptop was signed in to."""
-        if not shiboken6.isValid(self) or account is None:
+        if account is None:
             return
         if not self.server_url.text():
             self.server_url.setText(account.server_url)
@@ -145,8 +151,7 @@ class SignInDialog(QDialog):
         self.error_label.setText(text)
         self.error_label.show()
 
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
+    def _show_busy(self, busy: bool) -> None:
         for field in (self.server_url, self.user, self.password, self.sign_in_button):
             field.setEnabled(not busy)
         self.status_label.setText(self.tr("Signing in…"))
@@ -175,22 +180,25 @@ class SignInDialog(QDialog):
             return
         self.error_label.hide()
         self._cancelled = False
-        self._set_busy(True)
-        store = self._store
-        self._tasks.run_net(
+        store, settings = self._store, self._settings
+
+        def remember(_result: tuple[Account, str]) -> None:
+            # The laptop is signed in now, whatever became of the dialog.
+            settings.server_url = url
+            settings.last_user = user
+            settings.sync()
+
+        self._ops.run(
             lambda: sign_in(store, url, user, password),
-            lambda result: self._done(url, user, result),
-            self._failed,
+            self._done,
+            lane=Lane.NET,
+            on_error=self._failed,
+            busy=True,
+            always=remember,
         )
 
-    def _done(self, url: str, user: str, result: tuple[Account, str]) -> None:
+    def _done(self, result: tuple[Account, str]) -> None:
         account, where = result
-        self._settings.server_url = url
-        self._settings.last_user = user
-        self._settings.sync()
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         self.account, self.token_location = account, where
         self.password.clear()
         self.signed_in.emit(account)  # even after Cancel: the laptop is signed in now
@@ -198,9 +206,8 @@ class SignInDialog(QDialog):
             self.accept()
 
     def _failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self) or self._cancelled:
+        if self._cancelled:
             return
-        self._set_busy(False)
         self.show_error(self.explain(exc))
         if isinstance(exc, SyncError) and exc.kind is ErrorKind.AUTH:
             self.password.selectAll()

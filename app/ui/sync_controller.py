@@ -4,6 +4,15 @@
 two timers and the OS's network-change signal, and runs :meth:`SyncEngine.run` in the task
 runner's network lane — one cycle at a time. The engine reports progress from the worker thread;
 a queued signal brings it to the main thread. Everything the widgets need comes out as signals.
+
+The controller also takes part in the store's events (app.ui.events): what a cycle may have
+changed (pushed, confirmed, pulled — too much to list row by row) is announced as
+:data:`~app.ui.events.EVERYTHING` when it ends, and a local write that touched the outbox
+refreshes the figures of what waits.
+
+The cycle writes the store from the network lane: its writes are serialised with the
+database lane's by SQLite's writer lock (``LocalStore.write()`` begins IMMEDIATE), not by
+running in that lane (see app.ui.tasks).
 """
 
 from __future__ import annotations
@@ -21,10 +30,12 @@ from PySide6.QtNetwork import QNetworkInformation
 from app.domain.errors import CityPatrolError, Message
 from app.storage import LocalStore
 from app.storage.ledger import DeliverySummary, SyncLedger
-from app.storage.store import Account
+from app.storage.store import Account, Changes
 from app.sync.engine import Progress, SyncEngine, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.scheduler import AutoSync, probe
+from app.ui.events import EVERYTHING, StoreEvents
+from app.ui.operations import Lane, Operations
 from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
 
@@ -78,6 +89,8 @@ class SyncController(QObject):
         super().__init__(parent)
         self._store = store
         self._tasks = tasks
+        self._ops = Operations(self, tasks)
+        self._events = StoreEvents.of(store)
         self._settings = settings
         self._ledger = SyncLedger(store)
         self.auto = auto or AutoSync()
@@ -103,6 +116,7 @@ class SyncController(QObject):
         self._probe_timer.setInterval(probe_ms)
         self._probe_timer.timeout.connect(self.probe_now)
         self._network = self._watch_network() if watch_network else None
+        self._events.changed.connect(self._store_changed)
         if autostart:
             QTimer.singleShot(0, self.start)
 
@@ -159,8 +173,18 @@ class SyncController(QObject):
     @Slot()
     def changed_locally(self) -> None:
         """Something was saved: sync soon, and refresh the pending figures."""
-        self.auto.changed_locally()
+        self.sync_soon()
         self.refresh_summary()
+
+    @Slot()
+    def sync_soon(self) -> None:
+        """Something was saved: sync soon (the figures follow the store's events)."""
+        self.auto.changed_locally()
+
+    def _store_changed(self, changes: Changes) -> None:
+        # A cycle's own changes are followed by a refresh of the figures in _on_finished.
+        if changes.outbox and not changes.everything:
+            self.refresh_summary()
 
     @Slot()
     def signed_in(self) -> None:
@@ -174,7 +198,7 @@ class SyncController(QObject):
         if self._closing:
             return
         ledger = self._ledger
-        self._tasks.run_db(lambda: (ledger.summary(), ledger.last_sync()), self._on_summary)
+        self._ops.run(lambda: (ledger.summary(), ledger.last_sync()), self._on_summary)
 
     @Slot()
     def probe_now(self) -> None:
@@ -184,7 +208,9 @@ class SyncController(QObject):
             return
         self._probing = True
         prober = self._prober
-        self._tasks.run_net(lambda: prober(url), self._on_probe, self._on_probe_failed)
+        self._ops.run(
+            lambda: prober(url), self._on_probe, lane=Lane.NET, on_error=self._on_probe_failed
+        )
 
     def shutdown(self, wait_ms: int = 30_000) -> bool:
         """Stop for good (the app is closing): stop the timers, cut a running cycle short, wait.
@@ -229,7 +255,7 @@ class SyncController(QObject):
             self._set_online(False)
 
     def _load_account(self) -> None:
-        self._tasks.run_db(self._store.account, self._on_account)
+        self._ops.run(self._store.account, self._on_account)
 
     def _on_account(self, account: Account | None) -> None:
         if self._closing:
@@ -287,7 +313,7 @@ class SyncController(QObject):
         self._running = True
         self.auto.started()
         self.started.emit()
-        self._tasks.run_net(engine.run, self._on_finished, self._on_crashed)
+        self._ops.run(engine.run, self._on_finished, lane=Lane.NET, on_error=self._on_crashed)
 
     def _relay_progress(self, progress: Progress) -> None:
         if not self._running:
@@ -314,6 +340,8 @@ class SyncController(QObject):
             self._update_probe_timer()
         if error is not None and error.kind is ErrorKind.AUTH and error.code != "not_signed_in":
             self.session_expired.emit()
+        # Whatever the cycle pushed, confirmed or pulled: every view reloads what it shows.
+        self._events.announce(EVERYTHING)
         self.finished.emit(report)
         if report.left is not None:
             self.summary = report.left

@@ -1,11 +1,27 @@
 """The one way to run background work in the GUI.
 
-Four lanes, each a single-thread pool: the *database* lane serialises every store call (SQLite
-has one writer; reads queue behind writes in order), the *network* lane runs sync, so a slow
-upload never blocks browsing, the *device* lane runs the one long-lived reader of the GPS
-receiver (it returns when its stop event is set), and the *documents* lane runs long read-only
-jobs — exports and PDFs — so a 100,000-case export holds up neither edits nor the sync. Results and errors come back to the main thread through queued
-signals. Callers read widget values *before* submitting work, never inside it.
+Four lanes, each a single-thread pool:
+
+- the *database* lane runs the UI's store calls — reads and the writes a widget makes (a save,
+  a decision, a photo import) — one at a time and in the order they were asked for, so a read
+  queued after a save sees it;
+- the *network* lane runs the sync, so a slow upload never blocks browsing;
+- the *device* lane runs the one long-lived reader of the GPS receiver (it returns when its
+  stop event is set);
+- the *documents* lane runs long read-only jobs — exports and PDFs — so a 100,000-case export
+  holds up neither edits nor the sync.
+
+What serialises *writes* is not the database lane: a sync cycle writes the store from the
+network lane (confirmations, pulled cases and steps, photo upload offsets), interleaved with its
+HTTP calls. Every write is one ``LocalStore.write()`` transaction, which begins with
+``BEGIN IMMEDIATE`` and so takes SQLite's single writer lock up front (a second writer waits,
+up to the connection's busy timeout, instead of failing half-way); WAL lets readers in any lane
+go on meanwhile. The database lane only orders the UI's own calls among themselves.
+
+Results and errors come back to the main thread through queued signals. Callers read widget
+values *before* submitting work, never inside it. Widgets do not call this module directly:
+:class:`app.ui.operations.Operations` adds latest-only results, dead-owner checks, failures in
+words, a busy state and the announcement of each write's Changes.
 """
 
 from __future__ import annotations

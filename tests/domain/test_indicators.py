@@ -18,6 +18,7 @@ from app.domain.indicators import (
     compute,
     compute_many,
     compute_rows,
+    cutoff,
     month,
     quarter,
     week_of,
@@ -90,6 +91,15 @@ def test_quarter_and_month_are_local_midnight_to_midnight() -> None:
     )
     with pytest.raises(ValueError):
         quarter(2027, 5, SHANGHAI)
+
+
+def test_the_cutoff_is_the_end_of_a_past_period_and_now_in_the_current_one() -> None:
+    june = month(2026, 6, SHANGHAI)
+    during = datetime(2026, 6, 17, 10, tzinfo=SHANGHAI)
+    assert cutoff(june, during) == during  # the current period: as of now
+    assert cutoff(june, datetime(2026, 7, 3, tzinfo=UTC)) == june.end  # over: as of its end
+    assert cutoff(june, june.end) == june.end
+    assert cutoff(june, None) == june.end  # no clock: the period taken as over
 
 
 def test_weekly_periods_of_a_quarter_start_on_mondays_and_are_clipped() -> None:

@@ -17,14 +17,8 @@ from report_builders import add_case_with_steps, add_department, add_user
 from sqlalchemy import insert
 
 from app.domain.errors import DomainError
-from app.domain.indicators import Counts, Period
-from app.storage.bulletin import (
-    bulletin_data,
-    case_report_data,
-    podium,
-    rank_departments,
-    short_id,
-)
+from app.domain.indicators import Counts, Period, rank_departments
+from app.storage.bulletin import bulletin_data, case_report_data, podium, short_id
 from app.storage.models import Comment
 from app.storage.store import LocalStore
 

@@ -51,9 +51,14 @@ WEEK1 = Period(sh(1), sh(8))
 WEEK2 = Period(sh(8), sh(15))
 
 
+#: The store's "now": after every period below, so each is reported as of its end (a report
+#: that names no moment is taken as of the store's clock, and these periods are in 2027).
+AFTERWARDS = datetime(2028, 1, 1, tzinfo=SHANGHAI)
+
+
 @pytest.fixture
 def rs(tmp_path: Path) -> Iterator[LocalStore]:
-    with LocalStore(tmp_path / "data") as store:
+    with LocalStore(tmp_path / "data", clock=lambda: AFTERWARDS) as store:
         yield store
 
 

@@ -151,7 +151,8 @@ def given(period: Period, now: datetime) -> DashboardData:
     by_department: dict[str | None, Counts] = {
         "d-light": counts(due_to_handle=20, handled_on_time=18, handled=22, reworked=2, closed=15),
         "d-env": counts(due_to_handle=30, handled_on_time=24, handled=30, reworked=6, overdue=3),
-        # The same rate as d-env (80 %) with less due: ranked after it.
+        # The same rate as d-env (80 %), no closure rate either, less rework: ranked before it
+        # (the bulletin's ranking: on-time, then closure, then rework rate).
         "d-water": counts(due_to_handle=10, handled_on_time=8, handled=12),
         # Nothing due: no rate, so no bar.
         "d-park": counts(reports=4),
@@ -233,14 +234,14 @@ def test_departments_are_ranked_by_on_time_rate_best_first(
     show_and_wait(qtbot, widget)
     assert widget.department_bars() == [
         ("城市照明管理所", 90.0),
-        ("市容环境卫生管理处", 80.0),
         ("供水公司", 80.0),
+        ("市容环境卫生管理处", 80.0),
     ]
     # The chart itself: a horizontal bar chart draws its first bar at the bottom.
     assert widget.department_set is not None and widget.department_axis is not None
     assert widget.department_axis.categories() == [
-        "供水公司",
         "市容环境卫生管理处",
+        "供水公司",
         "城市照明管理所",
     ]
     assert [widget.department_set.at(i) for i in range(3)] == [80.0, 80.0, 90.0]

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from report_builders import add_case_with_steps, add_department, add_user
 
-from app.documents import PHOTO_MAX_EDGE, DocumentError, write_bulletin_pdf, write_case_pdf
+from app.documents.pdf import PHOTO_MAX_EDGE, DocumentError, write_bulletin_pdf, write_case_pdf
 from app.domain.indicators import Counts, Period
 from app.storage.bulletin import (
     BulletinData,
@@ -407,7 +407,7 @@ def test_without_a_gui_application_the_error_is_clear(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from app.documents import DocumentError, write_case_pdf\n"
+        "from app.documents.pdf import DocumentError, write_case_pdf\n"
         "try:\n"
         "    write_case_pdf(object(), Path(sys.argv[1]))\n"
         "except DocumentError as exc:\n"

@@ -398,3 +398,26 @@ def test_a_photo_spoilt_before_submitting_is_named_and_nothing_is_recorded(
         qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     assert store.get_case(case_id).status is CaseStatus.REINSPECTION_PASSED
     assert [p.original_name for p in store.photos(case_id)] == ["现场1.jpg"]
+
+
+def test_the_inbox_reads_again_only_when_steps_or_its_cases_change(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, me: str
+) -> None:
+    from app.storage.store import Changes
+    from app.ui.events import StoreEvents
+
+    widget = open_inbox(qtbot, store, tasks)
+    qtbot.waitUntil(lambda: widget.stack.currentWidget() is widget.empty_label)
+    tasks.wait()
+    qtbot.wait(20)
+    reads: list[tuple[int, int]] = []
+    widget.counts_changed.connect(lambda *counts: reads.append(counts))
+    events = StoreEvents.of(store)
+    draft = store.create_case(CaseFields(description="路灯不亮"))
+    events.announce(draft.changes)  # a new draft: never in the inbox
+    events.announce(Changes(tracks=frozenset({"t"})))
+    tasks.wait()
+    qtbot.wait(50)
+    assert reads == []
+    events.announce(Changes(cases=frozenset({draft.id}), steps=True, outbox=True))
+    qtbot.waitUntil(lambda: len(reads) == 1)

@@ -202,3 +202,39 @@ def test_sort_order_oldest_first(qtbot: QtBot, store: LocalStore, tasks: TaskRun
     window.sort_order.setCurrentIndex(window.sort_order.findData("oldest"))
     qtbot.waitUntil(lambda: window.model.data(window.model.index(0, 2)) == "先记录的")
     window.close()
+
+
+def test_a_saved_case_re_reads_its_own_row_only(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    """A save is announced on the store's events: the list re-reads the saved row in place
+    (no new query, no reset) and the inbox is not read again; a new case re-runs the query."""
+    from app.ui.case_editor import CaseEditor
+
+    first = store.create_case(CaseFields(category_code="06010", description="暴露垃圾"))
+    store.create_case(CaseFields(category_code="01037", description="路灯不亮"))
+    window = open_window(qtbot, store, tasks)
+    model = window.model
+    qtbot.waitUntil(lambda: model.data(model.index(1, 2)) == "暴露垃圾")
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    inbox_reads: list[int] = []
+    window.inbox.counts_changed.connect(lambda *_: inbox_reads.append(1))
+
+    window.open_case(first.id)
+    editor = window.findChild(CaseEditor)
+    assert editor is not None
+    qtbot.waitUntil(editor.is_loaded)
+    editor.description.setPlainText("暴露垃圾已清理一半")
+    editor.save_now()
+    qtbot.waitUntil(lambda: model.data(model.index(1, 2)) == "暴露垃圾已清理一半")
+    tasks.wait()
+    qtbot.wait(50)
+    assert resets == [] and inbox_reads == []
+    assert model.rowCount() == 2
+
+    window.events.announce(store.create_case(CaseFields(description="新案件")).changes)
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    assert resets
+    editor.close()
+    window.close()

@@ -602,3 +602,31 @@ def test_reasons_are_shown_in_the_users_language() -> None:
     assert reason_text(raw, "zh_CN") == "未知的类别 06999"
     assert reason_text("plain text", "en") == "plain text"
     assert reason_text(None, "en") == ""
+
+
+def test_a_cycle_is_announced_on_the_store_events_and_local_writes_refresh_what_waits(
+    qtbot: QtBot, kit: Kit, server: ServerProcess
+) -> None:
+    """What a cycle changed reaches every view as EVERYTHING (the main window no longer
+    reloads by itself after a sync); a local write touching the outbox refreshes the figures."""
+    from app.ui.events import EVERYTHING, StoreEvents
+
+    store = signed_in(kit.tmp / "laptop", server)
+    submitted_case(store, "路口暴露垃圾")
+    controller = kit.controller(store, autostart=False, watch_network=False)
+    events = StoreEvents.of(store)
+    seen: list[object] = []
+    events.changed.connect(seen.append)
+    with qtbot.waitSignal(controller.finished, timeout=SYNC_TIMEOUT) as finished:
+        controller.sync_now()
+    assert finished.args[0].ok
+    assert seen == [EVERYTHING]
+
+    qtbot.waitUntil(lambda: controller.summary is not None and controller.summary.idle)
+    kit.tasks.wait()
+    qtbot.wait(50)  # the figures read at the end of the cycle have arrived
+    created = store.create_case(CaseFields(description="路灯不亮"))
+    with qtbot.waitSignal(controller.summary_changed) as summary:
+        events.announce(created.changes)
+    assert summary.args[0].pending_changes >= 1
+    store.close()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.documents import write_case_report
+from app.documents.pdf import write_case_report
 from app.domain.deadlines import TrafficLight
 from app.domain.lifecycle import Action, CaseStatus, Role, allowed_actions
 from app.storage import LocalStore
