@@ -217,3 +217,159 @@ def test_no_bare_delivery_or_outbox_state_strings() -> None:
             if id(c) not in exempt and NOT_A_STATE not in lines[c.lineno - 1]:
                 bad.append(f"{path.relative_to(ROOT)}:{c.lineno}: {c.value!r}")
     assert not bad, "use the enums of app.storage.states:\n" + "\n".join(sorted(set(bad)))
+
+
+def test_documents_run_with_qtgui_alone() -> None:
+    """What the CLI's bulletin loads: an offscreen QGuiApplication and the PDF writer, no widgets."""
+    code = (
+        "import os, sys, app.cli;"
+        "os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
+        "from app.documents.pdf import gui_application, write_bulletin_pdf;"
+        "gui_application();"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6.QtWidgets', 'app.ui')));"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- import cycles ------------------------------------------------------------------------------
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement that runs — at module level or inside a function (a deferred
+    import is still a dependency, and the usual way a cycle hides) — but not those under
+    ``if TYPE_CHECKING:``, which never run."""
+    found: list[ast.Import | ast.ImportFrom] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                found.append(child)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def import_graph(root: Path, package: str) -> dict[str, set[str]]:
+    """The modules of ``package`` (whose folder is ``root``) and which of them each imports.
+
+    ``from a.b import c`` counts as importing ``a.b.c`` when that is a module of the package,
+    else ``a.b``; relative imports are resolved. A package's ``__init__`` is the module named
+    after the package; importing a submodule is not counted as importing its parents' ``__init__``
+    (Python runs them first, but a package re-exporting its own submodules is no cycle).
+    """
+    modules: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join([package, *parts])] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        is_package = path.name == "__init__.py"
+        edges: set[str] = set()
+        for node in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    anchor = name.split(".")
+                    anchor = anchor if is_package else anchor[:-1]
+                    anchor = anchor[: len(anchor) - (node.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                targets = [f"{base}.{alias.name}" for alias in node.names]
+                targets = [t if t in modules else base for t in targets]
+            for imported in targets:
+                target = imported
+                while target and target not in modules:  # import a.b.c where only a.b is ours
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    edges.add(target)
+        graph[name] = edges
+    return graph
+
+
+def import_cycles(root: Path, package: str) -> list[list[str]]:
+    """The import cycles among the modules of ``package``: for each group of modules that import
+    each other (directly or around a loop), one loop through them, ``[a, b, …, a]``."""
+    graph = import_graph(root, package)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+
+    def loop(group: list[str]) -> list[str]:
+        """A shortest path from the group's first module back to itself inside the group."""
+        members, start = set(group), group[0]
+        paths = {start: [start]}
+        queue = [start]
+        while queue:
+            node = queue.pop(0)
+            for target in sorted(graph[node] & members):
+                if target == start:
+                    return [*paths[node], start]
+                if target not in paths:
+                    paths[target] = [*paths[node], target]
+                    queue.append(target)
+        raise AssertionError(group)
+
+    return [loop(group) for group in groups]
+
+
+def test_no_import_cycles_in_the_client() -> None:
+    cycles = import_cycles(ROOT / "app", "app")
+    assert not cycles, "import cycles: " + "; ".join(" → ".join(c) for c in cycles)
+
+
+def test_the_cycle_finder_names_the_loop(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.sub import b\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "b.py").write_text("def f():\n    from ..c import g\n")
+    (package / "c.py").write_text("import pkg.a\nif TYPE_CHECKING:\n    from pkg import d\n")
+    (package / "d.py").write_text("from pkg.c import x\n")
+    assert import_cycles(package, "pkg") == [["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]]

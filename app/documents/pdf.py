@@ -52,7 +52,9 @@ from app.storage.bulletin import (
     PhotoRef,
     RankedDepartment,
     TimelineEntry,
+    case_report_data,
 )
+from app.storage.store import LocalStore
 
 RESOLUTION = 300
 #: Page margins in millimetres (left, top, right, bottom); the header and footer sit inside.
@@ -635,6 +637,12 @@ def write_case_pdf(data: CaseReportData, out: Path, language: str = "zh_CN") -> 
     return _write_pdf(
         body, images, Path(out), title=title, subtitle=data.short_id, language=language
     )
+
+
+def write_case_report(store: LocalStore, case_id: str, out: Path, language: str) -> Path:
+    """Read one case (fields, timeline, photos) from ``store`` and write its PDF report to
+    ``out``; returns ``out``. Slow (photos are decoded): the GUI runs it in the documents lane."""
+    return write_case_pdf(case_report_data(store, case_id, language), out, language)
 
 
 def gui_application() -> QGuiApplication:

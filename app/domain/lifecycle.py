@@ -254,6 +254,56 @@ TRANSITIONS: dict[Action, Transition] = {
 }
 
 
+class Need(enum.StrEnum):
+    """A field of a :class:`TransitionRequest` that an action cannot do without."""
+
+    OPINION = "opinion"
+    DEPARTMENT = "department"
+    DEADLINE = "deadline"
+    ASSIGNEE = "assignee"
+
+
+#: What each action needs filled in, as data: the screens read it to show and require exactly
+#: these fields, and :func:`apply_transition` refuses a request that lacks one of them. (The
+#: requirements of :data:`TRANSITIONS` say the same with their own words, and check more: a
+#: deadline with a time zone, an extension later than the current deadline.) Actions not
+#: listed need nothing.
+NEEDS: dict[Action, frozenset[Need]] = {
+    Action.REJECT: frozenset({Need.OPINION}),
+    Action.RETURN: frozenset({Need.OPINION}),
+    Action.VOID: frozenset({Need.OPINION}),
+    Action.DISPATCH: frozenset({Need.DEPARTMENT, Need.DEADLINE}),
+    Action.EXTEND: frozenset({Need.OPINION, Need.DEADLINE}),
+    Action.SUSPEND: frozenset({Need.OPINION}),
+    Action.HANDLE: frozenset({Need.OPINION}),
+    Action.REQUEST_REINSPECTION: frozenset({Need.ASSIGNEE}),
+    Action.REINSPECT_FAIL: frozenset({Need.OPINION}),
+    Action.REWORK: frozenset({Need.OPINION, Need.DEADLINE}),
+}
+
+
+def needs(action: Action) -> frozenset[Need]:
+    """What ``action`` needs filled in (:data:`NEEDS`; empty for an action that needs nothing)."""
+    return NEEDS.get(action, frozenset())
+
+
+def actions_needing(need: Need) -> frozenset[Action]:
+    """The actions that need ``need`` (those that ask for an opinion, a deadline …)."""
+    return frozenset(action for action, wanted in NEEDS.items() if need in wanted)
+
+
+def missing_needs(request: TransitionRequest) -> list[Need]:
+    """The needs of the request's action that it leaves empty, in :class:`Need` order."""
+    present = {
+        Need.OPINION: bool(request.opinion.strip()),
+        Need.DEPARTMENT: bool((request.department_id or "").strip()),
+        Need.DEADLINE: request.deadline is not None,
+        Need.ASSIGNEE: bool((request.assignee_id or "").strip()),
+    }
+    wanted = needs(request.action)
+    return [need for need in Need if need in wanted and not present[need]]
+
+
 #: TransitionError codes that mean "not from this status" (a conflict with the case's state), as
 #: opposed to a role that may not act or a missing requirement.
 STATE_ERRORS = frozenset({"invalid_transition", "close_needs_passed_reinspection"})
@@ -297,6 +347,15 @@ def apply_transition(status: CaseStatus, request: TransitionRequest) -> CaseStat
         problem = requirement(request)
         if problem is not None:
             raise TransitionError("missing_requirement", problem)
+    # The same needs as data (what the screens require): the requirements above say why in
+    # their own words; this holds the table to them, so the two can never disagree silently.
+    missing = missing_needs(request)
+    if missing:
+        fields = "、".join(missing)
+        raise TransitionError(
+            "missing_requirement",
+            Message(f"{action_name.zh}缺少：{fields}", f"To {action_name.en} give: {fields}"),
+        )
     return transition.target
 
 

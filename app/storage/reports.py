@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -261,8 +261,16 @@ class AssignmentRow:
     due_soon: bool
 
 
+#: A case as :func:`assignments_of` reads it: id, status, department_id, deadline (ISO text),
+#: category_code, grid_code, author_id, urgency.
+CaseTuple = tuple[str, str, str | None, str | None, str | None, str | None, str | None, str | None]
+#: A step as :func:`assignments_of` reads it: case_id, action, at, department_id, deadline (times
+#: as ISO text), grouped by case and in time order within a case.
+StepTuple = tuple[str, str, str, str | None, str | None]
+
+
 def _row_from_log(
-    case: tuple[str, str, str | None, str | None, str | None, str | None, str | None, str | None],
+    case: CaseTuple,
     steps: list[tuple[str, datetime, str | None, datetime | None]],
     now: datetime,
 ) -> AssignmentRow | None:
@@ -339,26 +347,38 @@ def _due_soon(
     return deadline - now <= DUE_SOON or light is TrafficLight.YELLOW
 
 
+#: The cases that may have an assignment open as of ``:now`` (ISO-8601 UTC text): open by their
+#: status, or with a step at or after ``now`` (a past ``now`` reads the log as it was then).
+OPEN_CANDIDATES = f"""
+    SELECT id FROM cases WHERE status IN ({_OPEN})
+    UNION
+    SELECT case_id FROM case_steps WHERE action IN ({_ACTIONS}) AND at >= :now
+"""
+
+
 def open_assignments(store: LocalStore, now: datetime) -> list[AssignmentRow]:
     """Every case with an open assignment as of ``now`` (dispatched or suspended, read from the
     step log as of ``now``, so a past ``now`` works too), by deadline (none last), then id."""
     now_iso = _iso(now)
-    candidates = f"""
-        SELECT id FROM cases WHERE status IN ({_OPEN})
-        UNION
-        SELECT case_id FROM case_steps WHERE action IN ({_ACTIONS}) AND at >= :now
-    """
     with _reading(store) as raw:
         cases = raw.execute(
             "SELECT id, status, department_id, deadline, category_code, grid_code, author_id, "
-            f"urgency FROM cases WHERE id IN ({candidates}) ORDER BY id",
+            f"urgency FROM cases WHERE id IN ({OPEN_CANDIDATES}) ORDER BY id",
             {"now": now_iso},
         ).fetchall()
         steps = raw.execute(
             "SELECT case_id, action, at, department_id, deadline FROM case_steps "
-            f"WHERE case_id IN ({candidates}) ORDER BY case_id, at, id",
+            f"WHERE case_id IN ({OPEN_CANDIDATES}) ORDER BY case_id, at, id",
             {"now": now_iso},
         ).fetchall()
+    return assignments_of(cases, steps, now)
+
+
+def assignments_of(
+    cases: Iterable[CaseTuple], steps: Iterable[StepTuple], now: datetime
+) -> list[AssignmentRow]:
+    """The open assignments of ``cases`` as of ``now`` from their ``steps``, by deadline (none
+    last), then id: what :func:`open_assignments` computes from what it read."""
     by_case = {
         case_id: [(a, datetime.fromisoformat(at), d, _parse(dl)) for _, a, at, d, dl in group]
         for case_id, group in groupby(steps, key=itemgetter(0))

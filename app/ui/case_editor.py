@@ -61,7 +61,7 @@ from app.capture.positions import (
     haversine_m,
 )
 from app.domain.errors import CityPatrolError, DomainError, FieldError, ValidationError
-from app.domain.lifecycle import INSPECTOR_EDITABLE, STATUS_NAMES, CaseStatus
+from app.domain.lifecycle import INSPECTOR_EDITABLE, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
     ADDRESS_MAX,
@@ -73,6 +73,7 @@ from app.domain.validation import (
 )
 from app.storage.store import CaseRow, Changes, LocalStore, PhotoRow, PositionUpdate, StepRow
 from app.ui.category_picker import CategoryPicker, category_label
+from app.ui.common.text import status_text
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.photo_strip import PhotoStrip
@@ -873,7 +874,7 @@ class CaseEditor(QWidget):
             )
             facts = [
                 self.tr("%1 m away").replace("%1", f"{distance:.0f}"),
-                STATUS_NAMES[row.status].text(self._language),
+                status_text(row.status, self._language),
                 format_time(row.created_at),
             ]
             summary = (row.description or row.address).replace("\n", " ")
@@ -962,7 +963,7 @@ class CaseEditor(QWidget):
             self._max_timer.stop()
             self.duplicates_box.hide()
             if self._row is not None:
-                status = STATUS_NAMES[self._row.status].text(self._language)
+                status = status_text(self._row.status, self._language)
                 self._set_save_state("")
                 self._show_banner(
                     self.tr(
@@ -975,13 +976,13 @@ class CaseEditor(QWidget):
         row = self._row
         if self._case_id is None:
             self.title_label.setText(self.tr("New case"))
-            self.status_label.setText(STATUS_NAMES[CaseStatus.DRAFT].text(self._language))
+            self.status_label.setText(status_text(CaseStatus.DRAFT, self._language))
             self.observed_label.hide()
         else:
             status = row.status if row is not None else CaseStatus.DRAFT
             self.title_label.setText(self.tr("Case %1").replace("%1", self._case_id[-6:].upper()))
             self.title_label.setToolTip(self._case_id)
-            self.status_label.setText(STATUS_NAMES[status].text(self._language))
+            self.status_label.setText(status_text(status, self._language))
             observed = row.observed_at if row is not None else None
             if observed is not None:
                 self.observed_label.setText(

@@ -12,15 +12,14 @@ can affect, ordered by creation); anything else — a new case, a sync, a filter
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.domain.lifecycle import STATUS_NAMES
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, CaseRow, LocalStore
 from app.storage.store import Changes
+from app.ui.common.text import local_time, status_text
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -169,7 +168,7 @@ class CaseTableModel(QAbstractTableModel):
 
     def _display(self, row: CaseRow, column: str) -> str:
         if column == "status":
-            return STATUS_NAMES[row.status].text(self._language)
+            return status_text(row.status, self._language)
         if column == "category":
             category = self._taxonomy.matter(row.category_code or "")
             return (
@@ -182,7 +181,7 @@ class CaseTableModel(QAbstractTableModel):
         if column == "address":
             return row.address
         if column == "created":
-            return _local(row.created_at)
+            return local_time(row.created_at)
         if column == "photos":
             return str(row.photo_count)
         return self._delivery_text(row.delivery)
@@ -195,7 +194,3 @@ class CaseTableModel(QAbstractTableModel):
             "failed": self.tr("Failed"),
             "conflict": self.tr("Conflict"),
         }.get(delivery, delivery)
-
-
-def _local(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")

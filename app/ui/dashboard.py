@@ -62,7 +62,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError
 from app.domain.indicators import (
     Counts,
     Indicators,
@@ -76,6 +75,9 @@ from app.domain.indicators import (
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
 from app.storage.reports import as_of, department_names, indicators, weekly_trend
+from app.ui.common.style import CONFIRMED_COLOUR, MUTED
+from app.ui.common.text import NO_VALUE, error_text, rate_text
+from app.ui.common.widgets import error_label
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -88,18 +90,15 @@ TREND_WEEKS = 13
 TREND_LABELS = 9
 #: How many categories the category chart shows.
 TOP_CATEGORIES = 10
-#: The colour of errors (the same as app.ui.inbox.ERROR_COLOUR).
-ERROR_COLOUR = "#b3261e"
 #: Colours of the trend's series and of the two bar charts.
 RECEIVED_COLOUR = "#1565c0"
-CLOSED_COLOUR = "#2e7d32"
+CLOSED_COLOUR = CONFIRMED_COLOUR
 ON_TIME_COLOUR = "#ef6c00"
 CATEGORY_COLOUR = "#6a1b9a"
 #: Changing a date of the custom range waits this long for the next change before loading.
 DATE_DELAY_MS = 400
 #: The raw value a table column sorts by.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-NO_VALUE = "—"
 
 
 class PeriodKind:
@@ -192,11 +191,6 @@ def load_dashboard(
     )
 
 
-def percent(rate: float | None) -> str:
-    """``0.8754`` → ``87.5%``; ``None`` (no denominator) → ``—``."""
-    return NO_VALUE if rate is None else f"{rate * 100:.1f}%"
-
-
 def top_categories(
     by_category: dict[str | None, Counts], limit: int = TOP_CATEGORIES
 ) -> list[tuple[str, int]]:
@@ -272,7 +266,7 @@ class DepartmentTableModel(QAbstractTableModel):
         value = self._value(name, counts, column)
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (3, 6):
-                return percent(value if isinstance(value, float) else None)
+                return rate_text(value if isinstance(value, float) else None)
             return value if isinstance(value, str) else str(value)
         if role == SORT_ROLE:
             if column in (3, 6):  # "—" sorts below every rate
@@ -294,7 +288,7 @@ class KpiTile(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.caption = QLabel(caption)
-        self.caption.setStyleSheet("color: palette(placeholder-text);")
+        self.caption.setStyleSheet(MUTED)
         self.value = QLabel(NO_VALUE)
         font = QFont(self.value.font())
         font.setPointSizeF(font.pointSizeF() * 1.7)
@@ -388,7 +382,7 @@ class DashboardWidget(QWidget):
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.hide()
         self.status_label = QLabel()
-        self.status_label.setStyleSheet("color: palette(placeholder-text);")
+        self.status_label.setStyleSheet(MUTED)
         self.export_button = QPushButton(self.tr("E&xport…"))
         self.export_button.setToolTip(self.tr("Export the data to a file"))
         self.export_button.clicked.connect(self.export_requested)
@@ -413,11 +407,8 @@ class DashboardWidget(QWidget):
         header.addWidget(self.export_button)
         header.addWidget(self.bulletin_button)
 
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
-        self.error_label.setWordWrap(True)
+        self.error_label = error_label()
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
 
         # The tiles, two rows of five.
         self.tiles: dict[str, KpiTile] = {}
@@ -836,7 +827,7 @@ class DashboardWidget(QWidget):
     def _failed(self, generation: int, exc: BaseException) -> None:
         if not self._done(generation):
             return
-        text = exc.text(self._language) if isinstance(exc, CityPatrolError) else str(exc)
+        text = error_text(exc, self._language)
         self.error_label.setText(
             self.tr("The indicators could not be computed: %1").replace("%1", text or repr(exc))
         )
@@ -848,10 +839,10 @@ class DashboardWidget(QWidget):
         self.tiles["accepted"].set_value(str(total.accepted))
         self.tiles["registered"].set_value(str(total.registered))
         self.tiles["closed"].set_value(str(total.closed))
-        self.tiles["closure_rate"].set_value(percent(total.closure_rate))
-        self.tiles["on_time_rate"].set_value(percent(total.on_time_rate))
-        self.tiles["rework_rate"].set_value(percent(total.rework_rate))
-        self.tiles["valid_report_rate"].set_value(percent(total.valid_report_rate))
+        self.tiles["closure_rate"].set_value(rate_text(total.closure_rate))
+        self.tiles["on_time_rate"].set_value(rate_text(total.on_time_rate))
+        self.tiles["rework_rate"].set_value(rate_text(total.rework_rate))
+        self.tiles["valid_report_rate"].set_value(rate_text(total.valid_report_rate))
         self.tiles["overdue"].set_value(str(total.overdue))
         hours = total.mean_handling_hours
         self.tiles["mean_handling"].set_value(

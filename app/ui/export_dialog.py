@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from app.domain.indicators import Period
 from app.storage.exports import ExportFormat, ExportResult, export_cases
 from app.storage.store import LocalStore
+from app.ui.common.style import ERROR_COLOUR
+from app.ui.common.text import error_text
 from app.ui.operations import Lane, Operations
-from app.ui.supervisor import error_text
 from app.ui.tasks import TaskRunner
 
 _SUFFIX = {ExportFormat.CSV: ".csv", ExportFormat.GEOJSON: ".geojson", ExportFormat.GPKG: ".gpkg"}
@@ -219,7 +220,7 @@ class ExportDialog(QDialog):
 
     def _show_error(self, text: str) -> None:
         self.status.setProperty("kind", "error")
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.status.setText(text)
 
     def _cancel_clicked(self) -> None:
@@ -324,25 +325,5 @@ class BulletinDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.write_button.setEnabled(True)
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.status.setText(error_text(exc, self._language))
-
-
-def write_case_report(
-    store: LocalStore,
-    tasks: TaskRunner,
-    case_id: str,
-    out: Path,
-    *,
-    language: str,
-    on_done: Callable[[Path], None],
-    on_error: Callable[[BaseException], None],
-) -> None:
-    """Write the PDF report of one case (fields, timeline, photos) in the documents lane."""
-    from app.documents.pdf import write_case_pdf
-    from app.storage.bulletin import case_report_data
-
-    def work() -> Path:
-        return write_case_pdf(case_report_data(store, case_id, language), out, language)
-
-    tasks.run_documents(work, on_done, on_error)

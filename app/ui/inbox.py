@@ -37,11 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
 from app.storage.inbox import InboxItem, InboxKind, inbox
 from app.storage.store import Changes
+from app.ui.common.style import ERROR_COLOUR, MUTED
+from app.ui.common.text import category_text, error_text, local_time
+from app.ui.common.widgets import error_label
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -50,21 +52,8 @@ Index = QModelIndex | QPersistentModelIndex
 #: The item behind a row (an :class:`InboxItem`).
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_HEIGHT = 76
-#: The colour of errors and overdue deadlines (the same as app.ui.settings.ERROR_COLOUR).
-ERROR_COLOUR = "#b3261e"
 #: Accent colours of the two kinds (the stripe and the badge), readable on light and dark.
 KIND_COLOURS = {InboxKind.RETURNED: "#c05a00", InboxKind.REINSPECTION: "#1565c0"}
-
-
-def local_time(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def category_text(taxonomy: Taxonomy, code: str | None, language: str) -> str:
-    category = taxonomy.matter(code or "")
-    if category is None:
-        return code or ""
-    return f"{category.code} {category.display_name(language)}"
 
 
 class InboxModel(QAbstractListModel):
@@ -280,7 +269,7 @@ class InboxWidget(QWidget):
         title_font.setBold(True)
         self.title.setFont(title_font)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet("color: palette(placeholder-text);")
+        self.summary_label.setStyleSheet(MUTED)
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.refresh_button.setToolTip(self.tr("Read the inbox again from this laptop's store"))
         self.refresh_button.clicked.connect(self.refresh)
@@ -310,15 +299,12 @@ class InboxWidget(QWidget):
         )
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet("color: palette(placeholder-text);")
+        self.empty_label.setStyleSheet(MUTED)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty_label)
 
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
 
         self.open_button = QPushButton(self.tr("&Correct and resubmit…"))
         self.open_button.setToolTip(self.tr("Open the returned case to correct it"))
@@ -382,7 +368,7 @@ class InboxWidget(QWidget):
         self.counts_changed.emit(returned, reinspections)
 
     def _failed(self, exc: BaseException) -> None:
-        text = exc.text(self._language) if isinstance(exc, CityPatrolError) else str(exc)
+        text = error_text(exc, self._language)
         self.error_label.setText(self.tr("The inbox could not be read: %1").replace("%1", text))
         self.error_label.show()
 

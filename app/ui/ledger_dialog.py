@@ -8,8 +8,6 @@ take the server's version. All store work runs in the database lane.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt, Signal
@@ -31,42 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError
 from app.storage import CaseRow, LocalStore
 from app.storage.ledger import LedgerEntry, SyncLedger
 from app.storage.store import Changes
+from app.ui.common.style import CONFIRMED_COLOUR, ERROR_COLOUR, WARNING_COLOUR
+from app.ui.common.text import error_text, local_seconds, reason_text
 from app.ui.operations import Operations
-from app.ui.settings import ERROR_COLOUR, WARNING_COLOUR
 from app.ui.tasks import TaskRunner
 
-CONFIRMED_COLOUR = "#2e7d32"
 #: The case fields a conflict can differ in, in display order.
 CONFLICT_FIELDS = ("category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m")
-
-
-def reason_text(raw: str | dict[str, Any] | None, language: str) -> str:
-    """A refusal reason (``{"code","zh","en"}``, or that as JSON text) in ``language``.
-
-    Text that is not such JSON is shown as it is.
-    """
-    if not raw:
-        return ""
-    if isinstance(raw, dict):
-        reason: Any = raw
-    else:
-        try:
-            reason = json.loads(raw)
-        except ValueError:
-            return raw
-    if not isinstance(reason, dict):
-        return str(raw)
-    zh = language.lower().startswith("zh")
-    text = reason.get("zh" if zh else "en") or reason.get("en" if zh else "zh") or ""
-    return str(text or reason.get("code") or "")
-
-
-def _local(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
 
 
 class LedgerDialog(QDialog):
@@ -163,7 +135,7 @@ class LedgerDialog(QDialog):
         self._ops.run(load, self._show, key="load", on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        text = exc.text(self._language) if isinstance(exc, CityPatrolError) else str(exc)
+        text = error_text(exc, self._language)
         self.state_label.setText(self.tr("The ledger could not be read: %1").replace("%1", text))
         self.state_label.setStyleSheet(f"color: {ERROR_COLOUR};")
 
@@ -194,8 +166,8 @@ class LedgerDialog(QDialog):
                 (
                     QTableWidgetItem(self.item_name(entry)),
                     state,
-                    QTableWidgetItem(_local(entry.created_at)),
-                    QTableWidgetItem(_local(entry.confirmed_at)),
+                    QTableWidgetItem(local_seconds(entry.created_at)),
+                    QTableWidgetItem(local_seconds(entry.confirmed_at)),
                     details,
                 )
             ):
@@ -207,7 +179,7 @@ class LedgerDialog(QDialog):
     def _case_state(self, case: CaseRow) -> str:
         if case.delivery == "confirmed":
             text = self.tr("Everything in this case is confirmed by the server (%1).").replace(
-                "%1", _local(case.confirmed_at)
+                "%1", local_seconds(case.confirmed_at)
             )
         elif case.delivery == "failed":
             text = self.tr("The server refused a change: %1").replace(

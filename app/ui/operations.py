@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.storage import LocalStore
 from app.storage.store import Changes
+from app.ui.common.text import error_text
 from app.ui.events import StoreEvents
 from app.ui.tasks import TaskRunner
 
@@ -48,11 +49,6 @@ class Lane(enum.Enum):
 
 def failure_text(exc: BaseException, language: str) -> str:
     """The words for a failure: the bilingual text of a CityPatrol error, else the exception."""
-    # Imported here, not at the top: app.ui.supervisor sits in an import cycle with
-    # export_dialog, and this module is imported by both. Another part of issue 11 moves
-    # error_text into a shared UI module; then this becomes a plain import.
-    from app.ui.supervisor import error_text
-
     return error_text(exc, language)
 
 

@@ -48,8 +48,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.photos import make_preview
-from app.domain.errors import CityPatrolError
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
+from app.ui.common.text import error_text
 from app.ui.operations import Operations
 from app.ui.position_panel import format_accuracy, format_coordinates, format_time
 from app.ui.tasks import TaskRunner
@@ -64,10 +64,6 @@ PHOTO_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEI
 #: Main-thread callable giving a job-side callable that returns the case id (creating the
 #: case when needed). See :meth:`PhotoStrip.set_case_source`.
 CaseSource = Callable[[], Callable[[], str]]
-
-
-def _error_text(exc: BaseException, language: str) -> str:
-    return exc.text(language) if isinstance(exc, CityPatrolError) else str(exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,7 +474,7 @@ class PhotoStrip(QWidget):
         batch, rows, images = result.batch, result.rows, result.images
         self._files_done += 1
         self._batch_attached.extend(batch.attached)
-        self._add_refused([_error_text(e, self._language) for e in batch.refused])
+        self._add_refused([error_text(e, self._language) for e in batch.refused])
         self._store_images(images)
         if case_id == self._case_id:
             self._rows = rows
@@ -492,14 +488,14 @@ class PhotoStrip(QWidget):
 
     def _on_file_failed(self, path: Path, exc: BaseException) -> None:
         self._files_done += 1
-        text = _error_text(exc, self._language)
+        text = error_text(exc, self._language)
         self._add_refused([text if path.name in text else f"{path.name}: {text}"])
         self._show_progress()
         self._finish_batch_if_done()
 
     def _on_batch_failed(self, exc: BaseException) -> None:
         self._walks -= 1
-        self._add_refused([_error_text(exc, self._language)])
+        self._add_refused([error_text(exc, self._language)])
         self._show_progress()
         self._finish_batch_if_done()
 
@@ -549,7 +545,7 @@ class PhotoStrip(QWidget):
         self._populate()
 
     def _on_error(self, exc: BaseException) -> None:
-        self.message_label.setText(_error_text(exc, self._language))
+        self.message_label.setText(error_text(exc, self._language))
         self.message_label.show()
         self._update_buttons()
 
@@ -727,7 +723,7 @@ class PhotoViewer(QDialog):
         def failed(exc: BaseException) -> None:
             self.image_label.setText(
                 self.tr("This photo cannot be shown: %1").replace(
-                    "%1", _error_text(exc, self._language)
+                    "%1", error_text(exc, self._language)
                 )
             )
             self.loaded.emit()

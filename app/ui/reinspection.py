@@ -19,13 +19,11 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QFont,
-    QIcon,
     QImage,
     QKeySequence,
     QPainter,
     QPaintEvent,
     QPalette,
-    QPixmap,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -49,7 +47,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import CityPatrolError, TransitionError
-from app.domain.lifecycle import STATUS_NAMES
 from app.storage import CaseRow, LocalStore
 from app.storage.inbox import (
     OPINION_MAX,
@@ -61,7 +58,9 @@ from app.storage.inbox import (
     record_reinspection,
 )
 from app.storage.store import Changes, PhotoRow
-from app.ui.inbox import ERROR_COLOUR, category_text, local_time
+from app.ui.common.style import ERROR_COLOUR, MUTED
+from app.ui.common.text import category_text, local_time, status_text
+from app.ui.common.widgets import error_label, thumbnail_icon
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
@@ -145,11 +144,7 @@ class ReinspectionDialog(QDialog):
         layout.addLayout(photos, 1)
         layout.addWidget(self._result_panel())
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("dialog_error")
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label("dialog_error")
         layout.addWidget(self.error_label)
 
         self.buttons = QDialogButtonBox()
@@ -161,7 +156,7 @@ class ReinspectionDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         self.status_label = QLabel()
-        self.status_label.setStyleSheet("color: palette(placeholder-text);")
+        self.status_label.setStyleSheet(MUTED)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status_label, 1)
         bottom.addWidget(self.buttons)
@@ -202,7 +197,7 @@ class ReinspectionDialog(QDialog):
         self.address_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
-        self.details_label.setStyleSheet("color: palette(placeholder-text);")
+        self.details_label.setStyleSheet(MUTED)
         self.supervisor_label = QLabel()
         self.supervisor_label.setWordWrap(True)
         self.supervisor_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -271,7 +266,7 @@ class ReinspectionDialog(QDialog):
         self.result_group.addButton(self.pass_radio)
         self.result_group.addButton(self.fail_radio)
         self.result_group.buttonToggled.connect(self._result_changed)
-        self.result_error = _error_label()
+        self.result_error = error_label()
         radios = QHBoxLayout()
         radios.addWidget(self.pass_radio)
         radios.addSpacing(24)
@@ -285,7 +280,7 @@ class ReinspectionDialog(QDialog):
         self.opinion_edit.setFixedHeight(self.opinion_edit.fontMetrics().lineSpacing() * 3 + 16)
         self.opinion_edit.textChanged.connect(self._opinion_changed)
         self.opinion_title.setBuddy(self.opinion_edit)
-        self.opinion_error = _error_label()
+        self.opinion_error = error_label()
         self.opinion_error.setObjectName("opinion_error")
 
         box = QVBoxLayout(group)
@@ -343,7 +338,7 @@ class ReinspectionDialog(QDialog):
         else:
             self.supervisor_label.setText(self.tr("The supervisor gave no opinion."))
         if item is None:
-            status = STATUS_NAMES[case.status].text(self._language)
+            status = status_text(case.status, self._language)
             self._show_error(
                 self.tr("This case is not awaiting a re-inspection by you (it is: %1).").replace(
                     "%1", status
@@ -360,7 +355,9 @@ class ReinspectionDialog(QDialog):
         taken = [self.after_list.takeItem(0) for _ in range(self.after_list.count())]
         for row, image in photos:
             target = self.after_list if row.role == "after" else self.before_list
-            item = QListWidgetItem(_icon(image), row.original_name or row.sha256[:12])
+            item = QListWidgetItem(
+                thumbnail_icon(image, THUMB), row.original_name or row.sha256[:12]
+            )
             item.setToolTip(self._photo_tooltip(row))
             target.addItem(item)
         for item in taken:
@@ -428,7 +425,7 @@ class ReinspectionDialog(QDialog):
             if preview.path in known:
                 continue
             known.add(preview.path)
-            item = QListWidgetItem(_icon(image), preview.path.name)
+            item = QListWidgetItem(thumbnail_icon(image, THUMB), preview.path.name)
             item.setData(PATH_ROLE, str(preview.path))
             item.setToolTip(
                 self.tr("%1\nNot saved yet: saved when you submit the result").replace(
@@ -585,9 +582,7 @@ class ReinspectionDialog(QDialog):
 
     def _show_note(self, text: str, *, error: bool) -> None:
         self.photo_note.setText(text)
-        self.photo_note.setStyleSheet(
-            f"color: {ERROR_COLOUR};" if error else "color: palette(placeholder-text);"
-        )
+        self.photo_note.setStyleSheet(f"color: {ERROR_COLOUR};" if error else MUTED)
         self.photo_note.setVisible(bool(text))
 
     @property
@@ -618,20 +613,3 @@ class ReinspectionDialog(QDialog):
     def reject(self) -> None:
         if not self._busy:  # a result being saved finishes first
             super().reject()
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(f"color: {ERROR_COLOUR};")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _icon(image: QImage | None) -> QIcon:
-    if image is None or image.isNull():
-        return QIcon()
-    pixmap = QPixmap.fromImage(image).scaled(
-        THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
-    return QIcon(pixmap)

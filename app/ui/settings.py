@@ -31,13 +31,11 @@ from PySide6.QtWidgets import (
 from app.capture.photos import UploadSizePolicy
 from app.capture.positions import DEFAULT_POOR_ACCURACY_M
 from app.config import default_data_dir, system_language
+from app.ui.common.style import MUTED, WARNING_COLOUR
+from app.ui.common.widgets import error_label
 
 ORGANISATION = APPLICATION = "CityPatrol"
 LANGUAGES = ("", "zh_CN", "en")  # "" = the system's language
-
-#: Colours shared by the sync widgets (readable on light and dark status bars).
-ERROR_COLOUR = "#b3261e"
-WARNING_COLOUR = "#8a5a00"
 
 
 def parse_server_url(text: str) -> str | None:
@@ -225,7 +223,7 @@ class SettingsDialog(QDialog):
         self.server_url = QLineEdit(settings.server_url)
         self.server_url.setPlaceholderText("https://citypatrol.example.gov.cn")
         self.server_url.setClearButtonEnabled(True)
-        self.server_error = _error_label()
+        self.server_error = error_label()
         server_box = QGroupBox(self.tr("Server"))
         server_form = _form(server_box)
         server_form.addRow(self.tr("Server address:"), self.server_url)
@@ -260,7 +258,7 @@ class SettingsDialog(QDialog):
         self.poor_accuracy.setValue(settings.poor_accuracy_m)
         self.poor_accuracy.setFixedWidth(110)
         accuracy_hint = QLabel(self.tr("Positions less accurate than this get a warning."))
-        accuracy_hint.setStyleSheet("color: palette(placeholder-text);")
+        accuracy_hint.setStyleSheet(MUTED)
         accuracy_row = QHBoxLayout()
         accuracy_row.setContentsMargins(0, 0, 0, 0)
         accuracy_row.addWidget(self.poor_accuracy)
@@ -290,7 +288,7 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(browse)
         folder = QWidget()
         folder.setLayout(folder_row)
-        self.data_dir_error = _error_label()
+        self.data_dir_error = error_label()
         general_box = QGroupBox(self.tr("Language and data"))
         general_form = _form(general_box)
         general_form.addRow(self.tr("Language:"), self.language)
@@ -403,11 +401,3 @@ def _align_labels(*forms: QFormLayout) -> None:
     width = max((label.sizeHint().width() for label in labels), default=0)
     for label in labels:
         label.setMinimumWidth(width)
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOUR};")
-    label.hide()
-    return label

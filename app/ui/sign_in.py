@@ -31,8 +31,10 @@ from app.storage import LocalStore
 from app.storage.store import Account
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.session import sign_in
+from app.ui.common.style import MUTED
+from app.ui.common.widgets import error_label
 from app.ui.operations import Lane, Operations
-from app.ui.settings import ERROR_COLOUR, Settings, parse_server_url
+from app.ui.settings import Settings, parse_server_url
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -79,7 +81,7 @@ class SignInDialog(QDialog):
             )
         )
         intro.setWordWrap(True)
-        intro.setStyleSheet("color: palette(placeholder-text);")
+        intro.setStyleSheet(MUTED)
 
         self.server_url = QLineEdit(settings.server_url)
         self.server_url.setPlaceholderText("https://citypatrol.example.gov.cn")
@@ -94,11 +96,8 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("User name:"), self.user)
         form.addRow(self.tr("Password:"), self.password)
 
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.error_label = error_label()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.hide()
         self.status_label = QLabel()
         self.status_label.hide()
 

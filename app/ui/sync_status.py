@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -26,29 +26,22 @@ from PySide6.QtWidgets import (
 from app.storage.ledger import DeliverySummary
 from app.sync.engine import Progress, SyncReport
 from app.sync.errors import ErrorKind
-from app.ui.settings import ERROR_COLOUR, WARNING_COLOUR
+from app.ui.common.style import (
+    CONFIRMED_COLOUR,
+    ERROR_COLOUR,
+    NEUTRAL_COLOUR,
+    WARNING_COLOUR,
+    dot_pixmap,
+)
 
 if TYPE_CHECKING:
     from app.ui.sync_controller import SyncController
 
-ONLINE_COLOUR = "#2e7d32"
-OFFLINE_COLOUR = "#9e9e9e"
+ONLINE_COLOUR = CONFIRMED_COLOUR
+OFFLINE_COLOUR = NEUTRAL_COLOUR
 UNKNOWN_COLOUR = "#c8c8c8"
 PROBLEM_WIDTH = 480  # the problem line is elided beyond this (the whole text is in the tooltip)
 PERMILLE = 1000
-
-
-def _dot(colour: str, size: int = 10) -> QPixmap:
-    pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x: sharp on high-DPI screens
-    pixmap.setDevicePixelRatio(2.0)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(1, 1, size - 2, size - 2)
-    painter.end()
-    return pixmap
 
 
 def _separator() -> QFrame:
@@ -162,7 +155,7 @@ class SyncStatusWidget(QWidget):
                 "Working offline: everything is saved on this laptop and is sent "
                 "automatically when the server can be reached again"
             )
-        self.online_icon.setPixmap(_dot(colour))
+        self.online_icon.setPixmap(dot_pixmap(colour, 10, hidpi=True))
         self.online_label.setText(text)
         for widget in (self.online_icon, self.online_label):
             widget.setToolTip(tip)

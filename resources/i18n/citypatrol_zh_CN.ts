@@ -4,7 +4,7 @@
     <name>AssignmentsPanel</name>
     <message>
         <source>Deadlines</source>
-        <extracomment>The fraction of the time limit used (None: the log has no dispatch to measure from). The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
+        <extracomment>The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
         <translation>处置时限</translation>
     </message>
     <message>
@@ -811,7 +811,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DecisionDialog</name>
     <message>
         <source>%1 — decision</source>
-        <extracomment>The decision was recorded (the store's :class:`Changes`); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`); then the dialog closes. The case and the choices were read (the fields are filled). What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
         <translation>%1 —— 处理</translation>
     </message>
     <message>
@@ -1995,10 +1995,98 @@ Not saved yet: saved when you submit the result</source>
     </message>
 </context>
 <context>
+    <name>ReviewDetails</name>
+    <message>
+        <source>Description:</source>
+        <extracomment>Nearby open cases of the same category are possible duplicates (store.nearby_open_cases). The user asked for a nearby case's whole history (its id).</extracomment>
+        <translation>问题描述：</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>地址：</translation>
+    </message>
+    <message>
+        <source>Position:</source>
+        <translation>位置：</translation>
+    </message>
+    <message>
+        <source>Inspector:</source>
+        <translation>监督员：</translation>
+    </message>
+    <message>
+        <source>Submitted:</source>
+        <translation>上报时间：</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>No photos on this laptop.</source>
+        <translation>本机没有这个案件的照片。</translation>
+    </message>
+    <message>
+        <source>Photos of the case</source>
+        <translation>案件照片</translation>
+    </message>
+    <message>
+        <source>Possible duplicates nearby</source>
+        <translation>附近可能重复的案件</translation>
+    </message>
+    <message>
+        <source>Open cases of the same category within %1 m, reported in the last %2 days</source>
+        <translation>%1 米范围内、最近 %2 天上报的同类未结案件</translation>
+    </message>
+    <message>
+        <source>None: no open case of this category nearby.</source>
+        <translation>无：附近没有同类未结案件。</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>Decision waiting to be sent</source>
+        <translation>处理意见待上传</translation>
+    </message>
+    <message>
+        <source>(no description)</source>
+        <translation>（无描述）</translation>
+    </message>
+    <message>
+        <source>(±%1 m)</source>
+        <translation>（±%1 米）</translation>
+    </message>
+    <message>
+        <source>No position</source>
+        <translation>无位置</translation>
+    </message>
+    <message>
+        <source>Photos (%1)</source>
+        <translation>照片（%1）</translation>
+    </message>
+    <message>
+        <source>Looking…</source>
+        <translation>正在查找…</translation>
+    </message>
+    <message>
+        <source>%1 m</source>
+        <translation>%1 米</translation>
+    </message>
+    <message>
+        <source>Double-click to see its history</source>
+        <translation>双击查看案件详情</translation>
+    </message>
+    <message>
+        <source>Possible duplicates nearby (%1)</source>
+        <translation>附近可能重复的案件（%1）</translation>
+    </message>
+</context>
+<context>
     <name>ReviewPanel</name>
     <message>
         <source>Review</source>
-        <extracomment>Nearby open cases of the same category are possible duplicates (store.nearby_open_cases). The traffic light's colours (green under 80 % of the limit used, yellow to 100 %, red over). The colours of a decision not confirmed by the server yet, and of one it refused. What each supervisor action needs (the requirements of app.domain.lifecycle.TRANSITIONS). Actions whose deadline is proposed from the time-limit rules and the working calendar. The time a deadline gets when only its day is picked (the end of the working day). Actions the review panel takes itself (the others open a DecisionDialog). The fraction of the time limit used (1.0 = 100 %). A decision was recorded (the store's :class:`Changes`): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
+        <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
         <translation>审核</translation>
     </message>
     <message>
@@ -2060,50 +2148,6 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>J/K 或 ↓/↑：下一件/上一件</translation>
     </message>
     <message>
-        <source>Description:</source>
-        <translation>问题描述：</translation>
-    </message>
-    <message>
-        <source>Address:</source>
-        <translation>地址：</translation>
-    </message>
-    <message>
-        <source>Position:</source>
-        <translation>位置：</translation>
-    </message>
-    <message>
-        <source>Inspector:</source>
-        <translation>监督员：</translation>
-    </message>
-    <message>
-        <source>Submitted:</source>
-        <translation>上报时间：</translation>
-    </message>
-    <message>
-        <source>Photos</source>
-        <translation>照片</translation>
-    </message>
-    <message>
-        <source>No photos on this laptop.</source>
-        <translation>本机没有这个案件的照片。</translation>
-    </message>
-    <message>
-        <source>Photos of the case</source>
-        <translation>案件照片</translation>
-    </message>
-    <message>
-        <source>Possible duplicates nearby</source>
-        <translation>附近可能重复的案件</translation>
-    </message>
-    <message>
-        <source>Open cases of the same category within %1 m, reported in the last %2 days</source>
-        <translation>%1 米范围内、最近 %2 天上报的同类未结案件</translation>
-    </message>
-    <message>
-        <source>None: no open case of this category nearby.</source>
-        <translation>无：附近没有同类未结案件。</translation>
-    </message>
-    <message>
         <source>Cancel (Esc)</source>
         <translation>取消（Esc）</translation>
     </message>
@@ -2134,46 +2178,6 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>The review queue could not be read: %1</source>
         <translation>无法读取待审核列表：%1</translation>
-    </message>
-    <message>
-        <source>No category</source>
-        <translation>未分类</translation>
-    </message>
-    <message>
-        <source>Decision waiting to be sent</source>
-        <translation>处理意见待上传</translation>
-    </message>
-    <message>
-        <source>(no description)</source>
-        <translation>（无描述）</translation>
-    </message>
-    <message>
-        <source>(±%1 m)</source>
-        <translation>（±%1 米）</translation>
-    </message>
-    <message>
-        <source>No position</source>
-        <translation>无位置</translation>
-    </message>
-    <message>
-        <source>Photos (%1)</source>
-        <translation>照片（%1）</translation>
-    </message>
-    <message>
-        <source>Looking…</source>
-        <translation>正在查找…</translation>
-    </message>
-    <message>
-        <source>%1 m</source>
-        <translation>%1 米</translation>
-    </message>
-    <message>
-        <source>Double-click to see its history</source>
-        <translation>双击查看案件详情</translation>
-    </message>
-    <message>
-        <source>Possible duplicates nearby (%1)</source>
-        <translation>附近可能重复的案件（%1）</translation>
     </message>
     <message>
         <source>Accept &amp;selected (%1)</source>

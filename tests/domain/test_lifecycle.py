@@ -12,10 +12,14 @@ from app.domain.lifecycle import (
     TERMINAL_STATUSES,
     Action,
     CaseStatus,
+    Need,
     Role,
     TransitionRequest,
+    actions_needing,
     allowed_actions,
     apply_transition,
+    missing_needs,
+    needs,
 )
 
 S = CaseStatus
@@ -468,3 +472,38 @@ def test_every_allowed_action_succeeds_with_a_complete_request(status: CaseStatu
     for role in Role:
         for action in allowed_actions(status, role):
             apply_transition(status, complete(action, role))
+
+
+# -- the needs as data (what the screens read) ---------------------------------------------------
+
+
+def test_the_needs_table_lists_the_actions_that_need_an_opinion() -> None:
+    assert actions_needing(Need.OPINION) == frozenset(NEEDS_OPINION)
+    assert not any(needs(action) for action in NEEDS_NOTHING)
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_the_needs_table_and_the_requirements_agree(action: Action) -> None:
+    """A request with every need of its action (and nothing else) passes; leaving out any one
+    need is refused as a missing requirement, by the requirement's own words."""
+    status, role = _source_and_role(action)
+    given = {
+        Need.OPINION: {"opinion": "意见"},
+        Need.DEPARTMENT: {"department_id": "dept-roads"},
+        Need.DEADLINE: {"deadline": DEADLINE},
+        Need.ASSIGNEE: {"assignee_id": "inspector-2"},
+    }
+    wanted = needs(action)
+    only_needs: dict[str, object] = {}
+    for need in wanted:
+        only_needs.update(given[need])
+    request = TransitionRequest(action, role, **only_needs)  # type: ignore[arg-type]
+    assert missing_needs(request) == []
+    assert apply_transition(status, request) is EXPECTED[(status, action)][0]
+    for need in wanted:
+        lacking = {k: v for k, v in only_needs.items() if k not in given[need]}
+        short = TransitionRequest(action, role, **lacking)  # type: ignore[arg-type]
+        assert missing_needs(short) == [need]
+        error = refusal(status, short)
+        assert error.code == "missing_requirement", (action, need)
+        assert_readable_in_both_languages(error)

@@ -219,8 +219,8 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
     # The supervisor syncs: the case is in the review queue with its photo; A accepts it.
     sync(qtbot, office)
     qtbot.waitUntil(lambda: review.select_case(case_id), timeout=10_000)
-    qtbot.waitUntil(lambda: review.photo_list.count() == 1, timeout=10_000)
-    assert review.inspector_label.text() == "演示监督员"
+    qtbot.waitUntil(lambda: review.details.photo_list.count() == 1, timeout=10_000)
+    assert review.details.inspector_label.text() == "演示监督员"
     activate(qtbot, office)
     review.view.setFocus()
     with qtbot.waitSignal(review.decided, timeout=10_000):

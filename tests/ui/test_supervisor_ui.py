@@ -27,14 +27,11 @@ from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFields, load_default_taxonomy
 from app.domain.deadlines import WORKING_DAYS, TrafficLight, WorkingCalendar, add_time
-from app.domain.errors import TransitionError
 from app.domain.lifecycle import (
-    TRANSITIONS,
     Action,
     CaseStatus,
-    Role,
-    TransitionRequest,
-    apply_transition,
+    Need,
+    needs,
 )
 from app.domain.validation import Urgency
 from app.storage import LocalStore, reports
@@ -42,17 +39,14 @@ from app.storage.supervision import departments, inspectors, record_decision, ti
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
+from app.ui.common.style import ERROR_COLOUR
+from app.ui.common.text import local_time
 from app.ui.i18n import install_translators
-from app.ui.inbox import ERROR_COLOUR, local_time
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.ui.supervisor import (
     ITEM_ROLE,
     LIGHT_COLOURS,
-    NEEDS_ASSIGNEE,
-    NEEDS_DEADLINE,
-    NEEDS_DEPARTMENT,
-    OPINION_REQUIRED,
     AssignmentsPanel,
     CaseDetailDialog,
     DecisionDialog,
@@ -172,12 +166,12 @@ def test_the_keyboard_moves_accepts_rejects_and_returns_and_selects_the_next_cas
     assert panel.summary_label.text() == "4 cases waiting for review"
     assert current_id(panel) == ids[3]
     # The details of the selected case, with its photos (downloaded by the sync).
-    assert panel.heading.text() == "06010 Exposed garbage"
-    assert panel.description_label.text() == "暴露垃圾 第3处"
-    assert panel.inspector_label.text() == "演示监督员"
-    assert "±5 m" in panel.position_label.text()
-    qtbot.waitUntil(lambda: panel.photo_list.count() == 2, timeout=10_000)
-    viewer = panel.photo_list.open_viewer(0)
+    assert panel.details.heading.text() == "06010 Exposed garbage"
+    assert panel.details.description_label.text() == "暴露垃圾 第3处"
+    assert panel.details.inspector_label.text() == "演示监督员"
+    assert "±5 m" in panel.details.position_label.text()
+    qtbot.waitUntil(lambda: panel.details.photo_list.count() == 2, timeout=10_000)
+    viewer = panel.details.photo_list.open_viewer(0)
     assert viewer is not None
     qtbot.waitUntil(lambda: viewer.image is not None, timeout=10_000)
     viewer.close()
@@ -264,11 +258,11 @@ def test_bulk_accept_takes_the_selection_and_names_the_cases_it_could_not_accept
     panel = review_panel(qtbot, office, tasks)
     qtbot.waitUntil(lambda: len(panel.items) == 3, timeout=10_000)
     # Possible duplicates: the two others, at the same place, same category.
-    qtbot.waitUntil(lambda: panel.nearby_list.count() == 2, timeout=10_000)
-    assert panel.nearby_title.text() == "Possible duplicates nearby (2)"
-    assert "0 m" in panel.nearby_list.item(0).text()
+    qtbot.waitUntil(lambda: panel.details.nearby_list.count() == 2, timeout=10_000)
+    assert panel.details.nearby_title.text() == "Possible duplicates nearby (2)"
+    assert "0 m" in panel.details.nearby_list.item(0).text()
     with qtbot.waitSignal(panel.open_case, timeout=5_000) as opened:
-        panel.nearby_list.itemActivated.emit(panel.nearby_list.item(0))
+        panel.details.nearby_list.itemActivated.emit(panel.details.nearby_list.item(0))
     assert opened.args[0] in ids[:2]
 
     panel.view.selectAll()
@@ -293,31 +287,6 @@ def test_bulk_accept_takes_the_selection_and_names_the_cases_it_could_not_accept
 
 
 # -- the decision dialog -----------------------------------------------------------------------
-
-
-def test_the_field_sets_follow_the_state_machine() -> None:
-    """What the dialog asks for is what the shared rules require, action by action."""
-    for action, transition in TRANSITIONS.items():
-        if Role.SUPERVISOR not in transition.roles:
-            continue
-        source = next(iter(transition.sources))
-        bare = TransitionRequest(action, Role.SUPERVISOR, current_deadline=None)
-        needs = action in OPINION_REQUIRED | NEEDS_DEPARTMENT | NEEDS_DEADLINE | NEEDS_ASSIGNEE
-        if needs:
-            with pytest.raises(TransitionError) as missing:
-                apply_transition(source, bare)
-            assert missing.value.code == "missing_requirement", action
-        else:
-            apply_transition(source, bare)
-        full = TransitionRequest(
-            action,
-            Role.SUPERVISOR,
-            opinion="意见" if action in OPINION_REQUIRED else "",
-            department_id="d" if action in NEEDS_DEPARTMENT else None,
-            deadline=datetime(2030, 1, 1, tzinfo=UTC) if action in NEEDS_DEADLINE else None,
-            assignee_id="u" if action in NEEDS_ASSIGNEE else None,
-        )
-        assert apply_transition(source, full) is transition.target, action
 
 
 @pytest.mark.parametrize(
@@ -372,7 +341,7 @@ def test_the_decision_dialog_shows_only_the_fields_its_action_needs(
     )
     # Nothing required may be left empty: OK waits for every required field.
     assert dialog.ok_button.isEnabled() == (not dialog.missing())
-    if action in OPINION_REQUIRED:
+    if Need.OPINION in needs(action):
         assert "opinion" in dialog.missing()
         dialog.opinion_edit.setPlainText("   ")
         assert not dialog.ok_button.isEnabled()
@@ -809,8 +778,8 @@ def shoot(
     assert window.dashboard is not None
     qtbot.waitUntil(lambda: len(review.items) == 2, timeout=10_000)
     review.select_case(first)
-    qtbot.waitUntil(lambda: review.photo_list.count() == 2, timeout=10_000)
-    qtbot.waitUntil(lambda: review.nearby_list.count() == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: review.details.photo_list.count() == 2, timeout=10_000)
+    qtbot.waitUntil(lambda: review.details.nearby_list.count() == 1, timeout=10_000)
     window.grab().save(str(SHOTS / f"sup-review-{language}.png"))
     review.ask_opinion(Action.REJECT)
     review.opinion_edit.setPlainText("与另一案件重复")

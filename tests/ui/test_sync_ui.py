@@ -34,7 +34,8 @@ from app.sync.engine import Progress, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind
 from app.sync.scheduler import AutoSync
 from app.sync.session import sign_in
-from app.ui.ledger_dialog import LedgerDialog, reason_text
+from app.ui.common.text import reason_text
+from app.ui.ledger_dialog import LedgerDialog
 from app.ui.settings import Settings, SettingsDialog, check_data_dir, parse_server_url
 from app.ui.sign_in import SessionBanner, SignInDialog
 from app.ui.sync_controller import SyncController

@@ -1,0 +1,87 @@
+"""Small widgets every window builds the same way: error labels, headings, the traffic light."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFont, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from app.domain.deadlines import TrafficLight
+from app.ui.common.style import ERROR_COLOUR, LIGHT_COLOURS, light_pixmap
+
+
+def error_label(name: str = "") -> QLabel:
+    """A hidden, word-wrapped label in the error colour, shown with a refusal next to its field
+    (errors are said inline, never in a modal box). ``name``: its object name, for tests."""
+    label = QLabel()
+    if name:
+        label.setObjectName(name)
+    label.setStyleSheet(f"color: {ERROR_COLOUR};")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def bold(label: QLabel, scale: float = 1.0) -> QLabel:
+    """``label`` in bold, ``scale`` times its size (headings and titles)."""
+    font = QFont(label.font())
+    font.setBold(True)
+    if scale != 1.0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    return label
+
+
+def selectable(label: QLabel) -> QLabel:
+    """``label`` word-wrapped and selectable with the mouse (values a user may copy)."""
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def stacked(*widgets: QWidget) -> QWidget:
+    """``widgets`` one above the other with no margins (a field with its note and error)."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
+
+
+def thumbnail_icon(image: QImage | None, size: QSize) -> QIcon:
+    """A photo's thumbnail scaled into ``size`` (an empty icon when it could not be read)."""
+    if image is None or image.isNull():
+        return QIcon()
+    return QIcon(
+        QPixmap.fromImage(image).scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    )
+
+
+class TrafficLightLabel(QWidget):
+    """A coloured dot and a text: "Deadline 2030-01-07 17:00 · time used 85 %"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.light: TrafficLight | None = None
+        self.dot = QLabel()
+        self.dot.setFixedSize(14, 14)
+        self.text = QLabel()
+        self.text.setObjectName("traffic_light_text")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.dot)
+        layout.addWidget(self.text, 1)
+
+    def set_state(self, light: TrafficLight | None, text: str) -> None:
+        self.light = light
+        self.dot.setPixmap(light_pixmap(light, 14))
+        self.text.setText(text)
+        colour = LIGHT_COLOURS[light] if light is not None else None
+        self.text.setStyleSheet(
+            f"color: {colour}; font-weight: bold;" if light is TrafficLight.RED else ""
+        )
