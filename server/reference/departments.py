@@ -1,21 +1,17 @@
-"""Reference data every part of the server shares: departments and the category table.
+"""Departments (处置部门): the responsible units cases are dispatched to.
 
 No web framework here, so the administration commands start fast.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contract import DepartmentPayload, FeedKind
 from app.domain.ids import new_id
-from app.domain.taxonomy import Category as TaxonomyCategory
-from app.domain.taxonomy import CategoryKind, Taxonomy, load_default_taxonomy
 from server.feed import append_feed
-from server.models import Category, Department
+from server.models import Department
 
 DEMO_DEPARTMENTS = (
     ("CGZF", "城市管理综合执法大队", "Urban management law enforcement brigade"),
@@ -25,7 +21,7 @@ DEMO_DEPARTMENTS = (
 )
 
 
-def department_json(d: Department) -> dict[str, Any]:
+def department_json(d: Department) -> DepartmentPayload:
     return {"id": d.id, "code": d.code, "name": d.name, "name_en": d.name_en, "active": d.active}
 
 
@@ -35,50 +31,5 @@ def add_department(session: Session, code: str, name: str, name_en: str = "") ->
     department = Department(id=new_id(), code=code, name=name, name_en=name_en, active=True)
     session.add(department)
     session.flush()
-    append_feed(session, "department", department.id, department_json(department))
+    append_feed(session, FeedKind.DEPARTMENT, department.id, department_json(department))
     return department
-
-
-def load_taxonomy(session: Session, path: Path) -> int:
-    """Replace the category table with a checked CSV file (errors name the file and line)."""
-    table = Taxonomy.from_csv(path)
-    session.execute(delete(Category))
-    for c in table:
-        session.add(
-            Category(
-                standard=c.standard,
-                kind=c.kind.value,
-                major_code=c.major_code,
-                major_name=c.major_name,
-                major_name_en=c.major_name_en,
-                code=c.code,
-                name=c.name,
-                name_en=c.name_en,
-            )
-        )
-    session.flush()
-    append_feed(session, "taxonomy", "categories", {"count": len(table), "source": path.name})
-    return len(table)
-
-
-def current_taxonomy(session: Session) -> Taxonomy:
-    """The city's loaded category table, or the bundled GB/T 47678.5 one if none was loaded."""
-    rows = list(session.scalars(select(Category).order_by(Category.id)))
-    if not rows:
-        return load_default_taxonomy()
-    return Taxonomy(
-        (
-            TaxonomyCategory(
-                standard=r.standard,
-                kind=CategoryKind(r.kind),
-                major_code=r.major_code,
-                major_name=r.major_name,
-                major_name_en=r.major_name_en,
-                code=r.code,
-                name=r.name,
-                name_en=r.name_en,
-            )
-            for r in rows
-        ),
-        source="database",
-    )
