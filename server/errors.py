@@ -28,7 +28,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
-from app.domain.decisions import DecisionError
 from app.domain.errors import CityPatrolError, Message, TransitionError
 from app.domain.lifecycle import STATE_ERRORS
 
@@ -134,8 +133,8 @@ def domain_status(exc: CityPatrolError) -> int:
         return exc.status_code
     if isinstance(exc, TransitionError) and exc.code in STATE_ERRORS:
         return status.HTTP_409_CONFLICT
-    if isinstance(exc, (TransitionError, DecisionError)):
-        return status.HTTP_400_BAD_REQUEST
+    # Any other domain refusal (a missing requirement, DecisionError's unknown party, a
+    # validation error): the request itself is wrong.
     return status.HTTP_400_BAD_REQUEST
 
 

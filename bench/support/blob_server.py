@@ -7,7 +7,7 @@ command reads; only this script adds the baseline route, so the production app n
 (``tests/server/test_workers.py`` checks its OpenAPI document and routes).
 
 ``PUT /api/v1/bench/blob`` streams the body to a temporary file in the photo folder the way a
-tus PATCH writes a part (:class:`server.photos.uploads.BodyWriter`, without hashing), fsyncs
+tus PATCH writes a part (:class:`server.photos.body.BodyWriter`, without hashing), fsyncs
 it and deletes it: what a photo upload costs with nothing of tus, sign-in or the database.
 """
 
@@ -26,8 +26,8 @@ from starlette.concurrency import run_in_threadpool  # noqa: E402
 
 from server.api import create_app  # noqa: E402
 from server.cli import build_parser  # noqa: E402
+from server.photos.body import BodyWriter  # noqa: E402
 from server.photos.store import write_all  # noqa: E402
-from server.photos.uploads import BodyWriter  # noqa: E402
 from server.settings import Settings, load_settings  # noqa: E402
 
 router = APIRouter()

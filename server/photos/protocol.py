@@ -90,7 +90,12 @@ def doc(codes: dict[int, str], *, body: bool = True) -> dict[int | str, dict[str
     every = {401: "not signed in", 412: "Tus-Resumable is not 1.0.0", **codes}
     if not body:
         return {code: {"description": text} for code, text in every.items()}
-    return documented(every)
+    responses = documented(every)
+    if 400 in every:
+        # Headers too malformed for HTTP (an empty Content-Length, say) are refused by the
+        # HTTP server itself, before the app, in plain text: no body shape is promised.
+        responses[400] = {"description": every[400]}
+    return responses
 
 
 async def require_tus(tus_resumable: TusHeader = None) -> None:
