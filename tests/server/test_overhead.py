@@ -159,6 +159,25 @@ def test_expected_errors_keep_their_own_answers(client: TestClient) -> None:
     assert response.json()["detail"]["errors"][0]["loc"] == ["body", "username"]
 
 
+def test_every_refusal_has_the_one_body_shape(client: TestClient) -> None:
+    """{"detail": {"code", "zh", "en"}} for the app's own refusals and for FastAPI's (an
+    unknown route, a wrong method, a body that does not validate)."""
+    headers = _sign_in(client, "demo")
+    for response in (
+        client.get("/api/v1/me"),
+        client.get("/no/such/path"),
+        client.delete("/healthz"),
+        client.post("/api/v1/auth/login", json={"username": 5}),
+        client.post("/api/v1/auth/login", json={"username": "demo", "password": "wrong"}),
+        client.get("/api/v1/time-limits", headers=headers),  # an inspector: 403
+        client.get(f"/api/v1/cases/{'0' * 8}-0000-0000-0000-{'0' * 12}", headers=headers),
+    ):
+        assert 400 <= response.status_code < 500, response.text
+        detail = response.json()["detail"]
+        assert {"code", "zh", "en"} <= detail.keys(), response.text
+        assert all(isinstance(detail[k], str) and detail[k] for k in ("code", "zh", "en"))
+
+
 def test_an_error_after_the_response_started_is_not_answered_twice(app: FastAPI) -> None:
     # Too late for a 500: the error goes on to the server (which logs it and drops the
     # connection) as it is — not a second http.response.start ("Unexpected ASGI message").
