@@ -167,7 +167,9 @@ def validation_response(exc: RequestValidationError) -> JSONResponse:
         {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e["type"])}
         for e in exc.errors()[:50]
     ]
-    where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
+    # Each part of a location at most 50 characters: a key is input too (a hostile one may be
+    # megabytes long), and the summary is only for reading.
+    where = "; ".join(f"{'.'.join(str(p)[:50] for p in e['loc'])}: {e['msg']}" for e in errors[:5])
     message = Message(f"请求数据无效：{where}", f"The request is not valid: {where}")
     return JSONResponse(
         body("invalid_request", message, errors=errors),

@@ -86,6 +86,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float =
     return max(minimum, value)
 
 
+def _hours(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number of hours from ``env``; a malformed value is logged and ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    log.warning("ignoring %s%s=%r: must be a positive whole number of hours", ENV_PREFIX, name, raw)
+    return default
+
+
 def load_settings(
     data_dir: Path | None = None,
     database_url: str | None = None,
@@ -108,16 +119,13 @@ def load_settings(
         or f"sqlite:///{resolved_dir / 'server.db'}"
     )
     defaults = Settings(data_dir=resolved_dir, database_url=url)
-    lifetime = env.get(ENV_PREFIX + "TOKEN_LIFETIME_HOURS", "")
     return Settings(
         data_dir=resolved_dir,
         database_url=url,
         host=host or env.get(ENV_PREFIX + "HOST", DEFAULT_HOST),
         port=port or int(env.get(ENV_PREFIX + "PORT", DEFAULT_PORT)),
         demo=demo if demo is not None else env.get(ENV_PREFIX + "DEMO", "") == "1",
-        token_lifetime_hours=int(lifetime)
-        if lifetime.isdigit() and int(lifetime) > 0
-        else defaults.token_lifetime_hours,
+        token_lifetime_hours=_hours(env, "TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours),
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
