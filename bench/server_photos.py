@@ -1,11 +1,11 @@
-"""Benchmark of tus photo uploads (``server/tus.py``) against a plain HTTP PUT of the same bytes.
+"""Benchmark of tus photo uploads (``server/photos/``) against a plain HTTP PUT of the same bytes.
 
 Run from the project root::
 
     .venv/bin/python bench/server_photos.py [--count N] [--size-mb M] [--chunk-mib C] [--json]
 
-A real server is started (``python -m server.cli --demo``, a temporary data folder, SQLite,
-``CITYPATROL_SERVER_BENCH=1`` so that its bare ``PUT /api/v1/bench/blob`` exists) and a case is
+A real server is started (``bench/support/blob_server.py --demo``: the production app plus a
+bare ``PUT /api/v1/bench/blob``; a temporary data folder, SQLite) and a case is
 written straight into its database. Then ``--count`` (default 100) photos of ``--size-mb``
 (default 4) MB — random bytes behind a JPEG signature, so the server's magic-byte check passes,
 with their SHA-256 declared — are sent one after the other over one keep-alive connection
@@ -68,8 +68,9 @@ def free_port() -> int:
 def start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CITYPATROL_SERVER_BENCH": "1"}
-    cmd = [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir), "--port", str(port)]
+    env = dict(os.environ)
+    server = ROOT / "bench" / "support" / "blob_server.py"
+    cmd = [sys.executable, str(server), "--data-dir", str(data_dir), "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*cmd, "--demo"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -4,8 +4,8 @@ Run from the project root::
 
     .venv/bin/python bench/sync.py [--cases 1000] [--photos 200] [--size-mb 4] [--cut-mb 20] [--json]
 
-A real server is started (``python -m server.cli --demo``, SQLite, a temporary data folder,
-``CITYPATROL_SERVER_BENCH=1`` for its bare ``PUT /api/v1/bench/blob``). A local store signed in
+A real server is started (``bench/support/blob_server.py --demo``: the production app plus a bare
+``PUT /api/v1/bench/blob``; SQLite, a temporary data folder). A local store signed in
 as the demo inspector gets ``--cases`` submitted cases (realistic Chinese text, a category, a
 position), ``--photos`` of them with one JPEG of ``--size-mb`` MB each (noise, so it does not
 compress; each made distinct by a JPEG comment, so the content-addressed store keeps them all).
@@ -55,6 +55,8 @@ from app.sync.session import sign_in  # noqa: E402
 from app.sync.upload import DEFAULT_CHUNK  # noqa: E402
 
 MB = 1_000_000
+#: The production app plus the bare PUT baseline (only the benchmarks' server has it).
+BLOB_SERVER = [sys.executable, str(ROOT / "bench" / "support" / "blob_server.py")]
 TARGET_RATIO = 0.8
 TARGET_RSS_MB = 300.0
 PLACES = ("鼓楼区中山路", "玄武区北京东路", "秦淮区夫子庙", "建邺区江东中路", "栖霞区仙林大道")
@@ -171,7 +173,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         root = Path(tmp)
-        server = ServerProcess(root / "server", "--demo", env={"CITYPATROL_SERVER_BENCH": "1"})
+        server = ServerProcess(root / "server", "--demo", command=BLOB_SERVER)
         try:
             base = noise_jpeg(int(args.size_mb * MB), seed=1)
             files = []

@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
 from app.domain.validation import Urgency
-from server import auth, calendar
+from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
-from server.models import ApiToken, TimeLimitUnit, User
-from server.refdata import add_department, load_taxonomy
-from server.settings import ENV_PREFIX, Settings, load_settings
+from server.models import TimeLimitUnit, User
+from server.reference import calendar
+from server.reference.departments import add_department
+from server.reference.taxonomy import load_taxonomy
+from server.settings import WORKER_SETTINGS_ENV, Settings, load_settings, to_json
 
 
 class JsonFormatter(logging.Formatter):
@@ -136,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args.workers)
     logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.database_url)
+    engine = create_db_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
     try:
         migrate(engine)
         sessions = session_factory(engine)
@@ -152,10 +154,9 @@ def _serve(settings: Settings, workers: int) -> int:
     import uvicorn
 
     if workers > 1:
-        # Each worker process builds its own app from the environment (server.asgi).
-        os.environ[ENV_PREFIX + "DATA_DIR"] = str(settings.data_dir)
-        os.environ[ENV_PREFIX + "DATABASE_URL"] = settings.database_url
-        os.environ[ENV_PREFIX + "DEMO"] = "1" if settings.demo else ""
+        # Each worker process builds its own app from these very settings (server.asgi): all
+        # of them, in one variable, so none is lost on the way.
+        os.environ[WORKER_SETTINGS_ENV] = to_json(settings)
         uvicorn.run(
             "server.asgi:create",
             factory=True,
@@ -171,45 +172,30 @@ def _serve(settings: Settings, workers: int) -> int:
     return 0
 
 
-def _user(session: Session, name: str) -> User:
-    user = session.scalar(select(User).where(User.username == name))
-    if user is None:
-        raise ValueError(f"no user {name!r}")
-    return user
-
-
-def _end_sessions(session: Session, user: User) -> None:
-    session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-
-
 def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
     if args.command == "user":
         command = args.user_command
         with sessions.begin() as session:
             if command == "add":
                 password = sys.stdin.readline().rstrip("\n")
-                auth.add_user(session, args.name, password, Role(args.role), args.display_name)
+                users.add_user(session, args.name, password, Role(args.role), args.display_name)
                 print(f"user {args.name} ({args.role}) added")
             elif command == "list":
                 for user in session.scalars(select(User).order_by(User.username)):
                     state = "disabled" if user.disabled else "active"
                     print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
             elif command in ("disable", "enable"):
-                user = _user(session, args.name)
+                user = users.find_user(session, args.name)
                 user.disabled = command == "disable"
                 if user.disabled:
-                    _end_sessions(session, user)
-                auth.announce_user(session, user)
+                    users.end_sessions(session, user)
+                users.announce_user(session, user)
                 print(f"user {args.name} {command}d")
             elif command == "reset":
-                user = _user(session, args.name)
+                user = users.find_user(session, args.name)
                 password = sys.stdin.readline().rstrip("\n")
-                auth.set_password(user, password)
-                _end_sessions(session, user)
+                users.set_password(user, password)
+                users.end_sessions(session, user)
                 print(f"password of {args.name} reset; its sessions ended")
         return 0
     if args.command == "department":
@@ -242,7 +228,7 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
 
 
 def _time_limit(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
-    from server import timelimits  # the web framework loads only for this command
+    from server.reference import timelimits
 
     with sessions.begin() as session:
         if args.time_limit_command == "add":

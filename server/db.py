@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +18,21 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 #: How long a transaction waits for SQLite's write lock before giving up (the API answers 503
-#: with Retry-After); ``CITYPATROL_SERVER_BUSY_TIMEOUT`` (seconds) overrides it.
+#: with Retry-After); ``Settings.busy_timeout_s`` sets it for a server.
 BUSY_TIMEOUT_S = 10.0
 
 
-def busy_timeout() -> float:
-    value = os.environ.get("CITYPATROL_SERVER_BUSY_TIMEOUT", "")
-    try:
-        return max(0.05, float(value)) if value else BUSY_TIMEOUT_S
-    except ValueError:
-        return BUSY_TIMEOUT_S
+def _sqlite_pragmas(busy_timeout_s: float) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions begin in _SQLiteWriters.begin
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
+        cursor.close()
 
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # transactions begin in _SQLiteWriters.begin
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout() * 1000)}")
-    cursor.close()
+    return on_connect
 
 
 class _SQLiteWriters:
@@ -51,12 +46,13 @@ class _SQLiteWriters:
     are woken in turn as soon as the previous transaction has ended (its connection went back
     to the pool, after its COMMIT or ROLLBACK); SQLite's busy_timeout is left to arbitrate with
     other processes (the administration commands). A transaction that cannot start within
-    :func:`busy_timeout` raises OperationalError, which the API answers 503 with Retry-After.
+    the busy timeout raises OperationalError, which the API answers 503 with Retry-After.
     """
 
     _HOLDS = "citypatrol_writer"
 
-    def __init__(self) -> None:
+    def __init__(self, busy_timeout_s: float) -> None:
+        self._timeout = busy_timeout_s
         self._mutex = threading.Lock()
         self._busy = False
         self._waiting: deque[threading.Lock] = deque()
@@ -86,7 +82,7 @@ class _SQLiteWriters:
 
     def begin(self, conn: Connection) -> None:
         if not conn.info.get(self._HOLDS):  # else held since an earlier BEGIN of this checkout
-            timeout = busy_timeout()
+            timeout = self._timeout
             if not self._acquire(timeout):
                 raise OperationalError(
                     "BEGIN IMMEDIATE",
@@ -101,11 +97,11 @@ class _SQLiteWriters:
             self._release()
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        writers = _SQLiteWriters()
-        event.listen(engine, "connect", _sqlite_pragmas)
+        writers = _SQLiteWriters(busy_timeout_s)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_s))
         event.listen(engine, "begin", writers.begin)
         event.listen(engine, "checkin", writers.checkin)
         return engine

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.lifecycle import Role
-from server import auth
+from app.domain.lifecycle import ROLE_NAMES, Role
+from server.accounts import auth
+from server.errors import not_signed_in, refuse
 from server.models import User
 
 
@@ -66,11 +67,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 def current_user(session: SessionDep, credentials: Credentials) -> User:
     user = auth.user_for_token(session, credentials.credentials) if credentials else None
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "not signed in or the session has expired",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise not_signed_in()
     return user
 
 
@@ -80,6 +77,9 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def require_role(user: User, *roles: Role) -> None:
     """403 unless ``user`` has one of ``roles``."""
     if user.role not in {r.value for r in roles}:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"this needs the {' or '.join(r.value for r in roles)} role"
+        raise refuse(
+            status.HTTP_403_FORBIDDEN,
+            "role_not_allowed",
+            f"此操作需要{'或'.join(ROLE_NAMES[r].zh for r in roles)}角色",
+            f"this needs the {' or '.join(r.value for r in roles)} role",
         )

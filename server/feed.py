@@ -25,7 +25,7 @@ an update of a case's other columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -33,6 +33,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
+from app.domain.contract import FeedKind
 from server.models import FeedEntry
 
 _FEED_LOCK = 4_707_001  # an arbitrary, fixed advisory-lock key for the feed
@@ -46,9 +47,9 @@ def lock_feed(session: Session) -> None:
 
 def append_feed(
     session: Session,
-    kind: str,
+    kind: FeedKind,
     entity_id: str,
-    payload: dict[str, Any],
+    payload: Mapping[str, Any],
     *,
     user_id: str | None = None,
     role: str | None = None,
@@ -56,15 +57,17 @@ def append_feed(
     """Add an entry for one user (``user_id``), one role, or everyone (neither).
 
     Takes the feed lock (see the module's lock order: lock the rows you change before this).
+    ``kind`` is a FeedKind and ``payload`` its TypedDict (app.domain.contract), the contract
+    the client's dispatch table is checked against.
     """
     lock_feed(session)
     session.add(
         FeedEntry(
-            kind=kind,
+            kind=kind.value,
             entity_id=entity_id,
             user_id=user_id,
             role=role,
-            payload=payload,
+            payload=dict(payload),
             at=datetime.now(UTC),
         )
     )
@@ -74,9 +77,9 @@ def append_feed(
 class FeedItem:
     """One entry to append; the audience as in :func:`append_feed`."""
 
-    kind: str
+    kind: FeedKind
     entity_id: str
-    payload: dict[str, Any]
+    payload: Mapping[str, Any]
     user_id: str | None = None
     role: str | None = None
 
@@ -94,11 +97,11 @@ def append_feed_entries(session: Session, items: Sequence[FeedItem]) -> None:
         insert(cast(Table, FeedEntry.__table__)),  # Core: no unit of work needed here
         [
             {
-                "kind": item.kind,
+                "kind": item.kind.value,
                 "entity_id": item.entity_id,
                 "user_id": item.user_id,
                 "role": item.role,
-                "payload": item.payload,
+                "payload": dict(item.payload),
                 "at": at,
             }
             for item in items

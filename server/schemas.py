@@ -15,13 +15,6 @@ from server.models import TimeLimitUnit
 MAX_BATCH = 500
 COMMENT_MAX = 2000
 TIME_LIMIT_MAX = 10_000
-_ID = Field(
-    min_length=36,
-    max_length=36,
-    pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-)
-
-
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _ID = Field(min_length=36, max_length=36, pattern=UUID_PATTERN)
 

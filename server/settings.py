@@ -1,16 +1,32 @@
-"""Server settings: command-line options override environment variables override defaults."""
+"""Server settings: command-line options override environment variables override defaults.
+
+Every knob of the server is a field of :class:`Settings`, read from the environment once, by
+:func:`load_settings`, in the process that starts the server. Nothing else reads
+``CITYPATROL_SERVER_*`` variables: the app factory gets the settings as its argument, and
+worker processes (``--workers N``) get them whole, serialised in one variable
+(:data:`WORKER_SETTINGS_ENV`, see :func:`to_json` and :func:`from_json`).
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 ENV_PREFIX = "CITYPATROL_SERVER_"
+#: The variable a worker process reads its settings from (JSON of every field).
+WORKER_SETTINGS_ENV = ENV_PREFIX + "WORKER_SETTINGS"
+
+log = logging.getLogger("citypatrol.server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +38,63 @@ class Settings:
     #: Seed the demo accounts (demo/demo inspector, supervisor/supervisor) for local try-outs.
     demo: bool = False
     token_lifetime_hours: int = 24 * 30
+    #: How long a transaction waits for SQLite's write lock before the API answers 503
+    #: (``CITYPATROL_SERVER_BUSY_TIMEOUT``).
+    busy_timeout_s: float = 10.0
+    #: How long an unfinished upload is kept after its last PATCH, sliding
+    #: (``CITYPATROL_SERVER_UPLOAD_EXPIRY_S``).
+    upload_expiry_s: float = 24 * 3600.0
+    #: A PATCH whose body stalls this long is treated as a dropped connection: the bytes
+    #: received are kept and the lock is released, so a client that reconnected (while its old
+    #: TCP connection is still half-open) can resume instead of getting 423 for hours
+    #: (``CITYPATROL_SERVER_UPLOAD_IDLE_S``).
+    upload_idle_s: float = 60.0
 
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+
+def to_json(settings: Settings) -> str:
+    """Every field, for a worker process (:func:`from_json`)."""
+    values = asdict(settings)
+    values["data_dir"] = str(settings.data_dir)
+    return json.dumps(values)
+
+
+def from_json(text: str) -> Settings:
+    values: dict[str, Any] = json.loads(text)
+    known = {f.name for f in fields(Settings)}
+    values = {k: v for k, v in values.items() if k in known}
+    values["data_dir"] = Path(values["data_dir"])
+    return Settings(**values)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    """A positive number of seconds from ``env``; a malformed value is logged and ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        log.warning("ignoring %s%s=%r: not a number of seconds", ENV_PREFIX, name, raw)
+        return default
+    if not (value > 0 and math.isfinite(value)):
+        log.warning("ignoring %s%s=%r: must be a positive number", ENV_PREFIX, name, raw)
+        return default
+    return max(minimum, value)
+
+
+def _hours(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number of hours from ``env``; a malformed value is logged and ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    log.warning("ignoring %s%s=%r: must be a positive whole number of hours", ENV_PREFIX, name, raw)
+    return default
 
 
 def load_settings(
@@ -34,9 +103,11 @@ def load_settings(
     host: str | None = None,
     port: int | None = None,
     demo: bool | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Settings from arguments, then ``CITYPATROL_SERVER_*`` environment variables, then defaults."""
-    env = os.environ
+    env = os.environ if env is None else env
     resolved_dir = Path(
         data_dir
         or env.get(ENV_PREFIX + "DATA_DIR")
@@ -47,10 +118,15 @@ def load_settings(
         or env.get(ENV_PREFIX + "DATABASE_URL")
         or f"sqlite:///{resolved_dir / 'server.db'}"
     )
+    defaults = Settings(data_dir=resolved_dir, database_url=url)
     return Settings(
         data_dir=resolved_dir,
         database_url=url,
         host=host or env.get(ENV_PREFIX + "HOST", DEFAULT_HOST),
         port=port or int(env.get(ENV_PREFIX + "PORT", DEFAULT_PORT)),
         demo=demo if demo is not None else env.get(ENV_PREFIX + "DEMO", "") == "1",
+        token_lifetime_hours=_hours(env, "TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours),
+        busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
+        upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
+        upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
     )

@@ -45,8 +45,11 @@ class ServerProcess:
         *extra: str,
         port: int | None = None,
         env: dict[str, str] | None = None,
+        command: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        #: What runs the server (the benchmarks run their own app, bench/support/blob_server.py).
+        self.command = command or [sys.executable, "-m", "server.cli"]
         self.extra = extra
         self.env = {**os.environ, **(env or {})}
         self.backend = "sqlite"
@@ -69,9 +72,7 @@ class ServerProcess:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "server.cli",
+                    *self.command,
                     "--data-dir",
                     str(data_dir),
                     "--port",

@@ -373,3 +373,65 @@ def test_the_cycle_finder_names_the_loop(tmp_path: Path) -> None:
     (package / "c.py").write_text("import pkg.a\nif TYPE_CHECKING:\n    from pkg import d\n")
     (package / "d.py").write_text("from pkg.c import x\n")
     assert import_cycles(package, "pkg") == [["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]]
+
+
+def test_no_import_cycles_among_server_modules() -> None:
+    cycles = import_cycles(ROOT / "server", "server")
+    assert not cycles, "import cycles: " + "; ".join(" → ".join(c) for c in cycles)
+
+
+def test_cases_do_not_import_comments() -> None:
+    """Comments build on cases (a case's detail reads its comments itself)."""
+    graph = import_graph(ROOT / "server", "server")
+    for module, imported in graph.items():
+        if module.startswith("server.cases"):
+            assert not {m for m in imported if m.startswith("server.comments")}, module
+
+
+# --- the sync contract ------------------------------------------------------------------------
+
+
+def test_the_client_has_a_handler_for_every_feed_kind() -> None:
+    from app.domain.contract import PAYLOADS, FeedKind
+    from app.storage.ledger import feed_handlers
+
+    assert feed_handlers() == set(FeedKind)
+    assert set(PAYLOADS) == set(FeedKind)
+
+
+def test_the_server_emits_only_feed_kinds_of_the_contract() -> None:
+    """Every feed entry the server appends names its kind as a FeedKind member (never a bare
+    string), so together with the test above the client can apply every entry it is sent."""
+    from app.domain.contract import FeedKind
+
+    emitters = {"append_feed": 1, "FeedItem": 0}  # the kind's position in each
+    seen: set[str] = set()
+    for path in (ROOT / "server").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name is None and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+            if name not in emitters:
+                continue
+            kind = next((k.value for k in node.keywords if k.arg == "kind"), None)
+            if kind is None and len(node.args) > emitters[name]:
+                kind = node.args[emitters[name]]
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            assert isinstance(kind, ast.Attribute), f"{where}: the kind is not FeedKind.…"
+            assert ast.unparse(kind.value) == "FeedKind", where
+            assert kind.attr in FeedKind.__members__, where
+            seen.add(FeedKind[kind.attr])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # A kind spelt as a string next to a "kind" key (a row built by hand): only in a
+            # migration, which keeps literal values on purpose (it must not change with the
+            # code), and then it must still be a kind of the contract.
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value == "kind":
+                        if "migrations" not in path.parts:
+                            assert not isinstance(value, ast.Constant), path
+                        elif isinstance(value, ast.Constant):
+                            assert value.value in set(FeedKind), path
+    assert seen, "no feed emitters found: the scan is broken"

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image, UnidentifiedImageError
 
 from app.domain.errors import CityPatrolError, Message
+from app.domain.images import HEIF, JPEG, PNG, sniff_image_type
 
 if TYPE_CHECKING:
     from multiprocessing.context import SpawnProcess
@@ -715,19 +716,13 @@ def _read_bounded(path: str, max_bytes: int) -> bytes:
     return data
 
 
-# HEIF brands pillow-heif opens (the major brand of the 'ftyp' box).
-_HEIF_BRANDS = frozenset(b"heic heix heim heis hevc hevx hevm hevs mif1 msf1".split())
+_FORMATS = {JPEG: "JPEG", PNG: "PNG", HEIF: "HEIF"}
 
 
 def _sniff(data: bytes) -> str | None:
     """The format the content claims to be (its magic bytes), whatever the file is called."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "JPEG"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "PNG"
-    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
-        return "HEIF"
-    return None
+    sniffed = sniff_image_type(data)
+    return _FORMATS[sniffed] if sniffed is not None else None
 
 
 @functools.cache

@@ -164,7 +164,7 @@ def rule_for(
 ) -> RuleFact | None:
     """The rule for a case: category and urgency, else category, else urgency, else the default.
 
-    The same precedence as the server's ``server.timelimits.rule_for``.
+    The same precedence as the server's ``server.reference.timelimits.rule_for``.
     """
     candidates = (
         r

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.capture.photos import PhotoError, inspect_with_thumbnail
+from app.domain.contract import FeedKind
 from app.domain.errors import Message
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
@@ -59,6 +61,8 @@ from app.storage.states import (
 from app.storage.store import Changes, LocalStore, index_case
 
 CURSOR_KEY = "feed_cursor"
+#: What the server last announced of its category table (see _on_taxonomy).
+TAXONOMY_KEY = "server_taxonomy"
 LAST_SYNC_KEY = "last_sync"
 #: A photo on the server (of a task's report) not yet downloaded to this laptop.
 REMOTE = DeliveryState.REMOTE
@@ -763,92 +767,165 @@ def _time(value: Any) -> datetime | None:
 
 
 def _apply_entry(s: Session, entry: dict[str, Any], user_id: str) -> int:
-    kind = entry.get("kind")
+    try:
+        kind = FeedKind(str(entry.get("kind")))
+    except ValueError:
+        return 0  # a kind newer than this app: skipped, the cursor moves on
     payload: dict[str, Any] = entry.get("payload") or {}
-    entity_id = str(entry.get("entity_id", ""))
-    at = _time(entry.get("at"))
-    if kind == "decision":
-        return _apply_decision(s, entity_id, payload, at)
-    if kind == "task":
-        step_id = payload.get("step_id")
-        if step_id and s.get(CaseStep, step_id) is not None:
-            # Applied before — or this inspector reported the case and its "decision" entry
-            # (same step) came first. The task's own parts are still kept: the assignment and
-            # the report's photos; the status is not touched (a feed read again must not undo
-            # later local work).
-            return _keep_task_parts(s, entity_id, payload, user_id, at)
-        existing = s.scalar(select(Case).where(Case.id == entity_id))
-        source = existing.status if existing is not None else _source_of(payload.get("event"))
-        if payload.get("case") and _newer(existing, payload.get("revision")):
-            _upsert_case(s, payload["case"], user_id)
-        applied = _apply_decision(s, entity_id, payload, at, source=source)
-        if applied:
-            _remember_remote_photos(s, entity_id, payload.get("photos") or [], at)
-        return applied
-    if kind == "comment":
-        comment_id = str(payload.get("id") or payload.get("comment_id") or "")
-        if not comment_id or s.get(Comment, comment_id) is not None:
-            return 0
-        s.add(
-            Comment(
-                id=comment_id,
-                case_id=str(payload.get("case_id") or entity_id),
-                author_name=str(payload.get("author_name") or payload.get("author") or ""),
-                role=str(payload.get("role") or ""),
-                text=str(payload.get("text") or ""),
-                at=_time(payload.get("at")) or at,
-            )
+    feed = _Entry(str(entry.get("entity_id", "")), payload, _time(entry.get("at")), user_id)
+    return _HANDLERS[kind](s, feed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One feed entry as its handler gets it (``user_id``: the account syncing)."""
+
+    entity_id: str
+    payload: dict[str, Any]
+    at: datetime | None
+    user_id: str
+
+
+def _on_decision(s: Session, e: _Entry) -> int:
+    return _apply_decision(s, e.entity_id, e.payload, e.at)
+
+
+def _on_task(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    step_id = payload.get("step_id")
+    if step_id and s.get(CaseStep, step_id) is not None:
+        # Applied before — or this inspector reported the case and its "decision" entry
+        # (same step) came first. The task's own parts are still kept: the assignment and
+        # the report's photos; the status is not touched (a feed read again must not undo
+        # later local work).
+        return _keep_task_parts(s, e.entity_id, payload, e.user_id, e.at)
+    existing = s.scalar(select(Case).where(Case.id == e.entity_id))
+    source = existing.status if existing is not None else _source_of(payload.get("event"))
+    if payload.get("case") and _newer(existing, payload.get("revision")):
+        _upsert_case(s, payload["case"], e.user_id)
+    applied = _apply_decision(s, e.entity_id, payload, e.at, source=source)
+    if applied:
+        _remember_remote_photos(s, e.entity_id, payload.get("photos") or [], e.at)
+    return applied
+
+
+def _on_comment(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    comment_id = str(payload.get("id") or payload.get("comment_id") or "")
+    if not comment_id or s.get(Comment, comment_id) is not None:
+        return 0
+    s.add(
+        Comment(
+            id=comment_id,
+            case_id=str(payload.get("case_id") or e.entity_id),
+            author_name=str(payload.get("author_name") or payload.get("author") or ""),
+            role=str(payload.get("role") or ""),
+            text=str(payload.get("text") or ""),
+            at=_time(payload.get("at")) or e.at,
         )
+    )
+    return 1
+
+
+def _on_case(s: Session, e: _Entry) -> int:
+    return _apply_case_event(s, e.entity_id, e.payload)
+
+
+def _on_photo(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    if s.scalar(select(Case.id).where(Case.id == str(payload.get("case_id", "")))) is None:
+        return 0  # a photo of a case this laptop does not keep
+    before = s.get(Photo, str(payload.get("photo_id", "")))
+    _remember_remote_photos(s, str(payload["case_id"]), [payload], e.at)
+    return int(before is None)
+
+
+def _on_user(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    user = s.get(User, e.entity_id) or User(id=e.entity_id)
+    user.username = str(payload.get("username") or f"user-{e.entity_id[-12:]}")
+    user.display_name = str(payload.get("display_name") or "")
+    user.role = str(payload.get("role") or "")
+    user.active = bool(payload.get("active", True))
+    s.add(user)
+    return 1
+
+
+def _on_calendar_day(s: Session, e: _Entry) -> int:
+    day = s.get(CalendarDay, e.entity_id)
+    if e.payload.get("deleted"):
+        if day is not None:
+            s.delete(day)
         return 1
-    if kind == "case":
-        return _apply_case_event(s, entity_id, payload)
-    if kind == "photo":
-        if s.scalar(select(Case.id).where(Case.id == str(payload.get("case_id", "")))) is None:
-            return 0  # a photo of a case this laptop does not keep
-        before = s.get(Photo, str(payload.get("photo_id", "")))
-        _remember_remote_photos(s, str(payload["case_id"]), [payload], at)
-        return int(before is None)
-    if kind == "user":
-        user = s.get(User, entity_id) or User(id=entity_id)
-        user.username = str(payload.get("username") or f"user-{entity_id[-12:]}")
-        user.display_name = str(payload.get("display_name") or "")
-        user.role = str(payload.get("role") or "")
-        user.active = bool(payload.get("active", True))
-        s.add(user)
+    day = day or CalendarDay(day=e.entity_id)
+    day.working = bool(e.payload.get("working"))
+    day.name = str(e.payload.get("name") or "")
+    s.add(day)
+    return 1
+
+
+def _on_department(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    department = s.get(Department, e.entity_id) or Department(id=e.entity_id)
+    department.code = str(payload.get("code", ""))
+    department.name = str(payload.get("name", ""))
+    department.name_en = str(payload.get("name_en", ""))
+    department.active = bool(payload.get("active", True))
+    s.add(department)
+    return 1
+
+
+def _on_time_limit(s: Session, e: _Entry) -> int:
+    payload = e.payload
+    rule = s.get(TimeLimit, e.entity_id)
+    if payload.get("deleted"):
+        if rule is not None:
+            s.delete(rule)
         return 1
-    if kind == "calendar_day":
-        day = s.get(CalendarDay, entity_id)
-        if payload.get("deleted"):
-            if day is not None:
-                s.delete(day)
-            return 1
-        day = day or CalendarDay(day=entity_id)
-        day.working = bool(payload.get("working"))
-        day.name = str(payload.get("name") or "")
-        s.add(day)
-        return 1
-    if kind == "department":
-        department = s.get(Department, entity_id) or Department(id=entity_id)
-        department.code = str(payload.get("code", ""))
-        department.name = str(payload.get("name", ""))
-        department.name_en = str(payload.get("name_en", ""))
-        department.active = bool(payload.get("active", True))
-        s.add(department)
-        return 1
-    if kind == "time_limit":
-        rule = s.get(TimeLimit, entity_id)
-        if payload.get("deleted"):
-            if rule is not None:
-                s.delete(rule)
-            return 1
-        rule = rule or TimeLimit(id=entity_id)
-        rule.category_code = payload.get("category_code")
-        rule.urgency = payload.get("urgency")
-        rule.amount = int(payload.get("amount", 0))
-        rule.unit = str(payload.get("unit", ""))
-        s.add(rule)
-        return 1
-    return 0  # kinds for other roles, or newer than this app: skipped, the cursor moves on
+    rule = rule or TimeLimit(id=e.entity_id)
+    rule.category_code = payload.get("category_code")
+    rule.urgency = payload.get("urgency")
+    rule.amount = int(payload.get("amount", 0))
+    rule.unit = str(payload.get("unit", ""))
+    s.add(rule)
+    return 1
+
+
+def _on_taxonomy(s: Session, e: _Entry) -> int:
+    """The server's category table was replaced: recorded, deliberately not applied.
+
+    The entry carries only how many categories came from which file, not the table, and the
+    local store has no category table: the app validates with the bundled GB/T 47678.5 table
+    (``LocalStore.taxonomy``), and the server refuses a category it does not know with a reason
+    the inspector sees. What the server announced is kept (``server_taxonomy`` in sync_state)
+    so that a later version can fetch the city's table and a support person can see the
+    mismatch; nothing else changes.
+    """
+    record = {"count": e.payload.get("count"), "source": e.payload.get("source")}
+    if e.at is not None:
+        record["at"] = e.at.isoformat()
+    s.merge(SyncState(key=TAXONOMY_KEY, value=json.dumps(record, ensure_ascii=False)))
+    return 1
+
+
+#: How each feed kind is applied (every FeedKind has one: tests/test_layering.py checks it).
+_HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
+    FeedKind.DECISION: _on_decision,
+    FeedKind.TASK: _on_task,
+    FeedKind.COMMENT: _on_comment,
+    FeedKind.CASE: _on_case,
+    FeedKind.PHOTO: _on_photo,
+    FeedKind.USER: _on_user,
+    FeedKind.CALENDAR_DAY: _on_calendar_day,
+    FeedKind.DEPARTMENT: _on_department,
+    FeedKind.TIME_LIMIT: _on_time_limit,
+    FeedKind.TAXONOMY: _on_taxonomy,
+}
+
+
+def feed_handlers() -> frozenset[FeedKind]:
+    """The feed kinds this client applies."""
+    return frozenset(_HANDLERS)
 
 
 def _keep_task_parts(

@@ -19,8 +19,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.decisions import (
+    Assignment,
+    DecisionError,  # noqa: F401 - the UI catches it from here
+    check_parties,
+    decide,
+)
 from app.domain.errors import DomainError, Message
-from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest, apply_transition
+from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest
 from app.storage.changelog import enqueue, touch_revision
 from app.storage.models import Case, CaseStep, Department, OutboxEntry, Photo, User
 from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity, OutboxState
@@ -28,10 +34,6 @@ from app.storage.store import Changes, LocalStore, require_case
 
 #: What is in the review queue: newly submitted cases.
 REVIEW_STATUSES = frozenset({CaseStatus.SUBMITTED})
-
-
-class DecisionError(DomainError):
-    """A decision that cannot be taken (unknown department, not an inspector …)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,41 +247,35 @@ def _decide(
     assignee_id: str | None,
 ) -> None:
     case = require_case(s, case_id)
-    if department_id is not None:
-        department = s.get(Department, department_id)
-        if department is None or not department.active:
-            raise DecisionError(
-                "unknown_department", Message("没有这个处置部门", "There is no such department")
-            )
-    if assignee_id is not None:
-        assignee = s.get(User, assignee_id)
-        if assignee is None or assignee.role != Role.INSPECTOR.value or not assignee.active:
-            raise DecisionError(
-                "not_an_inspector",
-                Message("核查人必须是在岗的监督员", "The re-inspection needs an active inspector"),
-            )
-    source = CaseStatus(case.status)
-    target = apply_transition(
-        source,
-        TransitionRequest(
-            action,
-            Role.SUPERVISOR,
-            opinion=opinion.strip(),
-            department_id=department_id,
-            deadline=deadline,
-            assignee_id=assignee_id,
-            current_deadline=case.deadline,
-            current_department_id=case.department_id,
-        ),
+    request = TransitionRequest(
+        action,
+        Role.SUPERVISOR,
+        opinion=opinion.strip(),
+        department_id=department_id,
+        deadline=deadline,
+        assignee_id=assignee_id,
+    )
+    department = s.get(Department, department_id) if department_id is not None else None
+    assignee = s.get(User, assignee_id) if assignee_id is not None else None
+    check_parties(
+        request,
+        department_active=department is not None and department.active,
+        assignee_active_inspector=assignee is not None
+        and assignee.role == Role.INSPECTOR.value
+        and assignee.active,
+    )
+    # The effects (status, deadline, department, assignee) as the server computes them.
+    after = decide(
+        Assignment(CaseStatus(case.status), case.department_id, case.deadline, case.assignee_id),
+        request,
     )
     now = store.clock()
-    case.status = target.value
-    if action in (Action.DISPATCH, Action.EXTEND, Action.REWORK) and deadline is not None:
-        case.deadline = deadline
-    if action is Action.DISPATCH:
-        case.department_id = department_id
-    if action is Action.REQUEST_REINSPECTION:
-        case.assignee_id = assignee_id
+    case.status = after.status.value
+    case.department_id, case.deadline, case.assignee_id = (
+        after.department_id,
+        after.deadline,
+        after.assignee_id,
+    )
     touch_revision(case, now)
     payload = {
         "action": action.value,

@@ -11,7 +11,7 @@ import httpx
 
 from app.domain.errors import Message
 from app.domain.lifecycle import Role
-from app.sync.errors import ErrorKind, SyncError
+from app.sync.errors import ErrorKind, SyncError, refusal
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -30,19 +30,23 @@ class LoginResult:
     user: ServerUser
 
 
-def _classify(response: httpx.Response) -> SyncError:
+def _body(response: httpx.Response) -> object:
     try:
-        detail = str(response.json().get("detail", ""))
+        return response.json()
     except ValueError:
-        detail = response.text[:200]
+        return None
+
+
+def _classify(response: httpx.Response) -> SyncError:
+    _reason_code, reason = refusal(_body(response), response.status_code, response.text[:200])
     code = response.status_code
     if code == 401:
         return SyncError(
             ErrorKind.AUTH,
             "auth",
             Message(
-                f"登录失败或会话已过期：{detail}",
-                f"Sign-in failed or the session expired: {detail}",
+                f"登录失败或会话已过期：{reason.zh}",
+                f"Sign-in failed or the session expired: {reason.en}",
             ),
         )
     if code >= 500 or code in (408, 425, 429):
@@ -58,12 +62,12 @@ def _classify(response: httpx.Response) -> SyncError:
         return SyncError(
             ErrorKind.CONFLICT,
             "conflict",  # not-a-state: the error code
-            Message(f"冲突：{detail}", f"Conflict: {detail}"),
+            Message(f"冲突：{reason.zh}", f"Conflict: {reason.en}"),
         )
     return SyncError(
         ErrorKind.REJECTED,
         "rejected",
-        Message(f"服务器拒绝了请求（{code}）：{detail}", f"Refused ({code}): {detail}"),
+        Message(f"服务器拒绝了请求（{code}）：{reason.zh}", f"Refused ({code}): {reason.en}"),
     )
 
 
@@ -230,19 +234,13 @@ def _user(data: dict[str, Any]) -> ServerUser:
 
 def _reason(response: httpx.Response) -> dict[str, str]:
     """The server's reason for refusing a request, as ``{code, zh, en}``."""
-    try:
-        detail: Any = response.json().get("detail")
-    except (ValueError, AttributeError):
-        detail = response.text[:300]
+    body = _body(response)
+    code, reason = refusal(body, response.status_code, response.text[:300])
+    detail = body.get("detail") if isinstance(body, dict) else None
     if isinstance(detail, dict) and {"zh", "en"} <= detail.keys():
-        return {
-            "code": str(detail.get("code", response.status_code)),
-            "zh": str(detail["zh"]),
-            "en": str(detail["en"]),
-        }
-    text = str(detail)[:300]
+        return {"code": code, "zh": reason.zh, "en": reason.en}
     return {
-        "code": str(response.status_code),
-        "zh": f"服务器拒绝了该操作（{response.status_code}）：{text}",
-        "en": f"The server refused the decision ({response.status_code}): {text}",
+        "code": code,
+        "zh": f"服务器拒绝了该操作（{response.status_code}）：{reason.zh}",
+        "en": f"The server refused the decision ({response.status_code}): {reason.en}",
     }

@@ -22,3 +22,21 @@ class SyncError(CityPatrolError):
     @property
     def retryable(self) -> bool:
         return self.kind is ErrorKind.RETRYABLE
+
+
+def refusal(response_body: object, status: int, fallback: str = "") -> tuple[str, Message]:
+    """The server's reason for refusing a request: ``(code, message)``.
+
+    The server answers every error with ``{"detail": {"code", "zh", "en"}}`` (server.errors);
+    anything else (a proxy's page, an older server's ``{"detail": "text"}``) keeps its text in
+    both languages, under the HTTP status as its code.
+    """
+    detail = response_body.get("detail") if isinstance(response_body, dict) else None
+    if (
+        isinstance(detail, dict)
+        and isinstance(detail.get("zh"), str)
+        and isinstance(detail.get("en"), str)
+    ):
+        return str(detail.get("code") or status), Message(detail["zh"], detail["en"])
+    text = (str(detail) if detail is not None else fallback)[:300]
+    return str(status), Message(text, text)

@@ -19,7 +19,7 @@ import httpx
 from app.domain.errors import Message
 from app.storage.ledger import OutgoingPhoto
 from app.sync.client import ServerClient
-from app.sync.errors import ErrorKind, SyncError
+from app.sync.errors import ErrorKind, SyncError, refusal
 
 TUS = {"Tus-Resumable": "1.0.0"}
 UPLOADS_PATH = "/api/v1/uploads"
@@ -51,16 +51,17 @@ def _metadata(photo: OutgoingPhoto) -> str:
 
 def _refused(photo: OutgoingPhoto, response: httpx.Response) -> SyncError:
     try:
-        detail = str(response.json().get("detail", ""))
+        body: object = response.json()
     except ValueError:
-        detail = response.text[:200]
+        body = None
+    _code, reason = refusal(body, response.status_code, response.text[:200])
     name = photo.original_name or photo.sha256[:12]
     return SyncError(
         ErrorKind.REJECTED,
         "photo_refused",
         Message(
-            f"服务器拒收照片 {name}（{response.status_code}）：{detail}",
-            f"The server refused the photo {name} ({response.status_code}): {detail}",
+            f"服务器拒收照片 {name}（{response.status_code}）：{reason.zh}",
+            f"The server refused the photo {name} ({response.status_code}): {reason.en}",
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -144,6 +145,45 @@ def test_several_workers_serve_one_postgresql_database(tmp_path: Path, postgres:
         assert len(pids) >= 2, children.stdout
     finally:
         server.stop()
+
+
+def test_workers_get_every_setting_the_command_read(tmp_path: Path, postgres: object) -> None:
+    """``--workers N`` hands each worker the command's whole settings (one serialised
+    variable): a token lifetime other than the default is not lost on the way (it was)."""
+    url = postgres.create_database()  # type: ignore[attr-defined]
+    server = ServerProcess(
+        tmp_path / "srv",
+        "--database-url", url, "--workers", "2", "--demo",
+        env={"CITYPATROL_SERVER_TOKEN_LIFETIME_HOURS": "3"},
+    )  # fmt: skip
+    try:
+        for _ in range(6):  # new connections: the workers take turns
+            before = datetime.now(UTC)
+            response = httpx.post(
+                f"{server.url}/api/v1/auth/login",
+                json={"username": "demo", "password": "demo"},
+                headers={"Connection": "close"},
+            )
+            assert response.status_code == 200, response.text
+            lifetime = datetime.fromisoformat(response.json()["expires_at"]) - before
+            assert abs(lifetime - timedelta(hours=3)) < timedelta(minutes=1), lifetime
+    finally:
+        server.stop()
+
+
+def test_settings_travel_to_workers_whole() -> None:
+    from server.settings import Settings, from_json, to_json
+
+    settings = Settings(
+        data_dir=Path("/srv/citypatrol"),
+        database_url="postgresql://db/citypatrol",
+        demo=True,
+        token_lifetime_hours=5,
+        busy_timeout_s=3.5,
+        upload_expiry_s=120.0,
+        upload_idle_s=7.0,
+    )
+    assert from_json(to_json(settings)) == settings
 
 
 def test_server_head_revision_constant_matches_the_migrations() -> None:

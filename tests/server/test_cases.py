@@ -423,8 +423,8 @@ def test_ingest_decides_a_batch_again_after_a_concurrent_insert_and_gives_up_in_
 
     from app.domain.lifecycle import Role
     from app.domain.taxonomy import load_default_taxonomy
-    from server import ingest
-    from server.auth import add_user
+    from server.accounts.users import add_user
+    from server.cases import ingest
     from server.db import create_db_engine, migrate, session_factory
     from server.schemas import ChangeIn
 

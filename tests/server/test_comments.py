@@ -159,7 +159,9 @@ def test_who_may_comment(
         supervisor.http.get(f"/api/v1/cases/{new_id()}/comments"),
     ):
         assert response.status_code == 404, response.text
-        assert response.json() == {"detail": "no such case"}
+        assert response.json() == {
+            "detail": {"code": "no_such_case", "zh": "没有这个案件", "en": "no such case"}
+        }
     admin_comment = admin.comment(case_id, "管理员备注")
     assert admin_comment.status_code == 201 and admin_comment.json()["role"] == "admin"
     # A draft stays private to its inspector, comments included.
@@ -190,7 +192,7 @@ def test_invalid_comments_are_refused_without_echoing_them(
     case_id = submitted_case(demo)
     response = supervisor.comment(case_id, text)
     assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    detail = response.json()["detail"]["errors"]
     assert any(field in e["loc"] for e in detail), detail
     assert all(e["msg"] for e in detail)
     for echoed in ("空字符", "意意意", "长长长"):
@@ -263,7 +265,7 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
     from sqlalchemy import insert, inspect, text
 
     from app.domain.lifecycle import Role
-    from server import auth
+    from server.accounts import users
     from server.db import HEAD_REVISION, create_db_engine, session_factory
     from server.models import Case, CaseStep, TimeLimitRule
 
@@ -274,8 +276,10 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
         now = datetime.now(UTC)
         case_id, rule_id = new_id(), new_id()
         with session_factory(engine).begin() as session:
-            author = auth.add_user(session, "old-inspector", "old-pass", Role.INSPECTOR, "老巡查员")
-            chief = auth.add_user(session, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长")
+            author = users.add_user(
+                session, "old-inspector", "old-pass", Role.INSPECTOR, "老巡查员"
+            )
+            chief = users.add_user(session, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长")
             session.flush()
             # Core with the columns of s0002 (the model has columns of later revisions).
             session.execute(

@@ -11,7 +11,7 @@ Status codes are deliberately *not* checked against the document (``status_code_
 is left out): the API answers 401/403/404/409/412/429 without documenting them, legitimately.
 Half of the generated ``case_id`` values are replaced by a real case, so actions and reads get
 past "no such case". tus requests carry ``Tus-Resumable: 1.0.0`` so they get past the version
-gate. Nothing is excluded (``EXCLUDED_PATHS``): the tus routes of server/tus.py are fuzzed too.
+gate. Nothing is excluded (``EXCLUDED_PATHS``): the tus routes of server/photos/ are fuzzed too.
 
 ``test_hostile_*`` — malformed JSON, wrong types, unknown categories, out-of-range positions,
 1 MB strings, SQL injection and path traversal strings, Chinese and emoji text, NUL bytes, lone
@@ -250,9 +250,9 @@ def assert_refused(response: httpx.Response, *, field: str | None = None) -> Non
     """A 4xx with a message (and, for a validation error, naming ``field``)."""
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:2000])
     detail = response.json()["detail"]
-    assert detail, response.text
-    if field is not None and isinstance(detail, list):
-        locations = [".".join(str(p) for p in error["loc"]) for error in detail]
+    assert detail["code"] and detail["zh"] and detail["en"], response.text  # the one shape
+    if field is not None and detail.get("errors"):
+        locations = [".".join(str(p) for p in error["loc"]) for error in detail["errors"]]
         assert any(field in loc for loc in locations), locations
 
 
@@ -780,8 +780,8 @@ def test_hostile_department_ids_are_unknown_departments(
 def test_hostile_action_refusals_match_the_document(demo: Api, supervisor: Api) -> None:
     """Refused actions — a transition from the wrong state, one without its opinion, an
     unknown department — say why (in Chinese and English for the workflow's own rules), change
-    nothing, and a documented status has the documented body (for 422, ``HTTPValidationError``:
-    ``detail`` is a list — a second shape under the same status is a schema violation)."""
+    nothing, and a documented status has the documented body (every error, 422 included, has
+    server.errors.ErrorBody: ``detail`` is ``{code, zh, en}``)."""
     case_id = submitted_case(demo)
     wrong_state = supervisor.http.post(act_path(case_id), json={"action": "close"})
     assert wrong_state.status_code == 409, wrong_state.text

@@ -31,11 +31,13 @@ from sqlalchemy.pool import QueuePool
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from app.domain.lifecycle import Role
-from server import auth, refdata
-from server.api import UnexpectedErrors, create_app
+from server.accounts import auth, users
+from server.api import create_app
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep, get_session
+from server.errors import UnexpectedErrors
 from server.models import ApiToken, Department, User
+from server.reference import departments
 from server.settings import Settings
 
 with warnings.catch_warnings():
@@ -86,7 +88,7 @@ def app(tmp_path: Path, database_url: str) -> FastAPI:
 
     @app.post("/test/departments/{code}")
     def write(code: str, session: SessionDep, fail: bool = False) -> None:
-        refdata.add_department(session, code, code)
+        departments.add_department(session, code, code)
         if fail:
             raise RuntimeError(SECRET)
 
@@ -124,7 +126,9 @@ def test_an_unexpected_error_is_500_without_internals_and_logged(
     with caplog.at_level(logging.ERROR, logger="citypatrol.server"):
         response = client.get("/test/boom")
     assert response.status_code == 500
-    assert response.json() == {"detail": "internal error"}
+    assert response.json() == {
+        "detail": {"code": "internal_error", "zh": "服务器内部错误", "en": "Internal error"}
+    }
     assert SECRET not in response.text and "Traceback" not in response.text
     [record] = [r for r in caplog.records if r.name == "citypatrol.server"]
     assert record.getMessage() == "unexpected error in GET /test/boom"
@@ -140,7 +144,8 @@ def test_a_database_error_is_503_with_retry_after(
         response = client.get("/test/database-down")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
-    assert response.json() == {"detail": "the database is busy; try again"}
+    assert response.json()["detail"]["code"] == "database_busy"
+    assert response.json()["detail"]["en"] == "The database is busy; try again"
     assert SECRET not in response.text
     assert any(r.getMessage().startswith("database unavailable for GET") for r in caplog.records)
 
@@ -149,7 +154,28 @@ def test_expected_errors_keep_their_own_answers(client: TestClient) -> None:
     assert client.get("/api/v1/me").status_code == 401
     assert client.get("/no/such/path").status_code == 404
     response = client.post("/api/v1/auth/login", json={"username": 5})
-    assert response.status_code == 422 and "detail" in response.json()
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "invalid_request"
+    assert response.json()["detail"]["errors"][0]["loc"] == ["body", "username"]
+
+
+def test_every_refusal_has_the_one_body_shape(client: TestClient) -> None:
+    """{"detail": {"code", "zh", "en"}} for the app's own refusals and for FastAPI's (an
+    unknown route, a wrong method, a body that does not validate)."""
+    headers = _sign_in(client, "demo")
+    for response in (
+        client.get("/api/v1/me"),
+        client.get("/no/such/path"),
+        client.delete("/healthz"),
+        client.post("/api/v1/auth/login", json={"username": 5}),
+        client.post("/api/v1/auth/login", json={"username": "demo", "password": "wrong"}),
+        client.get("/api/v1/time-limits", headers=headers),  # an inspector: 403
+        client.get(f"/api/v1/cases/{'0' * 8}-0000-0000-0000-{'0' * 12}", headers=headers),
+    ):
+        assert 400 <= response.status_code < 500, response.text
+        detail = response.json()["detail"]
+        assert {"code", "zh", "en"} <= detail.keys(), response.text
+        assert all(isinstance(detail[k], str) and detail[k] for k in ("code", "zh", "en"))
 
 
 def test_an_error_after_the_response_started_is_not_answered_twice(app: FastAPI) -> None:
@@ -203,7 +229,7 @@ def test_a_cancelled_request_still_gives_its_connection_back(app: FastAPI) -> No
 
     asyncio.run(scenario())
     with session_factory(engine).begin() as session:  # not blocked by a leftover lock
-        refdata.add_department(session, "AFTER", "after")
+        departments.add_department(session, "AFTER", "after")
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -230,7 +256,7 @@ def test_user_for_token_checks_every_condition_on_every_call(tmp_path: Path) -> 
     sessions = session_factory(engine)
     try:
         with sessions.begin() as session:
-            user = auth.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安")
+            user = users.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安")
             session.flush()
             live, _ = auth.issue_token(session, user, timedelta(hours=1))
             expired, _ = auth.issue_token(session, user, timedelta(seconds=-1))

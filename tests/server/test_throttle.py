@@ -21,7 +21,8 @@ def test_guessing_a_password_gets_slowed_down_then_recovers(server: ServerProces
     blocked = login(server, "inspector2", "inspector2")  # even the right password waits
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) >= 1
-    assert "too many failed sign-ins" in blocked.json()["detail"]
+    assert "too many failed sign-ins" in blocked.json()["detail"]["en"]
+    assert blocked.json()["detail"]["code"] == "too_many_sign_ins"
     assert login(server, "demo", "demo").status_code == 200  # other accounts are not affected
     time.sleep(int(blocked.headers["Retry-After"]) + 0.2)
     assert login(server, "inspector2", "inspector2").status_code == 200

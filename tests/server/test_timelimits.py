@@ -115,7 +115,11 @@ def test_duplicates_are_refused(admin: Client) -> None:
         PATH, json={"category_code": "09006", "urgency": "normal", "amount": 7, "unit": "working_hours"}
     )  # fmt: skip
     assert response.status_code == 409
-    assert response.json() == {"detail": "a rule for this category and urgency exists already"}
+    assert response.json()["detail"] == {
+        "code": "duplicate_rule",
+        "zh": "该类别和紧急程度的时限规则已存在",
+        "en": "a rule for this category and urgency exists already",
+    }
     second = admin.add(category_code="09006", urgency="urgent", amount=1, unit="working_days")
     # Changing the second into the first's category and urgency is a duplicate too…
     moved = admin.http.put(
@@ -154,7 +158,7 @@ def test_unknown_categories_are_refused_without_echoing_them(admin: Client) -> N
             PATH, json={"category_code": code, "amount": 1, "unit": "working_days"}
         )
         assert response.status_code == 400, response.text
-        assert "管理事项" in response.json()["detail"] and code not in response.text
+        assert "管理事项" in response.json()["detail"]["en"] and code not in response.text
     rule = admin.add(category_code="06003", amount=1, unit="working_days")
     response = admin.http.put(
         f"{PATH}/{rule['id']}", json={"category_code": "99999", "amount": 1, "unit": "working_days"}
@@ -200,12 +204,12 @@ def test_malformed_rules_are_refused_by_field(
     before = admin.rules()
     response = admin.http.post(PATH, json=body)
     assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    detail = response.json()["detail"]["errors"]
     assert any(field in e["loc"] for e in detail), detail
     assert "DROP TABLE" not in response.text and "fortnights" not in response.text
     response = admin.http.put(f"{PATH}/{existing_rule['id']}", json=body)
     assert response.status_code == 422, response.text
-    assert any(field in e["loc"] for e in response.json()["detail"]), response.text
+    assert any(field in e["loc"] for e in response.json()["detail"]["errors"]), response.text
     assert admin.rules() == before
 
 
@@ -233,7 +237,7 @@ def sessions(database_url: str) -> Iterator[Any]:
 
 
 def test_the_most_specific_rule_applies(sessions: Any) -> None:
-    from server.timelimits import add_rule, rule_for
+    from server.reference.timelimits import add_rule, rule_for
 
     def chosen(category: str | None, urgency: str | None) -> int | None:
         with sessions.begin() as session:

@@ -28,9 +28,10 @@ from sqlalchemy import func, select
 from tusclient.client import TusClient
 
 from app.domain.lifecycle import Role
-from server import auth, tus
+from server.accounts import users
 from server.db import create_db_engine, session_factory
 from server.models import Case, FeedEntry, Photo, User
+from server.photos import hashing
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -87,7 +88,7 @@ class TusServer(ServerProcess):
         """An account whose password is its name (the demo accounts already are)."""
         with self.sessions.begin() as session:
             if session.scalar(select(User).where(User.username == username)) is None:
-                auth.add_user(session, username, username, role)
+                users.add_user(session, username, username, role)
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
@@ -388,7 +389,7 @@ def test_creation_is_idempotent_per_photo_id(
     assert [f.name for f in (server.photos / "partial").iterdir()].count(storage_name) == 1
     # The same id with other content is a conflict, never a second upload.
     changed = demo.create(case_id, jpeg(100_000), photo_id=photo_id)
-    assert changed.status_code == 409 and "other content" in changed.json()["detail"]
+    assert changed.status_code == 409 and "other content" in changed.json()["detail"]["en"]
     assert (
         other.create(insert_case(server, "tus_other"), data, photo_id=photo_id).status_code == 409
     )
@@ -408,7 +409,7 @@ def test_a_stale_offset_gets_409_and_changes_nothing(
         response = demo.patch(url, offset, data[offset : offset + 10_000])
         assert response.status_code == 409, response.text
         assert response.headers["Upload-Offset"] == "30000"
-        assert "30000" in response.json()["detail"]
+        assert "30000" in response.json()["detail"]["en"]
     assert demo.offset(url) == 30_000
     assert server.partial_file(url.rsplit("/", 1)[1]).read_bytes() == data[:30_000]
 
@@ -425,7 +426,7 @@ def test_a_chunk_with_a_wrong_checksum_gets_460_and_is_discarded(
     response = demo.patch(url, 50_000, data[50_000:], (algorithm, wrong))
     assert response.status_code == 460, response.text
     assert response.headers["Tus-Resumable"] == "1.0.0"
-    assert "checksum" in response.json()["detail"].lower()
+    assert "checksum" in response.json()["detail"]["en"].lower()
     assert demo.offset(url) == 50_000
     assert server.partial_file(url.rsplit("/", 1)[1]).stat().st_size == 50_000
     right = hashlib.new(algorithm, data[50_000:]).digest()
@@ -441,7 +442,7 @@ def test_a_wrong_whole_file_sha256_gets_460_and_resets_the_upload(
     assert demo.patch(url, 0, data[:35_000]).status_code == 204
     response = demo.patch(url, 35_000, data[35_000:])
     assert response.status_code == 460, response.text
-    assert "SHA-256" in response.json()["detail"]
+    assert "SHA-256" in response.json()["detail"]["en"]
     assert response.headers["Upload-Offset"] == "0"
     photo_id = url.rsplit("/", 1)[1]
     assert demo.offset(url) == 0
@@ -469,7 +470,7 @@ def test_bytes_that_are_not_the_declared_image_type_get_415(
     storage_name = server.partial_file(photo_id).name
     response = demo.patch(url, 0, body)
     assert response.status_code == 415, response.text
-    assert mime in response.json()["detail"]
+    assert mime in response.json()["detail"]["en"]
     assert demo.http.head(url).status_code == 404
     assert not (server.photos / "partial" / storage_name).exists()
     assert not (server.photos / "complete" / storage_name).exists()
@@ -490,7 +491,7 @@ def test_png_and_a_real_heic_photo_are_accepted(
 
 def test_size_limits_get_413(server: TusServer, demo: Uploader, case_id: str) -> None:
     too_big = demo.create(case_id, b"", length=str(MAX_SIZE + 1))
-    assert too_big.status_code == 413 and str(MAX_SIZE) in too_big.json()["detail"]
+    assert too_big.status_code == 413 and str(MAX_SIZE) in too_big.json()["detail"]["en"]
     assert demo.create(case_id, b"", length=str(MAX_SIZE), sha256="0" * 64).status_code == 201
 
     data = jpeg(10_000)
@@ -560,15 +561,18 @@ def test_only_the_author_or_the_assignee_inspector_may_upload(
 ) -> None:
     data = jpeg(2000)
     response = other.create(case_id, data)
-    assert response.status_code == 403 and "author" in response.json()["detail"]
+    assert response.status_code == 403 and "author" in response.json()["detail"]["en"]
     for username in ("supervisor", "tus_admin"):
         response = Uploader(server, username).create(case_id, data)
         assert response.status_code == 403, username
-        assert "only inspectors" in response.json()["detail"]
+        assert "only inspectors" in response.json()["detail"]["en"]
     unknown = str(uuid.uuid4())
     response = demo.create(unknown, data)
     assert response.status_code == 404
-    assert unknown in response.json()["detail"] and "push the case" in response.json()["detail"]
+    assert (
+        unknown in response.json()["detail"]["en"]
+        and "push the case" in response.json()["detail"]["en"]
+    )
     # A re-inspection: the assignee adds an "after" photo to someone else's case.
     reinspected = insert_case(server, "demo", assignee_username="tus_assignee")
     photo_id = Uploader(server, "tus_assignee").upload(reinspected, data, role="after")
@@ -584,7 +588,7 @@ def test_someone_elses_upload_is_not_found(
     for intruder in (other, Uploader(server, "supervisor")):
         assert intruder.http.head(url).status_code == 404
         response = intruder.patch(url, 0, data)
-        assert response.status_code == 404 and response.json()["detail"] == "upload not found"
+        assert response.status_code == 404 and response.json()["detail"]["en"] == "upload not found"
         assert intruder.http.delete(url).status_code == 404
     assert demo.offset(url) == 0
     assert other.http.head(f"/api/v1/uploads/{uuid.uuid4()}").status_code == 404
@@ -607,7 +611,7 @@ def test_downloads_are_for_the_uploader_the_case_people_supervisors_and_admins(
     for missing in (str(uuid.uuid4()), unfinished, "..%2F..%2Fserver.db", "x" * 36):
         response = demo.download(missing)
         assert response.status_code == 404, missing
-        assert response.json()["detail"] in ("photo not found", "Not Found")
+        assert response.json()["detail"]["en"] in ("photo not found", "Not Found")
     assert demo.download("../../server.db").status_code == 404
 
 
@@ -654,7 +658,7 @@ def test_malformed_creations_get_400(
 ) -> None:
     response = demo.http.post("/api/v1/uploads", headers=headers)
     assert response.status_code == expected, response.text
-    assert response.json()["detail"]
+    assert response.json()["detail"]["en"]
 
 
 @pytest.mark.parametrize(
@@ -678,7 +682,7 @@ def test_bad_metadata_values_are_refused(
     values = {"case_id": case_id, field: value}
     response = demo.create(values.pop("case_id"), jpeg(100), **values)
     assert response.status_code == expected, response.text
-    assert field.split("_", maxsplit=1)[0] in response.json()["detail"]
+    assert field.split("_", maxsplit=1)[0] in response.json()["detail"]["en"]
 
 
 @pytest.mark.parametrize(
@@ -699,7 +703,7 @@ def test_malformed_patches_get_4xx_and_change_nothing(
     url = demo.created(case_id, data)
     response = demo.http.patch(url, content=data, headers=headers)
     assert response.status_code in (400, 415), response.text
-    assert response.json()["detail"]
+    assert response.json()["detail"]["en"]
     assert demo.offset(url) == 0
 
 
@@ -845,7 +849,7 @@ def test_the_file_hash_is_kept_between_chunks_and_rebuilt_once_after_a_restart(
 
 
 def test_a_kept_hash_state_is_only_handed_out_for_the_committed_state_it_belongs_to() -> None:
-    states = tus._HashStates(capacity=2)
+    states = hashing.HashStates(capacity=2)
     now = datetime.now(UTC)
     kept = hashlib.sha256(b"first chunk")
     states.put("a.jpg", 11, now, kept)

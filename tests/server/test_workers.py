@@ -481,8 +481,6 @@ HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/docs"): everyone(200),
     ("GET", "/docs/oauth2-redirect"): everyone(200),
     ("GET", "/redoc"): everyone(200),
-    # The photo benchmark's baseline: absent unless the server runs with CITYPATROL_SERVER_BENCH=1.
-    ("PUT", "/api/v1/bench/blob"): everyone(404),
 }
 
 
@@ -695,7 +693,6 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
     ("GET", "/redoc"): _request("GET", "/redoc"),
-    ("PUT", "/api/v1/bench/blob"): _request("PUT", "/api/v1/bench/blob", content=b"x" * 1024),
 }  # fmt: skip
 
 
@@ -718,6 +715,24 @@ def test_every_route_has_an_expectation_and_a_request(server: ServerProcess) -> 
         )
         assert not set(table) - actual, f"stale expectations: {sorted(set(table) - actual)}"
     assert set(REQUESTS) == set(EXPECTED) | set(HIDDEN_EXPECTED)
+
+
+def test_the_benchmark_endpoint_is_only_in_the_benchmarks_app(server: ServerProcess) -> None:
+    """``PUT /api/v1/bench/blob`` (bench/server_photos.py's baseline) is added by the
+    benchmarks' own app; the production app neither documents nor serves it."""
+    sys.path.insert(0, str(ROOT / "bench" / "support"))
+    from blob_server import create_bench_app
+
+    from server.settings import Settings
+
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    assert not [p for p in document["paths"] if "bench" in p]
+    assert ("PUT", "/api/v1/bench/blob") not in served_routes()
+    response = httpx.put(f"{server.url}/api/v1/bench/blob", content=b"x" * 1024)
+    assert response.status_code in (404, 405)
+    with tempfile.TemporaryDirectory(prefix="citypatrol-bench-") as folder:
+        bench = create_bench_app(Settings(data_dir=Path(folder), database_url="sqlite://"))
+        assert "/api/v1/bench/blob" in bench.openapi()["paths"]
 
 
 def test_role_route_matrix(server: ServerProcess) -> None:

@@ -42,7 +42,7 @@ FAST = SyncOptions(backoff=Backoff(base_s=0.01, cap_s=0.05), chunk_size=64 * 102
 SERVER = "http://127.0.0.1:9"
 
 
-# -- feed pages as the server writes them (server/cases.py `act`) ------------------------------
+# -- feed pages as the server writes them (server/cases/decisions.py `apply_decision`) ------------------------------
 
 
 def signed_in_offline(store: LocalStore) -> str:

@@ -382,3 +382,35 @@ def test_another_account_on_the_same_laptop_reads_its_feed_from_the_start(
     assert ledger.feed_cursor() > 0
     sign_in(store, server.url, "inspector2", "inspector2")
     assert ledger.feed_cursor() == 0
+
+
+def test_a_taxonomy_entry_is_recorded_and_an_unknown_kind_skipped(tmp_path: Path) -> None:
+    """The server's ``taxonomy`` entry (its category table was replaced) is kept as what the
+    server announced, not applied: the entry carries no table and the laptop has none to fill.
+    A kind newer than this app moves the cursor on without a complaint."""
+    from app.storage.ledger import TAXONOMY_KEY
+    from app.storage.models import SyncState
+
+    entries = [
+        {
+            "seq": 6,
+            "kind": "taxonomy",
+            "entity_id": "categories",
+            "at": "2026-06-01T09:00:00+00:00",
+            "payload": {"count": 1234, "source": "city.csv"},
+        },
+        {"seq": 7, "kind": "from_a_newer_server", "entity_id": "x", "payload": {}},
+    ]
+    with LocalStore(tmp_path / "laptop") as store:
+        ledger = SyncLedger(store)
+        result = ledger.apply_feed(entries, 7, "u1")
+        assert (result.applied, result.skipped) == (1, [])
+        assert ledger.feed_cursor() == 7
+        with store.read() as s:
+            row = s.get(SyncState, TAXONOMY_KEY)
+            assert row is not None
+            assert json.loads(row.value) == {
+                "count": 1234,
+                "source": "city.csv",
+                "at": "2026-06-01T09:00:00+00:00",
+            }

@@ -1,7 +1,7 @@
 """The tasks inbox and the re-inspection dialog, driven with pytest-qt over a real store.
 
 The inbox items come in through :meth:`SyncLedger.apply_feed` with pages shaped exactly like
-the server's ``GET /api/v1/feed`` (server/cases.py ``act``); the photos are the shared samples.
+the server's ``GET /api/v1/feed`` (server/cases/decisions.py ``apply_decision``); the photos are the shared samples.
 Screenshots are saved to /tmp for a person to look at.
 """
 

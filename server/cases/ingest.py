@@ -43,6 +43,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.domain.contract import CasePayload, DecisionPayload, FeedKind
 from app.domain.errors import Message, TransitionError
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
@@ -92,10 +93,6 @@ def content_hash(change: ChangeIn) -> str:
         change.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def case_out(case: Case) -> CaseOut:
-    return CaseOut.model_validate(case, from_attributes=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,37 +390,27 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         "attachments": [],
     }
     # Supervisors' apps keep the review queue offline: the entry carries the whole case and step.
-    feed = FeedItem(
-        "case",
-        row["id"],
-        {
-            "event": action.value,
-            "status": target.value,
-            "revision": row["revision"],
-            "step_id": step["id"],
-            "case": CaseOut.model_validate(row).model_dump(mode="json"),
-            "step": StepOut.model_validate(step).model_dump(mode="json"),
-        },
-        role=Role.SUPERVISOR.value,
-    )
+    entry: CasePayload = {
+        "event": action.value,
+        "status": target.value,
+        "revision": row["revision"],
+        "step_id": step["id"],
+        "case": CaseOut.model_validate(row).model_dump(mode="json"),
+        "step": StepOut.model_validate(step).model_dump(mode="json"),
+    }
+    feed = FeedItem(FeedKind.CASE, row["id"], entry, role=Role.SUPERVISOR.value)
     items = [feed]
     if action is not Action.SUBMIT and row["author_id"] != user_id:
         # A re-inspection's result reaches the case's reporter too (their case moved on).
-        items.append(
-            FeedItem(
-                "decision",
-                row["id"],
-                {
-                    "event": action.value,
-                    "status": target.value,
-                    "revision": row["revision"],
-                    "opinion": change.opinion,
-                    "step_id": step["id"],
-                    "role": Role.INSPECTOR.value,
-                },
-                user_id=row["author_id"],
-            )
-        )
+        decision: DecisionPayload = {
+            "event": action.value,
+            "status": target.value,
+            "revision": row["revision"],
+            "opinion": change.opinion,
+            "step_id": step["id"],
+            "role": Role.INSPECTOR.value,
+        }
+        items.append(FeedItem(FeedKind.DECISION, row["id"], decision, user_id=row["author_id"]))
     return _Applied(row, step, tuple(items))
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contract import CalendarDayPayload, FeedKind
 from server.feed import append_feed
 from server.models import CalendarDay
 
@@ -24,7 +24,7 @@ _TRUE = {"1", "true", "yes", "y", "work", "working", "workday", "上班", "班"}
 _FALSE = {"0", "false", "no", "n", "holiday", "off", "休", "休息", "假"}
 
 
-def day_json(day: CalendarDay) -> dict[str, Any]:
+def day_json(day: CalendarDay) -> CalendarDayPayload:
     return {"day": day.day, "working": day.working, "name": day.name}
 
 
@@ -46,7 +46,7 @@ def set_day(session: Session, day: str, *, working: bool, name: str = "") -> Cal
     row.name = name.strip()
     session.add(row)
     session.flush()
-    append_feed(session, "calendar_day", key, day_json(row))
+    append_feed(session, FeedKind.CALENDAR_DAY, key, day_json(row))
     return row
 
 
@@ -56,7 +56,8 @@ def remove_day(session: Session, day: str) -> None:
     if row is None:
         raise ValueError(f"no calendar exception on {key}")
     session.delete(row)
-    append_feed(session, "calendar_day", key, {"day": key, "deleted": True})
+    removed: CalendarDayPayload = {"day": key, "deleted": True}
+    append_feed(session, FeedKind.CALENDAR_DAY, key, removed)
 
 
 def list_days(session: Session) -> list[CalendarDay]:

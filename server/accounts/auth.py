@@ -1,4 +1,4 @@
-"""Passwords (Argon2id) and opaque bearer tokens stored only as hashes."""
+"""Passwords (Argon2id) and opaque bearer tokens stored only as hashes: signing in, sessions."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app.domain.ids import new_id
-from app.domain.lifecycle import Role
 from server.models import ApiToken, User
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
@@ -34,53 +32,6 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def add_user(
-    session: Session, username: str, password: str, role: Role, display_name: str = ""
-) -> User:
-    if not username.strip() or len(username) > 100:
-        raise ValueError("a user name is 1 to 100 characters")
-    if len(password) < 4:
-        raise ValueError("the password is too short")
-    if session.scalar(select(User).where(User.username == username)) is not None:
-        raise ValueError(f"user {username!r} already exists")
-    user = User(
-        id=new_id(),
-        username=username,
-        display_name=display_name or username,
-        role=role.value,
-        password_hash=hash_password(password),
-        disabled=False,
-        created_at=datetime.now(UTC),
-    )
-    session.add(user)
-    announce_user(session, user)
-    return user
-
-
-def announce_user(session: Session, user: User) -> None:
-    """Tell every client about an account (name, role, enabled) through the change feed."""
-    from server.feed import append_feed
-
-    append_feed(
-        session,
-        "user",
-        user.id,
-        {
-            "id": user.id,
-            "username": user.username,
-            "display_name": user.display_name,
-            "role": user.role,
-            "active": not user.disabled,
-        },
-    )
-
-
-def set_password(user: User, password: str) -> None:
-    if len(password) < 4:
-        raise ValueError("the password is too short")
-    user.password_hash = hash_password(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -1,4 +1,4 @@
-"""Reference data every part of the server shares: departments and the category table.
+"""The category table (GB/T 47678.5 or a city's own), kept as data on the server.
 
 No web framework here, so the administration commands start fast.
 """
@@ -6,37 +6,15 @@ No web framework here, so the administration commands start fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.domain.ids import new_id
+from app.domain.contract import FeedKind, TaxonomyPayload
 from app.domain.taxonomy import Category as TaxonomyCategory
 from app.domain.taxonomy import CategoryKind, Taxonomy, load_default_taxonomy
 from server.feed import append_feed
-from server.models import Category, Department
-
-DEMO_DEPARTMENTS = (
-    ("CGZF", "城市管理综合执法大队", "Urban management law enforcement brigade"),
-    ("SZSS", "市政设施管理处", "Municipal facilities management office"),
-    ("HWC", "环境卫生管理处", "Environmental sanitation office"),
-    ("YLLH", "园林绿化管理处", "Parks and greening office"),
-)
-
-
-def department_json(d: Department) -> dict[str, Any]:
-    return {"id": d.id, "code": d.code, "name": d.name, "name_en": d.name_en, "active": d.active}
-
-
-def add_department(session: Session, code: str, name: str, name_en: str = "") -> Department:
-    if session.scalar(select(Department).where(Department.code == code)) is not None:
-        raise ValueError(f"department {code!r} already exists")
-    department = Department(id=new_id(), code=code, name=name, name_en=name_en, active=True)
-    session.add(department)
-    session.flush()
-    append_feed(session, "department", department.id, department_json(department))
-    return department
+from server.models import Category
 
 
 def load_taxonomy(session: Session, path: Path) -> int:
@@ -57,7 +35,8 @@ def load_taxonomy(session: Session, path: Path) -> int:
             )
         )
     session.flush()
-    append_feed(session, "taxonomy", "categories", {"count": len(table), "source": path.name})
+    payload: TaxonomyPayload = {"count": len(table), "source": path.name}
+    append_feed(session, FeedKind.TAXONOMY, "categories", payload)
     return len(table)
 
 

@@ -1,0 +1,152 @@
+"""The sync contract: what the server's change feed carries, shared by server and client.
+
+The server appends entries (``server.feed``) with a :class:`FeedKind` and a payload of the
+matching TypedDict below; the client (``app.storage.ledger``) applies each kind through a
+dispatch table keyed by the same enum, and ``tests/test_layering.py`` fails when the server can
+emit a kind the client has no handler for. A kind is only ever added, never renamed: old clients
+skip kinds they do not know and move their cursor on.
+
+Payloads are JSON: times are ISO 8601 strings, ids are UUID text.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, NotRequired, TypedDict
+
+
+class FeedKind(enum.StrEnum):
+    """The kind of a feed entry (its ``kind`` column and the client's dispatch key)."""
+
+    #: A supervisor's decision on an inspector's case (to its author, and its re-inspector).
+    DECISION = "decision"
+    #: A re-inspection assigned to an inspector: the decision, the whole case and its photos.
+    TASK = "task"
+    #: A case moved (submitted, decided …), for supervisors: the whole case and the step.
+    CASE = "case"
+    #: A comment on a case, for its inspectors and the supervisors.
+    COMMENT = "comment"
+    #: A complete photo of a case, for supervisors (the sync downloads it).
+    PHOTO = "photo"
+    #: An account (name, role, enabled), for everyone.
+    USER = "user"
+    #: A department, for everyone.
+    DEPARTMENT = "department"
+    #: A time-limit rule (or its removal), for everyone.
+    TIME_LIMIT = "time_limit"
+    #: A working-calendar exception (or its removal), for everyone.
+    CALENDAR_DAY = "calendar_day"
+    #: The category table was replaced on the server (how many categories, from which file).
+    TAXONOMY = "taxonomy"
+
+
+class DecisionPayload(TypedDict):
+    event: str  # the Action taken
+    status: str  # the CaseStatus it led to
+    revision: int
+    opinion: str
+    step_id: str
+    #: The role that acted, when not a supervisor (an inspector's re-inspection result).
+    role: NotRequired[str]
+
+
+class PhotoRef(TypedDict):
+    """A complete photo as a task carries it (downloaded at the next sync)."""
+
+    photo_id: str
+    sha256: str
+    mime: str
+    size_bytes: int
+    role: str
+
+
+class TaskPayload(DecisionPayload):
+    case: dict[str, Any]  # the server's CaseOut as JSON
+    photos: list[PhotoRef]
+
+
+class CasePayload(TypedDict):
+    event: str
+    status: str
+    revision: int
+    step_id: str
+    opinion: NotRequired[str]
+    role: NotRequired[str]
+    case: dict[str, Any]  # the server's CaseOut as JSON
+    step: dict[str, Any]  # the server's StepOut as JSON
+
+
+class CommentPayload(TypedDict):
+    comment_id: str
+    author_id: str
+    author_name: str
+    role: str
+    text: str
+    at: str
+
+
+class PhotoPayload(TypedDict):
+    photo_id: str
+    case_id: str
+    role: str
+    mime: str
+    size_bytes: int
+    sha256: str
+    uploader_id: str
+    completed_at: str
+
+
+class UserPayload(TypedDict):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+
+class DepartmentPayload(TypedDict):
+    id: str
+    code: str
+    name: str
+    name_en: str
+    active: bool
+
+
+class TimeLimitPayload(TypedDict, total=False):
+    """A rule, or ``{"id", "deleted": True}`` when it was removed."""
+
+    id: str
+    category_code: str | None
+    urgency: str | None
+    amount: int
+    unit: str
+    deleted: bool
+
+
+class CalendarDayPayload(TypedDict, total=False):
+    """A day's exception, or ``{"day", "deleted": True}`` when it was removed."""
+
+    day: str
+    working: bool
+    name: str
+    deleted: bool
+
+
+class TaxonomyPayload(TypedDict):
+    count: int
+    source: str  # the file's name
+
+
+#: The payload type of each kind (documentation, and a check that every kind has one).
+PAYLOADS: dict[FeedKind, type] = {
+    FeedKind.DECISION: DecisionPayload,
+    FeedKind.TASK: TaskPayload,
+    FeedKind.CASE: CasePayload,
+    FeedKind.COMMENT: CommentPayload,
+    FeedKind.PHOTO: PhotoPayload,
+    FeedKind.USER: UserPayload,
+    FeedKind.DEPARTMENT: DepartmentPayload,
+    FeedKind.TIME_LIMIT: TimeLimitPayload,
+    FeedKind.CALENDAR_DAY: CalendarDayPayload,
+    FeedKind.TAXONOMY: TaxonomyPayload,
+}

@@ -1,0 +1,1 @@
+"""Accounts: passwords and tokens (auth), users, sign-in throttling, and their routes."""

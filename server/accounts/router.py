@@ -1,0 +1,95 @@
+"""Signing in and out, and who is signed in."""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field
+
+from app.domain.lifecycle import Role
+from server.accounts import auth, throttle
+from server.deps import Credentials, CurrentUser, SessionDep
+from server.errors import documented, refuse
+from server.models import User
+from server.schemas import Strict
+from server.settings import Settings
+
+log = logging.getLogger("citypatrol.server")
+
+router = APIRouter()
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserPublic(BaseModel):
+    id: str
+    username: str
+    display_name: str
+    role: Role
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserPublic
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic(
+        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role)
+    )
+
+
+@router.post(
+    "/api/v1/auth/login",
+    responses=documented(
+        {401: "wrong user name or password", 429: "too many failed sign-ins (Retry-After)"}
+    ),
+)
+def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginResponse:
+    """Sign in; repeated failures slow down further attempts (429 with Retry-After)."""
+    address = request.client.host if request.client else "?"
+    wait = throttle.blocked_for(session, body.username, address)
+    if wait is not None:
+        # Not a RetryAfter constant: the wait is exactly how long the throttle blocks.
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        raise refuse(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too_many_sign_ins",
+            f"登录失败次数过多，请 {seconds} 秒后再试",
+            f"too many failed sign-ins; try again in {seconds} s",
+            {"Retry-After": str(seconds)},
+        )
+    user = auth.authenticate(session, body.username, body.password)
+    if user is None:
+        log.warning("failed login for %r from %s", body.username, address)
+        throttle.record_failure(session, body.username, address)
+        # The failure must be remembered even though this request ends in an error.
+        session.commit()
+        raise refuse(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong_password",
+            "用户名或密码错误",
+            "wrong user name or password",
+        )
+    throttle.record_success(session, body.username, address)
+    settings: Settings = request.app.state.settings
+    token, expires = auth.issue_token(session, user, timedelta(hours=settings.token_lifetime_hours))
+    return LoginResponse(token=token, expires_at=expires, user=_public(user))
+
+
+@router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(session: SessionDep, credentials: Credentials, _user: CurrentUser) -> None:
+    if credentials is not None:
+        auth.revoke_token(session, credentials.credentials)
+
+
+@router.get("/api/v1/me")
+def me(user: CurrentUser) -> UserPublic:
+    return _public(user)

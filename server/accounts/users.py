@@ -1,0 +1,75 @@
+"""Accounts: adding them, their passwords, enabling and disabling them, ending their sessions.
+
+Every change of an account reaches every client through the change feed (kind ``user``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain.contract import FeedKind, UserPayload
+from app.domain.ids import new_id
+from app.domain.lifecycle import Role
+from server.accounts.auth import hash_password
+from server.feed import append_feed
+from server.models import ApiToken, User
+
+
+def add_user(
+    session: Session, username: str, password: str, role: Role, display_name: str = ""
+) -> User:
+    if not username.strip() or len(username) > 100:
+        raise ValueError("a user name is 1 to 100 characters")
+    if len(password) < 4:
+        raise ValueError("the password is too short")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise ValueError(f"user {username!r} already exists")
+    user = User(
+        id=new_id(),
+        username=username,
+        display_name=display_name or username,
+        role=role.value,
+        password_hash=hash_password(password),
+        disabled=False,
+        created_at=datetime.now(UTC),
+    )
+    session.add(user)
+    announce_user(session, user)
+    return user
+
+
+def announce_user(session: Session, user: User) -> None:
+    """Tell every client about an account (name, role, enabled) through the change feed."""
+    payload: UserPayload = {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "active": not user.disabled,
+    }
+    append_feed(session, FeedKind.USER, user.id, dict(payload))
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < 4:
+        raise ValueError("the password is too short")
+    user.password_hash = hash_password(password)
+
+
+def find_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise ValueError(f"no user {name!r}")
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Revoke every live token of ``user`` (disabled, or a new password)."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )

@@ -1,0 +1,173 @@
+"""Supervisors' decisions on a case: checked, applied, logged and announced.
+
+What a decision changes on the case is computed by :mod:`app.domain.decisions`, the very
+function the supervisor's app applies offline, so the two never disagree; this module adds
+what only the server does: idempotence by change id, the revision check, the step log and the
+feed entries (to the case's inspectors, to a re-inspection's assignee, to the supervisors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from fastapi import status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.contract import CasePayload, DecisionPayload, FeedKind, PhotoRef, TaskPayload
+from app.domain.decisions import Assignment, check_parties, decide
+from app.domain.ids import new_id
+from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest
+from server.cases.detail import case_out
+from server.errors import refuse
+from server.feed import append_feed
+from server.models import Case, CaseStep, ChangeReceipt, Department, Photo, User
+from server.schemas import ActionRequest, StepOut
+
+
+def action_hash(body: ActionRequest) -> str:
+    """The content of a decision, for telling a resend from another use of its change id."""
+    content = body.model_dump(mode="json", exclude={"expected_revision"})
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def applied_before(session: Session, user: User, body: ActionRequest) -> bool:
+    """Whether this decision's change id was applied already (then nothing changes), or 409
+    when the id was used for another decision. Call it under the case's row lock: a resend
+    racing the first send waits for it."""
+    if body.change_id is None:
+        return False
+    receipt = session.get(ChangeReceipt, body.change_id)
+    if receipt is None:
+        return False
+    if receipt.content_hash != action_hash(body) or receipt.user_id != user.id:
+        raise refuse(
+            status.HTTP_409_CONFLICT,
+            "change_id_reused",
+            "该变更编号已用于另一项操作",
+            "This change id was used for another action",
+        )
+    return True
+
+
+def apply_decision(session: Session, user: User, case: Case, body: ActionRequest) -> None:
+    """Apply ``body`` to ``case`` (locked), log the step, keep the receipt, tell who must know.
+
+    Raises ApiError (revision), DecisionError (unknown party) or TransitionError (lifecycle).
+    """
+    if body.expected_revision is not None and body.expected_revision != case.revision:
+        raise refuse(
+            status.HTTP_409_CONFLICT,
+            "case_changed",
+            f"案件已被修改（当前版本 {case.revision}）",
+            f"the case changed meanwhile (now revision {case.revision})",
+        )
+    request = TransitionRequest(
+        body.action,
+        Role(user.role),
+        opinion=body.opinion,
+        department_id=body.department_id,
+        deadline=body.deadline,
+        assignee_id=body.assignee_id,
+    )
+    department = session.get(Department, body.department_id) if body.department_id else None
+    assignee = session.get(User, body.assignee_id) if body.assignee_id else None
+    check_parties(
+        request,
+        department_active=department is not None and department.active,
+        assignee_active_inspector=assignee is not None
+        and assignee.role == Role.INSPECTOR.value
+        and not assignee.disabled,
+    )
+    source = CaseStatus(case.status)
+    after = decide(Assignment(source, case.department_id, case.deadline, case.assignee_id), request)
+    now = datetime.now(UTC)
+    case.status = after.status.value
+    case.department_id, case.deadline, case.assignee_id = (
+        after.department_id,
+        after.deadline,
+        after.assignee_id,
+    )
+    case.revision += 1
+    case.updated_at = now
+    step = CaseStep(
+        id=body.change_id or new_id(),
+        case_id=case.id,
+        action=body.action.value,
+        from_status=source.value,
+        to_status=after.status.value,
+        actor_id=user.id,
+        role=user.role,
+        at=now,
+        opinion=body.opinion,
+        department_id=body.department_id,
+        deadline=body.deadline,
+        assignee_id=body.assignee_id,
+        attachments=[],
+    )
+    session.add(step)
+    if body.change_id is not None:
+        session.add(
+            ChangeReceipt(
+                change_id=body.change_id,
+                user_id=user.id,
+                case_id=case.id,
+                content_hash=action_hash(body),
+                outcome="applied",
+                receipt={"step_id": step.id, "revision": case.revision},
+                received_at=now,
+            )
+        )
+    session.flush()
+    _announce(session, case, step, body)
+
+
+def _announce(session: Session, case: Case, step: CaseStep, body: ActionRequest) -> None:
+    decision: DecisionPayload = {
+        "event": body.action.value,
+        "status": case.status,
+        "revision": case.revision,
+        "opinion": body.opinion,
+        "step_id": step.id,
+    }
+    append_feed(session, FeedKind.DECISION, case.id, decision, user_id=case.author_id)
+    if (
+        case.assignee_id
+        and case.assignee_id != case.author_id
+        and body.action is not Action.REQUEST_REINSPECTION  # the assignee gets a task for it
+    ):
+        # The inspector who re-inspected keeps a copy of the case: it follows it to closure.
+        append_feed(session, FeedKind.DECISION, case.id, decision, user_id=case.assignee_id)
+    if body.action is Action.REQUEST_REINSPECTION and body.assignee_id:
+        # The photos of the report travel with the task: the inspector who re-inspects must see
+        # what was reported, and downloads them (GET /api/v1/photos/{id}) at the next sync.
+        photos: list[PhotoRef] = [
+            {
+                "photo_id": p.id,
+                "sha256": p.sha256,
+                "mime": p.mime,
+                "size_bytes": p.size_bytes,
+                "role": p.role,
+            }
+            for p in session.scalars(
+                select(Photo)
+                .where(Photo.case_id == case.id, Photo.state == "complete")
+                .order_by(Photo.created_at, Photo.id)
+            )
+        ]
+        task: TaskPayload = {
+            **decision,
+            "case": case_out(case).model_dump(mode="json"),
+            "photos": photos,
+        }
+        append_feed(session, FeedKind.TASK, case.id, task, user_id=body.assignee_id)
+    # Supervisors' apps keep their queue offline: the whole case and step travel with the entry.
+    entry: CasePayload = {
+        **decision,
+        "case": case_out(case).model_dump(mode="json"),
+        "step": StepOut.model_validate(step, from_attributes=True).model_dump(mode="json"),
+    }
+    append_feed(session, FeedKind.CASE, case.id, entry, role=Role.SUPERVISOR.value)

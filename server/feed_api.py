@@ -1,0 +1,45 @@
+"""The change feed's route: what concerns the signed-in user since a cursor (see server.feed)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import and_, or_, select
+
+from server.deps import CurrentUser, SessionDep
+from server.models import FeedEntry
+from server.schemas import FeedEntryOut, FeedPage
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+FEED_PAGE_MAX = 1000
+
+
+@router.get("/feed")
+def feed(
+    session: SessionDep,
+    user: CurrentUser,
+    cursor: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=FEED_PAGE_MAX)] = 200,
+) -> FeedPage:
+    """What concerns the signed-in user since ``cursor``, oldest first, a page at a time."""
+    audience = or_(
+        FeedEntry.user_id == user.id,
+        FeedEntry.role == user.role,
+        and_(FeedEntry.user_id.is_(None), FeedEntry.role.is_(None)),
+    )
+    rows = list(
+        session.scalars(
+            select(FeedEntry)
+            .where(FeedEntry.seq > cursor, audience)
+            .order_by(FeedEntry.seq)
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    entries = [
+        FeedEntryOut(seq=r.seq, kind=r.kind, entity_id=r.entity_id, at=r.at, payload=r.payload)
+        for r in rows
+    ]
+    return FeedPage(entries=entries, cursor=rows[-1].seq if rows else cursor, more=more)

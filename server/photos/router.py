@@ -1,0 +1,269 @@
+"""The photo routes: tus 1.0 uploads (``/api/v1/uploads``) and downloads (``/api/v1/photos``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.deps import Credentials
+from server.errors import documented, not_signed_in, refuse
+from server.models import Case, Photo
+from server.photos import access, uploads
+from server.photos.hashing import CHECKSUM_ALGORITHMS
+from server.photos.protocol import (
+    MAX_UPLOAD_BYTES,
+    MIME_EXTENSIONS,
+    TUS_EXTENSIONS,
+    TUS_VERSION,
+    UPLOADS_PATH,
+    CreationHeaders,
+    TusHeader,
+    TusRoute,
+    canonical_uuid,
+    doc,
+    gone,
+    parse_patch,
+    require_tus,
+    tus_error,
+    upload_not_found,
+)
+from server.photos.state import (
+    COMPLETE,
+    context,
+    delete_upload,
+    expired,
+    offset_headers,
+    owned_photo,
+    sign_in,
+)
+
+log = logging.getLogger("citypatrol.server.tus")
+
+uploads_router = APIRouter(route_class=TusRoute, tags=["photo uploads (tus 1.0)"])
+photos_router = APIRouter(tags=["photos"])
+_TUS = [Depends(require_tus)]
+
+
+@uploads_router.options(UPLOADS_PATH, status_code=204)
+async def tus_options() -> Response:
+    """tus discovery: protocol version, extensions, the size limit and checksum algorithms."""
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(MAX_UPLOAD_BYTES),
+            "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
+        },
+    )
+
+
+@uploads_router.post(
+    UPLOADS_PATH,
+    status_code=201,
+    dependencies=_TUS,
+    response_class=Response,
+    responses={
+        200: {"description": "this photo id was created before: same Location, current offset"},
+        **doc(
+            {
+                400: "missing or malformed Upload-Length or Upload-Metadata",
+                403: "not an inspector, or neither author nor assignee of the case",
+                404: "no such case (push the case first)",
+                409: "the photo id is taken, or was created with other content",
+                413: "larger than Tus-Max-Size",
+                415: "mime is not image/jpeg, image/png, image/heic or image/heif",
+            }
+        ),
+    },
+)
+def create_upload(
+    request: Request,
+    credentials: Credentials,
+    *,
+    upload_length: TusHeader = None,
+    upload_metadata: TusHeader = None,
+    upload_defer_length: TusHeader = None,
+    content_length: TusHeader = None,
+) -> Response:
+    """Create (or find again) the upload of one photo of a case (tus creation).
+
+    ``Upload-Length`` is the file size (at most Tus-Max-Size). ``Upload-Metadata`` carries, in
+    base64: ``case_id``, ``photo_id`` (the client's UUID: a second creation with the same id
+    answers 200 with the same Location and the current offset), ``sha256`` (hex, whole file),
+    ``mime`` (image/jpeg, image/png, image/heic or image/heif), optional ``role``
+    (before|after) and ``filename`` (kept as information only). Only the case's author or its
+    re-inspection assignee may upload; the case must have been pushed first.
+    """
+    headers = CreationHeaders(upload_length, upload_metadata, upload_defer_length, content_length)
+    return uploads.create(context(request), credentials, headers)
+
+
+@uploads_router.head(
+    f"{UPLOADS_PATH}/{{photo_id}}",
+    dependencies=_TUS,
+    response_class=Response,
+    responses=doc({404: "no such upload (of yours)", 410: "expired and removed"}, body=False),
+)
+def upload_status(photo_id: str, request: Request, credentials: Credentials) -> Response:
+    """The upload's offset (where to resume) and length; never cached."""
+    ctx = context(request)
+    with ctx.sessions() as session:
+        actor = sign_in(session, credentials)
+        pid = canonical_uuid(photo_id)
+        if pid is None:
+            raise upload_not_found()
+        photo = owned_photo(session, pid, actor, lock=False)
+    if expired(photo, datetime.now(UTC)) and delete_upload(ctx, pid):
+        raise gone()
+    headers = {
+        **offset_headers(photo),
+        "Upload-Length": str(photo.size_bytes),
+        "Cache-Control": "no-store",
+    }
+    raw = photo.metadata_json.get("upload_metadata")
+    if isinstance(raw, str) and raw:
+        headers["Upload-Metadata"] = raw
+    return Response(status_code=200, headers=headers)
+
+
+@uploads_router.patch(
+    f"{UPLOADS_PATH}/{{photo_id}}",
+    status_code=204,
+    dependencies=_TUS,
+    response_class=Response,
+    responses=doc(
+        {
+            400: "malformed Upload-Offset or Upload-Checksum",
+            404: "no such upload (of yours)",
+            409: "Upload-Offset is not the upload's offset (see its Upload-Offset header)",
+            410: "expired and removed",
+            413: "the body goes past Upload-Length",
+            415: "not application/offset+octet-stream, or the file is not the declared type",
+            423: "another request is writing to this upload; retry",
+            460: "checksum mismatch: chunk discarded, or whole file reset to offset 0",
+        }
+    ),
+)
+async def upload_bytes(
+    photo_id: str,
+    request: Request,
+    credentials: Credentials,
+    *,
+    upload_offset: TusHeader = None,
+    content_type: TusHeader = None,
+    content_length: TusHeader = None,
+    upload_checksum: TusHeader = None,
+) -> Response:
+    """Append bytes at ``Upload-Offset`` (which must be the upload's current offset).
+
+    Body: ``application/offset+octet-stream``. Optional ``Upload-Checksum: sha1|sha256 <base64>``
+    of this chunk (460 and nothing kept on mismatch). When the last byte arrives the whole file
+    is checked against the declared SHA-256 (460, reset to offset 0) and the declared image
+    type (415, upload deleted); then the photo is complete and supervisors are told.
+    """
+    if credentials is None:  # the token itself is checked with the upload, in one transaction
+        raise not_signed_in()
+    patch = parse_patch(
+        upload_offset=upload_offset,
+        content_type=content_type,
+        content_length=content_length,
+        upload_checksum=upload_checksum,
+    )
+    pid = canonical_uuid(photo_id)
+    if pid is None:
+        raise upload_not_found()
+    ctx = context(request)
+    begun = await run_in_threadpool(
+        uploads.begin_patch, ctx, credentials, pid, patch.offset, patch.body_len
+    )
+    if isinstance(begun, Response):
+        return begun
+    received = uploads.Received(chunk_hash=patch.chunk_hash)
+    try:
+        await uploads.receive(ctx, request, begun, received)
+    except BaseException:
+        await run_in_threadpool(uploads.abandon, begun)
+        raise
+    return await run_in_threadpool(uploads.finish_patch, ctx, begun, received, patch.checksum)
+
+
+@uploads_router.delete(
+    f"{UPLOADS_PATH}/{{photo_id}}",
+    status_code=204,
+    dependencies=_TUS,
+    response_class=Response,
+    responses=doc({404: "no such upload (of yours)", 409: "complete photos are kept"}),
+)
+def terminate_upload(photo_id: str, request: Request, credentials: Credentials) -> Response:
+    """Abandon an unfinished upload and free its space (tus termination).
+
+    A complete photo is evidence of a case and is not deleted here (409).
+    """
+    ctx = context(request)
+    with ctx.sessions.begin() as session:
+        actor = sign_in(session, credentials)
+        pid = canonical_uuid(photo_id)
+        if pid is None:
+            raise upload_not_found()
+        photo = owned_photo(session, pid, actor, lock=True)
+        if photo.state == COMPLETE:
+            raise tus_error(
+                status.HTTP_409_CONFLICT,
+                "photo_complete",
+                "照片已完成上传：它是案件证据，不能删除",
+                "the photo is complete: it is case evidence and is not deleted",
+            )
+        storage_name = photo.storage_name
+        session.delete(photo)
+    # A PATCH still writing finds its row gone when it commits, and answers 404.
+    ctx.store.remove_part(storage_name)
+    return Response(status_code=204)
+
+
+@photos_router.get(
+    "/api/v1/photos/{photo_id}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {m: {} for m in MIME_EXTENSIONS}, "description": "the photo's bytes"},
+        **documented({401: "not signed in", 404: "no such complete photo, or not yours to see"}),
+    },
+)
+def download_photo(photo_id: str, request: Request, credentials: Credentials) -> FileResponse:
+    """A complete photo's bytes, for its uploader, the case's author and assignee, supervisors
+    and administrators (everyone else: 404)."""
+    ctx = context(request)
+    not_found = refuse(404, "photo_not_found", "找不到该照片", "photo not found")
+    with ctx.sessions() as session:
+        actor = sign_in(session, credentials)
+        pid = canonical_uuid(photo_id)
+        if pid is None:
+            raise not_found
+        photo = session.get(Photo, pid)
+        if photo is None or photo.state != COMPLETE:
+            raise not_found
+        case = session.get(Case, photo.case_id)
+    if not access.may_download(actor, photo, case):
+        raise not_found
+    path = ctx.store.finished(photo.storage_name)
+    if path is None:
+        log.error("photo %s is complete but its file %s is missing", pid, photo.storage_name)
+        raise not_found
+    return FileResponse(
+        path,
+        media_type=photo.mime,  # explicit: never guessed from a name
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{pid}.{MIME_EXTENSIONS[photo.mime]}"',
+            "Cache-Control": "private, max-age=86400",
+        },
+    )
+
+
+router = APIRouter()
+router.include_router(uploads_router)
+router.include_router(photos_router)

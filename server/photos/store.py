@@ -1,0 +1,273 @@
+"""Where photo bytes live: upload parts while they arrive, finished photos once verified.
+
+:class:`PhotoStore` is the interface the upload state machine and the routes use; nothing else
+touches the bytes. :class:`LocalPhotoStore` keeps them in the server's photo folder:
+``partial/<storage_name>`` while uploading, ``complete/<storage_name>`` once verified. An
+object-storage implementation (several server nodes, issue 16) provides the same interface;
+the lock on a part (:meth:`PhotoStore.open_part`) then has to live in the database instead of
+being a ``flock``.
+
+Durability rule of the upload: the offset in the database never runs ahead of the bytes in the
+store. A PATCH writes, calls :meth:`Part.sync`, and only then commits the new offset; if the
+process dies between the two, the part is longer than the offset and the next PATCH cuts it
+back (:meth:`Part.truncate`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from server.photos.hashing import Hash
+
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
+
+
+class Part(Protocol):
+    """An upload's part, open and locked by one PATCH until :meth:`close`."""
+
+    def size(self) -> int:
+        """The bytes stored so far."""
+        ...
+
+    def truncate(self, length: int) -> None:
+        """Cut the part back to ``length`` bytes, durably."""
+        ...
+
+    def seek(self, offset: int) -> None:
+        """Where the next :meth:`write` goes."""
+        ...
+
+    def write(self, data: bytes) -> int:
+        """Write all of ``data`` at the position (from a worker thread); its length."""
+        ...
+
+    def sync(self) -> None:
+        """Make every byte written durable (before an offset that promises them is committed)."""
+        ...
+
+    def head(self, size: int = 4096) -> bytes:
+        """The first bytes (to check the declared type)."""
+        ...
+
+    def sha256(self) -> Hash:
+        """The SHA-256 state of the bytes stored (after a restart, or another worker's PATCH)."""
+        ...
+
+    def close(self) -> None:
+        """Release the lock and the part."""
+        ...
+
+
+class PhotoStore(Protocol):
+    """Upload parts and finished photos, by storage name."""
+
+    def open_part(self, storage_name: str) -> Part | None:
+        """The part, created if missing and locked for this caller; None if another request
+        holds it (one PATCH at a time per upload)."""
+        ...
+
+    def sync_part_names(self) -> None:
+        """Make the names of parts created since durable (run while a first PATCH receives)."""
+        ...
+
+    def part_in_use(self, storage_name: str) -> bool:
+        """Whether a PATCH holds the part right now (then it must not be expired or swept)."""
+        ...
+
+    def remove_part(self, storage_name: str) -> None:
+        """Delete a part (missing is fine)."""
+        ...
+
+    def parts(self) -> Iterator[tuple[str, float | None]]:
+        """Every part's storage name and age in seconds (None: gone meanwhile)."""
+        ...
+
+    def publish(self, storage_name: str) -> None:
+        """Turn a verified part into a finished photo (idempotent: done already is fine)."""
+        ...
+
+    def finished(self, storage_name: str) -> Path | None:
+        """The finished photo's file, finishing an interrupted :meth:`publish`; None if missing."""
+        ...
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a created or renamed entry in ``path`` durable (POSIX; Windows cannot open dirs)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+if sys.platform != "win32":
+    import fcntl
+
+    def _try_lock(fd: int, _key: str) -> bool:
+        # flock conflicts between open file descriptions, so it also separates two requests
+        # of one process, and it is released by the kernel if the process dies.
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int, _key: str) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+else:  # pragma: no cover - Windows runs the server as one process: an in-process set suffices
+    _held: set[str] = set()
+    _held_guard = threading.Lock()
+
+    def _try_lock(_fd: int, key: str) -> bool:
+        with _held_guard:
+            if key in _held:
+                return False
+            _held.add(key)
+            return True
+
+    def _unlock(_fd: int, key: str) -> None:
+        with _held_guard:
+            _held.discard(key)
+
+
+def write_all(fd: int, data: bytes) -> int:
+    """Write ``data`` at the descriptor's position (``os.write`` releases the GIL)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    return len(data)
+
+
+class LocalPart:
+    """A part in the photo folder: an open descriptor holding the part's ``flock``."""
+
+    def __init__(self, fd: int, key: str) -> None:
+        self.fd = fd
+        self._key = key
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def truncate(self, length: int) -> None:
+        os.ftruncate(self.fd, length)
+        os.fsync(self.fd)
+
+    def seek(self, offset: int) -> None:
+        os.lseek(self.fd, offset, os.SEEK_SET)
+
+    def write(self, data: bytes) -> int:
+        return write_all(self.fd, data)
+
+    def sync(self) -> None:
+        os.fsync(self.fd)
+
+    def head(self, size: int = 4096) -> bytes:
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        return os.read(self.fd, size)
+
+    def sha256(self) -> Hash:
+        # Read through the locked descriptor, which stays valid even if a termination unlinks
+        # the file meanwhile. A duplicate shares the open file description, so closing it
+        # keeps the flock.
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        with open(os.dup(self.fd), "rb", buffering=0) as stream:
+            return hashlib.file_digest(stream, "sha256")
+
+    def close(self) -> None:
+        try:
+            _unlock(self.fd, self._key)
+        finally:
+            os.close(self.fd)
+
+
+class LocalPhotoStore:
+    """The photo folder: ``partial/`` while uploading, ``complete/`` once verified."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def partial_dir(self) -> Path:
+        return self.root / "partial"
+
+    @property
+    def complete_dir(self) -> Path:
+        return self.root / "complete"
+
+    def partial(self, storage_name: str) -> Path:
+        return self.partial_dir / storage_name
+
+    def complete(self, storage_name: str) -> Path:
+        return self.complete_dir / storage_name
+
+    def open_part(self, storage_name: str) -> LocalPart | None:
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        # O_CREAT: a part lost in a crash is started again (the caller cuts the offset back).
+        fd = os.open(self.partial(storage_name), os.O_RDWR | os.O_CREAT | _BINARY, 0o640)
+        try:
+            if not _try_lock(fd, storage_name):
+                os.close(fd)
+                return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return LocalPart(fd, storage_name)
+
+    def sync_part_names(self) -> None:
+        fsync_dir(self.partial_dir)
+
+    def part_in_use(self, storage_name: str) -> bool:
+        try:
+            fd = os.open(self.partial(storage_name), os.O_RDONLY | _BINARY)
+        except FileNotFoundError:
+            return False
+        try:
+            if _try_lock(fd, storage_name):
+                _unlock(fd, storage_name)
+                return False
+            return True
+        finally:
+            os.close(fd)
+
+    def remove_part(self, storage_name: str) -> None:
+        self.partial(storage_name).unlink(missing_ok=True)
+
+    def parts(self) -> Iterator[tuple[str, float | None]]:
+        if not self.partial_dir.is_dir():
+            return
+        for path in self.partial_dir.iterdir():
+            try:
+                age: float | None = time.time() - path.stat().st_mtime
+            except FileNotFoundError:
+                age = None
+            yield path.name, age
+
+    def publish(self, storage_name: str) -> None:
+        # No directory fsync: the bytes were fsynced in partial/, a rename is atomic, and if a
+        # crash undoes it the file is found in partial/ again (finished, the cleanup sweep).
+        self.complete_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(self.partial(storage_name), self.complete(storage_name))
+        except FileNotFoundError:
+            if not self.complete(storage_name).exists():
+                raise
+
+    def finished(self, storage_name: str) -> Path | None:
+        path = self.complete(storage_name)
+        if path.exists():
+            return path
+        if self.partial(storage_name).exists():
+            self.publish(storage_name)
+            return path
+        return None

@@ -1,0 +1,1 @@
+"""Reference data: departments, the category table, time-limit rules, the working calendar."""
