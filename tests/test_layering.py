@@ -393,7 +393,7 @@ def test_cases_do_not_import_comments() -> None:
 
 def test_the_client_has_a_handler_for_every_feed_kind() -> None:
     from app.domain.contract import PAYLOADS, FeedKind
-    from app.storage.ledger import feed_handlers
+    from app.storage.feed import feed_handlers
 
     assert feed_handlers() == set(FeedKind)
     assert set(PAYLOADS) == set(FeedKind)

@@ -388,7 +388,7 @@ def test_a_taxonomy_entry_is_recorded_and_an_unknown_kind_skipped(tmp_path: Path
     """The server's ``taxonomy`` entry (its category table was replaced) is kept as what the
     server announced, not applied: the entry carries no table and the laptop has none to fill.
     A kind newer than this app moves the cursor on without a complaint."""
-    from app.storage.ledger import TAXONOMY_KEY
+    from app.storage.feed import TAXONOMY_KEY
     from app.storage.models import SyncState
 
     entries = [
