@@ -52,6 +52,8 @@ from app.ui.common.text import (
 )
 from app.ui.common.thumbnails import ThumbnailList, load_thumbnails
 from app.ui.common.widgets import TrafficLightLabel, bold, error_label, selectable
+from app.ui.events import StoreEvents
+from app.ui.operations import Lane, Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.supervisor.decision import DecisionDialog
 from app.ui.tasks import TaskRunner
@@ -72,7 +74,8 @@ class CaseDetail:
 class CaseDetailDialog(QDialog):
     """A case's history, deadline and traffic light, comments, photos, and the actions now."""
 
-    #: A decision was recorded from this dialog (the store's :class:`Changes`).
+    #: A decision was recorded from this dialog (the store's :class:`Changes`, already
+    #: announced on the store's events).
     decided = Signal(object)
     #: The case was (re)read and shown.
     loaded = Signal()
@@ -97,7 +100,7 @@ class CaseDetailDialog(QDialog):
         self._language = language
         self._clock = clock
         self.case_id = case_id
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
         self.detail: CaseDetail | None = None
         self.decision: DecisionDialog | None = None
         self.action_buttons: dict[Action, QPushButton] = {}
@@ -193,6 +196,7 @@ class CaseDetailDialog(QDialog):
         layout.addWidget(self.comments_group)
         layout.addWidget(self.error_label)
         layout.addLayout(bottom)
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.load()
 
     # -- loading ----------------------------------------------------------------------------------
@@ -212,15 +216,14 @@ class CaseDetailDialog(QDialog):
         """Write the case's PDF report (fields, timeline, photos) in the documents lane."""
         store, case_id, language = self._store, self.case_id, self._language
         self.pdf_button.setEnabled(False)
-        self._tasks.run_documents(
+        self._ops.run(
             lambda: write_case_report(store, case_id, out, language),
             self._pdf_written,
-            self._pdf_failed,
+            lane=Lane.DOCUMENTS,
+            on_error=self._pdf_failed,
         )
 
     def _pdf_written(self, path: Path) -> None:
-        if not shiboken6.isValid(self):
-            return
         self.pdf_button.setEnabled(True)
         self.error_label.setStyleSheet("")
         self.error_label.setText(self.tr("PDF written: %1").replace("%1", str(path)))
@@ -228,16 +231,12 @@ class CaseDetailDialog(QDialog):
         self.pdf_written.emit(path)
 
     def _pdf_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self.pdf_button.setEnabled(True)
         self.error_label.setText(error_text(exc, self._language))
         self.error_label.show()
 
     def load(self) -> None:
         """Read the case, its history, photos and comments again (in the database lane)."""
-        self._generation += 1
-        generation = self._generation
         store, case_id, language, now = self._store, self.case_id, self._language, self._clock()
 
         def read() -> CaseDetail:
@@ -251,15 +250,15 @@ class CaseDetailDialog(QDialog):
                 now,
             )
 
-        self._tasks.run_db(
-            read,
-            lambda detail: self._show(generation, detail),
-            lambda exc: self._failed(generation, exc),
-        )
+        self._ops.run(read, self._show, key="detail", on_error=self._failed)
 
-    def _show(self, generation: int, detail: CaseDetail) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        """Read the case again after a write that concerns it (a decision taken here or in
+        the review queue, a sync that brought its steps)."""
+        if changes.everything or self.case_id in changes.cases:
+            self.load()
+
+    def _show(self, detail: CaseDetail) -> None:
         self.detail = detail
         language = self._language
         case = detail.case
@@ -389,16 +388,17 @@ class CaseDetailDialog(QDialog):
             self.action_buttons[action] = button
         self.no_actions.setVisible(not actions)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if shiboken6.isValid(self) and generation == self._generation:
-            self.heading.setText(self.tr("The case could not be read"))
-            self.error_label.setText(error_text(exc, self._language))
-            self.error_label.show()
+    def _failed(self, exc: BaseException) -> None:
+        self.heading.setText(self.tr("The case could not be read"))
+        self.error_label.setText(error_text(exc, self._language))
+        self.error_label.show()
 
     # -- deciding ---------------------------------------------------------------------------------
 
     def decide(self, action: Action) -> DecisionDialog:
         """Open the decision dialog for ``action``; the history is read again once it is taken."""
+        # The open decision dialog (one at a time); it deletes itself on close, so the
+        # reference may outlive it — a window reference, not a result to check.
         if self.decision is not None and shiboken6.isValid(self.decision):
             self.decision.close()
         dialog = DecisionDialog(
@@ -417,8 +417,9 @@ class CaseDetailDialog(QDialog):
         return dialog
 
     def _decided(self, changes: Changes) -> None:
+        # The decision's write was announced: this dialog reads the case again by itself
+        # (_store_changed), like every other view of the case.
         self.decided.emit(changes)
-        self.load()
 
 
 def _comments(store: LocalStore, case_id: str, language: str) -> list[Any]:

@@ -6,7 +6,6 @@ there are); this screen only groups, filters and shows them.
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (
@@ -25,10 +24,13 @@ from PySide6.QtWidgets import (
 from app.domain.deadlines import TrafficLight
 from app.storage import LocalStore
 from app.storage.deadlines import DeadlineRow, deadline_rows
+from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
 from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
 from app.ui.common.text import category_text, error_text, local_time, percent, status_text
 from app.ui.common.widgets import bold, error_label
+from app.ui.events import StoreEvents, workflow_changed
+from app.ui.operations import Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -57,7 +59,7 @@ class AssignmentsPanel(QWidget):
         self._tasks = tasks
         self._language = language
         self._clock = clock
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
         self.rows: list[DeadlineRow] = []
 
         self.title = bold(QLabel(self.tr("Deadlines")), 1.25)
@@ -127,22 +129,24 @@ class AssignmentsPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(legend)
         self.setFocusProxy(self.tree)
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        self._generation += 1
-        generation, store, now = self._generation, self._store, self._clock()
-        language = self._language
-        self._tasks.run_db(
+        store, now, language = self._store, self._clock(), self._language
+        self._ops.run(
             lambda: (deadline_rows(store, now, language), departments(store)),
-            lambda result: self._show(generation, *result),
-            lambda exc: self._failed(generation, exc),
+            lambda result: self._show(*result),
+            key="rows",
+            on_error=self._failed,
         )
 
-    def _show(self, generation: int, rows: list[DeadlineRow], known: list[DepartmentRow]) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        if workflow_changed(changes):
+            self.refresh()
+
+    def _show(self, rows: list[DeadlineRow], known: list[DepartmentRow]) -> None:
         self.rows = rows
         chosen = self.department_filter.currentData()
         self.department_filter.blockSignals(True)
@@ -244,11 +248,10 @@ class AssignmentsPanel(QWidget):
         if item is not None:
             self._activated(item, 0)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if shiboken6.isValid(self) and generation == self._generation:
-            self.error_label.setText(
-                self.tr("The deadlines could not be read: %1").replace(
-                    "%1", error_text(exc, self._language)
-                )
+    def _failed(self, exc: BaseException) -> None:
+        self.error_label.setText(
+            self.tr("The deadlines could not be read: %1").replace(
+                "%1", error_text(exc, self._language)
             )
-            self.error_label.show()
+        )
+        self.error_label.show()

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import shiboken6
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
@@ -51,6 +50,7 @@ from app.ui.common.text import (
     to_qdatetime,
 )
 from app.ui.common.widgets import bold, error_label, stacked
+from app.ui.operations import Operations
 from app.ui.supervisor.base import Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -82,7 +82,8 @@ class DecisionContext:
 class DecisionDialog(QDialog):
     """One decision on one case, with only the fields its action needs, checked inline."""
 
-    #: The decision was recorded (the store's :class:`Changes`); then the dialog closes.
+    #: The decision was recorded (the store's :class:`Changes`, already announced on the
+    #: store's events); then the dialog closes.
     decided = Signal(object)
     #: The case and the choices were read (the fields are filled).
     loaded = Signal()
@@ -108,7 +109,8 @@ class DecisionDialog(QDialog):
         #: What the action needs filled in (the shared rules' data): the fields shown.
         self.needs = needs(action)
         self._loaded = False
-        self._busy = False
+        self._ops = Operations(self, tasks, language, store=store)
+        self._ops.busy_changed.connect(self._show_busy)
         self._proposal: datetime | None = None
         self.changes: Changes | None = None
         name = action_text(action, language)
@@ -241,11 +243,9 @@ class DecisionDialog(QDialog):
                 current,
             )
 
-        self._tasks.run_db(read, self._show, self._load_failed)
+        self._ops.run(read, self._show, key="context", on_error=self._load_failed)
 
     def _show(self, context: DecisionContext) -> None:
-        if not shiboken6.isValid(self):
-            return
         case = context.case
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
@@ -313,9 +313,8 @@ class DecisionDialog(QDialog):
         self.deadline_note.setVisible(bool(notes))
 
     def _load_failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self.heading.setText(self.tr("The case could not be read"))
-            self._show_error(error_text(exc, self._language))
+        self.heading.setText(self.tr("The case could not be read"))
+        self._show_error(error_text(exc, self._language))
 
     # -- values -----------------------------------------------------------------------------------
 
@@ -362,7 +361,7 @@ class DecisionDialog(QDialog):
     @Slot()
     def submit(self) -> None:
         """Check the decision with the shared rules and record it (in the database lane)."""
-        if not self._loaded or self._busy or self.missing():
+        if not self._loaded or self._ops.busy or self.missing():
             return
         self._clear_errors()
         deadline = self.deadline() if Need.DEADLINE in self.needs else None
@@ -375,8 +374,7 @@ class DecisionDialog(QDialog):
             self.department_id(),
             self.assignee_id(),
         )
-        self._set_busy(True)
-        self._tasks.run_db(
+        self._ops.write(
             lambda: record_decision(
                 store,
                 case_id,
@@ -387,21 +385,16 @@ class DecisionDialog(QDialog):
                 assignee_id=assignee_id,
             ),
             self._recorded,
-            self._refused,
+            on_error=self._refused,
+            busy=True,
         )
 
     def _recorded(self, changes: Changes) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         self.changes = changes
         self.decided.emit(changes)
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         self._field_error(self._field_of(exc), error_text(exc, self._language))
 
     def _field_of(self, exc: BaseException) -> str:
@@ -461,15 +454,15 @@ class DecisionDialog(QDialog):
         self.deadline_error.hide()
         self._update_state()
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def _show_busy(self, busy: bool) -> None:
         self.status_label.setText(self.tr("Saving…") if busy else "")
         self._update_state()
 
     def _update_state(self) -> None:
-        self.ok_button.setEnabled(self._loaded and not self._busy and not self.missing())
-        self.cancel_button.setEnabled(not self._busy)
+        busy = self._ops.busy
+        self.ok_button.setEnabled(self._loaded and not busy and not self.missing())
+        self.cancel_button.setEnabled(not busy)
 
     def reject(self) -> None:
-        if not self._busy:
+        if not self._ops.busy:
             super().reject()
