@@ -43,6 +43,7 @@ from app.domain.indicators import Period
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
+from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
 from app.ui.case_model import CaseTableModel
 from app.ui.events import EVERYTHING, StoreEvents
@@ -69,10 +70,10 @@ SEARCH_DELAY_MS = 250
 DATE_RANGES = (None, 0, 7, 30)
 DELIVERY_FILTERS: tuple[frozenset[str], ...] = (
     frozenset(),
-    frozenset({"pending", "sending"}),
-    frozenset({"confirmed"}),
-    frozenset({"failed"}),
-    frozenset({"conflict"}),
+    frozenset({DeliveryState.PENDING, DeliveryState.SENDING}),
+    frozenset({DeliveryState.CONFIRMED}),
+    frozenset({DeliveryState.FAILED}),
+    frozenset({DeliveryState.CONFLICT}),
 )
 
 

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.photos import make_preview
+from app.storage.states import DeliveryState
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
 from app.ui.common.text import error_text
 from app.ui.operations import Operations
@@ -338,7 +339,7 @@ class PhotoStrip(QWidget):
 
     def remove_selected(self) -> None:
         photo = self.selected_photo()
-        if photo is None or self._read_only or photo.delivery == "confirmed":
+        if photo is None or self._read_only or photo.delivery == DeliveryState.CONFIRMED:
             return
         answer = QMessageBox.question(
             self,
@@ -563,7 +564,7 @@ class PhotoStrip(QWidget):
             pixmap = self._pixmaps.get(row.sha256)
             icon = QIcon(pixmap) if pixmap is not None else QIcon()
             text = row.original_name or row.sha256[:12]
-            if row.delivery == "confirmed":
+            if row.delivery == DeliveryState.CONFIRMED:
                 text = "✓ " + text
             item = QListWidgetItem(icon, text)
             item.setData(PHOTO_ROLE, row.id)
@@ -588,9 +589,11 @@ class PhotoStrip(QWidget):
 
     def _update_buttons(self) -> None:
         photo = self.selected_photo()
-        removable = photo is not None and not self._read_only and photo.delivery != "confirmed"
+        removable = (
+            photo is not None and not self._read_only and photo.delivery != DeliveryState.CONFIRMED
+        )
         self.remove_button.setEnabled(removable)
-        if photo is not None and photo.delivery == "confirmed":
+        if photo is not None and photo.delivery == DeliveryState.CONFIRMED:
             self.remove_button.setToolTip(self.tr("The server already has this photo"))
         else:
             self.remove_button.setToolTip(
@@ -617,10 +620,10 @@ class PhotoStrip(QWidget):
 
     def _delivery_text(self, delivery: str) -> str:
         return {
-            "pending": self.tr("Not sent yet"),
-            "sending": self.tr("Uploading"),
-            "confirmed": self.tr("Confirmed by the server"),
-            "failed": self.tr("The server refused it"),
+            DeliveryState.PENDING: self.tr("Not sent yet"),
+            DeliveryState.SENDING: self.tr("Uploading"),
+            DeliveryState.CONFIRMED: self.tr("Confirmed by the server"),
+            DeliveryState.FAILED: self.tr("The server refused it"),
         }.get(delivery, delivery)
 
     def _set_drop_highlight(self, on: bool) -> None:

@@ -37,6 +37,7 @@ from app.domain.lifecycle import Action, CaseStatus, Role, allowed_actions
 from app.storage import LocalStore
 from app.storage.bulletin import case_report_data
 from app.storage.deadlines import DeadlineState, deadline_state
+from app.storage.states import DeliveryState, OutboxState
 from app.storage.store import CaseRow, Changes, PhotoRow
 from app.storage.supervision import TimelineEntry, timeline
 from app.ui.common.style import ERROR_COLOUR, MUTED, STATE_COLOURS
@@ -326,7 +327,7 @@ class CaseDetailDialog(QDialog):
         for entry in entries:
             role = role_text(entry.role, language) if entry.role else ""
             who = entry.who or role
-            if entry.state != "confirmed" and not entry.who:
+            if entry.state != DeliveryState.CONFIRMED and not entry.who:
                 who = self.tr("You")
             target = entry.department
             if entry.assignee:
@@ -346,15 +347,15 @@ class CaseDetailDialog(QDialog):
             row.setToolTip(2, f"{who} ({role})" if role else who)
             row.setToolTip(3, entry.opinion)
             row.setToolTip(4, target)
-            if entry.state != "confirmed":
+            if entry.state != DeliveryState.CONFIRMED:
                 colour = QColor(STATE_COLOURS.get(entry.state, ERROR_COLOUR))
                 font = QFont(self.timeline.font())
-                font.setItalic(entry.state != "failed")
-                font.setBold(entry.state == "failed")
+                font.setItalic(entry.state != OutboxState.FAILED)
+                font.setBold(entry.state == OutboxState.FAILED)
                 for column in range(self.COLUMNS):
                     row.setForeground(column, colour)
                     row.setFont(column, font)
-                if entry.state == "failed":
+                if entry.state == OutboxState.FAILED:
                     reason = reason_text(entry.error, language)
                     row.setToolTip(6, self.tr("Refused by the server: %1").replace("%1", reason))
             self.timeline.addTopLevelItem(row)
@@ -363,13 +364,13 @@ class CaseDetailDialog(QDialog):
             self.timeline.scrollToItem(last)
 
     def _state_text(self, entry: TimelineEntry) -> str:
-        if entry.state == "confirmed":
+        if entry.state == DeliveryState.CONFIRMED:
             return self.tr("Confirmed")
-        if entry.state == "pending":
+        if entry.state == OutboxState.PENDING:
             return self.tr("Waiting to be sent")
-        if entry.state == "sending":
+        if entry.state == OutboxState.SENDING:
             return self.tr("Sending…")
-        if entry.state == "failed":
+        if entry.state == OutboxState.FAILED:
             reason = reason_text(entry.error, self._language)
             return self.tr("Refused: %1").replace("%1", reason) if reason else self.tr("Refused")
         return entry.state
