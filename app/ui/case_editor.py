@@ -60,7 +60,7 @@ from app.capture.positions import (
     PositionSource,
     haversine_m,
 )
-from app.domain.errors import CityPatrolError, DomainError, FieldError, ValidationError
+from app.domain.errors import DomainError, FieldError, ValidationError
 from app.domain.lifecycle import INSPECTOR_EDITABLE, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
@@ -73,7 +73,8 @@ from app.domain.validation import (
 )
 from app.storage.store import CaseRow, Changes, LocalStore, PhotoRow, PositionUpdate, StepRow
 from app.ui.category_picker import CategoryPicker, category_label
-from app.ui.common.text import status_text
+from app.ui.common.style import ERROR_COLOUR
+from app.ui.common.text import status_text, unexpected_error_text
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.photo_strip import PhotoStrip
@@ -100,10 +101,8 @@ QLabel#status_chip[locked="true"] { background: #eceff3; color: #4a5361; }
 QLabel#save_state { color: #5b6472; }
 QLabel#section_title { font-weight: 600; color: #253041; }
 QLabel#field_label { font-weight: 600; color: #253041; }
-QLabel#field_error { color: #b3261e; }
 QLabel#hint, QLabel#position_detail, QLabel#gps_status, QLabel#position_note { color: #5b6472; }
 QLabel#counter { color: #5b6472; }
-QLabel#counter[over="true"] { color: #b3261e; font-weight: 600; }
 QLabel#category_value { font-size: 14px; font-weight: 600; }
 QLabel#category_value[empty="true"] { font-weight: normal; color: #7a8392; }
 QLabel#position_coordinates { font-size: 15px; font-weight: 600; }
@@ -121,6 +120,11 @@ QLabel#photo_empty { border: 1px dashed #b4bcc8; border-radius: 4px; color: #5b6
 QListWidget#photo_list[dropTarget="true"], QLabel#photo_empty[dropTarget="true"] {
     border: 2px dashed #2f6fde; background: #f1f6ff; }
 """
+# Errors in the shared error colour (app.ui.common.style), like every other window's.
+STYLE += (
+    f"QLabel#field_error {{ color: {ERROR_COLOUR}; }}\n"
+    f'QLabel#counter[over="true"] {{ color: {ERROR_COLOUR}; font-weight: 600; }}\n'
+)
 
 
 @dataclass
@@ -1073,9 +1077,7 @@ class CaseEditor(QWidget):
         )
 
     def _error_text(self, exc: BaseException) -> str:
-        if isinstance(exc, CityPatrolError):
-            return exc.text(self._language)
-        return self.tr("Unexpected error: %1").replace("%1", str(exc))
+        return unexpected_error_text(exc, self._language)
 
     # -- shortcuts, drops and closing ---------------------------------------------------------
 

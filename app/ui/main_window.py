@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.tracks import TrackState
-from app.domain.errors import CityPatrolError
 from app.domain.indicators import Period
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
@@ -46,6 +45,7 @@ from app.storage import CaseQuery, LocalStore
 from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
 from app.ui.case_model import CaseTableModel
+from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
@@ -656,10 +656,7 @@ class MainWindow(QMainWindow):
             self._enable_supervisor()
 
     def _on_error(self, exc: BaseException) -> None:
-        if isinstance(exc, CityPatrolError):
-            text = exc.text(self._language)
-        else:
-            text = self.tr("Unexpected error: %1").replace("%1", str(exc))
+        text = unexpected_error_text(exc, self._language)
         log.error("shown to the user: %s", text)
         self.statusBar().showMessage(text, 10_000)
         self.last_error = text

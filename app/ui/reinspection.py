@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError, TransitionError
+from app.domain.errors import TransitionError
 from app.storage import CaseRow, LocalStore
 from app.storage.inbox import (
     OPINION_MAX,
@@ -59,7 +59,7 @@ from app.storage.inbox import (
 )
 from app.storage.store import Changes, PhotoRow
 from app.ui.common.style import ERROR_COLOUR, MUTED
-from app.ui.common.text import category_text, local_time, status_text
+from app.ui.common.text import category_text, local_time, status_text, unexpected_error_text
 from app.ui.common.widgets import error_label, thumbnail_icon
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -375,9 +375,7 @@ class ReinspectionDialog(QDialog):
         return "\n".join(lines)
 
     def _error_text(self, exc: BaseException) -> str:
-        if isinstance(exc, CityPatrolError):
-            return exc.text(self._language)
-        return self.tr("Unexpected error: %1").replace("%1", str(exc))
+        return unexpected_error_text(exc, self._language)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.heading.setText(self.tr("The case could not be read"))

@@ -140,7 +140,7 @@
     <name>CaseDetailDialog</name>
     <message>
         <source>Case history</source>
-        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
+        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
         <translation>案件详情</translation>
     </message>
     <message>
@@ -328,7 +328,7 @@
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
-        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. What creating the case changed, until it is announced: the case may be created by a save, a position or a photo import, whichever runs first; the job that takes it (or the editor learning the id) announces it once. Taken from both threads, so locked. What the save changed (announced on the store's events; empty when nothing changed). The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -521,10 +521,6 @@ What you typed stays here and is saved again shortly.</source>
         <source>Draft saved %1</source>
         <translation>草稿已保存 %1</translation>
     </message>
-    <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
-    </message>
 </context>
 <context>
     <name>CaseTableModel</name>
@@ -615,7 +611,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DashboardWidget</name>
     <message>
         <source>Performance dashboard</source>
-        <extracomment>The user asked for the bulletin (定期通报) PDF of the shown period (a :class:`Period`). The user asked to export the data. After each successful refresh, with the :class:`DashboardData` shown.</extracomment>
+        <extracomment>The user asked for the bulletin (定期通报) PDF of the shown period (a :class:`Period`). The user asked to export the data. After each successful refresh, with the :class:`DashboardData` shown. A write changed the workflow while the figures were not on screen.</extracomment>
         <translation>考核看板</translation>
     </message>
     <message>
@@ -811,7 +807,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DecisionDialog</name>
     <message>
         <source>%1 — decision</source>
-        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`); then the dialog closes. The case and the choices were read (the fields are filled). What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled). What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
         <translation>%1 —— 处理</translation>
     </message>
     <message>
@@ -923,7 +919,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DepartmentTableModel</name>
     <message>
         <source>Department</source>
-        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. The colour of errors (the same as app.ui.inbox.ERROR_COLOUR). Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
         <translation>部门</translation>
     </message>
     <message>
@@ -957,6 +953,14 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Overdue</source>
         <translation>超期未处置</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorText</name>
+    <message>
+        <source>Unexpected error: %1</source>
+        <extracomment>What a figure without a value (a rate with no denominator) shows.</extracomment>
+        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>
@@ -1068,7 +1072,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>InboxModel</name>
     <message>
         <source>Returned for correction</source>
-        <extracomment>The item behind a row (an :class:`InboxItem`). The colour of errors and overdue deadlines (the same as app.ui.settings.ERROR_COLOUR). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
+        <extracomment>The item behind a row (an :class:`InboxItem`). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
         <translation>退回修改</translation>
     </message>
     <message>
@@ -1323,7 +1327,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then.</extracomment>
+        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -1513,10 +1517,6 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Signed in as %1 — %2</source>
         <translation>已登录：%1 — %2</translation>
-    </message>
-    <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>
@@ -1932,10 +1932,6 @@ or click “Add photos…”.</source>
         <translation>已保存在本机</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
-    </message>
-    <message>
         <source>The case could not be read</source>
         <translation>无法读取案件</translation>
     </message>
@@ -2086,7 +2082,7 @@ Not saved yet: saved when you submit the result</source>
     <name>ReviewPanel</name>
     <message>
         <source>Review</source>
-        <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
+        <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`, already announced on the store's events): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
         <translation>审核</translation>
     </message>
     <message>
@@ -2238,7 +2234,6 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <extracomment>Colours shared by the sync widgets (readable on light and dark status bars).</extracomment>
         <translation>设置</translation>
     </message>
     <message>
