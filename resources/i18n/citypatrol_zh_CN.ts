@@ -328,7 +328,7 @@
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
-        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. What creating the case changed, until it is announced: the case may be created by a save, a position or a photo import, whichever runs first; the job that takes it (or the editor learning the id) announces it once. Taken from both threads, so locked. What the save changed (announced on the store's events; empty when nothing changed). The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <extracomment>The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -353,6 +353,7 @@
     </message>
     <message>
         <source>What is the problem, how big, since when? (e.g. garbage pile about 2 m³)</source>
+        <extracomment>Fields whose errors the position panel shows.</extracomment>
         <translation>是什么问题、规模多大、从何时起？（例如：垃圾堆积约 2 立方米）</translation>
     </message>
     <message>
@@ -405,6 +406,7 @@
     </message>
     <message>
         <source>Open cases of this category nearby. Double-click one to open it.</source>
+        <extracomment>The user asked to open a listed case (its id).</extracomment>
         <translation>附近同类别未结案件。双击可打开。</translation>
     </message>
     <message>
@@ -511,6 +513,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>None yet: choose one from the list on the left</source>
+        <extracomment>Which label shows the errors of which field of :class:`CaseFields`.</extracomment>
         <translation>尚未选择：请在左侧列表中选择</translation>
     </message>
     <message>
