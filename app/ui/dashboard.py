@@ -79,7 +79,7 @@ from app.storage.reports import as_of, department_names, indicators, weekly_tren
 from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
-from app.ui.common.widgets import error_label
+from app.ui.common.widgets import bold, error_label
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -351,11 +351,7 @@ class DashboardWidget(QWidget):
         self.data: DashboardData | None = None
 
         # Header: the period chooser, refresh, the state, and the two actions.
-        self.title = QLabel(self.tr("Performance dashboard"))
-        title_font = self.title.font()
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title = bold(QLabel(self.tr("Performance dashboard")), 1.25)
         self.period_combo = QComboBox()
         self.period_combo.setAccessibleName(self.tr("Period"))
         for kind, text in (

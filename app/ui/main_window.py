@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         ):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             toolbar.addWidget(combo)
+            combo.currentIndexChanged.connect(self.apply_filters)
         self.addToolBar(toolbar)
 
         self.gps = GpsFeed(tasks, self)
@@ -254,14 +255,6 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
-        for combo in (
-            self.status_filter,
-            self.category_filter,
-            self.date_filter,
-            self.delivery_filter,
-            self.sort_order,
-        ):
-            combo.currentIndexChanged.connect(self.apply_filters)
         self.model.loaded.connect(self._on_loaded)
         tasks.error.connect(self._on_error)
         self._build_menu()

@@ -372,6 +372,7 @@ class PhotoStrip(QWidget):
             row = self.list.currentRow()
         if not 0 <= row < len(self._rows):
             return None
+        # The viewer deletes itself on close: a window reference, not a result to check.
         if self.viewer is not None and shiboken6.isValid(self.viewer):
             self.viewer.close()
         viewer = PhotoViewer(self._tasks, self._language, self._rows, row, self)
@@ -414,6 +415,7 @@ class PhotoStrip(QWidget):
     # -- internals ----------------------------------------------------------------------
 
     def _dialog(self, title: str) -> QFileDialog:
+        # An earlier file dialog may be gone already (deleted on close): a window reference.
         if self.file_dialog is not None and shiboken6.isValid(self.file_dialog):
             self.file_dialog.close()
         dialog = QFileDialog(self, title, self._last_dir)

@@ -810,7 +810,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DecisionDialog</name>
     <message>
         <source>%1 — decision</source>
-        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled). What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
+        <extracomment>What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
         <translation>%1 —— 处理</translation>
     </message>
     <message>
@@ -915,6 +915,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Saving…</source>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
         <translation>正在保存…</translation>
     </message>
 </context>
@@ -1813,7 +1814,6 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <name>ReinspectionDialog</name>
     <message>
         <source>Re-inspection</source>
-        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>核查</translation>
     </message>
     <message>
@@ -1986,6 +1986,7 @@ Not saved yet: saved when you submit the result</source>
     </message>
     <message>
         <source>Saving…</source>
+        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>正在保存…</translation>
     </message>
     <message>

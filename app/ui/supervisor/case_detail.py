@@ -21,11 +21,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -52,7 +50,7 @@ from app.ui.common.text import (
     status_text,
 )
 from app.ui.common.thumbnails import ThumbnailList, load_thumbnails
-from app.ui.common.widgets import TrafficLightLabel, bold, error_label, selectable
+from app.ui.common.widgets import TrafficLightLabel, bold, error_label, selectable, tree_view
 from app.ui.events import StoreEvents
 from app.ui.operations import Lane, Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
@@ -126,28 +124,18 @@ class CaseDetailDialog(QDialog):
         header.addWidget(self.facts_label)
         header.addWidget(self.light)
 
-        self.timeline = QTreeWidget()
-        self.timeline.setObjectName("timeline")
-        self.timeline.setRootIsDecorated(False)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.setUniformRowHeights(True)
+        headers = [
+            self.tr("When"),
+            self.tr("Action"),
+            self.tr("By"),
+            self.tr("Opinion"),
+            self.tr("Department / inspector"),
+            self.tr("Deadline"),
+            self.tr("State"),
+        ]
+        widths = (130, 175, 110, 220, 180, 130, 150)
+        self.timeline = tree_view("timeline", headers, widths, 3, nested=False)
         self.timeline.setWordWrap(False)
-        self.timeline.setHeaderLabels(
-            [
-                self.tr("When"),
-                self.tr("Action"),
-                self.tr("By"),
-                self.tr("Opinion"),
-                self.tr("Department / inspector"),
-                self.tr("Deadline"),
-                self.tr("State"),
-            ]
-        )
-        head = self.timeline.header()
-        head.setStretchLastSection(False)
-        for column, width in enumerate((130, 175, 110, 220, 180, 130, 150)):
-            head.resizeSection(column, width)
-        head.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         history = QGroupBox(self.tr("History"))
         QVBoxLayout(history).addWidget(self.timeline)
 

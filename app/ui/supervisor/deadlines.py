@@ -10,12 +10,8 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QStackedWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,7 +24,7 @@ from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
 from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
 from app.ui.common.text import category_text, error_text, local_time, percent, status_text
-from app.ui.common.widgets import bold, error_label
+from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack, tree_view
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.operations import Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
@@ -64,7 +60,6 @@ class AssignmentsPanel(QWidget):
 
         self.title = bold(QLabel(self.tr("Deadlines")), 1.25)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet(MUTED)
         self.department_filter = QComboBox()
         self.department_filter.setObjectName("department_filter")
         self.department_filter.setAccessibleName(self.tr("Department"))
@@ -78,41 +73,26 @@ class AssignmentsPanel(QWidget):
         self.show_all.currentIndexChanged.connect(self._populate)
         self.refresh_button = QPushButton(self.tr("Re&fresh"))
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(12)
-        header.addWidget(self.summary_label, 1)
-        header.addWidget(QLabel(self.tr("Department:")))
-        header.addWidget(self.department_filter)
-        header.addWidget(self.show_all)
-        header.addWidget(self.refresh_button)
-
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("assignments")
-        self.tree.setRootIsDecorated(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setHeaderLabels(
-            [
-                self.tr("Case"),
-                self.tr("Department"),
-                self.tr("Deadline"),
-                self.tr("Time used"),
-                self.tr("Status"),
-            ]
+        header = panel_header(
+            self.title,
+            self.summary_label,
+            QLabel(self.tr("Department:")),
+            self.department_filter,
+            self.show_all,
+            self.refresh_button,
         )
-        head = self.tree.header()
-        head.setStretchLastSection(False)
-        for column, width in enumerate((420, 220, 150, 110, 120)):
-            head.resizeSection(column, width)
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+        headers = [
+            self.tr("Case"),
+            self.tr("Department"),
+            self.tr("Deadline"),
+            self.tr("Time used"),
+            self.tr("Status"),
+        ]
+        self.tree = tree_view("assignments", headers, (420, 220, 150, 110, 120), 0, nested=True)
         self.tree.itemActivated.connect(self._activated)
-        self.empty_label = QLabel(self.tr("No dispatched case is overdue or due soon."))
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setStyleSheet(MUTED)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.tree)
-        self.stack.addWidget(self.empty_label)
+        self.empty_label = placeholder(self.tr("No dispatched case is overdue or due soon."))
+        self.stack = stack(self.tree, self.empty_label)
         self.error_label = error_label("assignments_error")
         legend = QLabel(
             self.tr(

@@ -15,10 +15,7 @@ from PySide6.QtCore import QDateTime, Qt, QTime, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
@@ -29,7 +26,7 @@ from app.domain.errors import TransitionError
 from app.domain.lifecycle import Action, Need, Role, TransitionRequest, missing_needs, needs
 from app.storage import LocalStore, reports
 from app.storage.deadlines import DeadlineState, deadline_state
-from app.storage.store import CaseRow, Changes
+from app.storage.store import CaseRow
 from app.storage.supervision import (
     DecisionError,
     DepartmentRow,
@@ -39,6 +36,7 @@ from app.storage.supervision import (
     record_decision,
     timeline,
 )
+from app.ui.common.dialogs import RecordDialog
 from app.ui.common.style import MUTED
 from app.ui.common.text import (
     action_text,
@@ -50,7 +48,6 @@ from app.ui.common.text import (
     to_qdatetime,
 )
 from app.ui.common.widgets import bold, error_label, stacked
-from app.ui.operations import Operations
 from app.ui.supervisor.base import Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -79,7 +76,7 @@ class DecisionContext:
     current: DeadlineState | None
 
 
-class DecisionDialog(QDialog):
+class DecisionDialog(RecordDialog):
     """One decision on one case, with only the fields its action needs, checked inline."""
 
     #: The decision was recorded (the store's :class:`Changes`, already announced on the
@@ -99,20 +96,15 @@ class DecisionDialog(QDialog):
         parent: QWidget | None = None,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
+        super().__init__(store, tasks, language, parent)
+        self.saving_text = self.tr("Saving…")
         self._clock = clock
         self.case_id = case_id
         self.action = action
         #: What the action needs filled in (the shared rules' data): the fields shown.
         self.needs = needs(action)
         self._loaded = False
-        self._ops = Operations(self, tasks, language, store=store)
-        self._ops.busy_changed.connect(self._show_busy)
         self._proposal: datetime | None = None
-        self.changes: Changes | None = None
         name = action_text(action, language)
         self.setWindowTitle(self.tr("%1 — decision").replace("%1", name))
         self.setMinimumSize(600, 360)
@@ -187,18 +179,8 @@ class DecisionDialog(QDialog):
         self.form.setRowVisible(assignee_row, Need.ASSIGNEE in self.needs)
 
         self.error_label = error_label("dialog_error")
-        self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton(name, QDialogButtonBox.ButtonRole.AcceptRole)
+        bottom, self.ok_button = self.bottom_row(name)
         self.ok_button.setObjectName("decide")
-        self.ok_button.setDefault(True)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        self.status_label = QLabel()
-        self.status_label.setStyleSheet(MUTED)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.buttons)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -374,7 +356,7 @@ class DecisionDialog(QDialog):
             self.department_id(),
             self.assignee_id(),
         )
-        self._ops.write(
+        self.record(
             lambda: record_decision(
                 store,
                 case_id,
@@ -384,15 +366,9 @@ class DecisionDialog(QDialog):
                 deadline=deadline,
                 assignee_id=assignee_id,
             ),
-            self._recorded,
-            on_error=self._refused,
-            busy=True,
+            self.decided,
+            self._refused,
         )
-
-    def _recorded(self, changes: Changes) -> None:
-        self.changes = changes
-        self.decided.emit(changes)
-        self.accept()
 
     def _refused(self, exc: BaseException) -> None:
         self._field_error(self._field_of(exc), error_text(exc, self._language))
@@ -454,15 +430,7 @@ class DecisionDialog(QDialog):
         self.deadline_error.hide()
         self._update_state()
 
-    def _show_busy(self, busy: bool) -> None:
-        self.status_label.setText(self.tr("Saving…") if busy else "")
-        self._update_state()
-
     def _update_state(self) -> None:
         busy = self._ops.busy
         self.ok_button.setEnabled(self._loaded and not busy and not self.missing())
         self.cancel_button.setEnabled(not busy)
-
-    def reject(self) -> None:
-        if not self._ops.busy:
-            super().reject()

@@ -41,7 +41,7 @@ from app.storage.supervision import (
 )
 from app.ui.common.style import MUTED
 from app.ui.common.text import action_text, category_text, error_text, local_time
-from app.ui.common.widgets import bold, error_label
+from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.operations import Operations
 from app.ui.supervisor.base import ITEM_ROLE
@@ -88,14 +88,9 @@ class ReviewPanel(QWidget):
 
         self.title = bold(QLabel(self.tr("Review")), 1.25)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet(MUTED)
         self.refresh_button = QPushButton(self.tr("Re&fresh"))
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(12)
-        header.addWidget(self.summary_label, 1)
-        header.addWidget(self.refresh_button)
+        header = panel_header(self.title, self.summary_label, self.refresh_button)
 
         self.view = QListWidget()
         self.view.setObjectName("review_queue")
@@ -114,18 +109,13 @@ class ReviewPanel(QWidget):
         self.view.currentItemChanged.connect(self._current_changed)
         self.view.itemSelectionChanged.connect(self._update_buttons)
         self.view.itemDoubleClicked.connect(lambda _item: self.open_current())
-        self.empty_label = QLabel(
+        self.empty_label = placeholder(
             self.tr(
                 "No submitted cases are waiting for review.\n"
                 "New reports from the inspectors arrive with the next sync."
             )
         )
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet(MUTED)
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.view)
-        self.list_stack.addWidget(self.empty_label)
+        self.list_stack = stack(self.view, self.empty_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list_stack)
@@ -236,9 +226,7 @@ class ReviewPanel(QWidget):
         opinion_layout.addLayout(opinion_buttons)
         self.opinion_box.hide()
 
-        self.details_empty = QLabel(self.tr("Select a case to see its details."))
-        self.details_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.details_empty.setStyleSheet(MUTED)
+        self.details_empty = placeholder(self.tr("Select a case to see its details."))
         details = QWidget()
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
