@@ -10,6 +10,11 @@ job creating the case fills in: every later job (a save, a position, a photo imp
 it there, even when the main thread has not heard back yet. That is how a photo dropped onto
 a brand-new case, or a position chosen before anything was typed, creates exactly one case.
 
+The pieces: the fields form (:mod:`app.ui.case_form`), the duplicate check
+(:mod:`app.ui.case_duplicates`) and what the save jobs run in the database lane
+(:mod:`app.ui.case_jobs`); this module wires them together with the category picker, the
+position panel and the photo strip.
+
 Submitting validates with the domain rules (``validate_case(..., for_submission=True)``) and
 shows each error next to its field; then ``submit_case``. A case no longer in the inspector's
 hands (not draft or returned) opens read-only.
@@ -17,12 +22,8 @@ hands (not draft or returned) opens read-only.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import math
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -37,17 +38,10 @@ from PySide6.QtGui import (
     QTextCursor,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -56,133 +50,42 @@ from PySide6.QtWidgets import (
 from app.capture.positions import (
     DEFAULT_POOR_ACCURACY_M,
     Fix,
-    FixQuality,
     PositionSource,
-    haversine_m,
 )
-from app.domain.errors import CityPatrolError, DomainError, FieldError, ValidationError
+from app.domain.errors import DomainError, FieldError, ValidationError
 from app.domain.lifecycle import INSPECTOR_EDITABLE, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
-    ADDRESS_MAX,
     DESCRIPTION_MAX,
-    GRID_CODE_LENGTH,
     CaseFields,
     Urgency,
     validate_case,
 )
-from app.storage.store import CaseRow, Changes, LocalStore, PhotoRow, PositionUpdate, StepRow
-from app.ui.category_picker import CategoryPicker, category_label
-from app.ui.common.text import status_text
+from app.storage.store import CaseRow, LocalStore, PhotoRow
+from app.ui.case_duplicates import DUPLICATE_DAYS, DUPLICATE_RADIUS_M, DuplicateBox, nearby_job
+from app.ui.case_form import POSITION_FIELDS, STYLE, CaseForm, restyle, section
+from app.ui.case_jobs import (
+    AUTOSAVE_MAX_MS,
+    AUTOSAVE_MS,
+    RETRY_MS,
+    CaseRef,
+    Loaded,
+    Positioned,
+    Saved,
+    Submitted,
+    best_photo_fix,
+    save_job,
+    text_only,
+)
+from app.ui.category_picker import CategoryPicker
+from app.ui.common.text import status_text, unexpected_error_text
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.photo_strip import PhotoStrip
 from app.ui.position_panel import PositionPanel, format_time
 from app.ui.tasks import TaskRunner
 
-#: Save this long after the last edit…
-AUTOSAVE_MS = 1000
-#: …and at the latest this long after the first unsaved edit, however fast the typing.
-AUTOSAVE_MAX_MS = 5000
-#: After a failed save (say, a full disk), try again after this long.
-RETRY_MS = 5000
 USAGE_LIMIT = 8
-DUPLICATE_RADIUS_M = 30.0
-DUPLICATE_DAYS = 7
-
-#: Which label shows the errors of which field of :class:`CaseFields`.
-_POSITION_FIELDS = frozenset({"position", "lat", "lon", "accuracy_m"})
-
-STYLE = """
-QLabel#editor_title { font-size: 17px; font-weight: 600; }
-QLabel#status_chip { background: #e7eefc; color: #1e4fb8; border-radius: 9px; padding: 2px 10px; }
-QLabel#status_chip[locked="true"] { background: #eceff3; color: #4a5361; }
-QLabel#save_state { color: #5b6472; }
-QLabel#section_title { font-weight: 600; color: #253041; }
-QLabel#field_label { font-weight: 600; color: #253041; }
-QLabel#field_error { color: #b3261e; }
-QLabel#hint, QLabel#position_detail, QLabel#gps_status, QLabel#position_note { color: #5b6472; }
-QLabel#counter { color: #5b6472; }
-QLabel#counter[over="true"] { color: #b3261e; font-weight: 600; }
-QLabel#category_value { font-size: 14px; font-weight: 600; }
-QLabel#category_value[empty="true"] { font-weight: normal; color: #7a8392; }
-QLabel#position_coordinates { font-size: 15px; font-weight: 600; }
-QLabel#position_warning { background: #fff4e5; border: 1px solid #f0b35b; border-radius: 4px;
-    padding: 6px 8px; color: #6b4100; }
-QLabel#banner { border-radius: 4px; padding: 6px 10px; }
-QLabel#banner[kind="info"] { background: #eaf1fd; border: 1px solid #c4d6f6; color: #1d3a6e; }
-QLabel#banner[kind="error"] { background: #fdecea; border: 1px solid #f4c1bc; color: #8a1c13; }
-QLabel#banner[kind="done"] { background: #e8f5ec; border: 1px solid #b9dfc4; color: #1e5631; }
-QFrame#duplicates { background: #fff7ed; border: 1px solid #f0b35b; border-radius: 4px; }
-QLabel#duplicates_title { font-weight: 600; color: #8a4b00; }
-QFrame#refused_panel { background: #fdecea; border: 1px solid #f4c1bc; border-radius: 4px; }
-QLabel#refused_text { color: #8a1c13; }
-QLabel#photo_empty { border: 1px dashed #b4bcc8; border-radius: 4px; color: #5b6472; }
-QListWidget#photo_list[dropTarget="true"], QLabel#photo_empty[dropTarget="true"] {
-    border: 2px dashed #2f6fde; background: #f1f6ff; }
-"""
-
-
-@dataclass
-class _CaseRef:
-    """The case id as the database lane knows it (set by the job that creates the case)."""
-
-    id: str | None = None
-    #: What creating the case changed, until it is announced: the case may be created by a
-    #: save, a position or a photo import, whichever runs first; the job that takes it (or
-    #: the editor learning the id) announces it once. Taken from both threads, so locked.
-    _created: Changes | None = None
-    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
-
-    def create(self, store: LocalStore, fields: CaseFields) -> str:
-        created = store.create_case(fields)
-        with self._lock:
-            self.id, self._created = created.id, created.changes
-        return created.id
-
-    def take_created(self) -> Changes:
-        """What creating the case changed, if not announced yet (else nothing)."""
-        with self._lock:
-            created, self._created = self._created, None
-        return created or Changes()
-
-
-@dataclass(frozen=True, slots=True)
-class _Saved:
-    case_id: str
-    created: bool
-    changed: bool
-    #: What the save changed (announced on the store's events; empty when nothing changed).
-    changes: Changes = dataclasses.field(default_factory=Changes)
-
-
-@dataclass(frozen=True, slots=True)
-class _Positioned:
-    case_id: str
-    update: PositionUpdate
-    created: Changes
-
-    @property
-    def changes(self) -> Changes:
-        return self.created | self.update.changes
-
-
-@dataclass(frozen=True, slots=True)
-class _Submitted:
-    row: CaseRow
-    changes: Changes
-
-
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    row: CaseRow
-    position: Fix | None
-    steps: list[StepRow]
-
-
-def _text_only(fields: CaseFields) -> CaseFields:
-    """The fields an autosave writes: positions go through ``set_case_position`` only."""
-    return dataclasses.replace(fields, lat=None, lon=None, accuracy_m=None, observed_at=None)
 
 
 class CaseEditor(QWidget):
@@ -219,7 +122,7 @@ class CaseEditor(QWidget):
         self._poor_accuracy_m = poor_accuracy_m
         self._duplicate_radius_m = duplicate_radius_m
         self._duplicate_days = duplicate_days
-        self._ref = _CaseRef(case_id)
+        self._ref = CaseRef(case_id)
         self._case_id = case_id
         self._row: CaseRow | None = None
         self._category: str | None = None
@@ -230,7 +133,7 @@ class CaseEditor(QWidget):
         self._loaded = case_id is None
         self._populating = False
         #: The fields last handed to the store (None: unknown, save at the next chance).
-        self._queued: CaseFields | None = _text_only(CaseFields())
+        self._queued: CaseFields | None = text_only(CaseFields())
         self._pending_saves = 0
         self._submitting = False
         self._validate_live = False
@@ -300,115 +203,32 @@ class CaseEditor(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
         left_layout.setSpacing(6)
-        left_layout.addWidget(self._section(self.tr("Category")))
+        left_layout.addWidget(section(self.tr("Category")))
         left_layout.addWidget(self.picker, 1)
         left.setMinimumWidth(260)
 
-        # Middle: the fields.
-        self.category_value = QLabel()
-        self.category_value.setObjectName("category_value")
-        self.category_value.setWordWrap(True)
-        self.category_error = self._error_label()
-        self.description = QPlainTextEdit()
-        self.description.setObjectName("description")
-        self.description.setPlaceholderText(
-            self.tr("What is the problem, how big, since when? (e.g. garbage pile about 2 m³)")
-        )
-        self.description.setTabChangesFocus(True)
-        self.description.setMinimumHeight(90)
-        self.description_counter = QLabel()
-        self.description_counter.setObjectName("counter")
-        self.description_error = self._error_label()
-        self.urgency = QComboBox()
-        self.urgency.setObjectName("urgency")
-        for urgency, text in (
-            (Urgency.NORMAL, self.tr("Normal")),
-            (Urgency.URGENT, self.tr("Urgent")),
-            (Urgency.EMERGENCY, self.tr("Emergency")),
-        ):
-            self.urgency.addItem(text, urgency.value)
-        self.address = QLineEdit()
-        self.address.setObjectName("address")
-        self.address.setMaxLength(ADDRESS_MAX)
-        self.address.setPlaceholderText(self.tr("Street, number, landmark"))
-        self.address.setClearButtonEnabled(True)
-        self.address_error = self._error_label()
-        self.grid_code = QLineEdit()
-        self.grid_code.setObjectName("grid_code")
-        self.grid_code.setMaxLength(GRID_CODE_LENGTH)
-        self.grid_code.setPlaceholderText(self.tr("15 digits, optional"))
-        self.grid_code.setToolTip(
-            self.tr("The grid cell (单元网格) of the problem: district, street, community, cell")
-        )
-        self.grid_code_error = self._error_label()
-        self.observed_label = QLabel()
-        self.observed_label.setObjectName("hint")
-        self.general_error = self._error_label()
-
-        category_caption = self._field_label(self.tr("Chosen category"))
-        description_caption = self._field_label(self.tr("&Description"), self.description)
-        urgency_caption = self._field_label(self.tr("&Urgency"), self.urgency)
-        address_caption = self._field_label(self.tr("&Address"), self.address)
-        grid_caption = self._field_label(self.tr("&Grid cell"), self.grid_code)
-        middle = QWidget()
-        form = QGridLayout(middle)
-        form.setContentsMargins(6, 0, 6, 0)
-        form.setHorizontalSpacing(10)
-        form.setVerticalSpacing(4)
-        form.addWidget(self._section(self.tr("Details")), 0, 0, 1, 2)
-        form.addWidget(category_caption, 1, 0, 1, 2)
-        form.addWidget(self.category_value, 2, 0, 1, 2)
-        form.addWidget(self.category_error, 3, 0, 1, 2)
-        form.addWidget(description_caption, 4, 0, 1, 2)
-        form.addWidget(self.description, 5, 0, 1, 2)
-        counter_row = QHBoxLayout()
-        counter_row.addWidget(self.description_error, 1)
-        counter_row.addWidget(self.description_counter, 0, Qt.AlignmentFlag.AlignRight)
-        form.addLayout(counter_row, 6, 0, 1, 2)
-        form.addWidget(urgency_caption, 7, 0)
-        form.addWidget(address_caption, 7, 1)
-        form.addWidget(self.urgency, 8, 0)
-        form.addWidget(self.address, 8, 1)
-        form.addWidget(self.address_error, 9, 1)
-        form.addWidget(grid_caption, 10, 0)
-        form.addWidget(self.grid_code, 10, 1)
-        form.addWidget(self.grid_code_error, 11, 1)
-        form.addWidget(self.observed_label, 12, 0, 1, 2)
-        form.addWidget(self.general_error, 13, 0, 1, 2)
-        form.setRowStretch(5, 1)
-        form.setColumnStretch(1, 1)
-        middle.setMinimumWidth(360)
+        # Middle: the fields (app.ui.case_form); its widgets are the editor's too.
+        self.form = middle = CaseForm(self._taxonomy, self._language)
+        self.category_value, self.category_error = middle.category_value, middle.category_error
+        self.description, self.description_counter = middle.description, middle.description_counter
+        self.description_error, self.urgency = middle.description_error, middle.urgency
+        self.address, self.grid_code = middle.address, middle.grid_code
+        self.observed_label, self.general_error = middle.observed_label, middle.general_error
 
         # Right: the position and the duplicate check.
         self.position_panel = PositionPanel(
             self._language, current_fix=current_fix, poor_accuracy_m=self._poor_accuracy_m
         )
-        self.duplicates_box = QFrame()
-        self.duplicates_box.setObjectName("duplicates")
-        self.duplicates_title = QLabel()
-        self.duplicates_title.setObjectName("duplicates_title")
-        self.duplicates_title.setWordWrap(True)
-        self.duplicates_hint = QLabel(
-            self.tr("Open cases of this category nearby. Double-click one to open it.")
-        )
-        self.duplicates_hint.setObjectName("hint")
-        self.duplicates_hint.setWordWrap(True)
-        self.duplicates_list = QListWidget()
-        self.duplicates_list.setObjectName("duplicates_list")
-        self.duplicates_list.setWordWrap(True)
-        self.duplicates_list.setAccessibleName(self.tr("Possibly already reported"))
-        dup_layout = QVBoxLayout(self.duplicates_box)
-        dup_layout.setContentsMargins(8, 6, 8, 8)
-        dup_layout.setSpacing(4)
-        dup_layout.addWidget(self.duplicates_title)
-        dup_layout.addWidget(self.duplicates_hint)
-        dup_layout.addWidget(self.duplicates_list)
-        self.duplicates_box.hide()
+        # The duplicate check (app.ui.case_duplicates).
+        self.duplicates_box = DuplicateBox(self._taxonomy, self._language)
+        self.duplicates_title = self.duplicates_box.title
+        self.duplicates_hint = self.duplicates_box.hint
+        self.duplicates_list = self.duplicates_box.list
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
         right_layout.setSpacing(6)
-        right_layout.addWidget(self._section(self.tr("Position")))
+        right_layout.addWidget(section(self.tr("Position")))
         right_layout.addWidget(self.position_panel)
         right_layout.addSpacing(6)
         right_layout.addWidget(self.duplicates_box)
@@ -469,34 +289,9 @@ class CaseEditor(QWidget):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
-        self.field_errors: dict[str, QLabel] = {
-            "category_code": self.category_error,
-            "description": self.description_error,
-            "address": self.address_error,
-            "grid_code": self.grid_code_error,
-        }
-        self._update_counter()
+        self.field_errors = middle.field_errors
+        self.form.update_counter()
         self._show_category()
-
-    def _section(self, text: str) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName("section_title")
-        return label
-
-    def _field_label(self, text: str, buddy: QWidget | None = None) -> QLabel:
-        label = QLabel(text)
-        label.setObjectName("field_label")
-        if buddy is not None:
-            label.setBuddy(buddy)
-        return label
-
-    def _error_label(self) -> QLabel:
-        label = QLabel()
-        label.setObjectName("field_error")
-        label.setWordWrap(True)
-        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        label.hide()
-        return label
 
     def _connect(self) -> None:
         self.picker.category_chosen.connect(self._on_category)
@@ -509,11 +304,7 @@ class CaseEditor(QWidget):
         self.photo_strip.changed.connect(self._on_photos_written)
         self.submit_button.clicked.connect(self.submit)
         self.close_button.clicked.connect(self.close)
-        self.duplicates_list.itemDoubleClicked.connect(self._open_duplicate)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            open_key = QShortcut(QKeySequence(key), self.duplicates_list)
-            open_key.setContext(Qt.ShortcutContext.WidgetShortcut)
-            open_key.activated.connect(self._open_current_duplicate)
+        self.duplicates_box.open_requested.connect(self.open_case_requested)
         shortcuts: list[tuple[QKeySequence, Callable[[], None]]] = [
             (QKeySequence(QKeySequence.StandardKey.Save), self._save_shortcut),
             (QKeySequence(QKeySequence.StandardKey.Close), self._close_shortcut),
@@ -569,7 +360,7 @@ class CaseEditor(QWidget):
         self._max_timer.stop()
         if not (self._editable and self._loaded) or self._submitting:
             return
-        fields = _text_only(self.current_fields())
+        fields = text_only(self.current_fields())
         if fields == self._queued:
             if self._pending_saves == 0 and self._case_id is not None:
                 self._set_save_state(self.tr("All changes saved"))
@@ -586,10 +377,10 @@ class CaseEditor(QWidget):
         ensure, store, poor = self._case_job(), self._store, self._poor_accuracy_m
         ref = self._ref
 
-        def job() -> _Positioned:
+        def job() -> Positioned:
             case_id = ensure()
             update = store.set_case_position(case_id, fix, poor_accuracy_m=poor)
-            return _Positioned(case_id, update, ref.take_created())
+            return Positioned(case_id, update, ref.take_created())
 
         self._ops.write(job, self._on_position_set, on_error=self._on_position_failed)
 
@@ -617,15 +408,15 @@ class CaseEditor(QWidget):
         self.submit_button.setEnabled(False)
         self.body.setEnabled(False)  # nothing typed while the case is being submitted
         self._set_save_state(self.tr("Submitting…"))
-        text = _text_only(fields)
+        text = text_only(fields)
         self._queued = text
         save, ref, store = self._save_job(text), self._ref, self._store
 
-        def job() -> _Submitted:
+        def job() -> Submitted:
             saved = save()
             assert ref.id is not None
             changes = saved.changes | ref.take_created() | store.submit_case(ref.id)
-            return _Submitted(store.get_case(ref.id), changes)
+            return Submitted(store.get_case(ref.id), changes)
 
         self._ops.write(job, self._on_submitted, on_error=self._on_submit_failed)
 
@@ -635,14 +426,14 @@ class CaseEditor(QWidget):
         store, case_id = self._store, self._case_id
         assert case_id is not None
 
-        def job() -> _Loaded:
-            return _Loaded(
+        def job() -> Loaded:
+            return Loaded(
                 store.get_case(case_id), store.case_position(case_id), store.steps(case_id)
             )
 
         self._ops.run(job, self._on_loaded, key="load", on_error=self._on_load_failed)
 
-    def _on_loaded(self, loaded: _Loaded) -> None:
+    def _on_loaded(self, loaded: Loaded) -> None:
         row = loaded.row
         self._row = row
         self._populating = True
@@ -655,11 +446,11 @@ class CaseEditor(QWidget):
             self.grid_code.setText(row.grid_code or "")
         finally:
             self._populating = False
-        self._queued = _text_only(self.current_fields())
+        self._queued = text_only(self.current_fields())
         self._position = loaded.position
         self.position_panel.set_position(loaded.position)
         self._show_category()
-        self._update_counter()
+        self.form.update_counter()
         self._loaded = True
         self.body.setEnabled(True)
         self._set_editable(row.status in INSPECTOR_EDITABLE)
@@ -716,7 +507,7 @@ class CaseEditor(QWidget):
             )
             self.description_error.show()
             return
-        self._update_counter()
+        self.form.update_counter()
         self._edited()
 
     def _edited(self) -> None:
@@ -731,35 +522,20 @@ class CaseEditor(QWidget):
                 validate_case(self.current_fields(), self._taxonomy, for_submission=True)
             )
 
-    def _save_job(self, fields: CaseFields) -> Callable[[], _Saved]:
-        ref, store = self._ref, self._store
-
-        def job() -> _Saved:
-            if ref.id is None:
-                case_id = ref.create(store, fields)
-                return _Saved(case_id, created=True, changed=True, changes=ref.take_created())
-            current = store.get_case(ref.id)
-            wanted = dataclasses.replace(
-                fields, lat=current.lat, lon=current.lon, accuracy_m=current.accuracy_m
-            )
-            if wanted == dataclasses.replace(current.fields, observed_at=None):
-                return _Saved(ref.id, created=False, changed=False)
-            changes = store.update_case(ref.id, wanted)
-            return _Saved(ref.id, created=False, changed=True, changes=changes)
-
-        return job
+    def _save_job(self, fields: CaseFields) -> Callable[[], Saved]:
+        return save_job(self._ref, self._store, fields)
 
     def _case_job(self) -> Callable[[], str]:
         """A job-side callable returning the case id, creating the case from the fields now."""
         ref, store = self._ref, self._store
-        fields = _text_only(self.current_fields())
+        fields = text_only(self.current_fields())
 
         def ensure() -> str:
             return ref.id if ref.id is not None else ref.create(store, fields)
 
         return ensure
 
-    def _on_saved(self, saved: _Saved) -> None:
+    def _on_saved(self, saved: Saved) -> None:
         self._pending_saves -= 1
         if self._adopt(saved.case_id) or saved.changed:
             self.saved.emit(saved.case_id)
@@ -801,7 +577,7 @@ class CaseEditor(QWidget):
 
     # -- position -------------------------------------------------------------------------
 
-    def _on_position_set(self, result: _Positioned) -> None:
+    def _on_position_set(self, result: Positioned) -> None:
         case_id, update = result.case_id, result.update
         new = self._adopt(case_id)
         self._position = update.kept
@@ -835,7 +611,7 @@ class CaseEditor(QWidget):
 
     def _on_photos(self, photos: list[PhotoRow]) -> None:
         self._photos = photos
-        self.position_panel.set_photo_fix(_best_photo_fix(photos))
+        self.position_panel.set_photo_fix(best_photo_fix(photos))
 
     def _on_photos_written(self, case_id: str) -> None:
         self._adopt(case_id)
@@ -849,66 +625,22 @@ class CaseEditor(QWidget):
             self._ops.cancel("duplicates")  # a check still running is out of date
             self._show_duplicates([])
             return
-        store, ref = self._store, self._ref
-        radius, days = self._duplicate_radius_m, self._duplicate_days
-
-        def job() -> list[CaseRow]:
-            return store.nearby_open_cases(
-                code, fix.lat, fix.lon, radius_m=radius, days=days, exclude_id=ref.id
-            )
-
+        job = nearby_job(
+            self._store, self._ref, code, fix, self._duplicate_radius_m, self._duplicate_days
+        )
         # Only the check of the latest category and position is shown.
         self._ops.run(job, self._show_duplicates, key="duplicates", on_error=lambda _exc: None)
 
     def _show_duplicates(self, rows: list[CaseRow]) -> None:
         self._duplicates = rows
-        self.duplicates_list.clear()
-        fix = self._position
-        for row in rows:
-            category = self._taxonomy.matter(row.category_code or "")
-            name = category_label(category, self._language) if category else row.category_code
-            distance = (
-                haversine_m(fix.lat, fix.lon, row.lat, row.lon)
-                if fix is not None and row.lat is not None and row.lon is not None
-                else math.nan
-            )
-            facts = [
-                self.tr("%1 m away").replace("%1", f"{distance:.0f}"),
-                status_text(row.status, self._language),
-                format_time(row.created_at),
-            ]
-            summary = (row.description or row.address).replace("\n", " ")
-            if len(summary) > 60:
-                summary = summary[:59] + "…"
-            text = f"{name} · {' · '.join(facts)}"
-            if summary:
-                text += f"\n{summary}"
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            item.setToolTip("\n".join(filter(None, (row.description, row.address))))
-            self.duplicates_list.addItem(item)
-        self.duplicates_title.setText(
-            self.tr("Possibly already reported: %n case(s) within %1 m", "", len(rows)).replace(
-                "%1", f"{self._duplicate_radius_m:g}"
-            )
+        title = self.tr("Possibly already reported: %n case(s) within %1 m", "", len(rows)).replace(
+            "%1", f"{self._duplicate_radius_m:g}"
         )
-        shown = sum(self.duplicates_list.sizeHintForRow(i) for i in range(min(len(rows), 3)))
-        self.duplicates_list.setFixedHeight(shown + 2 * self.duplicates_list.frameWidth() + 4)
-        self.duplicates_box.setVisible(bool(rows))
-
-    def _open_current_duplicate(self) -> None:
-        item = self.duplicates_list.currentItem()
-        if item is not None:
-            self._open_duplicate(item)
-
-    def _open_duplicate(self, item: QListWidgetItem) -> None:
-        case_id = item.data(Qt.ItemDataRole.UserRole)
-        if case_id:
-            self.open_case_requested.emit(str(case_id))
+        self.duplicates_box.show_rows(rows, self._position, title)
 
     # -- submission -----------------------------------------------------------------------
 
-    def _on_submitted(self, submitted: _Submitted) -> None:
+    def _on_submitted(self, submitted: Submitted) -> None:
         row = submitted.row
         self._submitting = False
         self.body.setEnabled(True)
@@ -949,10 +681,7 @@ class CaseEditor(QWidget):
     def _set_editable(self, editable: bool) -> None:
         self._editable = editable
         self.picker.set_read_only(not editable)
-        self.description.setReadOnly(not editable)
-        self.urgency.setEnabled(editable)
-        self.address.setReadOnly(not editable)
-        self.grid_code.setReadOnly(not editable)
+        self.form.set_read_only(not editable)
         self.position_panel.set_read_only(not editable)
         self.photo_strip.set_read_only(not editable)
         self.setAcceptDrops(editable)
@@ -991,56 +720,14 @@ class CaseEditor(QWidget):
             self.observed_label.setVisible(observed is not None)
         locked = not self._editable
         self.status_label.setProperty("locked", locked)
-        self.status_label.style().unpolish(self.status_label)
-        self.status_label.style().polish(self.status_label)
+        restyle(self.status_label)
         self.setWindowTitle(self.title_label.text())
 
     def _show_category(self) -> None:
-        category = self._taxonomy.matter(self._category or "")
-        if category is None:
-            self.category_value.setText(
-                self.tr("None yet: choose one from the list on the left")
-                if self._editable
-                else self.tr("None")
-            )
-            self.category_value.setToolTip("")
-        else:
-            major = (
-                category.major_name if self._language.startswith("zh") else category.major_name_en
-            )
-            self.category_value.setText(f"{category_label(category, self._language)}  ·  {major}")
-            self.category_value.setToolTip(f"{category.name} / {category.name_en}")
-        self.category_value.setProperty("empty", category is None)
-        self.category_value.style().unpolish(self.category_value)
-        self.category_value.style().polish(self.category_value)
-
-    def _update_counter(self) -> None:
-        length = len(self.description.toPlainText())
-        self.description_counter.setText(f"{length} / {DESCRIPTION_MAX}")
-        over = length > DESCRIPTION_MAX
-        if self.description_counter.property("over") != over:
-            self.description_counter.setProperty("over", over)
-            self.description_counter.style().unpolish(self.description_counter)
-            self.description_counter.style().polish(self.description_counter)
+        self.form.show_category(self._category, self._editable)
 
     def _show_errors(self, errors: list[FieldError]) -> None:
-        by_label: dict[str, list[str]] = {}
-        position: list[str] = []
-        general: list[str] = []
-        for error in errors:
-            text = error.message.text(self._language)
-            if error.field in self.field_errors:
-                by_label.setdefault(error.field, []).append(text)
-            elif error.field in _POSITION_FIELDS:
-                position.append(text)
-            else:
-                general.append(text)
-        for field, label in self.field_errors.items():
-            label.setText("\n".join(by_label.get(field, [])))
-            label.setVisible(field in by_label)
-        self.position_panel.set_errors(position)
-        self.general_error.setText("\n".join(general))
-        self.general_error.setVisible(bool(general))
+        self.position_panel.set_errors(self.form.show_errors(errors))
         if not errors and self.banner.property("kind") == "error" and self._validate_live:
             self.banner.hide()
 
@@ -1052,7 +739,7 @@ class CaseEditor(QWidget):
             "grid_code": self.grid_code,
         }
         widget = widgets.get(field)
-        if widget is None and field in _POSITION_FIELDS:
+        if widget is None and field in POSITION_FIELDS:
             widget = self.position_panel.manual_button
         if widget is not None:
             widget.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -1060,8 +747,7 @@ class CaseEditor(QWidget):
     def _show_banner(self, text: str, kind: str) -> None:
         self.banner.setText(text)
         self.banner.setProperty("kind", kind)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        restyle(self.banner)
         self.banner.setVisible(bool(text))
 
     def _set_save_state(self, text: str) -> None:
@@ -1073,9 +759,7 @@ class CaseEditor(QWidget):
         )
 
     def _error_text(self, exc: BaseException) -> str:
-        if isinstance(exc, CityPatrolError):
-            return exc.text(self._language)
-        return self.tr("Unexpected error: %1").replace("%1", str(exc))
+        return unexpected_error_text(exc, self._language)
 
     # -- shortcuts, drops and closing ---------------------------------------------------------
 
@@ -1104,32 +788,3 @@ class CaseEditor(QWidget):
         self._closed = True
         super().closeEvent(event)
         self.closed.emit()
-
-
-def _best_photo_fix(photos: list[PhotoRow]) -> Fix | None:
-    """The position of the photo placed best (known accuracy first), as a :class:`Fix`."""
-    placed = [p for p in photos if p.lat is not None and p.lon is not None]
-    if not placed:
-        return None
-
-    def rank(photo: PhotoRow) -> float:
-        accuracy = photo.accuracy_m
-        return accuracy if accuracy is not None and math.isfinite(accuracy) else math.inf
-
-    best = min(placed, key=rank)
-    assert best.lat is not None and best.lon is not None
-    try:
-        source = PositionSource(best.position_source or PositionSource.PHOTO.value)
-    except ValueError:
-        source = PositionSource.PHOTO
-    quality = FixQuality.ESTIMATED if source is PositionSource.TRACK else FixQuality.UNKNOWN
-    return Fix(
-        lat=best.lat,
-        lon=best.lon,
-        accuracy_m=best.accuracy_m,
-        altitude_m=None,
-        time=best.taken_at,
-        quality=quality,
-        source=source,
-        mode=2,
-    )

@@ -18,6 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, CaseRow, LocalStore
+from app.storage.states import DeliveryState
 from app.storage.store import Changes
 from app.ui.common.text import local_time, status_text
 from app.ui.events import StoreEvents
@@ -188,9 +189,9 @@ class CaseTableModel(QAbstractTableModel):
 
     def _delivery_text(self, delivery: str) -> str:
         return {
-            "pending": self.tr("Pending"),
-            "sending": self.tr("Sending"),
-            "confirmed": self.tr("Confirmed"),
-            "failed": self.tr("Failed"),
-            "conflict": self.tr("Conflict"),
+            DeliveryState.PENDING: self.tr("Pending"),
+            DeliveryState.SENDING: self.tr("Sending"),
+            DeliveryState.CONFIRMED: self.tr("Confirmed"),
+            DeliveryState.FAILED: self.tr("Failed"),
+            DeliveryState.CONFLICT: self.tr("Conflict"),
         }.get(delivery, delivery)

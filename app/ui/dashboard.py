@@ -7,8 +7,10 @@ reports — and a sortable table of the departments' figures.
 
 Everything is computed from the step log by store-level functions (:mod:`app.storage.reports`)
 in the database lane; the widget only shows the result. It loads the first time it is shown,
-then again whenever the period changes or :meth:`DashboardWidget.refresh` is called. The
-"Bulletin PDF…" and "Export…" buttons only emit signals: the main window wires them up.
+then again whenever the period changes or :meth:`DashboardWidget.refresh` is called, and after a
+write that touches the workflow (steps, reference data; see :meth:`DashboardWidget._store_changed`)
+— at once when it is on screen, else the next time it is shown. The "Bulletin PDF…" and
+"Export…" buttons only emit signals: the main window wires them up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import shiboken6
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
@@ -75,9 +76,12 @@ from app.domain.indicators import (
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
 from app.storage.reports import as_of, department_names, indicators, weekly_trend
+from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
-from app.ui.common.widgets import error_label
+from app.ui.common.widgets import bold, error_label
+from app.ui.events import StoreEvents, workflow_changed
+from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -339,16 +343,15 @@ class DashboardWidget(QWidget):
         self._loader: Loader = loader or (
             lambda period, now: load_dashboard(store, period, language, now)
         )
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
+        self._ops.busy_changed.connect(self._show_busy)
         self._shown_once = False
+        #: A write changed the workflow while the figures were not on screen.
+        self._stale = False
         self.data: DashboardData | None = None
 
         # Header: the period chooser, refresh, the state, and the two actions.
-        self.title = QLabel(self.tr("Performance dashboard"))
-        title_font = self.title.font()
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title = bold(QLabel(self.tr("Performance dashboard")), 1.25)
         self.period_combo = QComboBox()
         self.period_combo.setAccessibleName(self.tr("Period"))
         for kind, text in (
@@ -536,6 +539,7 @@ class DashboardWidget(QWidget):
         self._date_timer.timeout.connect(self.refresh)
         self.period_combo.currentIndexChanged.connect(self._period_kind_changed)
         self._show_preset_dates()
+        StoreEvents.of(store).changed.connect(self._store_changed)
 
     # -- charts ---------------------------------------------------------------------------
 
@@ -773,39 +777,46 @@ class DashboardWidget(QWidget):
             self._shown_once = True
             if self.data is None and not self.is_busy():
                 self.refresh()
+        elif self._stale and self.data is not None:
+            self._stale = False
+            self.refresh()
+
+    def _store_changed(self, changes: Changes) -> None:
+        """Compute the figures again after a write that moves them (:func:`workflow_changed`):
+        at once when they are on screen, else the next time they are shown, so they are
+        computed when looked at and not at every save."""
+        if not workflow_changed(changes):
+            return
+        if self.isVisible() and self.data is not None:
+            self.refresh()
+        else:
+            self._stale = True
 
     def is_busy(self) -> bool:
-        return not self.busy_bar.isHidden()
+        return self._ops.busy
 
     @Slot()
     def refresh(self) -> None:
         """Compute the indicators of the chosen period again (in the database lane)."""
         self._date_timer.stop()
-        self._generation += 1
-        generation = self._generation
+        self._stale = False
         period = self.current_period()
         now = self._clock()
         loader = self._loader
-        self.busy_bar.show()
         self.status_label.setText(self.tr("Computing…"))
-        self.refresh_button.setEnabled(False)
-        self._tasks.run_db(
+        self._ops.run(
             lambda: loader(period, now),
-            lambda data: self._show(generation, data, now),
-            lambda exc: self._failed(generation, exc),
+            lambda data: self._show(data, now),
+            key="figures",
+            on_error=self._failed,
+            busy=True,
         )
 
-    def _done(self, generation: int) -> bool:
-        """Whether the result of ``generation`` is the one to show (and the widget still lives)."""
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return False
-        self.busy_bar.hide()
-        self.refresh_button.setEnabled(True)
-        return True
+    def _show_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+        self.refresh_button.setEnabled(not busy)
 
-    def _show(self, generation: int, data: DashboardData, now: datetime) -> None:
-        if not self._done(generation):
-            return
+    def _show(self, data: DashboardData, now: datetime) -> None:
         self.data = data
         self.error_label.hide()
         self._show_tiles(data.indicators.total)
@@ -824,9 +835,7 @@ class DashboardWidget(QWidget):
         )
         self.loaded.emit(data)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if not self._done(generation):
-            return
+    def _failed(self, exc: BaseException) -> None:
         text = error_text(exc, self._language)
         self.error_label.setText(
             self.tr("The indicators could not be computed: %1").replace("%1", text or repr(exc))

@@ -51,3 +51,10 @@ class StoreEvents(QObject):
         nothing)."""
         if changes != Changes():
             self.changed.emit(changes)
+
+
+def workflow_changed(changes: Changes) -> bool:
+    """Whether a write can change what the supervisor's lists and figures show: they follow
+    the step log, and reference data (departments, calendar, time limits) moves deadlines and
+    names; a change without either (a draft edited, a photo added) leaves them as they are."""
+    return changes.everything or changes.steps or changes.reference

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QPushButton,
-    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -41,9 +40,9 @@ from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
 from app.storage.inbox import InboxItem, InboxKind, inbox
 from app.storage.store import Changes
-from app.ui.common.style import ERROR_COLOUR, MUTED
+from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import category_text, error_text, local_time
-from app.ui.common.widgets import error_label
+from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack
 from app.ui.events import StoreEvents
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -263,21 +262,12 @@ class InboxWidget(QWidget):
         self._language = language
         self._ops = Operations(self, tasks, language)
 
-        self.title = QLabel(self.tr("Tasks"))
-        title_font = self.title.font()
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
-        title_font.setBold(True)
-        self.title.setFont(title_font)
+        self.title = bold(QLabel(self.tr("Tasks")), 1.25)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet(MUTED)
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.refresh_button.setToolTip(self.tr("Read the inbox again from this laptop's store"))
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(12)
-        header.addWidget(self.summary_label, 1)
-        header.addWidget(self.refresh_button)
+        header = panel_header(self.title, self.summary_label, self.refresh_button)
 
         self.model = InboxModel(store.taxonomy, language, self)
         self.view = QListView()
@@ -291,18 +281,13 @@ class InboxWidget(QWidget):
         self.view.activated.connect(self._activate)
         self.view.selectionModel().currentChanged.connect(self._update_buttons)
 
-        self.empty_label = QLabel(
+        self.empty_label = placeholder(
             self.tr(
                 "Nothing to do.\nCases returned to you for correction and re-inspections "
                 "assigned to you appear here after a sync."
             )
         )
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet(MUTED)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.view)
-        self.stack.addWidget(self.empty_label)
+        self.stack = stack(self.view, self.empty_label)
 
         self.error_label = error_label()
 

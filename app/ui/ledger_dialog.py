@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.storage import CaseRow, LocalStore
 from app.storage.ledger import LedgerEntry, SyncLedger
+from app.storage.states import SETTLED_STATES, DeliveryState, OutboxState
 from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, ERROR_COLOUR, WARNING_COLOUR
 from app.ui.common.text import error_text, local_seconds, reason_text
@@ -148,7 +149,9 @@ class LedgerDialog(QDialog):
         self.title.setText(description)
         self.state_label.setText(self._case_state(case))
         self.state_label.setStyleSheet(
-            f"color: {ERROR_COLOUR};" if case.delivery in ("failed", "conflict") else ""
+            f"color: {ERROR_COLOUR};"
+            if case.delivery in (DeliveryState.FAILED, DeliveryState.CONFLICT)
+            else ""
         )
 
         self.table.setRowCount(len(entries))
@@ -177,15 +180,15 @@ class LedgerDialog(QDialog):
         self.loaded.emit(len(entries))
 
     def _case_state(self, case: CaseRow) -> str:
-        if case.delivery == "confirmed":
+        if case.delivery == DeliveryState.CONFIRMED:
             text = self.tr("Everything in this case is confirmed by the server (%1).").replace(
                 "%1", local_seconds(case.confirmed_at)
             )
-        elif case.delivery == "failed":
+        elif case.delivery == DeliveryState.FAILED:
             text = self.tr("The server refused a change: %1").replace(
                 "%1", reason_text(case.delivery_error, self._language)
             )
-        elif case.delivery == "conflict":
+        elif case.delivery == DeliveryState.CONFLICT:
             text = self.tr("An edit conflicts with the office's decision: see below.")
         else:
             text = self.tr("Waiting to be sent: it goes with the next sync.")
@@ -193,13 +196,14 @@ class LedgerDialog(QDialog):
 
     def state_name(self, state: str) -> str:
         return {
-            "pending": self.tr("Waiting"),
-            "sending": self.tr("Sending"),
-            "sent": self.tr("Confirmed"),
-            "confirmed": self.tr("Confirmed"),
-            "failed": self.tr("Refused"),
-            "conflict": self.tr("Conflict"),
-            "resolved": self.tr("Replaced by the server's version"),
+            # A change's outbox state, or a photo's delivery (confirmed: all its bytes).
+            OutboxState.PENDING: self.tr("Waiting"),
+            OutboxState.SENDING: self.tr("Sending"),
+            OutboxState.SENT: self.tr("Confirmed"),
+            DeliveryState.CONFIRMED: self.tr("Confirmed"),
+            OutboxState.FAILED: self.tr("Refused"),
+            OutboxState.CONFLICT: self.tr("Conflict"),
+            OutboxState.RESOLVED: self.tr("Replaced by the server's version"),
         }.get(state, state)
 
     def item_name(self, entry: LedgerEntry) -> str:
@@ -314,9 +318,9 @@ class LedgerDialog(QDialog):
 
 
 def _state_colour(state: str) -> str | None:
-    if state in ("sent", "confirmed", "resolved"):
+    if state in (*SETTLED_STATES, DeliveryState.CONFIRMED):
         return CONFIRMED_COLOUR
-    if state in ("failed", "conflict"):
+    if state in (OutboxState.FAILED, OutboxState.CONFLICT):
         return ERROR_COLOUR
     return None
 

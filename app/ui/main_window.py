@@ -5,10 +5,10 @@ supervisor's workspace (app.ui.supervisor): the Review and Deadlines tabs and th
 and an existing case opens in its history with the supervisor's actions instead of the editor.
 
 Nothing here reloads everything after a write. Each write announces what it changed on the
-store's events (app.ui.events); the case list and the inbox follow them themselves, and
-:meth:`MainWindow._store_changed` passes them on to the supervisor's panels, the dashboard and
-the open case histories, each refreshed only when the change concerns it. View → Refresh
-(:meth:`MainWindow.reload_all`) is the one full reload, on the user's request.
+store's events (app.ui.events), and every view follows them itself — the case list, the inbox,
+the supervisor's panels, the dashboard and the open case histories — each refreshing only when
+the change concerns it. View → Refresh (:meth:`MainWindow.reload_all`) is the one full reload,
+on the user's request.
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.tracks import TrackState
-from app.domain.errors import CityPatrolError
 from app.domain.indicators import Period
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
+from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
 from app.ui.case_model import CaseTableModel
+from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
@@ -69,10 +70,10 @@ SEARCH_DELAY_MS = 250
 DATE_RANGES = (None, 0, 7, 30)
 DELIVERY_FILTERS: tuple[frozenset[str], ...] = (
     frozenset(),
-    frozenset({"pending", "sending"}),
-    frozenset({"confirmed"}),
-    frozenset({"failed"}),
-    frozenset({"conflict"}),
+    frozenset({DeliveryState.PENDING, DeliveryState.SENDING}),
+    frozenset({DeliveryState.CONFIRMED}),
+    frozenset({DeliveryState.FAILED}),
+    frozenset({DeliveryState.CONFLICT}),
 )
 
 
@@ -110,7 +111,8 @@ class MainWindow(QMainWindow):
         #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
         #: _add_dashboard(); None until then.
         self.dashboard: QWidget | None = None
-        self._dashboard_stale = False
+        #: The open case histories (one per case). They delete themselves on close, so the
+        #: list is pruned of deleted windows before use: window tracking, not result checks.
         self.case_details: list[CaseDetailDialog] = []
 
         self.model = CaseTableModel(store, tasks, taxonomy, language)
@@ -224,6 +226,7 @@ class MainWindow(QMainWindow):
         ):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             toolbar.addWidget(combo)
+            combo.currentIndexChanged.connect(self.apply_filters)
         self.addToolBar(toolbar)
 
         self.gps = GpsFeed(tasks, self)
@@ -252,17 +255,8 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
-        for combo in (
-            self.status_filter,
-            self.category_filter,
-            self.date_filter,
-            self.delivery_filter,
-            self.sort_order,
-        ):
-            combo.currentIndexChanged.connect(self.apply_filters)
         self.model.loaded.connect(self._on_loaded)
         tasks.error.connect(self._on_error)
-        self.events.changed.connect(self._store_changed)
         self._build_menu()
         self.model.reload()  # the inbox reads itself when it is made
         self._ops.run(store.account, self._show_account)
@@ -371,31 +365,9 @@ class MainWindow(QMainWindow):
     # -- cases ----------------------------------------------------------------------------
 
     def reload_all(self) -> None:
-        """View → Refresh: read everything this window shows again (the user asked)."""
-        self.model.reload()
-        self.inbox.refresh()
-        self._store_changed(EVERYTHING)
-
-    def _store_changed(self, changes: Changes) -> None:
-        """Pass a completed write on to the panels that do not follow the store's events
-        themselves (the case list and the inbox do), each only when it concerns them."""
-        # The supervisor's panels and the dashboard are refreshed through their public
-        # refresh(); their lists and figures follow the step log, so a change without steps
-        # (a draft edited, a photo added) leaves them as they are.
-        # Reference data (departments, calendar, time limits) moves deadlines and names too.
-        workflow = changes.everything or changes.steps or changes.reference
-        if workflow and self.review is not None:
-            self.review.refresh()
-        if workflow and self.deadlines is not None:
-            self.deadlines.refresh()
-        if workflow and self.dashboard is not None:
-            # The indicators are computed when the dashboard is looked at, not at every save.
-            self._dashboard_stale = True
-            self._refresh_dashboard_if_shown()
-        self.case_details = [d for d in self.case_details if shiboken6.isValid(d)]
-        for detail in self.case_details:
-            if changes.everything or detail.case_id in changes.cases:
-                detail.load()
+        """View → Refresh: read everything this window shows again (the user asked); every
+        view follows the store's events, so "everything changed" reaches them all."""
+        self.events.announce(EVERYTHING)
 
     def selected_case_id(self) -> str | None:
         index = self.table.currentIndex()
@@ -540,17 +512,6 @@ class MainWindow(QMainWindow):
         self.dashboard.bulletin_requested.connect(self.write_bulletin)
         self.dashboard.export_requested.connect(self.export_cases)
         self.tabs.addTab(self.dashboard, self.tr("Dashboard"))
-        self.tabs.currentChanged.connect(self._refresh_dashboard_if_shown)
-
-    def _refresh_dashboard_if_shown(self, *_args: object) -> None:
-        from app.ui.dashboard import DashboardWidget
-
-        dashboard = self.dashboard
-        if not isinstance(dashboard, DashboardWidget) or not self._dashboard_stale:
-            return
-        if dashboard.isVisible() and dashboard.data is not None:
-            self._dashboard_stale = False
-            dashboard.refresh()
 
     def open_case_detail(self, case_id: str) -> CaseDetailDialog:
         """The case's history with the supervisor's actions (one window per case)."""
@@ -572,11 +533,8 @@ class MainWindow(QMainWindow):
         detail.show()
         return detail
 
-    def _decided(self, changes: Changes) -> None:
-        """A decision was recorded: show it where it concerns, and let the sync send it."""
-        # The supervisor's screens (app.ui.supervisor, being split into a package) write
-        # without announcing; their decision's Changes is announced here for them.
-        self.events.announce(changes)
+    def _decided(self, _changes: Changes) -> None:
+        """A decision was recorded (its write announced it to every view): send it soon."""
         self.sync.sync_soon()
 
     def _show_review_count(self, count: int) -> None:
@@ -691,10 +649,7 @@ class MainWindow(QMainWindow):
             self._enable_supervisor()
 
     def _on_error(self, exc: BaseException) -> None:
-        if isinstance(exc, CityPatrolError):
-            text = exc.text(self._language)
-        else:
-            text = self.tr("Unexpected error: %1").replace("%1", str(exc))
+        text = unexpected_error_text(exc, self._language)
         log.error("shown to the user: %s", text)
         self.statusBar().showMessage(text, 10_000)
         self.last_error = text

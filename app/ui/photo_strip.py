@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.photos import make_preview
+from app.storage.states import DeliveryState
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
 from app.ui.common.text import error_text
 from app.ui.operations import Operations
@@ -338,7 +339,7 @@ class PhotoStrip(QWidget):
 
     def remove_selected(self) -> None:
         photo = self.selected_photo()
-        if photo is None or self._read_only or photo.delivery == "confirmed":
+        if photo is None or self._read_only or photo.delivery == DeliveryState.CONFIRMED:
             return
         answer = QMessageBox.question(
             self,
@@ -371,6 +372,7 @@ class PhotoStrip(QWidget):
             row = self.list.currentRow()
         if not 0 <= row < len(self._rows):
             return None
+        # The viewer deletes itself on close: a window reference, not a result to check.
         if self.viewer is not None and shiboken6.isValid(self.viewer):
             self.viewer.close()
         viewer = PhotoViewer(self._tasks, self._language, self._rows, row, self)
@@ -413,6 +415,7 @@ class PhotoStrip(QWidget):
     # -- internals ----------------------------------------------------------------------
 
     def _dialog(self, title: str) -> QFileDialog:
+        # An earlier file dialog may be gone already (deleted on close): a window reference.
         if self.file_dialog is not None and shiboken6.isValid(self.file_dialog):
             self.file_dialog.close()
         dialog = QFileDialog(self, title, self._last_dir)
@@ -563,7 +566,7 @@ class PhotoStrip(QWidget):
             pixmap = self._pixmaps.get(row.sha256)
             icon = QIcon(pixmap) if pixmap is not None else QIcon()
             text = row.original_name or row.sha256[:12]
-            if row.delivery == "confirmed":
+            if row.delivery == DeliveryState.CONFIRMED:
                 text = "✓ " + text
             item = QListWidgetItem(icon, text)
             item.setData(PHOTO_ROLE, row.id)
@@ -588,9 +591,11 @@ class PhotoStrip(QWidget):
 
     def _update_buttons(self) -> None:
         photo = self.selected_photo()
-        removable = photo is not None and not self._read_only and photo.delivery != "confirmed"
+        removable = (
+            photo is not None and not self._read_only and photo.delivery != DeliveryState.CONFIRMED
+        )
         self.remove_button.setEnabled(removable)
-        if photo is not None and photo.delivery == "confirmed":
+        if photo is not None and photo.delivery == DeliveryState.CONFIRMED:
             self.remove_button.setToolTip(self.tr("The server already has this photo"))
         else:
             self.remove_button.setToolTip(
@@ -617,10 +622,10 @@ class PhotoStrip(QWidget):
 
     def _delivery_text(self, delivery: str) -> str:
         return {
-            "pending": self.tr("Not sent yet"),
-            "sending": self.tr("Uploading"),
-            "confirmed": self.tr("Confirmed by the server"),
-            "failed": self.tr("The server refused it"),
+            DeliveryState.PENDING: self.tr("Not sent yet"),
+            DeliveryState.SENDING: self.tr("Uploading"),
+            DeliveryState.CONFIRMED: self.tr("Confirmed by the server"),
+            DeliveryState.FAILED: self.tr("The server refused it"),
         }.get(delivery, delivery)
 
     def _set_drop_highlight(self, on: bool) -> None:

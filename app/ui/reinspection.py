@@ -21,16 +21,12 @@ from PySide6.QtGui import (
     QFont,
     QImage,
     QKeySequence,
-    QPainter,
     QPaintEvent,
-    QPalette,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QGroupBox,
@@ -46,7 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.errors import CityPatrolError, TransitionError
+from app.domain.errors import TransitionError
 from app.storage import CaseRow, LocalStore
 from app.storage.inbox import (
     OPINION_MAX,
@@ -57,11 +53,11 @@ from app.storage.inbox import (
     preview_photos,
     record_reinspection,
 )
-from app.storage.store import Changes, PhotoRow
+from app.storage.store import PhotoRow
+from app.ui.common.dialogs import RecordDialog
 from app.ui.common.style import ERROR_COLOUR, MUTED
-from app.ui.common.text import category_text, local_time, status_text
-from app.ui.common.widgets import error_label, thumbnail_icon
-from app.ui.operations import Operations
+from app.ui.common.text import category_text, local_time, status_text, unexpected_error_text
+from app.ui.common.widgets import error_label, paint_placeholder, thumbnail_icon
 from app.ui.tasks import TaskRunner
 
 THUMB = QSize(144, 108)
@@ -96,16 +92,10 @@ class PhotoStrip(QListWidget):
         super().paintEvent(event)
         if self.count():
             return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(
-            self.viewport().rect().adjusted(16, 16, -16, -16),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            self.placeholder,
-        )
+        paint_placeholder(self, self.placeholder, 16)
 
 
-class ReinspectionDialog(QDialog):
+class ReinspectionDialog(RecordDialog):
     """Records the result of one re-inspection assigned to the signed-in inspector."""
 
     #: Emitted with the store's :class:`Changes` once the result is recorded (then accept()).
@@ -119,16 +109,11 @@ class ReinspectionDialog(QDialog):
         case_id: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
+        super().__init__(store, tasks, language, parent)
+        self.saving_text = self.tr("Saving…")
         self.case_id = case_id
         self._checking = 0
-        self._ops = Operations(self, tasks, language, store=store)
-        self._ops.busy_changed.connect(self._show_busy)
         self._loaded = False
-        self.changes: Changes | None = None
         self.setWindowTitle(self.tr("Re-inspection"))
         self.setAcceptDrops(True)
         self.resize(980, 680)
@@ -147,19 +132,7 @@ class ReinspectionDialog(QDialog):
         self.error_label = error_label("dialog_error")
         layout.addWidget(self.error_label)
 
-        self.buttons = QDialogButtonBox()
-        self.submit_button = self.buttons.addButton(
-            self.tr("&Submit result"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.submit_button.setDefault(True)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        self.status_label = QLabel()
-        self.status_label.setStyleSheet(MUTED)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.buttons)
+        bottom, self.submit_button = self.bottom_row(self.tr("&Submit result"))
         layout.addLayout(bottom)
 
         self.setTabOrder(self.before_list, self.after_list)
@@ -375,9 +348,7 @@ class ReinspectionDialog(QDialog):
         return "\n".join(lines)
 
     def _error_text(self, exc: BaseException) -> str:
-        if isinstance(exc, CityPatrolError):
-            return exc.text(self._language)
-        return self.tr("Unexpected error: %1").replace("%1", str(exc))
+        return unexpected_error_text(exc, self._language)
 
     def _load_failed(self, exc: BaseException) -> None:
         self.heading.setText(self.tr("The case could not be read"))
@@ -535,17 +506,11 @@ class ReinspectionDialog(QDialog):
         paths = self.pending_paths()
         store, case_id = self._store, self.case_id
         # The dialog is busy (nothing editable, no Cancel) until the result is recorded.
-        self._ops.write(
+        self.record(
             lambda: record_reinspection(store, case_id, passed, opinion, paths),
-            self._recorded,
-            on_error=self._record_failed,
-            busy=True,
+            self.recorded,
+            self._record_failed,
         )
-
-    def _recorded(self, changes: Changes) -> None:
-        self.changes = changes
-        self.recorded.emit(changes)
-        self.accept()
 
     def _record_failed(self, exc: BaseException) -> None:
         if isinstance(exc, PhotosRefusedError):
@@ -589,10 +554,6 @@ class ReinspectionDialog(QDialog):
     def _busy(self) -> bool:
         return self._ops.busy
 
-    def _show_busy(self, busy: bool) -> None:
-        self.status_label.setText(self.tr("Saving…") if busy else "")
-        self._update_state()
-
     def _update_state(self) -> None:
         ready = self._loaded and not self._busy
         self.submit_button.setEnabled(ready and not self._checking)
@@ -609,7 +570,3 @@ class ReinspectionDialog(QDialog):
             if count
             else self.tr("After — taken now")
         )
-
-    def reject(self) -> None:
-        if not self._busy:  # a result being saved finishes first
-            super().reject()

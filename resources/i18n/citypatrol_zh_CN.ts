@@ -140,7 +140,7 @@
     <name>CaseDetailDialog</name>
     <message>
         <source>Case history</source>
-        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
+        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
         <translation>案件详情</translation>
     </message>
     <message>
@@ -328,7 +328,7 @@
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
-        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <extracomment>The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -353,6 +353,7 @@
     </message>
     <message>
         <source>What is the problem, how big, since when? (e.g. garbage pile about 2 m³)</source>
+        <extracomment>Fields whose errors the position panel shows.</extracomment>
         <translation>是什么问题、规模多大、从何时起？（例如：垃圾堆积约 2 立方米）</translation>
     </message>
     <message>
@@ -405,6 +406,7 @@
     </message>
     <message>
         <source>Open cases of this category nearby. Double-click one to open it.</source>
+        <extracomment>The user asked to open a listed case (its id).</extracomment>
         <translation>附近同类别未结案件。双击可打开。</translation>
     </message>
     <message>
@@ -511,6 +513,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>None yet: choose one from the list on the left</source>
+        <extracomment>Which label shows the errors of which field of :class:`CaseFields`.</extracomment>
         <translation>尚未选择：请在左侧列表中选择</translation>
     </message>
     <message>
@@ -520,10 +523,6 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Draft saved %1</source>
         <translation>草稿已保存 %1</translation>
-    </message>
-    <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>
@@ -615,7 +614,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DashboardWidget</name>
     <message>
         <source>Performance dashboard</source>
-        <extracomment>The user asked for the bulletin (定期通报) PDF of the shown period (a :class:`Period`). The user asked to export the data. After each successful refresh, with the :class:`DashboardData` shown.</extracomment>
+        <extracomment>The user asked for the bulletin (定期通报) PDF of the shown period (a :class:`Period`). The user asked to export the data. After each successful refresh, with the :class:`DashboardData` shown. A write changed the workflow while the figures were not on screen.</extracomment>
         <translation>考核看板</translation>
     </message>
     <message>
@@ -811,7 +810,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DecisionDialog</name>
     <message>
         <source>%1 — decision</source>
-        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`); then the dialog closes. The case and the choices were read (the fields are filled). What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
+        <extracomment>What the action needs filled in (the shared rules' data): the fields shown.</extracomment>
         <translation>%1 —— 处理</translation>
     </message>
     <message>
@@ -916,6 +915,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Saving…</source>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
         <translation>正在保存…</translation>
     </message>
 </context>
@@ -923,7 +923,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DepartmentTableModel</name>
     <message>
         <source>Department</source>
-        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. The colour of errors (the same as app.ui.inbox.ERROR_COLOUR). Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
         <translation>部门</translation>
     </message>
     <message>
@@ -957,6 +957,14 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Overdue</source>
         <translation>超期未处置</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorText</name>
+    <message>
+        <source>Unexpected error: %1</source>
+        <extracomment>What a figure without a value (a rate with no denominator) shows.</extracomment>
+        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>
@@ -1068,7 +1076,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>InboxModel</name>
     <message>
         <source>Returned for correction</source>
-        <extracomment>The item behind a row (an :class:`InboxItem`). The colour of errors and overdue deadlines (the same as app.ui.settings.ERROR_COLOUR). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
+        <extracomment>The item behind a row (an :class:`InboxItem`). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
         <translation>退回修改</translation>
     </message>
     <message>
@@ -1323,7 +1331,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then.</extracomment>
+        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -1513,10 +1521,6 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Signed in as %1 — %2</source>
         <translation>已登录：%1 — %2</translation>
-    </message>
-    <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
     </message>
 </context>
 <context>
@@ -1810,7 +1814,6 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <name>ReinspectionDialog</name>
     <message>
         <source>Re-inspection</source>
-        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>核查</translation>
     </message>
     <message>
@@ -1932,10 +1935,6 @@ or click “Add photos…”.</source>
         <translation>已保存在本机</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
-    </message>
-    <message>
         <source>The case could not be read</source>
         <translation>无法读取案件</translation>
     </message>
@@ -1987,6 +1986,7 @@ Not saved yet: saved when you submit the result</source>
     </message>
     <message>
         <source>Saving…</source>
+        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>正在保存…</translation>
     </message>
     <message>
@@ -2086,7 +2086,7 @@ Not saved yet: saved when you submit the result</source>
     <name>ReviewPanel</name>
     <message>
         <source>Review</source>
-        <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
+        <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`, already announced on the store's events): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
         <translation>审核</translation>
     </message>
     <message>
@@ -2238,7 +2238,6 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <extracomment>Colours shared by the sync widgets (readable on light and dark status bars).</extracomment>
         <translation>设置</translation>
     </message>
     <message>

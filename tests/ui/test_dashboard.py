@@ -6,6 +6,7 @@ of given figures); the rest compute them from a real store filled with ``report_
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from report_builders import add_case_with_steps, add_department, bulk_generate
 
 from app.domain.indicators import Counts, Indicators, Period
 from app.storage import LocalStore
+from app.storage.store import Changes
 from app.ui.dashboard import (
     CITY_TZ,
     TREND_WEEKS,
@@ -30,6 +32,7 @@ from app.ui.dashboard import (
     preset_period,
     trend_period,
 )
+from app.ui.events import StoreEvents
 from app.ui.i18n import install_translators
 from app.ui.tasks import TaskRunner
 
@@ -615,3 +618,65 @@ def test_realistic_data_renders(
     shot = tmp_path / "dashboard-en.png"
     assert widget.grab().save(str(shot))
     assert shot.stat().st_size > 20000
+
+
+def test_a_stale_result_of_an_earlier_refresh_is_dropped(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    """Two refreshes in a row (a period chosen while the first computes): only the second
+    one's figures are shown, and ``loaded`` comes once."""
+    release = threading.Event()
+    calls: list[Period] = []
+
+    def first_slow(period: Period, now: datetime) -> DashboardData:
+        calls.append(period)
+        if len(calls) == 1:
+            release.wait(30)
+            data = given(period, now)
+            total = dataclasses.replace(data.indicators.total, reports=1)
+            return dataclasses.replace(
+                data, indicators=dataclasses.replace(data.indicators, total=total)
+            )
+        return given(period, now)
+
+    widget = open_dashboard(qtbot, store, tasks, loader=first_slow)
+    shown: list[DashboardData] = []
+    widget.loaded.connect(shown.append)
+    widget.show()
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    widget.refresh()
+    release.set()
+    qtbot.waitUntil(lambda: bool(shown))
+    qtbot.wait(100)  # nothing more arrives
+    assert len(calls) == 2 and len(shown) == 1
+    assert tile(widget, "reports") == "120"
+    assert not widget.is_busy()
+
+
+def test_a_workflow_write_refreshes_the_figures_when_shown_else_at_the_next_show(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner
+) -> None:
+    calls: list[Period] = []
+
+    def counted(period: Period, now: datetime) -> DashboardData:
+        calls.append(period)
+        return given(period, now)
+
+    widget = open_dashboard(qtbot, store, tasks, loader=counted)
+    show_and_wait(qtbot, widget)
+    events = StoreEvents.of(store)
+    events.announce(
+        Changes(cases=frozenset({"c1"}), photos=frozenset({"p1"}))
+    )  # no steps: left alone
+    qtbot.wait(100)
+    assert len(calls) == 1
+    with qtbot.waitSignal(widget.loaded):
+        events.announce(Changes(cases=frozenset({"c1"}), steps=True))
+    assert len(calls) == 2
+    widget.hide()
+    events.announce(Changes(reference=True))
+    qtbot.wait(100)
+    assert len(calls) == 2  # computed when looked at, not at every write
+    with qtbot.waitSignal(widget.loaded):
+        widget.show()
+    assert len(calls) == 3

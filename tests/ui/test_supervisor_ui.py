@@ -35,12 +35,14 @@ from app.domain.lifecycle import (
 )
 from app.domain.validation import Urgency
 from app.storage import LocalStore, reports
+from app.storage.store import Changes
 from app.storage.supervision import departments, inspectors, record_decision, timeline
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
 from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import local_time
+from app.ui.events import StoreEvents
 from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
@@ -147,6 +149,38 @@ def actions_on_server(server: ServerProcess, case_id: str) -> list[tuple[str, st
 
 
 # -- the review queue --------------------------------------------------------------------------
+
+
+def test_a_decision_in_the_review_panel_is_announced_once_and_every_view_follows(
+    qtbot: QtBot, tmp_path: Path, tasks: TaskRunner, server: ServerProcess
+) -> None:
+    """The panel's write goes through Operations.write: its Changes reach the store's events
+    once, and the queue and an open case history read themselves again from that alone."""
+    inspector = signed_in(tmp_path / "inspector", server, "demo")
+    ids = [report(inspector, f"暴露垃圾 第{n}处") for n in range(2)]
+    synced(inspector)
+    office = signed_in(tmp_path / "office", server, "supervisor")
+    synced(office)
+    panel = review_panel(qtbot, office, tasks)
+    qtbot.waitUntil(lambda: len(panel.items) == 2, timeout=10_000)
+    history = CaseDetailDialog(office, tasks, "en", ids[1])
+    qtbot.addWidget(history)
+    qtbot.waitUntil(lambda: history.detail is not None, timeout=10_000)
+    announced: list[Changes] = []
+    StoreEvents.of(office).changed.connect(announced.append)
+
+    assert current_id(panel) == ids[1]
+    with (
+        qtbot.waitSignal(history.loaded, timeout=10_000),
+        qtbot.waitSignal(panel.decided, timeout=10_000),
+    ):
+        panel.accept_current()
+    assert len(announced) == 1
+    assert announced[0].cases == {ids[1]} and announced[0].steps
+    qtbot.waitUntil(lambda: [i.case_id for i in panel.items] == [ids[0]], timeout=10_000)
+    assert history.status_label.text() == "Accepted"
+    qtbot.wait(200)
+    assert len(announced) == 1
 
 
 def test_the_keyboard_moves_accepts_rejects_and_returns_and_selects_the_next_case(

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPainter, QPixmap
 
 from app.domain.deadlines import TrafficLight
+from app.storage.states import OutboxState
 
 #: Errors, refusals, overdue deadlines.
 ERROR_COLOUR = "#b3261e"
@@ -29,7 +30,11 @@ LIGHT_COLOURS = {
     TrafficLight.RED: "#c62828",
 }
 #: The colours of a decision not confirmed by the server yet, and of one it refused.
-STATE_COLOURS = {"pending": "#9a6400", "sending": "#1565c0", "failed": ERROR_COLOUR}
+STATE_COLOURS = {
+    OutboxState.PENDING: "#9a6400",
+    OutboxState.SENDING: "#1565c0",
+    OutboxState.FAILED: ERROR_COLOUR,
+}
 
 
 def dot_pixmap(colour: str, size: int = 12, *, hidpi: bool = False) -> QPixmap:

@@ -1,7 +1,7 @@
 """How values read on screen: one function per kind of value, used by every window.
 
-Qt-free apart from the two QDateTime conversions at the end, so the words a window shows are
-the words a test can compute.
+Qt-free apart from the translated "Unexpected error" and the two QDateTime conversions at the
+end, so the words a window shows are the words a test can compute.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QCoreApplication, QDateTime
 
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import ACTION_NAMES, ROLE_NAMES, STATUS_NAMES, Action, CaseStatus, Role
@@ -50,6 +50,17 @@ def error_text(exc: BaseException, language: str) -> str:
     if isinstance(exc, CityPatrolError):
         return exc.text(language)
     return str(exc) or type(exc).__name__
+
+
+def unexpected_error_text(exc: BaseException, language: str) -> str:
+    """A failure as a window reports it on its own: our own errors in their bilingual words,
+    anything else as "Unexpected error: …" (in the translation context ``ErrorText``), so a
+    bug reads as one and not as a refusal."""
+    if isinstance(exc, CityPatrolError):
+        return exc.text(language)
+    return QCoreApplication.translate("ErrorText", "Unexpected error: %1").replace(
+        "%1", error_text(exc, language)
+    )
 
 
 def reason_text(raw: str | dict[str, Any] | None, language: str) -> str:

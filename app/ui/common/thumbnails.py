@@ -7,13 +7,13 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from app.storage import LocalStore
 from app.storage.store import PhotoRow
 from app.ui.common.text import local_time
-from app.ui.common.widgets import thumbnail_icon
+from app.ui.common.widgets import paint_placeholder, thumbnail_icon
 from app.ui.photo_strip import PhotoViewer
 from app.ui.tasks import TaskRunner
 
@@ -78,6 +78,7 @@ class ThumbnailList(QListWidget):
             row = self.currentRow()
         if not 0 <= row < len(self.rows):
             return None
+        # The viewer deletes itself on close: a window reference, not a result to check.
         if self.viewer is not None and shiboken6.isValid(self.viewer):
             self.viewer.close()
         self.viewer = PhotoViewer(self._tasks, self._language, self.rows, row, self)
@@ -89,10 +90,4 @@ class ThumbnailList(QListWidget):
         super().paintEvent(event)
         if self.count():
             return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
-        painter.drawText(
-            self.viewport().rect().adjusted(8, 8, -8, -8),
-            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-            self.placeholder,
-        )
+        paint_placeholder(self, self.placeholder)

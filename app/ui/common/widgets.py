@@ -1,13 +1,25 @@
-"""Small widgets every window builds the same way: error labels, headings, the traffic light."""
+"""Small widgets every window builds the same way: error labels, headings, a panel's header row,
+"nothing here" placeholders, tree views, the traffic light."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.deadlines import TrafficLight
-from app.ui.common.style import ERROR_COLOUR, LIGHT_COLOURS, light_pixmap
+from app.ui.common.style import ERROR_COLOUR, LIGHT_COLOURS, MUTED, light_pixmap
 
 
 def error_label(name: str = "") -> QLabel:
@@ -30,6 +42,67 @@ def bold(label: QLabel, scale: float = 1.0) -> QLabel:
         font.setPointSizeF(font.pointSizeF() * scale)
     label.setFont(font)
     return label
+
+
+def panel_header(title: QLabel, summary: QLabel, *trailing: QWidget) -> QHBoxLayout:
+    """A panel's top row: its title, a muted summary taking the free room, then ``trailing``
+    (filters, the Refresh button) on the right."""
+    summary.setStyleSheet(MUTED)
+    header = QHBoxLayout()
+    header.addWidget(title)
+    header.addSpacing(12)
+    header.addWidget(summary, 1)
+    for widget in trailing:
+        header.addWidget(widget)
+    return header
+
+
+def placeholder(text: str = "") -> QLabel:
+    """A muted, centred, word-wrapped "nothing here" text, shown instead of an empty list."""
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(MUTED)
+    return label
+
+
+def stack(*widgets: QWidget) -> QStackedWidget:
+    """``widgets`` in one place, one shown at a time (a list and its placeholder)."""
+    pages = QStackedWidget()
+    for widget in widgets:
+        pages.addWidget(widget)
+    return pages
+
+
+def paint_placeholder(view: QAbstractScrollArea, text: str, margin: int = 8) -> None:
+    """Write ``text`` across an empty view's viewport in the placeholder colour (from the
+    view's paintEvent, after the view painted itself)."""
+    painter = QPainter(view.viewport())
+    painter.setPen(view.palette().color(QPalette.ColorRole.PlaceholderText))
+    painter.drawText(
+        view.viewport().rect().adjusted(margin, margin, -margin, -margin),
+        Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+        text,
+    )
+
+
+def tree_view(
+    name: str, headers: Sequence[str], widths: Sequence[int], stretch: int, *, nested: bool
+) -> QTreeWidget:
+    """A tree of rows with alternating colours and fixed row heights: ``headers`` with their
+    ``widths``, column ``stretch`` taking the free room; ``nested``: rows under group rows."""
+    tree = QTreeWidget()
+    tree.setObjectName(name)
+    tree.setRootIsDecorated(nested)
+    tree.setAlternatingRowColors(True)
+    tree.setUniformRowHeights(True)
+    tree.setHeaderLabels(list(headers))
+    head = tree.header()
+    head.setStretchLastSection(False)
+    for column, width in enumerate(widths):
+        head.resizeSection(column, width)
+    head.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return tree
 
 
 def selectable(label: QLabel) -> QLabel:

@@ -21,11 +21,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -37,6 +35,7 @@ from app.domain.lifecycle import Action, CaseStatus, Role, allowed_actions
 from app.storage import LocalStore
 from app.storage.bulletin import case_report_data
 from app.storage.deadlines import DeadlineState, deadline_state
+from app.storage.states import DeliveryState, OutboxState
 from app.storage.store import CaseRow, Changes, PhotoRow
 from app.storage.supervision import TimelineEntry, timeline
 from app.ui.common.style import ERROR_COLOUR, MUTED, STATE_COLOURS
@@ -51,7 +50,9 @@ from app.ui.common.text import (
     status_text,
 )
 from app.ui.common.thumbnails import ThumbnailList, load_thumbnails
-from app.ui.common.widgets import TrafficLightLabel, bold, error_label, selectable
+from app.ui.common.widgets import TrafficLightLabel, bold, error_label, selectable, tree_view
+from app.ui.events import StoreEvents
+from app.ui.operations import Lane, Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.supervisor.decision import DecisionDialog
 from app.ui.tasks import TaskRunner
@@ -72,7 +73,8 @@ class CaseDetail:
 class CaseDetailDialog(QDialog):
     """A case's history, deadline and traffic light, comments, photos, and the actions now."""
 
-    #: A decision was recorded from this dialog (the store's :class:`Changes`).
+    #: A decision was recorded from this dialog (the store's :class:`Changes`, already
+    #: announced on the store's events).
     decided = Signal(object)
     #: The case was (re)read and shown.
     loaded = Signal()
@@ -97,7 +99,7 @@ class CaseDetailDialog(QDialog):
         self._language = language
         self._clock = clock
         self.case_id = case_id
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
         self.detail: CaseDetail | None = None
         self.decision: DecisionDialog | None = None
         self.action_buttons: dict[Action, QPushButton] = {}
@@ -122,28 +124,18 @@ class CaseDetailDialog(QDialog):
         header.addWidget(self.facts_label)
         header.addWidget(self.light)
 
-        self.timeline = QTreeWidget()
-        self.timeline.setObjectName("timeline")
-        self.timeline.setRootIsDecorated(False)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.setUniformRowHeights(True)
+        headers = [
+            self.tr("When"),
+            self.tr("Action"),
+            self.tr("By"),
+            self.tr("Opinion"),
+            self.tr("Department / inspector"),
+            self.tr("Deadline"),
+            self.tr("State"),
+        ]
+        widths = (130, 175, 110, 220, 180, 130, 150)
+        self.timeline = tree_view("timeline", headers, widths, 3, nested=False)
         self.timeline.setWordWrap(False)
-        self.timeline.setHeaderLabels(
-            [
-                self.tr("When"),
-                self.tr("Action"),
-                self.tr("By"),
-                self.tr("Opinion"),
-                self.tr("Department / inspector"),
-                self.tr("Deadline"),
-                self.tr("State"),
-            ]
-        )
-        head = self.timeline.header()
-        head.setStretchLastSection(False)
-        for column, width in enumerate((130, 175, 110, 220, 180, 130, 150)):
-            head.resizeSection(column, width)
-        head.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         history = QGroupBox(self.tr("History"))
         QVBoxLayout(history).addWidget(self.timeline)
 
@@ -193,6 +185,7 @@ class CaseDetailDialog(QDialog):
         layout.addWidget(self.comments_group)
         layout.addWidget(self.error_label)
         layout.addLayout(bottom)
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.load()
 
     # -- loading ----------------------------------------------------------------------------------
@@ -212,15 +205,14 @@ class CaseDetailDialog(QDialog):
         """Write the case's PDF report (fields, timeline, photos) in the documents lane."""
         store, case_id, language = self._store, self.case_id, self._language
         self.pdf_button.setEnabled(False)
-        self._tasks.run_documents(
+        self._ops.run(
             lambda: write_case_report(store, case_id, out, language),
             self._pdf_written,
-            self._pdf_failed,
+            lane=Lane.DOCUMENTS,
+            on_error=self._pdf_failed,
         )
 
     def _pdf_written(self, path: Path) -> None:
-        if not shiboken6.isValid(self):
-            return
         self.pdf_button.setEnabled(True)
         self.error_label.setStyleSheet("")
         self.error_label.setText(self.tr("PDF written: %1").replace("%1", str(path)))
@@ -228,16 +220,12 @@ class CaseDetailDialog(QDialog):
         self.pdf_written.emit(path)
 
     def _pdf_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self.pdf_button.setEnabled(True)
         self.error_label.setText(error_text(exc, self._language))
         self.error_label.show()
 
     def load(self) -> None:
         """Read the case, its history, photos and comments again (in the database lane)."""
-        self._generation += 1
-        generation = self._generation
         store, case_id, language, now = self._store, self.case_id, self._language, self._clock()
 
         def read() -> CaseDetail:
@@ -251,15 +239,15 @@ class CaseDetailDialog(QDialog):
                 now,
             )
 
-        self._tasks.run_db(
-            read,
-            lambda detail: self._show(generation, detail),
-            lambda exc: self._failed(generation, exc),
-        )
+        self._ops.run(read, self._show, key="detail", on_error=self._failed)
 
-    def _show(self, generation: int, detail: CaseDetail) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        """Read the case again after a write that concerns it (a decision taken here or in
+        the review queue, a sync that brought its steps)."""
+        if changes.everything or self.case_id in changes.cases:
+            self.load()
+
+    def _show(self, detail: CaseDetail) -> None:
         self.detail = detail
         language = self._language
         case = detail.case
@@ -327,7 +315,7 @@ class CaseDetailDialog(QDialog):
         for entry in entries:
             role = role_text(entry.role, language) if entry.role else ""
             who = entry.who or role
-            if entry.state != "confirmed" and not entry.who:
+            if entry.state != DeliveryState.CONFIRMED and not entry.who:
                 who = self.tr("You")
             target = entry.department
             if entry.assignee:
@@ -347,15 +335,15 @@ class CaseDetailDialog(QDialog):
             row.setToolTip(2, f"{who} ({role})" if role else who)
             row.setToolTip(3, entry.opinion)
             row.setToolTip(4, target)
-            if entry.state != "confirmed":
+            if entry.state != DeliveryState.CONFIRMED:
                 colour = QColor(STATE_COLOURS.get(entry.state, ERROR_COLOUR))
                 font = QFont(self.timeline.font())
-                font.setItalic(entry.state != "failed")
-                font.setBold(entry.state == "failed")
+                font.setItalic(entry.state != OutboxState.FAILED)
+                font.setBold(entry.state == OutboxState.FAILED)
                 for column in range(self.COLUMNS):
                     row.setForeground(column, colour)
                     row.setFont(column, font)
-                if entry.state == "failed":
+                if entry.state == OutboxState.FAILED:
                     reason = reason_text(entry.error, language)
                     row.setToolTip(6, self.tr("Refused by the server: %1").replace("%1", reason))
             self.timeline.addTopLevelItem(row)
@@ -364,13 +352,13 @@ class CaseDetailDialog(QDialog):
             self.timeline.scrollToItem(last)
 
     def _state_text(self, entry: TimelineEntry) -> str:
-        if entry.state == "confirmed":
+        if entry.state == DeliveryState.CONFIRMED:
             return self.tr("Confirmed")
-        if entry.state == "pending":
+        if entry.state == OutboxState.PENDING:
             return self.tr("Waiting to be sent")
-        if entry.state == "sending":
+        if entry.state == OutboxState.SENDING:
             return self.tr("Sending…")
-        if entry.state == "failed":
+        if entry.state == OutboxState.FAILED:
             reason = reason_text(entry.error, self._language)
             return self.tr("Refused: %1").replace("%1", reason) if reason else self.tr("Refused")
         return entry.state
@@ -389,16 +377,17 @@ class CaseDetailDialog(QDialog):
             self.action_buttons[action] = button
         self.no_actions.setVisible(not actions)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if shiboken6.isValid(self) and generation == self._generation:
-            self.heading.setText(self.tr("The case could not be read"))
-            self.error_label.setText(error_text(exc, self._language))
-            self.error_label.show()
+    def _failed(self, exc: BaseException) -> None:
+        self.heading.setText(self.tr("The case could not be read"))
+        self.error_label.setText(error_text(exc, self._language))
+        self.error_label.show()
 
     # -- deciding ---------------------------------------------------------------------------------
 
     def decide(self, action: Action) -> DecisionDialog:
         """Open the decision dialog for ``action``; the history is read again once it is taken."""
+        # The open decision dialog (one at a time); it deletes itself on close, so the
+        # reference may outlive it — a window reference, not a result to check.
         if self.decision is not None and shiboken6.isValid(self.decision):
             self.decision.close()
         dialog = DecisionDialog(
@@ -417,8 +406,9 @@ class CaseDetailDialog(QDialog):
         return dialog
 
     def _decided(self, changes: Changes) -> None:
+        # The decision's write was announced: this dialog reads the case again by itself
+        # (_store_changed), like every other view of the case.
         self.decided.emit(changes)
-        self.load()
 
 
 def _comments(store: LocalStore, case_id: str, language: str) -> list[Any]:

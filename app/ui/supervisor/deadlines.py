@@ -6,17 +6,12 @@ there are); this screen only groups, filters and shows them.
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QStackedWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -25,10 +20,13 @@ from PySide6.QtWidgets import (
 from app.domain.deadlines import TrafficLight
 from app.storage import LocalStore
 from app.storage.deadlines import DeadlineRow, deadline_rows
+from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
 from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
 from app.ui.common.text import category_text, error_text, local_time, percent, status_text
-from app.ui.common.widgets import bold, error_label
+from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack, tree_view
+from app.ui.events import StoreEvents, workflow_changed
+from app.ui.operations import Operations
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -57,12 +55,11 @@ class AssignmentsPanel(QWidget):
         self._tasks = tasks
         self._language = language
         self._clock = clock
-        self._generation = 0
+        self._ops = Operations(self, tasks, language)
         self.rows: list[DeadlineRow] = []
 
         self.title = bold(QLabel(self.tr("Deadlines")), 1.25)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet(MUTED)
         self.department_filter = QComboBox()
         self.department_filter.setObjectName("department_filter")
         self.department_filter.setAccessibleName(self.tr("Department"))
@@ -76,41 +73,26 @@ class AssignmentsPanel(QWidget):
         self.show_all.currentIndexChanged.connect(self._populate)
         self.refresh_button = QPushButton(self.tr("Re&fresh"))
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(12)
-        header.addWidget(self.summary_label, 1)
-        header.addWidget(QLabel(self.tr("Department:")))
-        header.addWidget(self.department_filter)
-        header.addWidget(self.show_all)
-        header.addWidget(self.refresh_button)
-
-        self.tree = QTreeWidget()
-        self.tree.setObjectName("assignments")
-        self.tree.setRootIsDecorated(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setHeaderLabels(
-            [
-                self.tr("Case"),
-                self.tr("Department"),
-                self.tr("Deadline"),
-                self.tr("Time used"),
-                self.tr("Status"),
-            ]
+        header = panel_header(
+            self.title,
+            self.summary_label,
+            QLabel(self.tr("Department:")),
+            self.department_filter,
+            self.show_all,
+            self.refresh_button,
         )
-        head = self.tree.header()
-        head.setStretchLastSection(False)
-        for column, width in enumerate((420, 220, 150, 110, 120)):
-            head.resizeSection(column, width)
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+        headers = [
+            self.tr("Case"),
+            self.tr("Department"),
+            self.tr("Deadline"),
+            self.tr("Time used"),
+            self.tr("Status"),
+        ]
+        self.tree = tree_view("assignments", headers, (420, 220, 150, 110, 120), 0, nested=True)
         self.tree.itemActivated.connect(self._activated)
-        self.empty_label = QLabel(self.tr("No dispatched case is overdue or due soon."))
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setStyleSheet(MUTED)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.tree)
-        self.stack.addWidget(self.empty_label)
+        self.empty_label = placeholder(self.tr("No dispatched case is overdue or due soon."))
+        self.stack = stack(self.tree, self.empty_label)
         self.error_label = error_label("assignments_error")
         legend = QLabel(
             self.tr(
@@ -127,22 +109,24 @@ class AssignmentsPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(legend)
         self.setFocusProxy(self.tree)
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
 
     @Slot()
     def refresh(self) -> None:
-        self._generation += 1
-        generation, store, now = self._generation, self._store, self._clock()
-        language = self._language
-        self._tasks.run_db(
+        store, now, language = self._store, self._clock(), self._language
+        self._ops.run(
             lambda: (deadline_rows(store, now, language), departments(store)),
-            lambda result: self._show(generation, *result),
-            lambda exc: self._failed(generation, exc),
+            lambda result: self._show(*result),
+            key="rows",
+            on_error=self._failed,
         )
 
-    def _show(self, generation: int, rows: list[DeadlineRow], known: list[DepartmentRow]) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        if workflow_changed(changes):
+            self.refresh()
+
+    def _show(self, rows: list[DeadlineRow], known: list[DepartmentRow]) -> None:
         self.rows = rows
         chosen = self.department_filter.currentData()
         self.department_filter.blockSignals(True)
@@ -244,11 +228,10 @@ class AssignmentsPanel(QWidget):
         if item is not None:
             self._activated(item, 0)
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if shiboken6.isValid(self) and generation == self._generation:
-            self.error_label.setText(
-                self.tr("The deadlines could not be read: %1").replace(
-                    "%1", error_text(exc, self._language)
-                )
+    def _failed(self, exc: BaseException) -> None:
+        self.error_label.setText(
+            self.tr("The deadlines could not be read: %1").replace(
+                "%1", error_text(exc, self._language)
             )
-            self.error_label.show()
+        )
+        self.error_label.show()

@@ -11,15 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import shiboken6
 from PySide6.QtCore import QDateTime, Qt, QTime, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QVBoxLayout,
@@ -30,7 +26,7 @@ from app.domain.errors import TransitionError
 from app.domain.lifecycle import Action, Need, Role, TransitionRequest, missing_needs, needs
 from app.storage import LocalStore, reports
 from app.storage.deadlines import DeadlineState, deadline_state
-from app.storage.store import CaseRow, Changes
+from app.storage.store import CaseRow
 from app.storage.supervision import (
     DecisionError,
     DepartmentRow,
@@ -40,6 +36,7 @@ from app.storage.supervision import (
     record_decision,
     timeline,
 )
+from app.ui.common.dialogs import RecordDialog
 from app.ui.common.style import MUTED
 from app.ui.common.text import (
     action_text,
@@ -79,10 +76,11 @@ class DecisionContext:
     current: DeadlineState | None
 
 
-class DecisionDialog(QDialog):
+class DecisionDialog(RecordDialog):
     """One decision on one case, with only the fields its action needs, checked inline."""
 
-    #: The decision was recorded (the store's :class:`Changes`); then the dialog closes.
+    #: The decision was recorded (the store's :class:`Changes`, already announced on the
+    #: store's events); then the dialog closes.
     decided = Signal(object)
     #: The case and the choices were read (the fields are filled).
     loaded = Signal()
@@ -98,19 +96,15 @@ class DecisionDialog(QDialog):
         parent: QWidget | None = None,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
+        super().__init__(store, tasks, language, parent)
+        self.saving_text = self.tr("Saving…")
         self._clock = clock
         self.case_id = case_id
         self.action = action
         #: What the action needs filled in (the shared rules' data): the fields shown.
         self.needs = needs(action)
         self._loaded = False
-        self._busy = False
         self._proposal: datetime | None = None
-        self.changes: Changes | None = None
         name = action_text(action, language)
         self.setWindowTitle(self.tr("%1 — decision").replace("%1", name))
         self.setMinimumSize(600, 360)
@@ -185,18 +179,8 @@ class DecisionDialog(QDialog):
         self.form.setRowVisible(assignee_row, Need.ASSIGNEE in self.needs)
 
         self.error_label = error_label("dialog_error")
-        self.buttons = QDialogButtonBox()
-        self.ok_button = self.buttons.addButton(name, QDialogButtonBox.ButtonRole.AcceptRole)
+        bottom, self.ok_button = self.bottom_row(name)
         self.ok_button.setObjectName("decide")
-        self.ok_button.setDefault(True)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        self.status_label = QLabel()
-        self.status_label.setStyleSheet(MUTED)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status_label, 1)
-        bottom.addWidget(self.buttons)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -241,11 +225,9 @@ class DecisionDialog(QDialog):
                 current,
             )
 
-        self._tasks.run_db(read, self._show, self._load_failed)
+        self._ops.run(read, self._show, key="context", on_error=self._load_failed)
 
     def _show(self, context: DecisionContext) -> None:
-        if not shiboken6.isValid(self):
-            return
         case = context.case
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
@@ -313,9 +295,8 @@ class DecisionDialog(QDialog):
         self.deadline_note.setVisible(bool(notes))
 
     def _load_failed(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self.heading.setText(self.tr("The case could not be read"))
-            self._show_error(error_text(exc, self._language))
+        self.heading.setText(self.tr("The case could not be read"))
+        self._show_error(error_text(exc, self._language))
 
     # -- values -----------------------------------------------------------------------------------
 
@@ -362,7 +343,7 @@ class DecisionDialog(QDialog):
     @Slot()
     def submit(self) -> None:
         """Check the decision with the shared rules and record it (in the database lane)."""
-        if not self._loaded or self._busy or self.missing():
+        if not self._loaded or self._ops.busy or self.missing():
             return
         self._clear_errors()
         deadline = self.deadline() if Need.DEADLINE in self.needs else None
@@ -375,8 +356,7 @@ class DecisionDialog(QDialog):
             self.department_id(),
             self.assignee_id(),
         )
-        self._set_busy(True)
-        self._tasks.run_db(
+        self.record(
             lambda: record_decision(
                 store,
                 case_id,
@@ -386,22 +366,11 @@ class DecisionDialog(QDialog):
                 deadline=deadline,
                 assignee_id=assignee_id,
             ),
-            self._recorded,
+            self.decided,
             self._refused,
         )
 
-    def _recorded(self, changes: Changes) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
-        self.changes = changes
-        self.decided.emit(changes)
-        self.accept()
-
     def _refused(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         self._field_error(self._field_of(exc), error_text(exc, self._language))
 
     def _field_of(self, exc: BaseException) -> str:
@@ -461,15 +430,7 @@ class DecisionDialog(QDialog):
         self.deadline_error.hide()
         self._update_state()
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.status_label.setText(self.tr("Saving…") if busy else "")
-        self._update_state()
-
     def _update_state(self) -> None:
-        self.ok_button.setEnabled(self._loaded and not self._busy and not self.missing())
-        self.cancel_button.setEnabled(not self._busy)
-
-    def reject(self) -> None:
-        if not self._busy:
-            super().reject()
+        busy = self._ops.busy
+        self.ok_button.setEnabled(self._loaded and not busy and not self.missing())
+        self.cancel_button.setEnabled(not busy)

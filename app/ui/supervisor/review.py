@@ -10,7 +10,6 @@ selected.
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -42,7 +41,9 @@ from app.storage.supervision import (
 )
 from app.ui.common.style import MUTED
 from app.ui.common.text import action_text, category_text, error_text, local_time
-from app.ui.common.widgets import bold, error_label
+from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack
+from app.ui.events import StoreEvents, workflow_changed
+from app.ui.operations import Operations
 from app.ui.supervisor.base import ITEM_ROLE
 from app.ui.supervisor.review_details import ReviewDetail, ReviewDetails, load_detail
 from app.ui.tasks import TaskRunner
@@ -54,7 +55,8 @@ REVIEW_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.RETURN)
 class ReviewPanel(QWidget):
     """The review queue (newest first) and the selected case; accept, reject, return."""
 
-    #: A decision was recorded (the store's :class:`Changes`): the sync should send it.
+    #: A decision was recorded (the store's :class:`Changes`, already announced on the store's
+    #: events): the sync should send it.
     decided = Signal(object)
     #: The user asked for a case's whole history (its id).
     open_case = Signal(str)
@@ -74,9 +76,8 @@ class ReviewPanel(QWidget):
         self._store = store
         self._tasks = tasks
         self._language = language
-        self._generation = 0
-        self._detail_generation = 0
-        self._busy = False
+        self._ops = Operations(self, tasks, language, store=store)
+        self._ops.busy_changed.connect(self._show_busy)
         #: The row to select after the next reload (the one after a decided case).
         self._select_row: int | None = None
         self._opinion_action: Action | None = None
@@ -87,14 +88,9 @@ class ReviewPanel(QWidget):
 
         self.title = bold(QLabel(self.tr("Review")), 1.25)
         self.summary_label = QLabel()
-        self.summary_label.setStyleSheet(MUTED)
         self.refresh_button = QPushButton(self.tr("Re&fresh"))
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(12)
-        header.addWidget(self.summary_label, 1)
-        header.addWidget(self.refresh_button)
+        header = panel_header(self.title, self.summary_label, self.refresh_button)
 
         self.view = QListWidget()
         self.view.setObjectName("review_queue")
@@ -113,18 +109,13 @@ class ReviewPanel(QWidget):
         self.view.currentItemChanged.connect(self._current_changed)
         self.view.itemSelectionChanged.connect(self._update_buttons)
         self.view.itemDoubleClicked.connect(lambda _item: self.open_current())
-        self.empty_label = QLabel(
+        self.empty_label = placeholder(
             self.tr(
                 "No submitted cases are waiting for review.\n"
                 "New reports from the inspectors arrive with the next sync."
             )
         )
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setStyleSheet(MUTED)
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.view)
-        self.list_stack.addWidget(self.empty_label)
+        self.list_stack = stack(self.view, self.empty_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.list_stack)
@@ -193,6 +184,7 @@ class ReviewPanel(QWidget):
         cancel.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         cancel.activated.connect(self.cancel_opinion)
         self._show_details(None)
+        StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------------
@@ -234,9 +226,7 @@ class ReviewPanel(QWidget):
         opinion_layout.addLayout(opinion_buttons)
         self.opinion_box.hide()
 
-        self.details_empty = QLabel(self.tr("Select a case to see its details."))
-        self.details_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.details_empty.setStyleSheet(MUTED)
+        self.details_empty = placeholder(self.tr("Select a case to see its details."))
         details = QWidget()
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 0, 0)
@@ -253,17 +243,16 @@ class ReviewPanel(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Read the queue again (the selection is kept, or moves to the case after a decided one)."""
-        self._generation += 1
-        generation, store = self._generation, self._store
-        self._tasks.run_db(
-            lambda: review_queue(store),
-            lambda items: self._show(generation, items),
-            lambda exc: self._failed(generation, exc),
-        )
+        store = self._store
+        self._ops.run(lambda: review_queue(store), self._show, key="queue", on_error=self._failed)
 
-    def _show(self, generation: int, items: list[ReviewItem]) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _store_changed(self, changes: Changes) -> None:
+        """Read the queue again after a write that moves the workflow (this panel's own
+        decisions included: they are announced like any other write)."""
+        if workflow_changed(changes):
+            self.refresh()
+
+    def _show(self, items: list[ReviewItem]) -> None:
         current = self.current_item()
         had_focus = self.view.hasFocus()
         self.items = items
@@ -314,9 +303,7 @@ class ReviewPanel(QWidget):
         line.setToolTip("\n".join(p for p in (category, item.description, item.address) if p))
         return line
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _failed(self, exc: BaseException) -> None:
         self._select_row = None
         self._load_failed = True
         self._show_error(
@@ -371,46 +358,43 @@ class ReviewPanel(QWidget):
         self._update_buttons()
 
     def _show_details(self, item: ReviewItem | None) -> None:
-        self._detail_generation += 1
         if item is None:
+            self._ops.cancel("detail")  # an earlier case's details, still being read, stay away
             self.details_stack.setCurrentWidget(self.details_empty)
             return
         self.details_stack.setCurrentIndex(0)
         self.details.show_item(item)
-        generation, store = self._detail_generation, self._store
-
-        self._tasks.run_db(
+        store = self._store
+        self._ops.run(
             lambda: load_detail(store, item),
-            lambda detail: self._show_loaded(generation, detail),
-            lambda exc: self._detail_failed(generation, exc),
+            self._show_loaded,
+            key="detail",
+            on_error=self._detail_failed,
         )
 
-    def _show_loaded(self, generation: int, detail: ReviewDetail) -> None:
-        if shiboken6.isValid(self) and generation == self._detail_generation:
-            self.details.show_loaded(detail)
+    def _show_loaded(self, detail: ReviewDetail) -> None:
+        self.details.show_loaded(detail)
 
-    def _detail_failed(self, generation: int, exc: BaseException) -> None:
-        if shiboken6.isValid(self) and generation == self._detail_generation:
-            self.details.show_failure(error_text(exc, self._language))
+    def _detail_failed(self, exc: BaseException) -> None:
+        self.details.show_failure(error_text(exc, self._language))
 
     # -- decisions --------------------------------------------------------------------------------
 
     def _update_buttons(self) -> None:
         item = self.current_item()
-        ready = item is not None and not self._busy
+        busy = self._ops.busy
+        ready = item is not None and not busy
         for button in (self.accept_button, self.reject_button, self.return_button):
             button.setEnabled(ready)
         self.details_button.setEnabled(item is not None)
         count = len(self.view.selectedItems())
-        self.bulk_button.setEnabled(count > 0 and not self._busy)
+        self.bulk_button.setEnabled(count > 0 and not busy)
         self.bulk_button.setText(
             self.tr("Accept &selected (%1)").replace("%1", str(count))
             if count > 1
             else self.tr("Accept &selected")
         )
-        self.opinion_confirm.setEnabled(
-            not self._busy and bool(self.opinion_edit.toPlainText().strip())
-        )
+        self.opinion_confirm.setEnabled(not busy and bool(self.opinion_edit.toPlainText().strip()))
 
     @Slot()
     def open_current(self) -> None:
@@ -422,7 +406,7 @@ class ReviewPanel(QWidget):
     def accept_current(self) -> None:
         """Accept (受理) the selected case; the next one is selected."""
         item = self.current_item()
-        if item is None or self._busy or self._opinion_action is not None:
+        if item is None or self._ops.busy or self._opinion_action is not None:
             return
         self._decide(item, Action.ACCEPT, "")
 
@@ -430,7 +414,7 @@ class ReviewPanel(QWidget):
     def ask_opinion(self, action: Action) -> None:
         """Reject or return the selected case: ask for the opinion under the details."""
         item = self.current_item()
-        if item is None or self._busy:
+        if item is None or self._ops.busy:
             return
         self._opinion_action = action
         if action is Action.REJECT:
@@ -465,7 +449,7 @@ class ReviewPanel(QWidget):
     def confirm_opinion(self) -> None:
         item = self.current_item()
         action = self._opinion_action
-        if item is None or action is None or self._busy:
+        if item is None or action is None or self._ops.busy:
             return
         self._decide(item, action, self.opinion_edit.toPlainText().strip())
 
@@ -477,17 +461,16 @@ class ReviewPanel(QWidget):
     def _decide(self, item: ReviewItem, action: Action, opinion: str) -> None:
         row = self.view.currentRow()
         store, case_id = self._store, item.case_id
-        self._set_busy(True)
-        self._tasks.run_db(
+        self._ops.write(
             lambda: record_decision(store, case_id, action, opinion=opinion),
             lambda changes: self._decided(row, item, action, changes),
-            self._decision_failed,
+            on_error=self._decision_failed,
+            busy=True,
         )
 
     def _decided(self, row: int, item: ReviewItem, action: Action, changes: Changes) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
+        # The write was announced before this runs: the queue is being read again already
+        # (see _store_changed); the row after the decided one is selected when it comes.
         self._opinion_action = None
         self.opinion_box.hide()
         category = category_text(self._store.taxonomy, item.category_code, self._language)
@@ -498,12 +481,8 @@ class ReviewPanel(QWidget):
         )
         self._select_row = max(row, 0)
         self.decided.emit(changes)
-        self.refresh()
 
     def _decision_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
-        self._set_busy(False)
         text = error_text(exc, self._language)
         if self._opinion_action is not None and isinstance(exc, DomainError):
             self.opinion_error.setText(text)
@@ -517,7 +496,7 @@ class ReviewPanel(QWidget):
     def accept_selected(self) -> None:
         """Accept every selected case at once; those that cannot be are named with the reason."""
         chosen = self.selected_items()
-        if not chosen or self._busy:
+        if not chosen or self._ops.busy:
             return
         first = min(self.view.row(i) for i in self.view.selectedItems())
         store, ids = self._store, [i.case_id for i in chosen]
@@ -526,13 +505,9 @@ class ReviewPanel(QWidget):
             or i.description[:30]
             for i in chosen
         }
-        self._set_busy(True)
 
         def done(result: BulkAcceptance) -> None:
-            if not shiboken6.isValid(self):
-                return
             accepted, refused = result.accepted, result.refused
-            self._set_busy(False)
             text = self.tr("Accepted %n case(s).", "", len(accepted))
             if refused:
                 lines = [
@@ -543,15 +518,18 @@ class ReviewPanel(QWidget):
             self._show_message(text)
             self._select_row = first
             if accepted:
+                # Announced already, so the queue is being read again (see _decided).
                 self.decided.emit(result.changes)
-            self.refresh()
+            else:
+                self.refresh()  # nothing written: the queue as it is now, all the same
 
-        self._tasks.run_db(lambda: accept_all(store, ids), done, self._decision_failed)
+        self._ops.write(
+            lambda: accept_all(store, ids), done, on_error=self._decision_failed, busy=True
+        )
 
     # -- state ------------------------------------------------------------------------------------
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
+    def _show_busy(self, busy: bool) -> None:
         if busy:
             self.error_label.hide()
         self._update_buttons()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.capture.positions import haversine_m
 from app.storage import LocalStore
+from app.storage.states import OutboxState
 from app.storage.store import CaseRow, PhotoRow
 from app.storage.supervision import ReviewItem
 from app.ui.common.style import MUTED, STATE_COLOURS
@@ -85,7 +86,7 @@ class ReviewDetails(QWidget):
         self.heading = bold(QLabel(), 1.2)
         self.heading.setWordWrap(True)
         self.waiting_label = QLabel()
-        self.waiting_label.setStyleSheet(f"color: {STATE_COLOURS['pending']};")
+        self.waiting_label.setStyleSheet(f"color: {STATE_COLOURS[OutboxState.PENDING]};")
         self.description_label = selectable(QLabel())
         self.address_label = selectable(QLabel())
         self.position_label = selectable(QLabel())
