@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from app.storage.store import LocalStore
 
 DEFAULT_PAGE = 50
+#: The default query, every case: a frozen value, so one shared instance is a safe default.
+EVERY_CASE = CaseQuery()
 
 NEWEST_FIRST = (Case.created_at.desc(), Case.pk.desc())
 ORDERS = {
@@ -52,6 +54,15 @@ NOT_OPEN = frozenset(
 SEARCH = table("case_search", column("rowid", Integer), column("grams"))
 #: Above this many text matches, a page is found by walking the creation-time index (bench/store.py).
 WALK_INDEX_ABOVE = 2000
+#: A case's number of photos, as a column of a query over cases (the list and the exports).
+PHOTO_COUNT = (
+    select(func.count())
+    .where(Photo.case_id == Case.id)
+    .correlate(Case)
+    .scalar_subquery()
+    .label("photo_count")
+)
+#: The columns of a :class:`CaseRow`, read without ORM objects (see :func:`case_row`).
 ROW_COLUMNS = (
     Case.pk,
     Case.id,
@@ -74,11 +85,7 @@ ROW_COLUMNS = (
     Case.delivery,
     Case.delivery_error,
     Case.confirmed_at,
-    select(func.count())
-    .where(Photo.case_id == Case.id)
-    .correlate(Case)
-    .scalar_subquery()
-    .label("photo_count"),
+    PHOTO_COUNT,
 )
 
 
@@ -186,7 +193,7 @@ def nearby_open_cases(
     return [c for d, c in sorted(near, key=lambda dc: (dc[0], dc[1].pk)) if d <= radius_m]
 
 
-def case_ids(store: LocalStore, query: CaseQuery) -> list[int]:
+def case_ids(store: LocalStore, query: CaseQuery = EVERY_CASE) -> list[int]:
     """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
     with store.read() as s:
         stmt = filtered(select(Case.pk), query)
@@ -203,7 +210,7 @@ def case_rows(store: LocalStore, pks: Sequence[int]) -> list[CaseRow]:
 
 
 def list_cases(
-    store: LocalStore, query: CaseQuery, *, offset: int = 0, limit: int = DEFAULT_PAGE
+    store: LocalStore, query: CaseQuery = EVERY_CASE, *, offset: int = 0, limit: int = DEFAULT_PAGE
 ) -> Page:
     """One page of matching cases, newest first, with the total count."""
     with store.read() as s:

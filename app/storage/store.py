@@ -15,10 +15,10 @@ import from here are re-exported, so ``from app.storage.store import CaseRow`` s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -31,7 +31,6 @@ from app.capture.positions import (
     PositionSource,
     should_replace,
 )
-from app.capture.tracks import SAME_AS_LAPTOP, CameraClock, TrackPoint, TrackState
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
     INSPECTOR_EDITABLE,
@@ -98,8 +97,6 @@ PHOTOS_DIR = "photos"
 
 #: The keys of SyncState that name the signed-in account.
 _ACCOUNT_KEYS = ("server_url", "user_id")
-#: The default query, every case: a frozen value, so one shared instance is safe as a default.
-EVERY_CASE = CaseQuery()
 
 
 @dataclass
@@ -280,36 +277,30 @@ class LocalStore:
             queue_case_change(s, case, "submit", now)
         return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
-    # -- photos (app.storage.case_photos) -----------------------------------------------
+    # -- photos, patrol tracks and case queries ------------------------------------------
+    #
+    # Each lives in its own module as a function whose first parameter is the store; bound here
+    # as methods, so ``store.attach_photo(...)`` is what callers write and the signature and
+    # docstring are written once, beside the code.
 
-    def attach_photo(
-        self,
-        case_id: str,
-        source: Path,
-        *,
-        role: str = "before",
-        camera: CameraClock = SAME_AS_LAPTOP,
-    ) -> Created:
-        """Import a photo file and attach it to a case (see :func:`case_photos.attach_photo`)."""
-        return case_photos.attach_photo(self, case_id, source, role=role, camera=camera)
+    attach_photo = case_photos.attach_photo
+    attach_photos = case_photos.attach_photos
+    photos = case_photos.photos_of
+    remove_photo = case_photos.remove_photo
 
-    def attach_photos(
-        self,
-        case_id: str,
-        sources: Sequence[Path],
-        *,
-        role: str = "before",
-        camera: CameraClock = SAME_AS_LAPTOP,
-    ) -> PhotoBatch:
-        """Attach files and the photos found in folders; a refused file never stops the rest."""
-        return case_photos.attach_photos(self, case_id, sources, role=role, camera=camera)
+    start_track = tracks.start_track
+    add_track_points = tracks.add_track_points
+    set_track_state = tracks.set_track_state
+    track = tracks.track_row
+    track_points = tracks.track_points
+    track_points_around = tracks.track_points_around
 
-    def photos(self, case_id: str) -> list[PhotoRow]:
-        return case_photos.photos_of(self, case_id)
-
-    def remove_photo(self, photo_id: str) -> Changes:
-        """Detach a photo the server does not have yet (see :func:`case_photos.remove_photo`)."""
-        return case_photos.remove_photo(self, photo_id)
+    get_case = queries.get_case
+    category_usage = queries.category_usage
+    nearby_open_cases = queries.nearby_open_cases
+    case_ids = queries.case_ids
+    rows = queries.case_rows
+    list_cases = queries.list_cases
 
     # -- positions ----------------------------------------------------------------------
 
@@ -351,76 +342,12 @@ class LocalStore:
             Changes(cases=frozenset({case_id}), outbox=True), replaced=True, kept=fix
         )
 
-    # -- patrol tracks (app.storage.tracks) ---------------------------------------------
-
-    def start_track(self) -> Created:
-        return tracks.start_track(self)
-
-    def add_track_points(
-        self, track_id: str, points: Sequence[TrackPoint], *, distance_m: float | None = None
-    ) -> Changes:
-        """Append kept points (see :class:`app.capture.tracks.TrackRecorder`) in one transaction."""
-        return tracks.add_track_points(self, track_id, points, distance_m=distance_m)
-
-    def set_track_state(self, track_id: str, state: TrackState) -> Changes:
-        """Pause, resume or stop a track; a stopped track is queued for sync like a case."""
-        return tracks.set_track_state(self, track_id, state)
-
-    def track(self, track_id: str) -> TrackRow:
-        return tracks.track_row(self, track_id)
-
-    def track_points(self, track_id: str) -> list[TrackPoint]:
-        return tracks.track_points(self, track_id)
-
-    def track_points_around(
-        self, moment: datetime, window: timedelta = timedelta(minutes=10)
-    ) -> list[TrackPoint]:
-        """Points of every local track within ``window`` of ``moment``, in time order."""
-        return tracks.track_points_around(self, moment, window)
-
-    # -- reads (app.storage.queries) ----------------------------------------------------
-
-    def get_case(self, case_id: str) -> CaseRow:
-        return queries.get_case(self, case_id)
+    # -- reads --------------------------------------------------------------------------
 
     def case_position(self, case_id: str) -> Fix | None:
         """The case's position with its source, accuracy and time (None: not set yet)."""
         with self.read() as s:
             return _case_fix(require_case(s, case_id))
-
-    def category_usage(self, limit: int = 8) -> list[tuple[str, int]]:
-        """``(category_code, cases)`` of the signed-in user's own cases, most used first."""
-        return queries.category_usage(self, limit)
-
-    def nearby_open_cases(
-        self,
-        category_code: str,
-        lat: float,
-        lon: float,
-        *,
-        radius_m: float = 30.0,
-        days: float = 7,
-        exclude_id: str | None = None,
-    ) -> list[CaseRow]:
-        """Open cases of a category within ``radius_m``, made in the last ``days``, nearest first
-        (the duplicate check at capture; see :func:`queries.nearby_open_cases`)."""
-        return queries.nearby_open_cases(
-            self, category_code, lat, lon, radius_m=radius_m, days=days, exclude_id=exclude_id
-        )
-
-    def case_ids(self, query: CaseQuery = EVERY_CASE) -> list[int]:
-        """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
-        return queries.case_ids(self, query)
-
-    def rows(self, pks: Sequence[int]) -> list[CaseRow]:
-        """The cases with these ``pk`` values, in the order given (missing ones are skipped)."""
-        return queries.case_rows(self, pks)
-
-    def list_cases(
-        self, query: CaseQuery = EVERY_CASE, *, offset: int = 0, limit: int = DEFAULT_PAGE
-    ) -> Page:
-        """One page of matching cases, newest first, with the total count."""
-        return queries.list_cases(self, query, offset=offset, limit=limit)
 
     def steps(self, case_id: str) -> list[StepRow]:
         with self.read() as s:
