@@ -64,7 +64,7 @@ def attach_photo(
     taken_at = info.taken_at
     if taken_at is None and info.taken_at_local is not None:
         taken_at = camera.to_utc(info.taken_at_local)
-    position = photo_position(store, info, taken_at)
+    position = _photo_position(store, info, taken_at)
     with store.write() as s:
         case = require_case(s, case_id)
         existing = s.scalar(
@@ -137,11 +137,12 @@ def attach_photos(
 
 
 def photos_of(store: LocalStore, case_id: str) -> list[PhotoRow]:
+    """The case's photos, in the order they were attached (``LocalStore.photos``)."""
     with store.read() as s:
         rows = s.scalars(
             select(Photo).where(Photo.case_id == case_id).order_by(Photo.created_at, Photo.id)
         )
-        return [photo_row(p, store.photos_dir) for p in rows]
+        return [_photo_row(p, store.photos_dir) for p in rows]
 
 
 def remove_photo(store: LocalStore, photo_id: str) -> Changes:
@@ -184,7 +185,7 @@ def remove_photo(store: LocalStore, photo_id: str) -> Changes:
     return Changes(cases=frozenset({case_id}), photos=frozenset({photo_id}), outbox=True)
 
 
-def photo_position(store: LocalStore, info: PhotoInfo, taken_at: datetime | None) -> Fix | None:
+def _photo_position(store: LocalStore, info: PhotoInfo, taken_at: datetime | None) -> Fix | None:
     if info.gps_lat is not None and info.gps_lon is not None:
         return Fix(
             lat=info.gps_lat,
@@ -201,7 +202,7 @@ def photo_position(store: LocalStore, info: PhotoInfo, taken_at: datetime | None
     return geotag_from_track(track_points_around(store, taken_at), taken_at)
 
 
-def photo_row(p: Photo, photos_dir: Path) -> PhotoRow:
+def _photo_row(p: Photo, photos_dir: Path) -> PhotoRow:
     return PhotoRow(
         id=p.id,
         case_id=p.case_id,

@@ -1,7 +1,7 @@
 """Reading cases: one case, pages of a filtered list, the ids behind a lazy view, the user's
 most used categories, and the open cases near a point (the duplicate check at capture).
 
-A case row is read as plain columns (:data:`ROW_COLUMNS`), never as an ORM object: faster, and
+A case row is read as plain columns (:data:`_ROW_COLUMNS`), never as an ORM object: faster, and
 no caller holds a session. :class:`~app.storage.store.LocalStore` offers each of these as a
 method; the functions take the store.
 """
@@ -40,18 +40,18 @@ DEFAULT_PAGE = 50
 #: The default query, every case: a frozen value, so one shared instance is a safe default.
 EVERY_CASE = CaseQuery()
 
-NEWEST_FIRST = (Case.created_at.desc(), Case.pk.desc())
-ORDERS = {
-    "newest": NEWEST_FIRST,
+_NEWEST_FIRST = (Case.created_at.desc(), Case.pk.desc())
+_ORDERS = {
+    "newest": _NEWEST_FIRST,
     "oldest": (Case.created_at.asc(), Case.pk.asc()),
     "updated": (Case.updated_at.desc(), Case.pk.desc()),
 }
 #: Statuses in which a case is no longer open (for the duplicate check at capture).
-NOT_OPEN = frozenset(
+_NOT_OPEN = frozenset(
     {CaseStatus.CLOSED, CaseStatus.EVALUATED, CaseStatus.VOID, CaseStatus.REJECTED}
 )
 #: The FTS5 table of migration 0002 (not an ORM model: its rows are derived data).
-SEARCH = table("case_search", column("rowid", Integer), column("grams"))
+_SEARCH = table("case_search", column("rowid", Integer), column("grams"))
 #: Above this many text matches, a page is found by walking the creation-time index (bench/store.py).
 WALK_INDEX_ABOVE = 2000
 #: A case's number of photos, as a column of a query over cases (the list and the exports).
@@ -62,8 +62,8 @@ PHOTO_COUNT = (
     .scalar_subquery()
     .label("photo_count")
 )
-#: The columns of a :class:`CaseRow`, read without ORM objects (see :func:`case_row`).
-ROW_COLUMNS = (
+#: The columns of a :class:`CaseRow`, read without ORM objects (see :func:`_case_row`).
+_ROW_COLUMNS = (
     Case.pk,
     Case.id,
     Case.status,
@@ -89,18 +89,18 @@ ROW_COLUMNS = (
 )
 
 
-def search_match(expression: str) -> ColumnElement[bool]:
+def _match(expression: str) -> ColumnElement[bool]:
     return literal_column("case_search").op("MATCH")(expression)
 
 
-def filtered(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> Select[Any]:
+def _filtered(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> Select[Any]:
     if q.text.strip():
         expression = match_expression(q.text)
         if expression is not None:
             # SQLite's unary "+" makes a term unusable for lookups; the planner then satisfies
             # ORDER BY from the creation-time index and tests each row against the match set.
             pk = literal_column("+cases.pk") if walk_index else Case.pk
-            stmt = stmt.where(pk.in_(select(SEARCH.c.rowid).where(search_match(expression))))
+            stmt = stmt.where(pk.in_(select(_SEARCH.c.rowid).where(_match(expression))))
     if q.statuses:
         stmt = stmt.where(Case.status.in_(sorted(s.value for s in q.statuses)))
     if q.categories:
@@ -114,8 +114,8 @@ def filtered(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> Se
     return stmt
 
 
-def case_row(r: Row[Any]) -> CaseRow:
-    """A :class:`CaseRow` from a result row of :data:`ROW_COLUMNS` (no ORM objects: faster)."""
+def _case_row(r: Row[Any]) -> CaseRow:
+    """A :class:`CaseRow` from a result row of :data:`_ROW_COLUMNS` (no ORM objects: faster)."""
     values = r._asdict()
     values["status"] = CaseStatus(values["status"])
     values["urgency"] = Urgency(values["urgency"])
@@ -123,11 +123,12 @@ def case_row(r: Row[Any]) -> CaseRow:
 
 
 def get_case(store: LocalStore, case_id: str) -> CaseRow:
+    """One case; a :class:`DomainError` ``not_found`` if there is none."""
     with store.read() as s:
-        row = s.execute(select(*ROW_COLUMNS).where(Case.id == case_id)).first()
+        row = s.execute(select(*_ROW_COLUMNS).where(Case.id == case_id)).first()
         if row is None:
             raise case_not_found(case_id)
-        return case_row(row)
+        return _case_row(row)
 
 
 def category_usage(store: LocalStore, limit: int = 8) -> list[tuple[str, int]]:
@@ -168,9 +169,9 @@ def nearby_open_cases(
     since = store.clock() - timedelta(days=days)
     angle = radius_m / EARTH_MEAN_RADIUS_M
     dlat = math.degrees(angle) * 1.001 + 1e-9
-    stmt = select(*ROW_COLUMNS).where(
+    stmt = select(*_ROW_COLUMNS).where(
         Case.category_code == category_code,
-        Case.status.notin_(sorted(s.value for s in NOT_OPEN)),
+        Case.status.notin_(sorted(s.value for s in _NOT_OPEN)),
         Case.created_at >= since,
         Case.lat.between(lat - dlat, lat + dlat),
         Case.lon.is_not(None),
@@ -184,7 +185,7 @@ def nearby_open_cases(
     if exclude_id is not None:
         stmt = stmt.where(Case.id != exclude_id)
     with store.read() as s:
-        candidates = [case_row(r) for r in s.execute(stmt)]
+        candidates = [_case_row(r) for r in s.execute(stmt)]
     near = [
         (haversine_m(lat, lon, c.lat, c.lon), c)
         for c in candidates
@@ -196,8 +197,8 @@ def nearby_open_cases(
 def case_ids(store: LocalStore, query: CaseQuery = EVERY_CASE) -> list[int]:
     """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
     with store.read() as s:
-        stmt = filtered(select(Case.pk), query)
-        return list(s.scalars(stmt.order_by(*ORDERS.get(query.order, NEWEST_FIRST))))
+        stmt = _filtered(select(Case.pk), query)
+        return list(s.scalars(stmt.order_by(*_ORDERS.get(query.order, _NEWEST_FIRST))))
 
 
 def case_rows(store: LocalStore, pks: Sequence[int]) -> list[CaseRow]:
@@ -205,7 +206,9 @@ def case_rows(store: LocalStore, pks: Sequence[int]) -> list[CaseRow]:
     if not pks:
         return []
     with store.read() as s:
-        by_pk = {r.pk: case_row(r) for r in s.execute(select(*ROW_COLUMNS).where(Case.pk.in_(pks)))}
+        by_pk = {
+            r.pk: _case_row(r) for r in s.execute(select(*_ROW_COLUMNS).where(Case.pk.in_(pks)))
+        }
         return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
@@ -218,8 +221,7 @@ def list_cases(
         matches = None
         if expression is not None:
             matches = (
-                s.scalar(select(func.count()).select_from(SEARCH).where(search_match(expression)))
-                or 0
+                s.scalar(select(func.count()).select_from(_SEARCH).where(_match(expression))) or 0
             )
         if matches is not None and query in (
             CaseQuery(text=query.text),
@@ -227,12 +229,12 @@ def list_cases(
         ):
             total = matches  # text alone: the index counts it without touching the cases
         else:
-            total = s.scalar(filtered(select(func.count()).select_from(Case), query)) or 0
+            total = s.scalar(_filtered(select(func.count()).select_from(Case), query)) or 0
         # Many matches: walking the creation-time index newest first and stopping after one
         # page beats fetching and sorting every match (SQLite's plan, best for few matches).
-        order = ORDERS.get(query.order, NEWEST_FIRST)
-        walk = matches is not None and matches > WALK_INDEX_ABOVE and order is NEWEST_FIRST
-        stmt = filtered(select(*ROW_COLUMNS), query, walk_index=walk)
+        order = _ORDERS.get(query.order, _NEWEST_FIRST)
+        walk = matches is not None and matches > WALK_INDEX_ABOVE and order is _NEWEST_FIRST
+        stmt = _filtered(select(*_ROW_COLUMNS), query, walk_index=walk)
         stmt = stmt.order_by(*order).offset(offset).limit(limit)
-        rows = [case_row(r) for r in s.execute(stmt)]
+        rows = [_case_row(r) for r in s.execute(stmt)]
         return Page(rows, total, offset, limit)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 
 def start_track(store: LocalStore) -> Created:
+    """Begin recording a new patrol track, as the acting user."""
     now = store.clock()
     track_id = new_id()
     with store.write() as s:
@@ -52,7 +53,7 @@ def add_track_points(
 ) -> Changes:
     """Append kept points (see :class:`app.capture.tracks.TrackRecorder`) in one transaction."""
     with store.write() as s:
-        track = get_track(s, track_id)
+        track = _get_track(s, track_id)
         for point in points:
             s.add(
                 Position(
@@ -78,7 +79,7 @@ def set_track_state(store: LocalStore, track_id: str, state: TrackState) -> Chan
     """Pause, resume or stop a track; a stopped track is queued for sync like a case."""
     now = store.clock()
     with store.write() as s:
-        track = get_track(s, track_id)
+        track = _get_track(s, track_id)
         if track.state == TrackState.STOPPED.value:
             raise DomainError(
                 "track_stopped", Message("巡查轨迹已结束", "The patrol track has already ended")
@@ -86,7 +87,7 @@ def set_track_state(store: LocalStore, track_id: str, state: TrackState) -> Chan
         track.state = state.value
         if state is TrackState.STOPPED:
             track.ended_at = now
-            points = session_track_points(s, track_id)
+            points = _track_points(s, track_id)
             track.distance_m = track_length_m(points)
             enqueue(
                 s,
@@ -104,8 +105,9 @@ def set_track_state(store: LocalStore, track_id: str, state: TrackState) -> Chan
 
 
 def track_row(store: LocalStore, track_id: str) -> TrackRow:
+    """The track's state, times, length and delivery."""
     with store.read() as s:
-        t = get_track(s, track_id)
+        t = _get_track(s, track_id)
         return TrackRow(
             t.id,
             TrackState(t.state),
@@ -118,8 +120,9 @@ def track_row(store: LocalStore, track_id: str) -> TrackRow:
 
 
 def track_points(store: LocalStore, track_id: str) -> list[TrackPoint]:
+    """The track's points, in time order."""
     with store.read() as s:
-        return session_track_points(s, track_id)
+        return _track_points(s, track_id)
 
 
 def track_points_around(
@@ -151,7 +154,7 @@ def track_points_around(
         ]
 
 
-def get_track(s: Session, track_id: str) -> Track:
+def _get_track(s: Session, track_id: str) -> Track:
     track = s.get(Track, track_id)
     if track is None:
         raise DomainError(
@@ -160,6 +163,6 @@ def get_track(s: Session, track_id: str) -> Track:
     return track
 
 
-def session_track_points(s: Session, track_id: str) -> list[TrackPoint]:
+def _track_points(s: Session, track_id: str) -> list[TrackPoint]:
     rows = s.scalars(select(Position).where(Position.track_id == track_id).order_by(Position.at))
     return [TrackPoint(p.lat, p.lon, p.at, p.accuracy_m, p.altitude_m, p.segment) for p in rows]
