@@ -451,6 +451,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _serve(request: dict[str, Any]) -> tuple[Any, ...]:
+    """One request, inside the worker: ``("ok", result)`` or ``("refused", code, en, zh)``."""
     try:
         op = request["op"]
         if op == "stats":
@@ -476,6 +477,8 @@ def _serve(request: dict[str, Any]) -> tuple[Any, ...]:
         return ("refused", BROKEN, f"the file is damaged ({detail})", f"文件已损坏（{detail}）")
 
 
+# The worker runs _serve: it is pickled by name into the spawned process, so it must stay a
+# module-level function of an importable module (a frozen app imports this one too).
 _DECODER = DecodeWorker(_serve)
 
 
