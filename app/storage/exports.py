@@ -47,7 +47,8 @@ from sqlalchemy.orm import aliased
 
 from app.domain.errors import CityPatrolError, Message
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
-from app.storage.models import Case, Department, Photo, User
+from app.storage.models import Case, Department, User
+from app.storage.queries import PHOTO_COUNT
 from app.storage.store import LocalStore
 
 DEFAULT_BATCH = 2000
@@ -177,13 +178,6 @@ def export_cases(
 
 _AUTHOR = aliased(User)
 _DEPARTMENT = aliased(Department)
-_PHOTOS = (
-    select(func.count())
-    .where(Photo.case_id == Case.id)
-    .correlate(Case)
-    .scalar_subquery()
-    .label("photo_count")
-)
 
 
 def _text(column: Any) -> Any:
@@ -212,7 +206,7 @@ _CASES = (
         _DEPARTMENT.name.label("department_zh"),
         _DEPARTMENT.name_en.label("department_en"),
         _text(Case.deadline),
-        _PHOTOS,
+        PHOTO_COUNT,
     )
     .outerjoin(_AUTHOR, _AUTHOR.id == Case.author_id)
     .outerjoin(_DEPARTMENT, _DEPARTMENT.id == Case.department_id)

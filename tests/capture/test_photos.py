@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageOps, ImageStat
 
-from app.capture import photos
+from app.capture import photo_structure, photos
 from app.capture.photos import (
     PhotoError,
     PhotoInfo,
@@ -538,7 +538,7 @@ def test_a_jpeg_with_overwritten_image_data_is_refused(tmp_path: Path) -> None:
     noise = Image.frombytes("L", (640, 480), pixels).convert("RGB")
     noise.save(source, "JPEG", quality=90, restart_marker_rows=1)
     data = bytearray(source.getvalue())
-    assert photos._jpeg_damage(bytes(data)) is None
+    assert photo_structure.jpeg_damage(bytes(data)) is None
     middle = len(data) // 2
     data[middle : middle + 3000] = b"\xff" * 3000
     if data[middle + 3000] == 0x00:  # make sure the run ends in a byte that is not stuffing

@@ -259,7 +259,7 @@ def test_committed_data_survives_reopening(data_dir: Path) -> None:
 def test_both_search_plans_give_the_same_pages(
     store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.storage.store as store_module
+    import app.storage.queries as queries_module
 
     clock = [datetime(2026, 3, 1, tzinfo=UTC)]
     store.clock = lambda: clock[0]
@@ -274,7 +274,7 @@ def test_both_search_plans_give_the_same_pages(
         CaseQuery(text="垃圾", statuses=frozenset({CaseStatus.DRAFT})),
     ]
     few = [(store.list_cases(q, offset=5, limit=10)) for q in queries]
-    monkeypatch.setattr(store_module, "_WALK_INDEX_ABOVE", 0)
+    monkeypatch.setattr(queries_module, "WALK_INDEX_ABOVE", 0)
     many = [(store.list_cases(q, offset=5, limit=10)) for q in queries]
     assert few == many
     assert few[0].total == 40 and [r.description for r in few[0].rows][:2] == [
@@ -286,7 +286,7 @@ def test_both_search_plans_give_the_same_pages(
 def test_many_matches_walk_the_creation_time_index(
     store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.storage.store as store_module
+    import app.storage.queries as queries_module
 
     statements: list[str] = []
     store.create_case(CaseFields(description="暴露垃圾"))
@@ -300,7 +300,7 @@ def test_many_matches_walk_the_creation_time_index(
     try:
         store.list_cases(CaseQuery(text="垃圾"))
         assert not any("+cases.pk" in s for s in statements)
-        monkeypatch.setattr(store_module, "_WALK_INDEX_ABOVE", 0)
+        monkeypatch.setattr(queries_module, "WALK_INDEX_ABOVE", 0)
         store.list_cases(CaseQuery(text="垃圾"))
         assert any("+cases.pk IN" in s for s in statements)
     finally:
