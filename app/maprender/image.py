@@ -70,8 +70,8 @@ def render_png(
         basemap_path, center=center, zoom=zoom, size=size, markers=markers, cases=cases, datum=datum
     )
     out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    if not image.save(str(tmp), b"PNG"):
+    tmp = out.with_name(f".{out.stem}.part.png")  # the suffix tells Qt the format
+    if not image.save(str(tmp)):
         tmp.unlink(missing_ok=True)
         raise map_error("map_not_written", f"无法写入 {out}", f"Cannot write {out}")
     os.replace(tmp, out)
