@@ -27,11 +27,6 @@ REFERENCE_PAIRS = [
 ]
 
 
-@pytest.fixture
-def maps(samples: Path) -> Path:
-    return samples / "map"
-
-
 def test_tile_math_matches_the_slippy_map_convention() -> None:
     # The world is one 256 px tile at zoom 0; (0, 0) is in its centre.
     assert project(0, 0, 0) == pytest.approx((128, 128))

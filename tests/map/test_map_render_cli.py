@@ -8,38 +8,14 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli
+from maphelpers import crossing
 from PySide6.QtGui import QColor, QImage
 
 from app.geo.tiles import Viewport
-from app.geo.vector import read_gpkg_layer
 from app.maprender.render import MARKER_COLOUR
 
 SIZE = (640, 480)
 ZOOM = 17
-
-
-@pytest.fixture
-def maps(samples: Path) -> Path:
-    return samples / "map"
-
-
-def crossing(gpkg: Path, first: str, second: str) -> tuple[float, float]:
-    """The vertex two named roads share (OSM joins roads at a shared node): ``(lat, lon)``."""
-    roads = read_gpkg_layer(gpkg, "roads")
-
-    def vertices(name: str) -> set[tuple[float, float]]:
-        return {
-            p
-            for f in roads.features
-            if f.properties.get("name") == name
-            for ring in f.parts
-            for p in ring
-        }
-
-    shared = vertices(first) & vertices(second)
-    assert len(shared) == 1, shared
-    lon, lat = shared.pop()
-    return lat, lon
 
 
 def render(out: Path, basemap: Path, center: tuple[float, float], *extra: str) -> QImage:

@@ -1,0 +1,23 @@
+"""Fixtures of the map tests: the shared sample town and a task runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def maps(samples: Path) -> Path:
+    """``../shared/samples/map``: real OSM data of 贵溪市 (basemap, layers, grid cells)."""
+    return samples / "map"
+
+
+@pytest.fixture
+def tasks() -> Iterator[object]:
+    from app.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    yield runner
+    runner.wait()
