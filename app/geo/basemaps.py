@@ -19,10 +19,11 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from app.geo.datum import Datum
 from app.geo.errors import map_error
-from app.geo.mbtiles import open_basemap
+from app.geo.mbtiles import MBTiles, open_basemap
 
 REGISTRY_FILE = "basemaps.json"
 #: Where the sync will put basemaps it downloads (local ones stay where the inspector has them).
@@ -63,18 +64,33 @@ class BasemapRegistry:
         self.path = self.data_dir / REGISTRY_FILE
 
     def entries(self) -> list[Basemap]:
+        fields = set(Basemap.__dataclass_fields__)
+        return [
+            Basemap(**{k: v for k, v in e.items() if k in fields})
+            for e in self._read().get("basemaps", [])
+        ]
+
+    def current(self) -> Basemap | None:
+        """The basemap the maps show: the one last chosen, else the first."""
+        entries = self.entries()
+        chosen = self._read().get("current")
+        return next((b for b in entries if b.name == chosen), entries[0] if entries else None)
+
+    def set_current(self, name: str) -> None:
+        self._save(self.entries(), current=name)
+
+    def _read(self) -> dict[str, Any]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return []
+            return {}
         except (OSError, ValueError) as exc:
             raise map_error(
                 "basemap_registry",
                 f"底图列表 {self.path} 无法读取（{exc}）",
                 f"The basemap list {self.path} cannot be read ({exc})",
             ) from exc
-        fields = set(Basemap.__dataclass_fields__)
-        return [Basemap(**{k: v for k, v in e.items() if k in fields}) for e in raw["basemaps"]]
+        return raw if isinstance(raw, dict) else {}
 
     def get(self, name: str) -> Basemap | None:
         return next((b for b in self.entries() if b.name == name), None)
@@ -121,11 +137,21 @@ class BasemapRegistry:
             f"No basemap is named “{name_or_path}” and no such file exists",
         )
 
-    def _save(self, entries: list[Basemap]) -> None:
+    def _save(self, entries: list[Basemap], *, current: str | None = None) -> None:
+        if current is None:
+            current = self._read().get("current")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(
-            json.dumps({"basemaps": [asdict(b) for b in entries]}, ensure_ascii=False, indent=1),
-            encoding="utf-8",
-        )
+        data = {"current": current, "basemaps": [asdict(b) for b in entries]}
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
+
+
+def open_registered(data_dir: Path, name: str | None = None) -> MBTiles | None:
+    """The registered basemap ``name`` (default: the current one), opened and checked; None
+    when none is registered. Raises :class:`MapError` for a file gone or damaged since."""
+    registry = BasemapRegistry(data_dir)
+    entry = registry.get(name) if name else registry.current()
+    if entry is None:
+        return None
+    return open_basemap(entry.file, datum=Datum(entry.datum))

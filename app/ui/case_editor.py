@@ -380,7 +380,11 @@ class CaseEditor(QWidget):
 
         # Right: the position and the duplicate check.
         self.position_panel = PositionPanel(
-            self._language, current_fix=current_fix, poor_accuracy_m=self._poor_accuracy_m
+            self._language,
+            current_fix=current_fix,
+            poor_accuracy_m=self._poor_accuracy_m,
+            tasks=self._tasks,
+            data_dir=self._store.data_dir,
         )
         self.duplicates_box = QFrame()
         self.duplicates_box.setObjectName("duplicates")

@@ -44,11 +44,13 @@ from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
 from app.storage.store import Account, Changes
+from app.ui.basemap_settings import BasemapSettings
 from app.ui.case_model import CaseTableModel
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
+from app.ui.map_tab import MapPanel
 from app.ui.operations import Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
@@ -239,6 +241,11 @@ class MainWindow(QMainWindow):
         self.patrol.changed.connect(self._show_patrol_state)
         self.patrol.error.connect(self._on_error)
         self.gps.failed.connect(self._on_error)
+        self.map_panel = MapPanel(
+            store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
+        )
+        self.map_panel.open_case.connect(self.open_case)
+        self.tabs.insertTab(1, self.map_panel, self.tr("Map"))
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
         self.sync_status.bind(self.sync)
@@ -611,7 +618,9 @@ class MainWindow(QMainWindow):
         self.sync.signed_in()
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        basemaps = BasemapSettings(Path(self._store.data_dir), self._tasks, self._language)
+        basemaps.changed.connect(self.map_panel.reload_basemaps)
+        dialog = SettingsDialog(self.settings, self, basemaps=basemaps)
         dialog.accepted.connect(self._start_gps)
         dialog.open()
 
@@ -661,6 +670,7 @@ class MainWindow(QMainWindow):
 
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
+        self.map_panel.filters_changed()
 
     def _on_loaded(self, count: int) -> None:
         filtered = self._filtered()

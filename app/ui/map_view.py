@@ -99,6 +99,7 @@ class MapView(QWidget):
         self._dragged = False
         self._wheel = 0
         self.picking = picking
+        self._placed = False  # whether someone centred the view (a basemap then keeps it)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(False)
         self.setMinimumSize(200, 150)
@@ -150,7 +151,7 @@ class MapView(QWidget):
         self._serial += 1
         self._pending.clear()
         self._tile_error = ""
-        if first and basemap is not None:
+        if first and basemap is not None and not self._placed:
             info = basemap.info
             west, south, east, north = info.bounds
             lat, lon = (south + north) / 2, (west + east) / 2
@@ -163,6 +164,22 @@ class MapView(QWidget):
             self._rebuild_overlays()
             self.reload_cases()
         self._clamp_zoom()
+        self.update()
+
+    def set_basemap_later(self, open_basemap: Callable[[], MBTiles | None]) -> None:
+        """Open a basemap off the main thread (opening checks the file), then show it; a
+        refusal is shown on the map in words."""
+        self._ops.run(
+            open_basemap,
+            self.set_basemap,
+            lane=Lane.TILES,
+            key="basemap",
+            on_error=self._basemap_refused,
+        )
+
+    def _basemap_refused(self, exc: BaseException) -> None:
+        text = getattr(exc, "text", None)
+        self._tile_error = text(self._language) if callable(text) else str(exc)
         self.update()
 
     def _size(self) -> tuple[int, int]:
@@ -234,6 +251,7 @@ class MapView(QWidget):
 
     def center_on(self, lat: float, lon: float, zoom: int | None = None) -> None:
         """Centre the view on a WGS84 position (and zoom there if given)."""
+        self._placed = True
         self._set_view(Viewport(lat, lon, self._view.zoom if zoom is None else zoom, *self._size()))
 
     def set_zoom(self, zoom: int, anchor: tuple[float, float] | None = None) -> None:

@@ -48,6 +48,16 @@
     </message>
 </context>
 <context>
+    <name>MapPanel</name>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>%n case on the map</numerusform>
+            <numerusform>%n cases on the map</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>PhotoStrip</name>
     <message numerus="yes">
         <source>%n file(s) could not be added:</source>

@@ -85,6 +85,50 @@
     </message>
 </context>
 <context>
+    <name>BasemapSettings</name>
+    <message>
+        <source>Basemaps</source>
+        <extracomment>The list changed (the map tab lists the basemaps again).</extracomment>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <source>WGS84 / CGCS2000 (天地图, GIS)</source>
+        <translation>WGS84 / CGCS2000（天地图、政务 GIS）</translation>
+    </message>
+    <message>
+        <source>GCJ-02 (AMap, Tencent)</source>
+        <translation>GCJ-02（高德、腾讯）</translation>
+    </message>
+    <message>
+        <source>Add MBTiles file…</source>
+        <translation>添加 MBTiles 文件…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Datum of a new file:</source>
+        <translation>新文件的坐标系：</translation>
+    </message>
+    <message>
+        <source>Add a basemap</source>
+        <translation>添加底图</translation>
+    </message>
+    <message>
+        <source>MBTiles basemaps (*.mbtiles)</source>
+        <translation>MBTiles 底图 (*.mbtiles)</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message>
+        <source>Added “%1”.</source>
+        <translation>已添加“%1”。</translation>
+    </message>
+</context>
+<context>
     <name>BulletinDialog</name>
     <message>
         <source>Periodic bulletin</source>
@@ -328,7 +372,7 @@
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
-        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. What creating the case changed, until it is announced: the case may be created by a save, a position or a photo import, whichever runs first; the job that takes it (or the editor learning the id) announces it once. Taken from both threads, so locked. What the save changed (announced on the store's events; empty when nothing changed). The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -1387,6 +1431,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>主工具栏</translation>
     </message>
     <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
         <source>&amp;New case</source>
         <translation>新建案件(&amp;N)</translation>
     </message>
@@ -1560,6 +1608,48 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Enter a number, such as 32.041234</source>
         <translation>请输入数字，例如 32.041234</translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message>
+        <source>Patrol track</source>
+        <extracomment>A case marker was clicked: open the case.</extracomment>
+        <translation>巡查轨迹</translation>
+    </message>
+    <message>
+        <source>Basemap:</source>
+        <translation>底图：</translation>
+    </message>
+    <message>
+        <source>(none — add one in Settings)</source>
+        <translation>（无——请在设置中添加）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>地图上有 %n 个案件</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MapView</name>
+    <message>
+        <source>Zoom in</source>
+        <extracomment>Decoded tiles kept (ARGB32: 256 KiB a tile, so 64 MiB is 256 tiles, four full screens). How far the view may zoom past the basemap's last level (scaled tiles). A press that moves less than this is a click, not a drag. Where the map opens without a basemap or cases: Guixi, the sample town (any place will do). A case marker was clicked: its id. In picking mode, a click on the map (not on a marker): WGS84 latitude, longitude. The centre or the zoom changed. Cases were (re)loaded: how many are on the map.</extracomment>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Show all cases</source>
+        <translation>显示全部案件</translation>
+    </message>
+    <message>
+        <source>No basemap: add an MBTiles file in Settings.</source>
+        <translation>没有底图：请在设置中添加 MBTiles 文件。</translation>
     </message>
 </context>
 <context>
@@ -1748,6 +1838,10 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>&amp;Enter manually…</source>
         <translation>手工输入(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Pick on &amp;map</source>
+        <translation>在地图上选点(&amp;M)</translation>
     </message>
     <message>
         <source>GPS receiver</source>

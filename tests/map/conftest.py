@@ -21,3 +21,14 @@ def tasks() -> Iterator[object]:
     runner = TaskRunner()
     yield runner
     runner.wait()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def english_translations(qapp: object) -> Iterator[None]:
+    """The app installs its English file for plural forms; so do the tests (as tests/ui)."""
+    from app.ui.i18n import install_translators
+
+    translators = install_translators(qapp, "en")  # type: ignore[arg-type]
+    yield
+    for translator in translators:
+        qapp.removeTranslator(translator)  # type: ignore[attr-defined]

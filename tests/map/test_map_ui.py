@@ -1,0 +1,158 @@
+"""The map where the inspector uses it: the Map tab, picking a position, adding a basemap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maphelpers import crossing, gcj02_copy
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from app.capture.positions import PositionSource, haversine_m
+from app.domain import CaseFields, load_default_taxonomy
+from app.domain.lifecycle import CaseStatus
+from app.geo.basemaps import BasemapRegistry
+from app.geo.datum import gcj02_to_wgs84
+from app.storage import Changes, LocalStore
+from app.ui.basemap_settings import BasemapSettings
+from app.ui.case_editor import CaseEditor
+from app.ui.events import StoreEvents
+from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
+
+
+def test_the_map_tab_shows_the_cases_with_the_list_filters_and_opens_a_clicked_case(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path
+) -> None:
+    BasemapRegistry(store.data_dir).add(maps / "town.mbtiles", name="贵溪")
+    lat, lon = crossing(maps / "town.gpkg", "雄石路", "烧箕山东路")
+    target = store.create_case(
+        CaseFields(category_code="06010", description="暴露垃圾", lat=lat, lon=lon)
+    ).id
+    store.create_case(
+        CaseFields(category_code="01037", description="路灯", lat=lat + 0.01, lon=lon + 0.01)
+    )
+    store.create_case(CaseFields(category_code="01037", description="没有位置"))
+    window = MainWindow(store, tasks, load_default_taxonomy(), "en")
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.map_panel
+    assert window.tabs.tabText(window.tabs.indexOf(panel)) == "Map"
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.map.layers.cases is not None and panel.map.basemap is not None)
+    assert len(panel.map.layers.cases or []) == 2  # the one without a position is not drawn
+    assert panel.count_label.text() == "2 cases on the map"
+    assert panel.basemap_combo.currentText() == "贵溪"
+
+    # A case created elsewhere is announced on the store's events: the map reads again.
+    created = store.create_case(
+        CaseFields(category_code="01037", description="新", lat=lat - 0.002, lon=lon)
+    )
+    StoreEvents.of(store).announce(created.changes)
+    qtbot.waitUntil(lambda: panel.count_label.text() == "3 cases on the map")
+
+    # The list's filters apply to the map too.
+    window.search.setText("暴露")
+    window.apply_filters()
+    qtbot.waitUntil(lambda: panel.count_label.text() == "1 case on the map")
+
+    # A click on the marker opens the case in the editor.
+    view = panel.map
+    view.center_on(lat, lon, 17)
+    view.repaint()
+    x, y = view._shown().to_screen(lat, lon)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(x), int(y)))
+    qtbot.waitUntil(lambda: len(window._editors) == 1)
+    editor = window._editors[0]
+    assert isinstance(editor, CaseEditor)
+    qtbot.waitUntil(editor.is_loaded)
+    assert editor.case_id() == target
+    editor.close()
+
+    # The GPS position with its accuracy circle.
+    from app.capture.positions import Fix, FixQuality
+
+    window.gps.fix.emit(Fix(lat, lon, 8.0, None, None, FixQuality.GPS, PositionSource.GPS, 3))
+    assert view.layers.position == (lat, lon, 8.0)
+
+
+def test_picking_on_the_map_stores_the_clicked_wgs84_position_as_manual(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path, tmp_path: Path
+) -> None:
+    # A GCJ-02 basemap: the click must be converted back before it is stored.
+    BasemapRegistry(store.data_dir).add(gcj02_copy(maps, tmp_path), name="高德")
+    case_id = store.create_case(CaseFields(category_code="06010", description="暴露垃圾")).id
+    editor = CaseEditor(store, tasks, load_default_taxonomy(), "en", case_id)
+    qtbot.addWidget(editor)
+    editor.resize(1100, 900)
+    editor.show()
+    qtbot.waitUntil(editor.is_loaded)
+    panel = editor.position_panel
+    assert panel.map_button.isVisible()
+    panel.map_button.click()
+    picker = panel.picker
+    assert picker is not None and picker.picking
+    qtbot.waitUntil(lambda: picker.basemap is not None)
+    picker.center_on(28.2950, 117.2200, 17)
+    picker.repaint()
+    x, y = 150, 100
+    shown = picker._shown().to_lat_lon(x, y)  # what the basemap shows under the click (GCJ-02)
+    expected = gcj02_to_wgs84(*shown)
+    qtbot.mouseClick(picker, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.waitUntil(lambda: store.case_position(case_id) is not None)
+    fix = store.case_position(case_id)
+    assert fix is not None and fix.source is PositionSource.MANUAL
+    assert haversine_m(fix.lat, fix.lon, *expected) < 0.05
+    assert haversine_m(fix.lat, fix.lon, *shown) > 100  # the GCJ-02 shift was undone
+    # The picked position is drawn on the picker, and the panel shows it.
+    qtbot.waitUntil(lambda: picker.layers.markers == [(fix.lat, fix.lon)])
+    assert panel.coordinates_label.text() == f"{fix.lat:.6f}, {fix.lon:.6f}"
+    # A manual position wins: a later pick replaces it again.
+    qtbot.mouseClick(picker, Qt.MouseButton.LeftButton, pos=QPoint(x + 40, y))
+    qtbot.waitUntil(lambda: (store.case_position(case_id) or fix).lon > fix.lon)
+
+
+def test_a_submitted_case_cannot_be_moved_on_the_map(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path
+) -> None:
+    BasemapRegistry(store.data_dir).add(maps / "town.mbtiles")
+    case_id = store.create_case(
+        CaseFields(category_code="06010", description="暴露垃圾", lat=28.30, lon=117.22)
+    ).id
+    store.submit_case(case_id)
+    assert store.get_case(case_id).status is CaseStatus.SUBMITTED
+    editor = CaseEditor(store, tasks, load_default_taxonomy(), "en", case_id)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(editor.is_loaded)
+    panel = editor.position_panel
+    panel.show_map(True)
+    picker = panel.picker
+    assert picker is not None and not picker.picking
+    qtbot.mouseClick(picker, Qt.MouseButton.LeftButton, pos=QPoint(50, 50))
+    tasks.wait(5000)
+    fix = store.case_position(case_id)
+    assert fix is not None and (fix.lat, fix.lon) == (28.30, 117.22)
+
+
+def test_a_local_basemap_is_added_in_the_settings_and_a_damaged_one_refused(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path, tmp_path: Path
+) -> None:
+    section = BasemapSettings(store.data_dir, tasks, "en")
+    qtbot.addWidget(section)
+    with qtbot.waitSignal(section.changed, timeout=10_000):
+        section.add_file(maps / "town.mbtiles")
+    assert section.list.count() == 1
+    assert "town.mbtiles" in section.list.item(0).text()
+    entry = BasemapRegistry(store.data_dir).current()
+    assert entry is not None and len(entry.sha256) == 64
+
+    broken = tmp_path / "broken.mbtiles"
+    broken.write_bytes((maps / "town.mbtiles").read_bytes()[:50_000])
+    section.add_file(broken)
+    qtbot.waitUntil(lambda: "damaged" in section.status.text())
+    assert section.list.count() == 1
+    section.list.setCurrentRow(0)
+    section.remove_selected()
+    assert section.list.count() == 0 and BasemapRegistry(store.data_dir).entries() == []
+    assert Changes() == Changes()  # (the registry is not the store: no store events)
