@@ -58,7 +58,8 @@ STATUS_COLOURS: dict[str, QColor] = {
     "evaluated": QColor("#2a9d3a"),
     "void": QColor("#5a5a5a"),
 }
-CLUSTER_COLOUR = QColor(31, 111, 209, 215)
+#: Clusters in slate, a colour no status uses, so a count never reads as a status.
+CLUSTER_COLOUR = QColor(55, 71, 79, 225)
 
 
 @dataclass(frozen=True, slots=True)

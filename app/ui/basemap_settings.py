@@ -48,8 +48,15 @@ class BasemapSettings(QGroupBox):
         self.list.setObjectName("basemap_list")
         self.list.setMaximumHeight(96)
         self.datum = QComboBox()
-        self.datum.addItem(self.tr("WGS84 / CGCS2000 (天地图, GIS)"), Datum.WGS84.value)
+        self.datum.addItem("WGS84 / CGCS2000", Datum.WGS84.value)
         self.datum.addItem(self.tr("GCJ-02 (AMap, Tencent)"), Datum.GCJ02.value)
+        self.datum.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.datum.setToolTip(
+            self.tr(
+                "WGS84 / CGCS2000: GPS, 天地图 and government GIS basemaps. "
+                "GCJ-02: AMap and Tencent basemaps (drawn shifted; positions stay WGS84)."
+            )
+        )
         self.add_button = QPushButton(self.tr("Add MBTiles file…"))
         self.add_button.setObjectName("add_basemap")
         self.remove_button = QPushButton(self.tr("Remove"))

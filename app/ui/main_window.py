@@ -488,7 +488,8 @@ class MainWindow(QMainWindow):
     def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
         total = returned + reinspections
         self.tabs.setTabText(
-            1, self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks")
+            self.tabs.indexOf(self.inbox),
+            self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks"),
         )
 
     # -- the supervisor's workspace ----------------------------------------------------------

@@ -111,6 +111,7 @@ class MapView(QWidget):
         self.zoom_in_button.setObjectName("map_zoom_in")
         self.zoom_out_button.setObjectName("map_zoom_out")
         self.all_button.setObjectName("map_zoom_all")
+        self.all_button.setVisible(not picking)  # a picker shows no cases to fit
 
     def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
         button = QToolButton(self)

@@ -137,12 +137,7 @@ class PositionPanel(QWidget):
 
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
-        for button in (
-            self.current_button,
-            self.photo_button,
-            self.manual_button,
-            self.map_button,
-        ):
+        for button in (self.current_button, self.photo_button, self.manual_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -155,6 +150,11 @@ class PositionPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+        # On a row of its own: four buttons do not fit the editor's position column in English.
+        map_row = QHBoxLayout()
+        map_row.addWidget(self.map_button)
+        map_row.addStretch(1)
+        layout.addLayout(map_row)
         layout.addWidget(self.gps_label)
         self._layout = layout
 

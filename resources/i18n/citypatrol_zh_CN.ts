@@ -92,12 +92,12 @@
         <translation>底图</translation>
     </message>
     <message>
-        <source>WGS84 / CGCS2000 (天地图, GIS)</source>
-        <translation>WGS84 / CGCS2000（天地图、政务 GIS）</translation>
-    </message>
-    <message>
         <source>GCJ-02 (AMap, Tencent)</source>
         <translation>GCJ-02（高德、腾讯）</translation>
+    </message>
+    <message>
+        <source>WGS84 / CGCS2000: GPS, 天地图 and government GIS basemaps. GCJ-02: AMap and Tencent basemaps (drawn shifted; positions stay WGS84).</source>
+        <translation>WGS84 / CGCS2000：GPS、天地图及政务 GIS 底图。GCJ-02：高德、腾讯底图（绘制时偏移，位置仍按 WGS84 保存）。</translation>
     </message>
     <message>
         <source>Add MBTiles file…</source>

@@ -43,6 +43,10 @@ def test_the_map_tab_shows_the_cases_with_the_list_filters_and_opens_a_clicked_c
     assert len(panel.map.layers.cases or []) == 2  # the one without a position is not drawn
     assert panel.count_label.text() == "2 cases on the map"
     assert panel.basemap_combo.currentText() == "贵溪"
+    tasks.wait(5000)  # the inbox has counted its tasks (and named its tab) by now
+    qtbot.wait(50)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["Cases", "Map", "Tasks"]
 
     # A case created elsewhere is announced on the store's events: the map reads again.
     created = store.create_case(
