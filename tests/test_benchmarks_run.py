@@ -19,6 +19,7 @@ SMALL_RUNS = {
     "ui.py": ["--cases", "300", "--photos", "3", "--photo-mb", "0.5"],
     "sync.py": ["--cases", "20", "--photos", "3", "--size-mb", "1", "--cut-mb", "2"],
     "reports.py": ["--cases", "2000", "--repeat", "1"],
+    "map.py": ["--cases", "2000", "--seconds", "1"],
 }
 
 

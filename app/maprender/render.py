@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -270,15 +271,59 @@ def _draw_track(
 
 
 def _marker(painter: QPainter, x: float, y: float, colour: QColor, radius: float) -> None:
-    """A case marker: a disc of ``colour`` centred exactly on its position, ringed in white
-    with a dark edge so it reads on any basemap."""
-    centre = QPointF(x, y)
+    """A case marker: a disc of ``colour`` centred on its position (to the nearest pixel),
+    ringed in white with a dark edge so it reads on any basemap.
+
+    Drawn as a pre-rendered sprite: one blit instead of two antialiased ellipses with pen and
+    brush changes, which makes a paint of a thousand markers several times cheaper."""
+    sprite = _sprite(
+        ("marker", colour.rgba(), radius),
+        painter,
+        lambda p, c: _disc(p, c, colour, radius),
+        radius + 4,
+    )
+    half = sprite.width() / sprite.devicePixelRatio() / 2
+    painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
+
+
+def _disc(painter: QPainter, centre: QPointF, colour: QColor, radius: float) -> None:
     painter.setPen(QPen(QColor(40, 40, 40, 200), 1.0))
     painter.setBrush(QColor("white"))
     painter.drawEllipse(centre, radius + 2.5, radius + 2.5)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(colour)
     painter.drawEllipse(centre, radius, radius)
+
+
+_SPRITES: dict[tuple[object, ...], QImage] = {}
+
+
+def _sprite(
+    key: tuple[object, ...],
+    painter: QPainter,
+    draw: Callable[[QPainter, QPointF], None],
+    half: float,
+) -> QImage:
+    """A small image drawn once by ``draw`` around its centre, kept for later paints (per
+    device pixel ratio, so markers stay crisp on a high-density screen)."""
+    ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    full = (*key, ratio)
+    sprite = _SPRITES.get(full)
+    if sprite is None:
+        size = 2 * math.ceil(half)
+        sprite = QImage(
+            round(size * ratio), round(size * ratio), QImage.Format.Format_ARGB32_Premultiplied
+        )
+        sprite.setDevicePixelRatio(ratio)
+        sprite.fill(0)
+        p = QPainter(sprite)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        draw(p, QPointF(size / 2, size / 2))
+        p.end()
+        if len(_SPRITES) > 2000:  # cluster counts are many; keep the cache small
+            _SPRITES.clear()
+        _SPRITES[full] = sprite
+    return sprite
 
 
 def _draw_cases(
@@ -292,25 +337,21 @@ def _draw_cases(
     if view.zoom > MAX_CLUSTER_ZOOM:
         singles = index.points_in(view.zoom, bounds)
     else:
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(11)
-        painter.setFont(font)
         for cell in index.visible(view.zoom, bounds):
             if cell.count == 1:
                 singles.append(cell.first)
                 continue
             x, y = cell.x * scale - ox, cell.y * scale - oy
             radius = min(24.0, 11.0 + 3.0 * math.log10(cell.count))
-            painter.setPen(QPen(QColor("white"), 2))
-            painter.setBrush(CLUSTER_COLOUR)
-            painter.drawEllipse(QPointF(x, y), radius, radius)
-            painter.setPen(QColor("white"))
-            painter.drawText(
-                QRectF(x - radius, y - radius, 2 * radius, 2 * radius),
-                Qt.AlignmentFlag.AlignCenter,
-                _count_text(cell.count),
+            text = _count_text(cell.count)
+            sprite = _sprite(
+                ("cluster", text, radius),
+                painter,
+                partial(_cluster, radius=radius, text=text),
+                radius + 2,
             )
+            half = sprite.width() / sprite.devicePixelRatio() / 2
+            painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
             drawn.hits.append(Hit(x, y, radius, None, cell.count))
             drawn.clusters += 1
     chosen = cases.position_of.get(selected) if selected is not None else None
@@ -330,6 +371,19 @@ def _draw_cases(
         _marker(painter, x, y, colour, SELECTED_RADIUS)
         drawn.hits.append(Hit(x, y, SELECTED_RADIUS + 2, cases.ids[chosen], 1))
         drawn.markers += 1
+
+
+def _cluster(painter: QPainter, centre: QPointF, radius: float, text: str) -> None:
+    painter.setPen(QPen(QColor("white"), 2))
+    painter.setBrush(CLUSTER_COLOUR)
+    painter.drawEllipse(centre, radius, radius)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(11)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    box = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _count_text(count: int) -> str:
