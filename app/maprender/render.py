@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -29,7 +29,14 @@ from PySide6.QtGui import (
 
 from app.geo.cluster import MAX_CLUSTER_ZOOM, ClusterIndex
 from app.geo.datum import Datum, to_display
-from app.geo.tiles import TILE_SIZE, Viewport, metres_per_pixel, project, world_size
+from app.geo.tiles import (
+    TILE_SIZE,
+    Viewport,
+    metres_per_pixel,
+    project,
+    project_many,
+    world_size,
+)
 from app.geo.vector import Feature, VectorLayer
 
 #: Tile lookup: the decoded XYZ tile, or None when it is not (yet) available.
@@ -107,14 +114,16 @@ class CaseLayer:
         self.statuses = list(statuses)
         self.lats = list(lats)
         self.lons = list(lons)
-        xs: list[float] = []
-        ys: list[float] = []
-        for lat, lon in zip(lats, lons, strict=True):
-            x, y = project(*to_display(datum, lat, lon))
-            xs.append(x)
-            ys.append(y)
+        if datum is Datum.GCJ02:
+            shifted = [to_display(datum, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
+            lats, lons = [p[0] for p in shifted], [p[1] for p in shifted]
+        xs, ys = project_many(lats, lons)
         self.index = ClusterIndex(xs, ys)
-        self.position_of = {case_id: i for i, case_id in enumerate(self.ids)}
+
+    @cached_property
+    def position_of(self) -> dict[str, int]:
+        """Index of each case id (built when first needed: a selection, a zoom to a case)."""
+        return {case_id: i for i, case_id in enumerate(self.ids)}
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
             store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
         )
         self.map_panel.open_case.connect(self.open_case)
-        self.tabs.insertTab(1, self.map_panel, self.tr("Map"))
+        self.tabs.addTab(self.map_panel, self.tr("Map"))
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
         self.sync_status.bind(self.sync)

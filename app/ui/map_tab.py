@@ -99,6 +99,10 @@ class MapPanel(QWidget):
         if patrol is not None:
             patrol.changed.connect(self._patrol_changed)
         self.reload_basemaps()
+        # Read the cases now, in the background, rather than when the tab is first shown:
+        # 100,000 cases take a few hundred milliseconds to read and cluster, and by the time
+        # the inspector opens the tab they are ready to draw.
+        self.refresh()
 
     # -- basemaps ------------------------------------------------------------------------------
 

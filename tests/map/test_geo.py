@@ -16,7 +16,7 @@ from app.geo.cluster import ClusterIndex
 from app.geo.datum import Datum, gcj02_to_wgs84, wgs84_to_gcj02
 from app.geo.errors import MapError
 from app.geo.mbtiles import MBTiles
-from app.geo.tiles import Viewport, metres_per_pixel, project, tms_row, unproject
+from app.geo.tiles import Viewport, metres_per_pixel, project, project_many, tms_row, unproject
 from app.geo.vector import gpkg_layers, parse_wkb, read_geojson, read_gpkg_layer
 
 # Published reference pairs (WGS84 → GCJ-02) of the eviltransform project's test suites.
@@ -36,6 +36,9 @@ def test_tile_math_matches_the_slippy_map_convention() -> None:
     assert tms_row(1, 0) == 1
     for lat, lon in [(28.3, 117.22), (-33.9, 151.2), (60.0, -150.0)]:
         assert unproject(*project(lat, lon, 17), 17) == pytest.approx((lat, lon), abs=1e-9)
+    many = project_many([28.3, -33.9, 89.9], [117.22, 151.2, 0.0], 17)
+    for i, (lat, lon) in enumerate([(28.3, 117.22), (-33.9, 151.2), (89.9, 0.0)]):
+        assert (many[0][i], many[1][i]) == pytest.approx(project(lat, lon, 17), abs=1e-6)
     # A pixel at zoom 17 is about 1.19 m at the equator.
     assert metres_per_pixel(0, 17) == pytest.approx(1.1943, abs=1e-3)
 
