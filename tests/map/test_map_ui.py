@@ -160,3 +160,38 @@ def test_a_local_basemap_is_added_in_the_settings_and_a_damaged_one_refused(
     section.remove_selected()
     assert section.list.count() == 0 and BasemapRegistry(store.data_dir).entries() == []
     assert Changes() == Changes()  # (the registry is not the store: no store events)
+
+
+def test_the_patrol_track_grows_on_the_map_as_it_is_recorded(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.capture.positions import Fix, FixQuality
+
+    window = MainWindow(store, tasks, load_default_taxonomy(), "en")
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.map_panel
+    window.tabs.setCurrentWidget(panel)
+    window.patrol.start()
+    qtbot.waitUntil(lambda: window.patrol.track_id is not None)
+    start = datetime.now(UTC)
+    lat, lon = crossing(maps / "town.gpkg", "雄石路", "烧箕山东路")
+
+    def walk(first: int, last: int) -> None:
+        for i in range(first, last):
+            window.gps.fix.emit(
+                Fix(lat, lon + i * 0.0002, 5.0, None, start + timedelta(seconds=10 * i),
+                    FixQuality.GPS, PositionSource.GPS, 3)
+            )  # fmt: skip
+        window.patrol.flush()
+
+    walk(0, 3)
+    qtbot.waitUntil(lambda: sum(len(s) for s in panel.map.layers.track) == 3)
+    walk(3, 6)  # the next flush: the line grows
+    qtbot.waitUntil(lambda: sum(len(s) for s in panel.map.layers.track) == 6)
+    assert panel.map.layers.position is not None  # the last fix, with its accuracy circle
+    panel.track_check.setChecked(False)
+    assert panel.map.layers.track == []
+    window.patrol.stop()
