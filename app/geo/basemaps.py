@@ -1,4 +1,5 @@
-"""The basemaps this computer knows: a registry kept as ``basemaps.json`` in the data folder.
+"""The basemaps (and vector overlays) this computer knows: a registry kept as ``basemaps.json``
+in the data folder.
 
 Why a file and not the store: basemaps are configuration of the computer (large files that
 live beside the data, copied in by the inspector or, later, downloaded by the sync), not records
@@ -24,6 +25,7 @@ from typing import Any
 from app.geo.datum import Datum
 from app.geo.errors import map_error
 from app.geo.mbtiles import MBTiles, open_basemap
+from app.geo.vector import VectorLayer, gpkg_layers, read_geojson, read_gpkg_layer
 
 REGISTRY_FILE = "basemaps.json"
 #: Where the sync will put basemaps it downloads (local ones stay where the inspector has them).
@@ -56,6 +58,22 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """A vector layer drawn over the basemap: a GeoJSON file, or one layer of a GeoPackage."""
+
+    name: str
+    path: str
+    #: The GeoPackage table (None for GeoJSON).
+    layer: str | None = None
+
+    def read(self) -> VectorLayer:
+        """The features (raises :class:`MapError` for a file gone or unreadable)."""
+        if self.layer is not None:
+            return read_gpkg_layer(Path(self.path), self.layer)
+        return read_geojson(Path(self.path), self.name)
+
+
 class BasemapRegistry:
     """The entries of ``basemaps.json`` (written whole to a temporary file, then renamed)."""
 
@@ -69,6 +87,32 @@ class BasemapRegistry:
             Basemap(**{k: v for k, v in e.items() if k in fields})
             for e in self._read().get("basemaps", [])
         ]
+
+    def overlays(self) -> list[Overlay]:
+        fields = set(Overlay.__dataclass_fields__)
+        return [
+            Overlay(**{k: v for k, v in e.items() if k in fields})
+            for e in self._read().get("overlays", [])
+        ]
+
+    def add_overlay(self, path: Path) -> list[Overlay]:
+        """Record a GeoJSON file, or every feature layer of a GeoPackage, as overlays (each
+        read once first, so an unreadable file is refused now rather than on the map)."""
+        path = Path(path).resolve()
+        if path.suffix.lower() == ".gpkg":
+            added = [Overlay(f"{path.stem}/{t}", str(path), t) for t in gpkg_layers(path)]
+        else:
+            added = [Overlay(path.stem, str(path))]
+        for overlay in added:
+            overlay.read()
+        names = {o.name for o in added}
+        self._save(
+            self.entries(), overlays=[*(o for o in self.overlays() if o.name not in names), *added]
+        )
+        return added
+
+    def remove_overlay(self, name: str) -> None:
+        self._save(self.entries(), overlays=[o for o in self.overlays() if o.name != name])
 
     def current(self) -> Basemap | None:
         """The basemap the maps show: the one last chosen, else the first."""
@@ -137,12 +181,24 @@ class BasemapRegistry:
             f"No basemap is named “{name_or_path}” and no such file exists",
         )
 
-    def _save(self, entries: list[Basemap], *, current: str | None = None) -> None:
+    def _save(
+        self,
+        entries: list[Basemap],
+        *,
+        current: str | None = None,
+        overlays: list[Overlay] | None = None,
+    ) -> None:
         if current is None:
             current = self._read().get("current")
+        if overlays is None:
+            overlays = self.overlays()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
-        data = {"current": current, "basemaps": [asdict(b) for b in entries]}
+        data = {
+            "current": current,
+            "basemaps": [asdict(b) for b in entries],
+            "overlays": [asdict(o) for o in overlays],
+        }
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(tmp, self.path)
 

@@ -78,6 +78,17 @@ class OverlayStyle:
     label_field: str | None = None
 
 
+def default_style(layer: VectorLayer) -> OverlayStyle:
+    """A style by what the layer holds: areas (grid cells, districts) as red outlines over a
+    faint fill, lines (roads, rivers) in blue, points as blue dots."""
+    kinds = {f.kind for f in layer.features[:50]}
+    if "polygon" in kinds:
+        return OverlayStyle(QColor(200, 40, 40, 170), QColor(200, 40, 40, 16), 1.2)
+    if "line" in kinds:
+        return OverlayStyle(QColor(31, 100, 200, 190), None, 2.0)
+    return OverlayStyle(QColor(31, 100, 200, 220), QColor(31, 100, 200, 120), 1.0)
+
+
 class ProjectedOverlay:
     """A vector layer with its features projected (world px at zoom 0) on first use."""
 

@@ -1,4 +1,5 @@
-"""The basemaps section of the settings: add a local MBTiles file, remove one.
+"""The basemaps section of the settings: add a local MBTiles file or a vector layer (GeoJSON,
+GeoPackage: grid cells, areas, roads), remove one.
 
 The list lives in the data folder's ``basemaps.json`` (:mod:`app.geo.basemaps`), not in the
 user's settings: it describes files of that data folder's computer, and the sync will add the
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.geo.basemaps import Basemap, BasemapRegistry
+from app.geo.basemaps import Basemap, BasemapRegistry, Overlay
 from app.geo.datum import Datum
 from app.ui.operations import Lane, Operations
 from app.ui.tasks import TaskRunner
@@ -59,6 +60,9 @@ class BasemapSettings(QGroupBox):
         )
         self.add_button = QPushButton(self.tr("Add MBTiles file…"))
         self.add_button.setObjectName("add_basemap")
+        self.layer_button = QPushButton(self.tr("Add layer…"))
+        self.layer_button.setObjectName("add_layer")
+        self.layer_button.setToolTip(self.tr("A GeoJSON file or a GeoPackage, in WGS84"))
         self.remove_button = QPushButton(self.tr("Remove"))
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -67,12 +71,14 @@ class BasemapSettings(QGroupBox):
         buttons.addWidget(self.datum)
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.layer_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         self.add_button.clicked.connect(self._browse)
+        self.layer_button.clicked.connect(self._browse_layer)
         self.remove_button.clicked.connect(self.remove_selected)
         self.list.currentRowChanged.connect(lambda row: self.remove_button.setEnabled(row >= 0))
         self.refresh()
@@ -83,7 +89,14 @@ class BasemapSettings(QGroupBox):
             datum = "GCJ-02" if entry.datum == Datum.GCJ02.value else "WGS84"
             item = QListWidgetItem(f"{entry.name}  —  {Path(entry.path).name}  ({datum})")
             item.setToolTip(f"{entry.path}\nSHA-256 {entry.sha256}\n{entry.attribution}")
-            item.setData(256, entry.name)
+            item.setData(256, ("basemap", entry.name))
+            self.list.addItem(item)
+        for overlay in self._registry.overlays():
+            item = QListWidgetItem(
+                self.tr("Layer: %1").replace("%1", overlay.name) + f"  —  {Path(overlay.path).name}"
+            )
+            item.setToolTip(overlay.path)
+            item.setData(256, ("overlay", overlay.name))
             self.list.addItem(item)
         self.remove_button.setEnabled(self.list.currentRow() >= 0)
 
@@ -94,6 +107,33 @@ class BasemapSettings(QGroupBox):
         dialog.fileSelected.connect(lambda path: self.add_file(Path(path)))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    def _browse_layer(self) -> None:
+        dialog = QFileDialog(self, self.tr("Add a layer"))
+        dialog.setNameFilter(self.tr("GeoPackage or GeoJSON (*.gpkg *.geojson *.json)"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.add_layer(Path(path)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def add_layer(self, path: Path) -> None:
+        """Check and list a GeoJSON file or every layer of a GeoPackage (in the background)."""
+        registry = self._registry
+        self.status.setText(self.tr("Checking %1…").replace("%1", path.name))
+        self.layer_button.setEnabled(False)
+        self._ops.run(
+            lambda: registry.add_overlay(path),
+            self._layers_added,
+            lane=Lane.DOCUMENTS,
+            on_error=self._refused,
+        )
+
+    def _layers_added(self, added: list[Overlay]) -> None:
+        self.layer_button.setEnabled(True)
+        self.status.setStyleSheet("")
+        self.status.setText(self.tr("Added %n layer(s).", "", len(added)))
+        self.refresh()
+        self.changed.emit()
 
     def add_file(self, path: Path) -> None:
         """Check, hash and list ``path`` (in the background; refused with the reason)."""
@@ -116,6 +156,7 @@ class BasemapSettings(QGroupBox):
 
     def _refused(self, exc: BaseException) -> None:
         self.add_button.setEnabled(True)
+        self.layer_button.setEnabled(True)
         self._ops.show_failure(exc)
 
     def _show_error(self, text: str) -> None:
@@ -126,6 +167,10 @@ class BasemapSettings(QGroupBox):
         item = self.list.currentItem()
         if item is None:
             return
-        self._registry.remove(str(item.data(256)))
+        kind, name = item.data(256)
+        if kind == "overlay":
+            self._registry.remove_overlay(str(name))
+        else:
+            self._registry.remove(str(name))
         self.refresh()
         self.changed.emit()

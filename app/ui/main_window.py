@@ -620,7 +620,7 @@ class MainWindow(QMainWindow):
 
     def edit_settings(self) -> None:
         basemaps = BasemapSettings(Path(self._store.data_dir), self._tasks, self._language)
-        basemaps.changed.connect(self.map_panel.reload_basemaps)
+        basemaps.changed.connect(self.map_panel.registry_changed)
         dialog = SettingsDialog(self.settings, self, basemaps=basemaps)
         dialog.accepted.connect(self._start_gps)
         dialog.open()

@@ -26,6 +26,8 @@ from app.capture.tracks import TrackPoint
 from app.geo.basemaps import BasemapRegistry, open_registered
 from app.geo.errors import MapError
 from app.geo.mbtiles import MBTiles
+from app.geo.vector import VectorLayer
+from app.maprender.render import default_style
 from app.storage import CaseQuery, Changes, LocalStore
 from app.storage.map_points import case_points
 from app.ui.events import StoreEvents
@@ -68,6 +70,12 @@ class MapPanel(QWidget):
         self.basemap_combo.setMinimumContentsLength(16)
         self.track_check = QCheckBox(self.tr("Patrol track"))
         self.track_check.setChecked(True)
+        self.layers_check = QCheckBox(self.tr("Layers"))
+        self.layers_check.setToolTip(
+            self.tr("Vector layers added in the settings (grid cells, areas, roads)")
+        )
+        self.layers_check.setChecked(True)
+        self._overlays: list[VectorLayer] = []
         self.count_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #b3261e;")
@@ -80,6 +88,7 @@ class MapPanel(QWidget):
         bar.addWidget(self.basemap_combo)
         bar.addSpacing(12)
         bar.addWidget(self.track_check)
+        bar.addWidget(self.layers_check)
         bar.addStretch(1)
         bar.addWidget(self.count_label)
         layout = QVBoxLayout(self)
@@ -93,12 +102,14 @@ class MapPanel(QWidget):
         self.map.cases_loaded.connect(self._show_count)
         self.basemap_combo.activated.connect(self._basemap_chosen)
         self.track_check.toggled.connect(lambda _on: self._read_track())
+        self.layers_check.toggled.connect(lambda _on: self._show_overlays())
         StoreEvents.of(store).changed.connect(self._store_changed)
         if gps is not None:
             gps.fix.connect(self.show_fix)
         if patrol is not None:
             patrol.changed.connect(self._patrol_changed)
         self.reload_basemaps()
+        self.reload_overlays()
         # Read the cases now, in the background, rather than when the tab is first shown:
         # 100,000 cases take a few hundred milliseconds to read and cluster, and by the time
         # the inspector opens the tab they are ready to draw.
@@ -125,6 +136,39 @@ class MapPanel(QWidget):
             shown = self.map.basemap
             if shown is None or shown.path.resolve() != current.file.resolve():
                 self._open(current.name)
+
+    def registry_changed(self) -> None:
+        """Basemaps or layers were added or removed in the settings."""
+        self.reload_basemaps()
+        self.reload_overlays()
+
+    def reload_overlays(self) -> None:
+        """Read the registered vector layers again (in the background: files of any size)."""
+        registry = self._registry
+
+        def read() -> tuple[list[VectorLayer], list[str]]:
+            layers, refused = [], []
+            for overlay in registry.overlays():
+                try:
+                    layers.append(overlay.read())
+                except MapError as exc:
+                    refused.append(exc.text(self._language))
+            return layers, refused
+
+        self._ops.run(read, self._overlays_read, lane=Lane.DOCUMENTS, key="overlays")
+
+    def _overlays_read(self, result: tuple[list[VectorLayer], list[str]]) -> None:
+        self._overlays, refused = result
+        if refused:
+            self._show_error("\n".join(refused))
+        self._show_overlays()
+
+    def _show_overlays(self) -> None:
+        self.map.clear_overlays()
+        if self.layers_check.isChecked():
+            for layer in self._overlays:
+                self.map.add_overlay(layer, default_style(layer))
+        self.layers_check.setEnabled(bool(self._overlays))
 
     def _basemap_chosen(self, index: int) -> None:
         name = self.basemap_combo.itemData(index)

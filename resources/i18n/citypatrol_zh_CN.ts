@@ -104,12 +104,24 @@
         <translation>添加 MBTiles 文件…</translation>
     </message>
     <message>
+        <source>Add layer…</source>
+        <translation>添加图层…</translation>
+    </message>
+    <message>
+        <source>A GeoJSON file or a GeoPackage, in WGS84</source>
+        <translation>WGS84 坐标的 GeoJSON 文件或 GeoPackage</translation>
+    </message>
+    <message>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
         <source>Datum of a new file:</source>
         <translation>新文件的坐标系：</translation>
+    </message>
+    <message>
+        <source>Layer: %1</source>
+        <translation>图层：%1</translation>
     </message>
     <message>
         <source>Add a basemap</source>
@@ -120,8 +132,22 @@
         <translation>MBTiles 底图 (*.mbtiles)</translation>
     </message>
     <message>
+        <source>Add a layer</source>
+        <translation>添加图层</translation>
+    </message>
+    <message>
+        <source>GeoPackage or GeoJSON (*.gpkg *.geojson *.json)</source>
+        <translation>GeoPackage 或 GeoJSON (*.gpkg *.geojson *.json)</translation>
+    </message>
+    <message>
         <source>Checking %1…</source>
         <translation>正在检查 %1…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Added %n layer(s).</source>
+        <translation>
+            <numerusform>已添加 %n 个图层。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Added “%1”.</source>
@@ -1616,6 +1642,14 @@ The cases you record on patrol will be listed here, even without a network.</sou
         <source>Patrol track</source>
         <extracomment>A case marker was clicked: open the case.</extracomment>
         <translation>巡查轨迹</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Vector layers added in the settings (grid cells, areas, roads)</source>
+        <translation>在设置中添加的矢量图层（单元网格、区域、道路）</translation>
     </message>
     <message>
         <source>Basemap:</source>

@@ -225,3 +225,20 @@ def test_registry_adds_a_checked_basemap_and_resolves_its_name(maps: Path, tmp_p
     assert registry.entries() == []
     with pytest.raises(MapError, match="No basemap"):
         registry.resolve("贵溪")
+
+
+def test_registry_keeps_vector_layers_and_refuses_unreadable_ones(
+    maps: Path, tmp_path: Path
+) -> None:
+    registry = BasemapRegistry(tmp_path)
+    assert [o.name for o in registry.add_overlay(maps / "grids.geojson")] == ["grids"]
+    added = registry.add_overlay(maps / "town.gpkg")
+    assert "town/roads" in [o.name for o in added]
+    assert len(registry.overlays()) == 1 + len(added)
+    assert len(registry.overlays()[0].read().features) == 736
+    junk = tmp_path / "junk.gpkg"
+    junk.write_bytes(b"not a geopackage")
+    with pytest.raises(MapError):
+        registry.add_overlay(junk)
+    registry.remove_overlay("grids")
+    assert "grids" not in [o.name for o in registry.overlays()]

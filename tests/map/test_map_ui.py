@@ -195,3 +195,48 @@ def test_the_patrol_track_grows_on_the_map_as_it_is_recorded(
     panel.track_check.setChecked(False)
     assert panel.map.layers.track == []
     window.patrol.stop()
+
+
+def test_vector_layers_added_in_the_settings_are_drawn_on_the_map_tab(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path, tmp_path: Path
+) -> None:
+    section = BasemapSettings(store.data_dir, tasks, "en")
+    qtbot.addWidget(section)
+    with qtbot.waitSignal(section.changed, timeout=10_000):
+        section.add_layer(maps / "grids.geojson")
+    with qtbot.waitSignal(section.changed, timeout=10_000):
+        section.add_layer(maps / "town.gpkg")  # every feature layer of it
+    assert section.status.text() == "Added 9 layers."
+    assert section.list.count() == 10
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json", encoding="utf-8")
+    section.add_layer(broken)
+    qtbot.waitUntil(lambda: "broken.geojson" in section.status.text())
+    assert section.list.count() == 10
+
+    BasemapRegistry(store.data_dir).add(maps / "town.mbtiles")
+    window = MainWindow(store, tasks, load_default_taxonomy(), "en")
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.map_panel
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.map.layers.overlays) == 10)
+    names = [o.layer.name for o in panel.map.layers.overlays]
+    assert "grids" in names and "roads" in names
+    # The grid cells are drawn: a cell's edge at a known corner is the overlay's red.
+    grid = next(o.layer for o in panel.map.layers.overlays if o.layer.name == "grids")
+    west, south, _, _ = grid.features[0].bbox
+    view = panel.map
+    view.center_on(south + 0.0005, west + 0.0005, 17)
+    view.repaint()
+    image = view.grab().toImage()
+    x, y = view._shown().to_screen(south, west + 0.0008)  # on the cell's southern edge
+    reds = [
+        image.pixelColor(int(x), int(y) + d)
+        for d in (-1, 0, 1)
+        if image.pixelColor(int(x), int(y) + d).red()
+        > image.pixelColor(int(x), int(y) + d).blue() + 40
+    ]
+    assert reds
+    panel.layers_check.setChecked(False)
+    assert panel.map.layers.overlays == []
