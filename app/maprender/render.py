@@ -79,11 +79,12 @@ class OverlayStyle:
 
 
 def default_style(layer: VectorLayer) -> OverlayStyle:
-    """A style by what the layer holds: areas (grid cells, districts) as red outlines over a
-    faint fill, lines (roads, rivers) in blue, points as blue dots."""
+    """A style by what the layer holds: areas (grid cells, districts) as thin red outlines, not
+    filled (a tint over hundreds of cells would wash out the basemap), lines (roads, rivers) in
+    blue, points as blue dots."""
     kinds = {f.kind for f in layer.features[:50]}
     if "polygon" in kinds:
-        return OverlayStyle(QColor(200, 40, 40, 170), QColor(200, 40, 40, 16), 1.2)
+        return OverlayStyle(QColor(200, 40, 40, 130), None, 1.0)
     if "line" in kinds:
         return OverlayStyle(QColor(31, 100, 200, 190), None, 2.0)
     return OverlayStyle(QColor(31, 100, 200, 220), QColor(31, 100, 200, 120), 1.0)
