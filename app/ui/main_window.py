@@ -245,6 +245,10 @@ class MainWindow(QMainWindow):
             store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
         )
         self.map_panel.open_case.connect(self.open_case)
+        # The case selected in the list is the one highlighted on the map.
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda *_: self.map_panel.select_case(self.selected_case_id())
+        )
         self.tabs.addTab(self.map_panel, self.tr("Map"))
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
@@ -483,7 +487,15 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addAction(self.open_action)
         menu.addAction(self.ledger_action)
+        menu.addAction(self.tr("Show on &map"), self.show_on_map)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def show_on_map(self) -> None:
+        """The selected case on the Map tab, zoomed in and highlighted."""
+        case_id = self.selected_case_id()
+        if case_id is not None:
+            self.tabs.setCurrentWidget(self.map_panel)
+            self.map_panel.show_case(case_id)
 
     def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
         total = returned + reinspections

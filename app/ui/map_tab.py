@@ -61,6 +61,7 @@ class MapPanel(QWidget):
         self._patrol = patrol
         self._ops = Operations(self, tasks, language, show_error=self._show_error)
         self._stale = True
+        self._show_pending: str | None = None
         self._registry = BasemapRegistry(store.data_dir)
 
         self.map = MapView(tasks, language, self)
@@ -209,6 +210,8 @@ class MapPanel(QWidget):
             self.refresh()
 
     def _show_count(self, count: int) -> None:
+        if self._show_pending is not None:
+            self.show_case(self._show_pending)
         self.count_label.setText(self.tr("%n case(s) on the map", "", count))
 
     def _store_changed(self, changes: Changes) -> None:
@@ -226,6 +229,12 @@ class MapPanel(QWidget):
 
     def select_case(self, case_id: str | None) -> None:
         self.map.set_selected(case_id)
+
+    def show_case(self, case_id: str) -> None:
+        """Zoom to a case and highlight it (once the cases are read, if they are not yet)."""
+        self._show_pending = case_id
+        if self.map.layers.cases is not None and self.map.zoom_to_case(case_id):
+            self._show_pending = None
 
     # -- track and position --------------------------------------------------------------------
 

@@ -230,7 +230,10 @@ class PositionPanel(QWidget):
     def show_map(self, shown: bool = True) -> None:
         """Show (or hide) the small map where a click sets a manual position."""
         if shown and self.picker is None and self._tasks is not None and self._data_dir:
-            self.picker = MapView(self._tasks, self._language, self, picking=True)
+            # A small map needs few tiles: a smaller cache than the Map tab's.
+            self.picker = MapView(
+                self._tasks, self._language, self, picking=True, cache_bytes=16 << 20
+            )
             self.picker.setObjectName("position_map")
             self.picker.setMinimumHeight(240)
             self.picker.position_picked.connect(self._picked)

@@ -1521,6 +1521,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>巡查(&amp;P)</translation>
     </message>
     <message>
+        <source>Show on &amp;map</source>
+        <translation>在地图上显示(&amp;M)</translation>
+    </message>
+    <message>
         <source>Tasks (%1)</source>
         <translation>任务（%1）</translation>
     </message>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from maphelpers import crossing, gcj02_copy
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
@@ -240,3 +241,45 @@ def test_vector_layers_added_in_the_settings_are_drawn_on_the_map_tab(
     assert reds
     panel.layers_check.setChecked(False)
     assert panel.map.layers.overlays == []
+
+
+def test_show_on_map_from_the_list_and_a_choice_of_basemaps(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path, tmp_path: Path
+) -> None:
+    registry = BasemapRegistry(store.data_dir)
+    registry.add(maps / "town.mbtiles", name="OSM")
+    registry.add(gcj02_copy(maps, tmp_path), name="高德")
+    registry.set_current("OSM")
+    case_id = store.create_case(
+        CaseFields(category_code="06010", description="暴露垃圾", lat=28.2950, lon=117.2200)
+    ).id
+    window = MainWindow(store, tasks, load_default_taxonomy(), "en")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.model.case_at(0) is not None)
+    window.table.setCurrentIndex(window.model.index(0, 0))
+    panel = window.map_panel
+    assert panel.map.layers.selected == case_id  # selected in the list, highlighted on the map
+    window.show_on_map()
+    assert window.tabs.currentWidget() is panel
+    qtbot.waitUntil(lambda: panel.map.view.zoom == 18)
+    assert (panel.map.view.center_lat, panel.map.view.center_lon) == (28.2950, 117.2200)
+
+    assert [panel.basemap_combo.itemText(i) for i in range(panel.basemap_combo.count())] == [
+        "OSM",
+        "高德",
+    ]
+    qtbot.waitUntil(lambda: panel.map.basemap is not None)
+    panel.basemap_combo.setCurrentIndex(1)
+    panel.basemap_combo.activated.emit(1)
+    qtbot.waitUntil(
+        lambda: panel.map.basemap is not None and panel.map.basemap.path.name == "gcj.mbtiles"
+    )
+    assert str(panel.map.datum) == "gcj02"
+    assert registry.current() is not None and registry.current().name == "高德"
+    # The view stays on the same WGS84 place; the case is drawn where GCJ-02 puts it.
+    assert (panel.map.view.center_lat, panel.map.view.center_lon) == (28.2950, 117.2200)
+    qtbot.waitUntil(lambda: panel.map.layers.cases is not None)
+    panel.map.repaint()
+    (hit,) = [h for h in panel.map._hits if h.case_id == case_id]
+    assert (hit.x, hit.y) == pytest.approx((panel.map.width() / 2, panel.map.height() / 2), abs=1)
