@@ -122,6 +122,7 @@ class CaseLayer:
         statuses: Sequence[str],
         datum: Datum = Datum.WGS84,
     ) -> None:
+        self.datum = datum
         self.ids = list(ids)
         self.statuses = list(statuses)
         self.lats = list(lats)
@@ -198,7 +199,9 @@ def draw_map(
     for overlay in layers.overlays:
         _draw_overlay(painter, view, overlay)
     _draw_track(painter, view, layers.track, datum)
-    if layers.cases is not None:
+    # A layer projected for another datum (the basemap just changed; the new one is being
+    # built) would put every marker hundreds of metres off: better none for a moment.
+    if layers.cases is not None and layers.cases.datum is datum:
         _draw_cases(painter, view, layers.cases, layers.selected, drawn)
     for lat, lon in layers.markers:
         x, y = view.to_screen(*to_display(datum, lat, lon))

@@ -279,7 +279,7 @@ def test_show_on_map_from_the_list_and_a_choice_of_basemaps(
     assert registry.current() is not None and registry.current().name == "高德"
     # The view stays on the same WGS84 place; the case is drawn where GCJ-02 puts it.
     assert (panel.map.view.center_lat, panel.map.view.center_lon) == (28.2950, 117.2200)
-    qtbot.waitUntil(lambda: panel.map.layers.cases is not None)
+    qtbot.waitUntil(lambda: getattr(panel.map.layers.cases, "datum", None) is panel.map.datum)
     panel.map.repaint()
     (hit,) = [h for h in panel.map._hits if h.case_id == case_id]
     assert (hit.x, hit.y) == pytest.approx((panel.map.width() / 2, panel.map.height() / 2), abs=1)
