@@ -151,6 +151,8 @@ class MapLayers:
     selected: str | None = None
     #: Plain markers (``--marker``, a picked position): ``(lat, lon)``.
     markers: list[tuple[float, float]] = field(default_factory=list)
+    #: Where a case's photos were taken: ``(lat, lon)``.
+    photos: list[tuple[float, float]] = field(default_factory=list)
     #: The patrol track: segments of ``(lat, lon)``.
     track: list[list[tuple[float, float]]] = field(default_factory=list)
     #: The current position: ``(lat, lon, accuracy_m or None)``.
@@ -203,6 +205,10 @@ def draw_map(
     # built) would put every marker hundreds of metres off: better none for a moment.
     if layers.cases is not None and layers.cases.datum is datum:
         _draw_cases(painter, view, layers.cases, layers.selected, drawn)
+    for lat, lon in layers.photos:
+        x, y = view.to_screen(*to_display(datum, lat, lon))
+        sprite = _sprite(("photo",), painter, _photo_square, 8)
+        painter.drawImage(QPointF(round(x - 8), round(y - 8)), sprite)
     for lat, lon in layers.markers:
         x, y = view.to_screen(*to_display(datum, lat, lon))
         _marker(painter, x, y, MARKER_COLOUR, MARKER_RADIUS)
@@ -308,6 +314,13 @@ def _marker(painter: QPainter, x: float, y: float, colour: QColor, radius: float
     )
     half = sprite.width() / sprite.devicePixelRatio() / 2
     painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
+
+
+def _photo_square(painter: QPainter, centre: QPointF) -> None:
+    """A photo's position: a small dark square with a white edge (a camera, not a case)."""
+    painter.setPen(QPen(QColor("white"), 2))
+    painter.setBrush(QColor("#263238"))
+    painter.drawRoundedRect(QRectF(centre.x() - 5, centre.y() - 5, 10, 10), 2, 2)
 
 
 def _disc(painter: QPainter, centre: QPointF, colour: QColor, radius: float) -> None:

@@ -839,6 +839,9 @@ class CaseEditor(QWidget):
     def _on_photos(self, photos: list[PhotoRow]) -> None:
         self._photos = photos
         self.position_panel.set_photo_fix(_best_photo_fix(photos))
+        self.position_panel.set_photo_positions(
+            [(p.lat, p.lon) for p in photos if p.lat is not None and p.lon is not None]
+        )
 
     def _on_photos_written(self, case_id: str) -> None:
         self._adopt(case_id)

@@ -229,6 +229,11 @@ class MapView(QWidget):
         self.layers.position = None
         self.update()
 
+    def set_photos(self, positions: list[tuple[float, float]]) -> None:
+        """Where a case's photos were taken (small camera squares)."""
+        self.layers.photos = positions
+        self.update()
+
     def set_markers(self, markers: list[tuple[float, float]]) -> None:
         self.layers.markers = markers
         self.update()

@@ -96,6 +96,7 @@ class PositionPanel(QWidget):
         self._position: Fix | None = None
         self._current: Fix | None = None
         self._photo: Fix | None = None
+        self._photo_positions: list[tuple[float, float]] = []
         self._read_only = False
         self.dialog: ManualPositionDialog | None = None
 
@@ -192,6 +193,12 @@ class PositionPanel(QWidget):
         self._photo = fix
         self._refresh()
 
+    def set_photo_positions(self, positions: list[tuple[float, float]]) -> None:
+        """Where the case's photos were taken (drawn on the picking map)."""
+        self._photo_positions = positions
+        if self.picker is not None:
+            self.picker.set_photos(positions)
+
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
         self._refresh()
@@ -237,6 +244,7 @@ class PositionPanel(QWidget):
             self.picker.setObjectName("position_map")
             self.picker.setMinimumHeight(240)
             self.picker.position_picked.connect(self._picked)
+            self.picker.set_photos(self._photo_positions)
             self._layout.addWidget(self.picker)
             data_dir = self._data_dir
             self.picker.set_basemap_later(lambda: open_registered(data_dir))

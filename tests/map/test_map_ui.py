@@ -283,3 +283,26 @@ def test_show_on_map_from_the_list_and_a_choice_of_basemaps(
     panel.map.repaint()
     (hit,) = [h for h in panel.map._hits if h.case_id == case_id]
     assert (hit.x, hit.y) == pytest.approx((panel.map.width() / 2, panel.map.height() / 2), abs=1)
+
+
+def test_the_picking_map_shows_where_the_photos_were_taken(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path, samples: Path
+) -> None:
+    BasemapRegistry(store.data_dir).add(maps / "town.mbtiles")
+    case_id = store.create_case(CaseFields(category_code="06010", description="暴露垃圾")).id
+    store.attach_photo(case_id, samples / "photos" / "jpg" / "gps" / "DSCN0010.jpg")
+    (photo,) = store.photos(case_id)
+    assert photo.lat is not None and photo.lon is not None
+    editor = CaseEditor(store, tasks, load_default_taxonomy(), "en", case_id)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.waitUntil(editor.is_loaded)
+    editor.position_panel.show_map(True)
+    picker = editor.position_panel.picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.layers.photos == [(photo.lat, photo.lon)])
+    picker.center_on(photo.lat, photo.lon, 17)
+    picker.repaint()
+    image = picker.grab().toImage()
+    centre = image.pixelColor(picker.width() // 2, picker.height() // 2)
+    assert centre.name() == "#263238"  # the photo's square, centred on where it was taken
