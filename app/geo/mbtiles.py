@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,6 +210,36 @@ def _floats(text: str | None, count: int) -> tuple[float, ...] | None:
     except ValueError:
         return None
     return values if len(values) == count else None
+
+
+def write_mbtiles(
+    path: Path, metadata: dict[str, str], tiles: Iterable[tuple[int, int, int, bytes]]
+) -> Path:
+    """Write an MBTiles 1.3 file: ``metadata`` rows and ``(z, x, y, data)`` tiles given in XYZ
+    order (stored in TMS rows, as the spec says). For the self-test, tests and, later, the
+    demo basemap built from OpenStreetMap data."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            db.execute("CREATE TABLE metadata (name text, value text)")
+            db.execute(
+                "CREATE TABLE tiles (zoom_level integer, tile_column integer, "
+                "tile_row integer, tile_data blob)"
+            )
+            db.execute("CREATE UNIQUE INDEX name ON metadata (name)")
+            db.execute(
+                "CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)"
+            )
+            db.executemany("INSERT INTO metadata VALUES (?, ?)", metadata.items())
+            db.executemany(
+                "INSERT INTO tiles VALUES (?, ?, ?, ?)",
+                ((z, x, tms_row(z, y), data) for z, x, y, data in tiles),
+            )
+    finally:
+        db.close()
+    return path
 
 
 def open_basemap(path: Path, *, datum: Datum | None = None) -> MBTiles:
