@@ -242,3 +242,20 @@ def test_registry_keeps_vector_layers_and_refuses_unreadable_ones(
         registry.add_overlay(junk)
     registry.remove_overlay("grids")
     assert "grids" not in [o.name for o in registry.overlays()]
+
+
+def test_a_written_mbtiles_reads_back_tile_for_tile(tmp_path: Path) -> None:
+    from app.geo.mbtiles import write_mbtiles
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
+    path = write_mbtiles(
+        tmp_path / "t.mbtiles",
+        {"name": "t", "format": "png", "bounds": "-180,-85,180,85", "datum": "gcj02"},
+        [(2, 1, 0, png), (2, 3, 2, png + b"1")],
+    )
+    with MBTiles(path) as basemap:
+        assert (basemap.info.minzoom, basemap.info.maxzoom) == (2, 2)
+        assert basemap.info.datum is Datum.GCJ02
+        assert basemap.tile(2, 1, 0) == png
+        assert basemap.tile(2, 3, 2) == png + b"1"
+        assert basemap.tile(2, 1, 3) is None  # the TMS row of (1, 0) is 3: not mixed up
