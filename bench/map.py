@@ -27,6 +27,19 @@ process with Qt offscreen:
    to our first paint and to our paint at the same zoom (target ≥ 10×).
 
 A missed target prints MISS, never an error.
+
+Figures of one run (``bench/map.py``, defaults; a 2-core machine shared with other work, so
+the cold figures vary between runs — 405 to 721 ms seen):
+
+- first paint, tab made and shown at once: tiles 144 ms, with all 100,000 cases 721 ms (of
+  which the bare read of the positions is about 160–300 ms);
+- first paint after opening the tab (as the app makes it, at start-up): 81 ms (target ≤ 300);
+- event-loop latency while panning and zooming 12–17 for 10 s: p50 0.1 ms, p99 13.4 ms,
+  max 55.6 ms (target p99 ≤ 50);
+- tile cache peak 43.3 MiB of its 64 MiB bound;
+- paint per zoom: 1.6–8.0 ms;
+- the naive scene: build 980 ms, paint 2,423 ms at zoom 13 — 591× our paint at the same zoom,
+  first paint 39× ours on opening the tab (4.4× ours cold).
 """
 
 from __future__ import annotations
