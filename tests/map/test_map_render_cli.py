@@ -163,3 +163,28 @@ def test_an_unknown_basemap_name_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert "nowhere" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_registered_basemap_by_name_and_a_gcj02_datum(
+    maps: Path, tmp_path: Path, qapp: object
+) -> None:
+    from app.geo.basemaps import BasemapRegistry
+    from app.geo.datum import wgs84_to_gcj02
+
+    data = tmp_path / "data"
+    BasemapRegistry(data).add(maps / "town.mbtiles", name="贵溪")
+    lat, lon = crossing(maps / "town.gpkg", "雄石路", "烧箕山东路")
+    center = (lat + 0.0004, lon - 0.0007)
+    for datum in ("wgs84", "gcj02"):
+        out = tmp_path / f"{datum}.png"
+        result = run_cli(
+            "map", "render", str(out), "--basemap", "贵溪", "--datum", datum,
+            "--center", f"{center[0]},{center[1]}", "--zoom", "17", "--size", "640x480",
+            "--marker", f"{lat},{lon}", data_dir=data,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        image = QImage(str(out))
+        shift = wgs84_to_gcj02 if datum == "gcj02" else (lambda a, b: (a, b))
+        view = Viewport(*shift(*center), 17, 640, 480)
+        x, y = view.to_screen(*shift(lat, lon))
+        assert QColor(image.pixel(int(x), int(y))) == MARKER_COLOUR
