@@ -35,6 +35,7 @@ from app.geo.mbtiles import MBTiles
 from app.geo.tiles import Viewport, fit_zoom
 from app.geo.vector import VectorLayer
 from app.maprender.render import (
+    MARKER_RADIUS,
     CaseLayer,
     Hit,
     MapLayers,
@@ -97,6 +98,7 @@ class MapView(QWidget):
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragged = False
+        self._moving_marker = False
         self._wheel = 0
         self.picking = picking
         self._placed = False  # whether someone centred the view (a basemap then keeps it)
@@ -436,7 +438,19 @@ class MapView(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = self._last = event.position()
             self._dragged = False
+            # Picking: a press on the picked position's marker drags the marker, not the map.
+            self._moving_marker = self.picking and self._on_marker(event.position())
             self.setFocus(Qt.FocusReason.MouseFocusReason)
+
+    def _on_marker(self, pos: QPointF) -> bool:
+        if not self.layers.markers:
+            return False
+        lat, lon = self.layers.markers[0]
+        x, y = self._shown().to_screen(*to_display(self.datum, lat, lon))
+        return (x - pos.x()) ** 2 + (y - pos.y()) ** 2 <= (MARKER_RADIUS + 4) ** 2
+
+    def _wgs84_at(self, pos: QPointF) -> tuple[float, float]:
+        return from_display(self.datum, *self._shown().to_lat_lon(pos.x(), pos.y()))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._press is None or self._last is None:
@@ -445,6 +459,9 @@ class MapView(QWidget):
         if not self._dragged and (pos - self._press).manhattanLength() < CLICK_SLOP_PX:
             return
         self._dragged = True
+        if self._moving_marker:
+            self.set_markers([self._wgs84_at(pos)])
+            return
         self.setCursor(Qt.CursorShape.ClosedHandCursor)
         delta = pos - self._last
         self._last = pos
@@ -455,7 +472,10 @@ class MapView(QWidget):
             return
         self._press = None
         self.unsetCursor()
-        if not self._dragged:
+        if self._moving_marker and self._dragged:
+            self._moving_marker = False
+            self.position_picked.emit(*self._wgs84_at(event.position()))
+        elif not self._dragged:
             self.click_at(event.position().x(), event.position().y())
 
     def click_at(self, x: float, y: float) -> None:
@@ -471,8 +491,7 @@ class MapView(QWidget):
             self.set_zoom(self._view.zoom + 2, (hit.x, hit.y))
             return
         if self.picking:
-            lat, lon = self._shown().to_lat_lon(x, y)
-            lat, lon = from_display(self.datum, lat, lon)
+            lat, lon = self._wgs84_at(QPointF(x, y))
             self.position_picked.emit(lat, lon)
 
     def hit_at(self, x: float, y: float) -> Hit | None:

@@ -306,3 +306,46 @@ def test_the_picking_map_shows_where_the_photos_were_taken(
     image = picker.grab().toImage()
     centre = image.pixelColor(picker.width() // 2, picker.height() // 2)
     assert centre.name() == "#263238"  # the photo's square, centred on where it was taken
+
+
+def test_dragging_the_picked_marker_moves_the_position_and_dragging_the_map_does_not(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, maps: Path
+) -> None:
+    BasemapRegistry(store.data_dir).add(maps / "town.mbtiles")
+    case_id = store.create_case(
+        CaseFields(category_code="06010", description="暴露垃圾", lat=28.2950, lon=117.2200)
+    ).id
+    editor = CaseEditor(store, tasks, load_default_taxonomy(), "en", case_id)
+    qtbot.addWidget(editor)
+    editor.resize(1100, 900)
+    editor.show()
+    qtbot.waitUntil(editor.is_loaded)
+    panel = editor.position_panel
+    panel.show_map(True)
+    picker = panel.picker
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.basemap is not None)
+    picker.center_on(28.2950, 117.2200, 17)
+    picker.repaint()
+    x, y = (int(v) for v in picker._shown().to_screen(28.2950, 117.2200))
+
+    # Dragging the map elsewhere pans it; the position stays.
+    qtbot.mousePress(picker, Qt.MouseButton.LeftButton, pos=QPoint(x + 60, y + 40))
+    qtbot.mouseMove(picker, QPoint(x + 90, y + 50))
+    qtbot.mouseRelease(picker, Qt.MouseButton.LeftButton, pos=QPoint(x + 90, y + 50))
+    tasks.wait(2000)
+    fix = store.case_position(case_id)
+    assert fix is not None and (fix.lat, fix.lon) == (28.2950, 117.2200)
+
+    # Dragging the marker moves the position to where it is let go.
+    x, y = (int(v) for v in picker._shown().to_screen(28.2950, 117.2200))
+    qtbot.mousePress(picker, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    for step in range(1, 6):
+        qtbot.mouseMove(picker, QPoint(x + 8 * step, y - 4 * step))
+    end = QPoint(x + 40, y - 20)
+    expected = picker._shown().to_lat_lon(end.x(), end.y())
+    qtbot.mouseRelease(picker, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: (store.case_position(case_id) or fix).lon != 117.2200)
+    moved = store.case_position(case_id)
+    assert moved is not None and moved.source is PositionSource.MANUAL
+    assert haversine_m(moved.lat, moved.lon, *expected) < 0.05
