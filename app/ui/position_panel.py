@@ -2,8 +2,9 @@
 
 It shows the case's position (latitude/longitude, accuracy, source, time) with a warning when
 the accuracy is poor, and offers four ways to set it: the receiver's current fix, a photo's
-position, typing it in, or a click on a small map (the data folder's current basemap; on a
-GCJ-02 basemap the click is converted back to WGS84 by the map before it arrives here). It writes nothing itself: the editor receives :attr:`fix_chosen`
+position, typing it in, or a click on a small map — or dragging the marker there (the data
+folder's current basemap; on a GCJ-02 basemap the map converts the point back to WGS84 before
+it arrives here). It writes nothing itself: the editor receives :attr:`fix_chosen`
 and stores the position with ``LocalStore.set_case_position`` (which never lets an automatic
 position silently replace a typed or a more accurate one).
 """
