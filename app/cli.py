@@ -134,7 +134,58 @@ def build_parser() -> argparse.ArgumentParser:
     bulletin.add_argument(
         "--language", choices=["zh_CN", "en"], help="the PDF's language (default: zh_CN)"
     )
+    _add_map_parser(sub)
     return parser
+
+
+def _add_map_parser(sub: Any) -> None:
+    maps = sub.add_parser("map", help="offline maps").add_subparsers(
+        dest="map_command", required=True
+    )
+    render = maps.add_parser(
+        "render", help="draw a view of a basemap (and markers, the store's cases) to a PNG"
+    )
+    render.add_argument("out", type=Path, metavar="OUT.png", help="the PNG to write")
+    render.add_argument(
+        "--basemap", required=True, help="an MBTiles file, or the name of a registered basemap"
+    )
+    render.add_argument(
+        "--center", required=True, type=_lat_lon, metavar="LAT,LON", help="WGS84 centre"
+    )
+    render.add_argument("--zoom", required=True, type=int, choices=range(0, 23), metavar="Z")
+    render.add_argument("--size", default=(800, 600), type=_size, metavar="WxH")
+    render.add_argument(
+        "--marker",
+        type=_lat_lon,
+        action="append",
+        default=[],
+        metavar="LAT,LON",
+        help="draw a case-style marker anchored exactly at this WGS84 position (repeatable)",
+    )
+    render.add_argument("--cases", action="store_true", help="draw the store's cases")
+    render.add_argument(
+        "--datum", choices=["wgs84", "gcj02"], help="the basemap's datum (default: as registered)"
+    )
+
+
+def _lat_lon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.replace("，", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LAT,LON: {text!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"out of range: {text!r}")
+    return lat, lon
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not WxH: {text!r}") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise argparse.ArgumentTypeError(f"size out of range (16 … 8192): {text!r}")
+    return width, height
 
 
 def _day(text: str) -> date:
@@ -169,6 +220,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _export_command(args, data_dir, language)
         if args.command == "report":
             return _report_command(args, data_dir, language, clock)
+        if args.command == "map":
+            return _map_command(args, data_dir, language)
         from app.ui.application import run_gui
 
         return run_gui(
@@ -348,6 +401,40 @@ def _report_command(
                 ]
             )
         )
+    return EXIT_OK
+
+
+def _map_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    """``map render``: the same drawing code as the map widget, offscreen."""
+    from app.geo.basemaps import BasemapRegistry
+    from app.geo.datum import Datum
+
+    path, datum = BasemapRegistry(data_dir).resolve(args.basemap)
+    if args.datum:
+        datum = Datum(args.datum)
+    points = None
+    if args.cases:
+        from app.storage import LocalStore
+        from app.storage.map_points import case_points
+
+        with LocalStore(data_dir) as store:
+            points = case_points(store)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+    from app.maprender.image import render_png
+
+    width, height = args.size
+    out = render_png(
+        args.out,
+        path,
+        center=args.center,
+        zoom=args.zoom,
+        size=(width, height),
+        markers=args.marker,
+        cases=points,
+        datum=datum,
+    )
+    zh = language.startswith("zh")
+    print(f"已绘制地图：{out}" if zh else f"Map written: {out}")
     return EXIT_OK
 
 

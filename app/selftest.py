@@ -32,6 +32,7 @@ def run_self_test(data_dir: Path | None = None) -> int:
             ("pdf", lambda: _check_pdf(work)),
             ("window", lambda: _check_window(target)),
             ("charts", _check_charts),
+            ("map", lambda: _check_map(work)),
         ]
         failed = 0
         for name, check in checks:
@@ -125,6 +126,47 @@ def _check_pdf(work: Path) -> str:
     if size < 500:
         raise AssertionError(f"PDF too small: {size} bytes")
     return f"{size} bytes"
+
+
+def _check_map(work: Path) -> str:
+    """A basemap of a PNG and a JPEG tile is read and drawn (the image plugins are bundled)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage
+
+    from app.geo.mbtiles import write_mbtiles
+    from app.geo.tiles import Viewport
+    from app.maprender.image import render_image
+    from app.ui.application import create_application
+
+    create_application("zh_CN")
+
+    def encoded(colour: str, fmt: str) -> bytes:
+        image = QImage(256, 256, QImage.Format.Format_RGB32)
+        image.fill(QColor(colour))
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, fmt)
+        return bytes(data.data())
+
+    # Zoom 1: the western tiles red (PNG), the eastern ones blue (JPEG, a lossy near-blue).
+    tiles = [(1, 0, y, encoded("#ff0000", "PNG")) for y in (0, 1)]
+    tiles += [(1, 1, y, encoded("#0000ff", "JPG")) for y in (0, 1)]
+    path = write_mbtiles(
+        work / "selftest.mbtiles",
+        {"name": "self-test", "format": "png", "minzoom": "1", "maxzoom": "1"},
+        tiles,
+    )
+    image = render_image(path, center=(0.0, 0.0), zoom=2, size=(200, 100), markers=[(0.0, 0.0)])
+    west = QColor(image.pixel(20, 20))
+    east = QColor(image.pixel(180, 20))
+    if west.red() < 200 or east.blue() < 200 or east.red() > 60:
+        raise AssertionError(f"tiles not drawn: west {west.name()}, east {east.name()}")
+    view = Viewport(0.0, 0.0, 2, 200, 100)
+    x, y = view.to_screen(0.0, 0.0)
+    if QColor(image.pixel(int(x), int(y))).name() != "#e4007f":
+        raise AssertionError("the marker is not on its position")
+    return "PNG and JPEG tiles, over-zoom, marker"
 
 
 def _check_charts() -> str:

@@ -20,6 +20,7 @@ SMALL_RUNS = {
     "sync.py": ["--cases", "20", "--photos", "3", "--size-mb", "1", "--cut-mb", "2"],
     "reports.py": ["--cases", "2000", "--repeat", "1"],
     "save_queries.py": ["--cases", "20"],
+    "map.py": ["--cases", "2000", "--seconds", "1"],
 }
 
 

@@ -93,7 +93,9 @@ def _match(expression: str) -> ColumnElement[bool]:
     return literal_column("case_search").op("MATCH")(expression)
 
 
-def _filtered(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> Select[Any]:
+def filter_cases(stmt: Select[Any], q: CaseQuery, *, walk_index: bool = False) -> Select[Any]:
+    """``stmt`` narrowed to the cases ``q`` matches (text, status, category, dates, delivery);
+    shared by the case list and the map so both show the same cases."""
     if q.text.strip():
         expression = match_expression(q.text)
         if expression is not None:
@@ -197,7 +199,7 @@ def nearby_open_cases(
 def case_ids(store: LocalStore, query: CaseQuery = EVERY_CASE) -> list[int]:
     """The ``pk`` of every matching case, newest first — cheap, for lazy views."""
     with store.read() as s:
-        stmt = _filtered(select(Case.pk), query)
+        stmt = filter_cases(select(Case.pk), query)
         return list(s.scalars(stmt.order_by(*_ORDERS.get(query.order, _NEWEST_FIRST))))
 
 
@@ -229,12 +231,12 @@ def list_cases(
         ):
             total = matches  # text alone: the index counts it without touching the cases
         else:
-            total = s.scalar(_filtered(select(func.count()).select_from(Case), query)) or 0
+            total = s.scalar(filter_cases(select(func.count()).select_from(Case), query)) or 0
         # Many matches: walking the creation-time index newest first and stopping after one
         # page beats fetching and sorting every match (SQLite's plan, best for few matches).
         order = _ORDERS.get(query.order, _NEWEST_FIRST)
         walk = matches is not None and matches > WALK_INDEX_ABOVE and order is _NEWEST_FIRST
-        stmt = _filtered(select(*_ROW_COLUMNS), query, walk_index=walk)
+        stmt = filter_cases(select(*_ROW_COLUMNS), query, walk_index=walk)
         stmt = stmt.order_by(*order).offset(offset).limit(limit)
         rows = [_case_row(r) for r in s.execute(stmt)]
         return Page(rows, total, offset, limit)

@@ -217,7 +217,11 @@ class CaseEditor(QWidget):
 
         # Right: the position and the duplicate check.
         self.position_panel = PositionPanel(
-            self._language, current_fix=current_fix, poor_accuracy_m=self._poor_accuracy_m
+            self._language,
+            current_fix=current_fix,
+            poor_accuracy_m=self._poor_accuracy_m,
+            tasks=self._tasks,
+            data_dir=self._store.data_dir,
         )
         # The duplicate check (app.ui.case_duplicates).
         self.duplicates_box = DuplicateBox(self._taxonomy, self._language)
@@ -612,6 +616,9 @@ class CaseEditor(QWidget):
     def _on_photos(self, photos: list[PhotoRow]) -> None:
         self._photos = photos
         self.position_panel.set_photo_fix(best_photo_fix(photos))
+        self.position_panel.set_photo_positions(
+            [(p.lat, p.lon) for p in photos if p.lat is not None and p.lon is not None]
+        )
 
     def _on_photos_written(self, case_id: str) -> None:
         self._adopt(case_id)

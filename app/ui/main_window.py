@@ -44,12 +44,14 @@ from app.domain.taxonomy import Taxonomy
 from app.storage import CaseQuery, LocalStore
 from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
+from app.ui.basemap_settings import BasemapSettings
 from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
+from app.ui.map_tab import MapPanel
 from app.ui.operations import Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
@@ -242,6 +244,15 @@ class MainWindow(QMainWindow):
         self.patrol.changed.connect(self._show_patrol_state)
         self.patrol.error.connect(self._on_error)
         self.gps.failed.connect(self._on_error)
+        self.map_panel = MapPanel(
+            store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
+        )
+        self.map_panel.open_case.connect(self.open_case)
+        # The case selected in the list is the one highlighted on the map.
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda *_: self.map_panel.select_case(self.selected_case_id())
+        )
+        self.tabs.addTab(self.map_panel, self.tr("Map"))
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
         self.sync_status.bind(self.sync)
@@ -449,12 +460,21 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addAction(self.open_action)
         menu.addAction(self.ledger_action)
+        menu.addAction(self.tr("Show on &map"), self.show_on_map)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def show_on_map(self) -> None:
+        """The selected case on the Map tab, zoomed in and highlighted."""
+        case_id = self.selected_case_id()
+        if case_id is not None:
+            self.tabs.setCurrentWidget(self.map_panel)
+            self.map_panel.show_case(case_id)
 
     def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
         total = returned + reinspections
         self.tabs.setTabText(
-            1, self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks")
+            self.tabs.indexOf(self.inbox),
+            self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks"),
         )
 
     # -- the supervisor's workspace ----------------------------------------------------------
@@ -570,7 +590,9 @@ class MainWindow(QMainWindow):
         self.sync.signed_in()
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        basemaps = BasemapSettings(Path(self._store.data_dir), self._tasks, self._language)
+        basemaps.changed.connect(self.map_panel.registry_changed)
+        dialog = SettingsDialog(self.settings, self, basemaps=basemaps)
         dialog.accepted.connect(self._start_gps)
         dialog.open()
 
@@ -620,6 +642,7 @@ class MainWindow(QMainWindow):
 
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
+        self.map_panel.filters_changed()
 
     def _on_loaded(self, count: int) -> None:
         filtered = self._filtered()

@@ -45,6 +45,7 @@ class Lane(enum.Enum):
     NET = "net"
     DEVICE = "device"
     DOCUMENTS = "documents"
+    TILES = "tiles"
 
 
 def failure_text(exc: BaseException, language: str) -> str:
@@ -204,6 +205,7 @@ class Operations(QObject):
             Lane.NET: self._tasks.run_net,
             Lane.DEVICE: self._tasks.run_device,
             Lane.DOCUMENTS: self._tasks.run_documents,
+            Lane.TILES: self._tasks.run_tiles,
         }[lane]
         runner(fn, done, failed)
 

@@ -1,8 +1,10 @@
 """The position panel of the case editor: where the problem is, how well that is known, and from where.
 
 It shows the case's position (latitude/longitude, accuracy, source, time) with a warning when
-the accuracy is poor, and offers three ways to set it: the receiver's current fix, a photo's
-position, or typing it in. It writes nothing itself: the editor receives :attr:`fix_chosen`
+the accuracy is poor, and offers four ways to set it: the receiver's current fix, a photo's
+position, typing it in, or a click on a small map — or dragging the marker there (the data
+folder's current basemap; on a GCJ-02 basemap the map converts the point back to WGS84 before
+it arrives here). It writes nothing itself: the editor receives :attr:`fix_chosen`
 and stores the position with ``LocalStore.set_case_position`` (which never lets an automatic
 position silently replace a typed or a more accurate one).
 """
@@ -13,6 +15,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +39,9 @@ from app.capture.positions import (
 )
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
+from app.geo.basemaps import open_registered
+from app.ui.map_view import MapView
+from app.ui.tasks import TaskRunner
 
 #: How often the panel asks ``current_fix`` for the receiver's position (to enable its button).
 POLL_MS = 2000
@@ -80,7 +86,10 @@ class PositionPanel(QWidget):
         current_fix: Callable[[], Fix | None] | None = None,
         poor_accuracy_m: float = DEFAULT_POOR_ACCURACY_M,
         parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+        data_dir: Path | None = None,
     ) -> None:
+        """With ``tasks`` and ``data_dir`` the panel offers a map to pick the position on."""
         super().__init__(parent)
         self._language = language
         self._current_fix_source = current_fix
@@ -88,6 +97,7 @@ class PositionPanel(QWidget):
         self._position: Fix | None = None
         self._current: Fix | None = None
         self._photo: Fix | None = None
+        self._photo_positions: list[tuple[float, float]] = []
         self._read_only = False
         self.dialog: ManualPositionDialog | None = None
 
@@ -120,6 +130,13 @@ class PositionPanel(QWidget):
         self.gps_label.setObjectName("gps_status")
         self.gps_label.setWordWrap(True)
 
+        self.map_button = QPushButton(self.tr("Pick on &map"))
+        self.map_button.setObjectName("pick_on_map")
+        self.map_button.setCheckable(True)
+        self.map_button.setVisible(tasks is not None and data_dir is not None)
+        self.picker: MapView | None = None
+        self._tasks, self._data_dir = tasks, data_dir
+
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         for button in (self.current_button, self.photo_button, self.manual_button):
@@ -135,11 +152,18 @@ class PositionPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addSpacing(4)
         layout.addLayout(buttons)
+        # On a row of its own: four buttons do not fit the editor's position column in English.
+        map_row = QHBoxLayout()
+        map_row.addWidget(self.map_button)
+        map_row.addStretch(1)
+        layout.addLayout(map_row)
         layout.addWidget(self.gps_label)
+        self._layout = layout
 
         self.current_button.clicked.connect(self.use_current_position)
         self.photo_button.clicked.connect(self.use_photo_position)
         self.manual_button.clicked.connect(self.enter_manually)
+        self.map_button.toggled.connect(self.show_map)
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._poll_current)
@@ -154,6 +178,8 @@ class PositionPanel(QWidget):
         """The case's position as stored (None: not set yet)."""
         self._position = fix
         self._refresh()
+        if self.picker is not None:
+            self.picker.set_markers([(fix.lat, fix.lon)] if fix is not None else [])
 
     def position(self) -> Fix | None:
         return self._position
@@ -167,6 +193,12 @@ class PositionPanel(QWidget):
         """The position of the case's best-placed photo, if any photo has one."""
         self._photo = fix
         self._refresh()
+
+    def set_photo_positions(self, positions: list[tuple[float, float]]) -> None:
+        """Where the case's photos were taken (drawn on the picking map)."""
+        self._photo_positions = positions
+        if self.picker is not None:
+            self.picker.set_photos(positions)
 
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only
@@ -202,6 +234,54 @@ class PositionPanel(QWidget):
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
         dialog.open()
+
+    def show_map(self, shown: bool = True) -> None:
+        """Show (or hide) the small map where a click sets a manual position."""
+        if shown and self.picker is None and self._tasks is not None and self._data_dir:
+            # A small map needs few tiles: a smaller cache than the Map tab's.
+            self.picker = MapView(
+                self._tasks, self._language, self, picking=True, cache_bytes=16 << 20
+            )
+            self.picker.setObjectName("position_map")
+            self.picker.setMinimumHeight(240)
+            self.picker.position_picked.connect(self._picked)
+            self.picker.set_photos(self._photo_positions)
+            self._layout.addWidget(self.picker)
+            data_dir = self._data_dir
+            self.picker.set_basemap_later(lambda: open_registered(data_dir))
+        if self.picker is not None:
+            self.picker.setVisible(shown)
+            self._show_on_map()
+        if self.map_button.isChecked() != shown:
+            self.map_button.setChecked(shown)
+
+    def _show_on_map(self) -> None:
+        picker, fix = self.picker, self._position
+        if picker is None:
+            return
+        picker.picking = not self._read_only
+        picker.set_markers([(fix.lat, fix.lon)] if fix is not None else [])
+        if fix is not None:
+            picker.center_on(fix.lat, fix.lon, max(picker.view.zoom, 17))
+        elif self._current is not None:
+            picker.center_on(self._current.lat, self._current.lon, max(picker.view.zoom, 17))
+
+    def _picked(self, lat: float, lon: float) -> None:
+        """A click on the map: a manual position (it always wins over automatic ones)."""
+        if self._read_only:
+            return
+        self.fix_chosen.emit(
+            Fix(
+                lat=round(lat, 7),
+                lon=round(lon, 7),
+                accuracy_m=None,
+                altitude_m=None,
+                time=datetime.now(UTC),
+                quality=FixQuality.MANUAL,
+                source=PositionSource.MANUAL,
+                mode=2,
+            )
+        )
 
     # -- internals ----------------------------------------------------------------------
 
@@ -259,6 +339,9 @@ class PositionPanel(QWidget):
         self.current_button.setEnabled(editable and self._current is not None)
         self.photo_button.setEnabled(editable and self._photo is not None)
         self.manual_button.setEnabled(editable)
+        self.map_button.setEnabled(editable or self.picker is not None)
+        if self.picker is not None:
+            self.picker.picking = editable
         self.photo_button.setToolTip(
             self.tr("Position of the photo: %1").replace(
                 "%1", format_coordinates(self._photo.lat, self._photo.lon)

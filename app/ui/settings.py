@@ -211,9 +211,18 @@ def check_data_dir(text: str) -> bool:
 class SettingsDialog(QDialog):
     """Edits :class:`Settings`; OK saves them only when every field is valid."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        basemaps: QWidget | None = None,
+    ) -> None:
+        """``basemaps``: the data folder's basemap list (app.ui.basemap_settings), shown
+        under the positions when given; its changes apply at once, not on OK."""
         super().__init__(parent)
         self.settings = settings
+        self.basemaps = basemaps
         self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(560)
         self._initial_language = settings.language
@@ -312,8 +321,9 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        for box in (server_box, photo_box, position_box, general_box):
-            layout.addWidget(box)
+        for box in (server_box, photo_box, position_box, basemaps, general_box):
+            if box is not None:
+                layout.addWidget(box)
         layout.addWidget(self.restart_note)
         layout.addStretch(1)
         layout.addWidget(self.buttons)

@@ -1,6 +1,6 @@
 """The one way to run background work in the GUI.
 
-Four lanes, each a single-thread pool:
+Five lanes, each a single-thread pool:
 
 - the *database* lane runs the UI's store calls — reads and the writes a widget makes (a save,
   a decision, a photo import) — one at a time and in the order they were asked for, so a read
@@ -9,7 +9,9 @@ Four lanes, each a single-thread pool:
 - the *device* lane runs the one long-lived reader of the GPS receiver (it returns when its
   stop event is set);
 - the *documents* lane runs long read-only jobs — exports and PDFs — so a 100,000-case export
-  holds up neither edits nor the sync.
+  holds up neither edits nor the sync;
+- the *tiles* lane decodes map tiles (reads of a basemap file, never of the store), so panning
+  the map never waits behind a save or an export, nor they behind it.
 
 What serialises *writes* is not the database lane: a sync cycle writes the store from the
 network lane (confirmations, pulled cases and steps, photo upload offsets), interleaved with its
@@ -75,6 +77,8 @@ class TaskRunner(QObject):
         self._device.setMaxThreadCount(1)
         self._documents = QThreadPool(self)
         self._documents.setMaxThreadCount(1)
+        self._tiles = QThreadPool(self)
+        self._tiles.setMaxThreadCount(1)
         self._live: set[_Signals] = set()
 
     def run_db(
@@ -102,6 +106,12 @@ class TaskRunner(QObject):
         through its own connection (WAL readers never block the writer), so edits and syncs go
         on meanwhile."""
         self._start(self._documents, fn, on_done, on_error)
+
+    def run_tiles(
+        self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None
+    ) -> None:
+        """Decode map tiles in their own lane (basemap files only, no store access)."""
+        self._start(self._tiles, fn, on_done, on_error)
 
     def _start(
         self,
@@ -135,5 +145,5 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every lane is idle (used at shutdown and in tests)."""
-        pools = (self._db, self._net, self._device, self._documents)
+        pools = (self._db, self._net, self._device, self._documents, self._tiles)
         return all(pool.waitForDone(msecs) for pool in pools)

@@ -1,6 +1,16 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="en_US">
 <context>
+    <name>BasemapSettings</name>
+    <message numerus="yes">
+        <source>Added %n layer(s).</source>
+        <translation>
+            <numerusform>Added %n layer.</numerusform>
+            <numerusform>Added %n layers.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CaseEditor</name>
     <message numerus="yes">
         <source>%n field(s) need attention before the case can be submitted.</source>
@@ -44,6 +54,16 @@
         <translation>
             <numerusform>%n case</numerusform>
             <numerusform>%n cases</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>%n case on the map</numerusform>
+            <numerusform>%n cases on the map</numerusform>
         </translation>
     </message>
 </context>

@@ -85,6 +85,76 @@
     </message>
 </context>
 <context>
+    <name>BasemapSettings</name>
+    <message>
+        <source>Basemaps</source>
+        <extracomment>The list changed (the map tab lists the basemaps again).</extracomment>
+        <translation>底图</translation>
+    </message>
+    <message>
+        <source>GCJ-02 (AMap, Tencent)</source>
+        <translation>GCJ-02（高德、腾讯）</translation>
+    </message>
+    <message>
+        <source>WGS84 / CGCS2000: GPS, 天地图 and government GIS basemaps. GCJ-02: AMap and Tencent basemaps (drawn shifted; positions stay WGS84).</source>
+        <translation>WGS84 / CGCS2000：GPS、天地图及政务 GIS 底图。GCJ-02：高德、腾讯底图（绘制时偏移，位置仍按 WGS84 保存）。</translation>
+    </message>
+    <message>
+        <source>Add MBTiles file…</source>
+        <translation>添加 MBTiles 文件…</translation>
+    </message>
+    <message>
+        <source>Add layer…</source>
+        <translation>添加图层…</translation>
+    </message>
+    <message>
+        <source>A GeoJSON file or a GeoPackage, in WGS84</source>
+        <translation>WGS84 坐标的 GeoJSON 文件或 GeoPackage</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Datum of a new file:</source>
+        <translation>新文件的坐标系：</translation>
+    </message>
+    <message>
+        <source>Layer: %1</source>
+        <translation>图层：%1</translation>
+    </message>
+    <message>
+        <source>Add a basemap</source>
+        <translation>添加底图</translation>
+    </message>
+    <message>
+        <source>MBTiles basemaps (*.mbtiles)</source>
+        <translation>MBTiles 底图 (*.mbtiles)</translation>
+    </message>
+    <message>
+        <source>Add a layer</source>
+        <translation>添加图层</translation>
+    </message>
+    <message>
+        <source>GeoPackage or GeoJSON (*.gpkg *.geojson *.json)</source>
+        <translation>GeoPackage 或 GeoJSON (*.gpkg *.geojson *.json)</translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation>正在检查 %1…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Added %n layer(s).</source>
+        <translation>
+            <numerusform>已添加 %n 个图层。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Added “%1”.</source>
+        <translation>已添加“%1”。</translation>
+    </message>
+</context>
+<context>
     <name>BulletinDialog</name>
     <message>
         <source>Periodic bulletin</source>
@@ -1395,6 +1465,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>主工具栏</translation>
     </message>
     <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
         <source>&amp;New case</source>
         <translation>新建案件(&amp;N)</translation>
     </message>
@@ -1453,6 +1527,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>&amp;Patrol</source>
         <translation>巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Show on &amp;map</source>
+        <translation>在地图上显示(&amp;M)</translation>
     </message>
     <message>
         <source>Tasks (%1)</source>
@@ -1564,6 +1642,56 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Enter a number, such as 32.041234</source>
         <translation>请输入数字，例如 32.041234</translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message>
+        <source>Patrol track</source>
+        <extracomment>A case marker was clicked: open the case.</extracomment>
+        <translation>巡查轨迹</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Vector layers added in the settings (grid cells, areas, roads)</source>
+        <translation>在设置中添加的矢量图层（单元网格、区域、道路）</translation>
+    </message>
+    <message>
+        <source>Basemap:</source>
+        <translation>底图：</translation>
+    </message>
+    <message>
+        <source>(none — add one in Settings)</source>
+        <translation>（无——请在设置中添加）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>地图上有 %n 个案件</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>MapView</name>
+    <message>
+        <source>Zoom in</source>
+        <extracomment>Decoded tiles kept (ARGB32: 256 KiB a tile, so 64 MiB is 256 tiles, four full screens). How far the view may zoom past the basemap's last level (scaled tiles). A press that moves less than this is a click, not a drag. Where the map opens without a basemap or cases: Guixi, the sample town (any place will do). A case marker was clicked: its id. In picking mode, a click on the map (not on a marker): WGS84 latitude, longitude. The centre or the zoom changed. Cases were (re)loaded: how many are on the map.</extracomment>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>Show all cases</source>
+        <translation>显示全部案件</translation>
+    </message>
+    <message>
+        <source>No basemap: add an MBTiles file in Settings.</source>
+        <translation>没有底图：请在设置中添加 MBTiles 文件。</translation>
     </message>
 </context>
 <context>
@@ -1752,6 +1880,10 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>&amp;Enter manually…</source>
         <translation>手工输入(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Pick on &amp;map</source>
+        <translation>在地图上选点(&amp;M)</translation>
     </message>
     <message>
         <source>GPS receiver</source>
