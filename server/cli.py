@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", default=None, help="create the demo accounts if missing"
     )
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     sub = parser.add_subparsers(dest="command")
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(
@@ -130,7 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings(args.data_dir, args.database_url, args.host, args.port, args.demo)
+    settings = load_settings(
+        args.data_dir,
+        args.database_url,
+        args.host,
+        args.port,
+        args.demo,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+    )
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
@@ -153,6 +166,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, workers: int) -> int:
     import uvicorn
 
+    # uvicorn terminates TLS itself (every worker loads the same files); without them the
+    # server speaks plain HTTP and belongs on 127.0.0.1 behind a TLS proxy (deploy/nginx).
+    tls: dict[str, str] = (
+        {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+        if settings.tls_cert and settings.tls_key
+        else {}
+    )
+
     if workers > 1:
         # Each worker process builds its own app from these very settings (server.asgi): all
         # of them, in one variable, so none is lost on the way.
@@ -164,11 +185,18 @@ def _serve(settings: Settings, workers: int) -> int:
             port=settings.port,
             workers=workers,
             log_config=None,
+            **tls,  # type: ignore[arg-type]
         )
         return 0
     from server.api import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        **tls,  # type: ignore[arg-type]
+    )
     return 0
 
 

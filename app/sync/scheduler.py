@@ -83,8 +83,10 @@ class AutoSync:
     def started(self) -> None:
         self.running = True
 
-    def finished(self, ok: bool, error_kind: ErrorKind | None) -> None:
-        """A cycle ended; plan the next one."""
+    def finished(
+        self, ok: bool, error_kind: ErrorKind | None, retry_after: float | None = None
+    ) -> None:
+        """A cycle ended; plan the next one (no sooner than the server's ``Retry-After``)."""
         self.running = False
         now = self.clock()
         if ok or error_kind is None:
@@ -95,7 +97,7 @@ class AutoSync:
             self.next_at = math.inf
         elif error_kind is ErrorKind.RETRYABLE:
             self.failures += 1
-            self.next_at = now + self.backoff.delay(self.failures)
+            self.next_at = now + self.backoff.wait(self.failures, retry_after)
             if self.failures >= 2:
                 self.online = False  # let the next probe say when it is back
         else:

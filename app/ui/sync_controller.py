@@ -327,7 +327,11 @@ class SyncController(QObject):
         self._running = False
         self.last_report = report
         error = report.error
-        self.auto.finished(report.ok, error.kind if error is not None else None)
+        self.auto.finished(
+            report.ok,
+            error.kind if error is not None else None,
+            error.retry_after if error is not None else None,
+        )
         if error is None or (
             error.kind is not ErrorKind.RETRYABLE and error.code != "not_signed_in"
         ):

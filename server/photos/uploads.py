@@ -82,8 +82,8 @@ def _same_content(photo: Photo, spec: Creation) -> bool:
     )
 
 
-def _creation_response(photo: Photo, code: int) -> Response:
-    headers = {"Location": location(photo.id), **offset_headers(photo)}
+def _creation_response(ctx: UploadContext, photo: Photo, code: int) -> Response:
+    headers = {"Location": location(photo.id, ctx.prefix), **offset_headers(photo)}
     return Response(status_code=code, headers=headers)
 
 
@@ -108,7 +108,7 @@ def _answer_existing(
         )
     if expired(photo, datetime.now(UTC)) and delete_upload(ctx, photo.id):
         return None  # start over: the old upload is gone
-    return _creation_response(photo, status.HTTP_200_OK)
+    return _creation_response(ctx, photo, status.HTTP_200_OK)
 
 
 def _new_upload(ctx: UploadContext, actor: Actor, spec: Creation) -> Photo:
@@ -158,7 +158,7 @@ def create(
         maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
         if photo is not None:
             log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
-            return _creation_response(photo, status.HTTP_201_CREATED)
+            return _creation_response(ctx, photo, status.HTTP_201_CREATED)
         assert existing is not None  # a photo is added exactly when none existed
         answer = _answer_existing(ctx, actor, spec, existing)
         if answer is not None:
