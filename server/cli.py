@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from app.domain.validation import Urgency
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
 from server.models import TimeLimitUnit, User
+from server.observability import MULTIPROC_ENV, RequestIdFilter
 from server.reference import calendar
 from server.reference.departments import add_department
 from server.reference.taxonomy import load_taxonomy
@@ -37,6 +39,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        rid = getattr(record, "request_id", None)
+        if rid:  # the request this line belongs to (server.observability)
+            entry["request_id"] = rid
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -146,6 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     if args.command is None:
         return _serve(settings, args.workers)
@@ -178,6 +184,13 @@ def _serve(settings: Settings, workers: int) -> int:
         # Each worker process builds its own app from these very settings (server.asgi): all
         # of them, in one variable, so none is lost on the way.
         os.environ[WORKER_SETTINGS_ENV] = to_json(settings)
+        # Several processes, one /metrics: each writes its figures to files in one folder, any
+        # of them reads them all (prometheus-client's multiprocess mode). Emptied at each start:
+        # figures of a previous run would be counted again.
+        metrics_dir = settings.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(metrics_dir)
         uvicorn.run(
             "server.asgi:create",
             factory=True,

@@ -59,6 +59,10 @@ class Settings:
     root_path: str = ""
     #: Serve Prometheus metrics at ``/metrics`` (``CITYPATROL_SERVER_METRICS=0`` turns them off).
     metrics: bool = True
+    #: A bearer token the scraper must send for ``/metrics`` (``CITYPATROL_SERVER_METRICS_TOKEN``);
+    #: empty: ``/metrics`` is open to whoever reaches the port (bind 127.0.0.1 or block it in
+    #: the proxy, as deploy/nginx does).
+    metrics_token: str = ""
 
     @property
     def photos_dir(self) -> Path:
@@ -145,4 +149,5 @@ def load_settings(
         tls_key=tls_key or env.get(ENV_PREFIX + "TLS_KEY") or None,
         root_path=env.get(ENV_PREFIX + "ROOT_PATH", "").rstrip("/"),
         metrics=env.get(ENV_PREFIX + "METRICS", "1") != "0",
+        metrics_token=env.get(ENV_PREFIX + "METRICS_TOKEN", ""),
     )

@@ -36,7 +36,7 @@ from starlette.requests import ClientDisconnect
 from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
 from app.domain.lifecycle import Role
-from server import errors
+from server import errors, observability
 from server.feed import append_feed
 from server.models import Case, Photo
 from server.photos import access
@@ -483,6 +483,8 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
     # process dies before it.
     ctx.store.publish(lease.storage_name)
     log.info("photo %s complete (%d bytes)", lease.photo_id, lease.length)
+    observability.PHOTOS_COMPLETED.inc()
+    observability.PHOTO_BYTES.inc(lease.length)
     return Response(status_code=204, headers={"Upload-Offset": str(lease.length)})
 
 
