@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import sys
+import tarfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser(
+        "backup",
+        help="write the database and the photos to one file, consistently, while the server runs",
+    ).add_argument("out", type=Path)
+    sub.add_parser(
+        "restore",
+        help="restore a backup into this data folder (and --database-url), which must be empty",
+    ).add_argument("archive", type=Path)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(
         dest="user_command", required=True
@@ -156,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _serve(settings, args.workers)
     logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
     try:
@@ -210,6 +222,29 @@ def _serve(settings: Settings, workers: int) -> int:
         log_config=None,
         **tls,  # type: ignore[arg-type]
     )
+    return 0
+
+
+def _backup_command(args: argparse.Namespace, settings: Settings) -> int:
+    # Neither touches the database schema first: a restore goes into an empty one.
+    from server.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            summary = backup(settings, args.out)
+            print(
+                f"backup written to {args.out}: {summary.database} database, "
+                f"{summary.photos} photos ({summary.bytes} bytes)"
+            )
+        else:
+            summary = restore(settings, args.archive)
+            print(
+                f"restored {args.archive} into {settings.data_dir}: {summary.database} "
+                f"database, {summary.photos} photo files; start the server to use it"
+            )
+    except (BackupError, OSError, tarfile.TarError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
