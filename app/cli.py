@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.validation import CaseFields, Urgency, ValidationError
+from app.logs import setup_logging
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -168,6 +170,15 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return run_self_test(data_dir if args.data_dir else None)
         if args.command == "case":
             return _case_command(args, data_dir, language)
+        if args.command in ("login", "logout", "sync"):
+            # What support needs after a failed sync: it talks to the server, so log it.
+            if not logging.getLogger().handlers:
+                # Warnings still reach the terminal as before (logging's last resort stops
+                # once any handler is installed).
+                console = logging.StreamHandler()
+                console.setLevel(logging.WARNING)
+                logging.getLogger().addHandler(console)
+            setup_logging(data_dir)
         if args.command == "login":
             return _login_command(args, data_dir, language)
         if args.command == "logout":

@@ -98,10 +98,10 @@ def check_server_url(url: str, settings: ConnectionSettings) -> None:
             Message(
                 f"拒绝以未加密的 http:// 连接 {parts.hostname}：密码和会话令牌会以明文传输。"
                 "请使用 https://；确需明文时请明确允许（命令行 --allow-insecure-http，"
-                "或在设置中允许不安全的 HTTP）。",
+                "或在登录窗口勾选“允许以未加密的 HTTP 连接其他计算机”）。",
                 f"Refusing unencrypted http:// to {parts.hostname}: the password and session "
                 "token would travel in clear text. Use https://, or explicitly allow it "
-                "(--allow-insecure-http on the command line, or allow insecure HTTP in the "
-                "settings).",
+                "(--allow-insecure-http on the command line, or “Allow unencrypted HTTP to "
+                "other computers” when signing in).",
             ),
         )

@@ -328,7 +328,7 @@
     <name>CaseEditor</name>
     <message>
         <source>Case</source>
-        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
+        <extracomment>Save this long after the last edit… …and at the latest this long after the first unsaved edit, however fast the typing. After a failed save (say, a full disk), try again after this long. Which label shows the errors of which field of :class:`CaseFields`. What creating the case changed, until it is announced: the case may be created by a save, a position or a photo import, whichever runs first; the job that takes it (or the editor learning the id) announces it once. Taken from both threads, so locked. What the save changed (announced on the store's events; empty when nothing changed). The case was written (fields, position or photos); the case id. The case was submitted; the case id. The editor was closed (after its last save was queued). The user asked to open another case (a possible duplicate); its id. The fields last handed to the store (None: unknown, save at the next chance).</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -923,7 +923,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DepartmentTableModel</name>
     <message>
         <source>Department</source>
-        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. The colour of errors (the same as app.ui.inbox.ERROR_COLOUR). Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
         <translation>部门</translation>
     </message>
     <message>
@@ -1068,7 +1068,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>InboxModel</name>
     <message>
         <source>Returned for correction</source>
-        <extracomment>The item behind a row (an :class:`InboxItem`). The colour of errors and overdue deadlines (the same as app.ui.settings.ERROR_COLOUR). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
+        <extracomment>The item behind a row (an :class:`InboxItem`). Accent colours of the two kinds (the stripe and the badge), readable on light and dark.</extracomment>
         <translation>退回修改</translation>
     </message>
     <message>
@@ -1419,6 +1419,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>登录(&amp;I)…</translation>
     </message>
     <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
         <source>Se&amp;ttings…</source>
         <translation>设置(&amp;T)…</translation>
     </message>
@@ -1445,6 +1449,14 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>&amp;Patrol</source>
         <translation>巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
     </message>
     <message>
         <source>Tasks (%1)</source>
@@ -1481,6 +1493,18 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Deadlines (%1 overdue)</source>
         <translation>时限（%1 件超期）</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in on this laptop.</source>
+        <translation>本机没有登录的账号。</translation>
+    </message>
+    <message>
+        <source>Signed out. The server has ended the session.</source>
+        <translation>已退出登录，服务器已结束该会话。</translation>
+    </message>
+    <message>
+        <source>Signed out on this laptop, but the server could not be told (no connection); the session ends on the server when it expires.</source>
+        <translation>已在本机退出登录，但未能通知服务器（无网络连接）；该会话将在过期时于服务器上结束。</translation>
     </message>
     <message>
         <source>Stop &amp;patrol</source>
@@ -2238,7 +2262,6 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
-        <extracomment>Colours shared by the sync widgets (readable on light and dark status bars).</extracomment>
         <translation>设置</translation>
     </message>
     <message>
@@ -2364,6 +2387,30 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Password:</source>
         <translation>密码：</translation>
+    </message>
+    <message>
+        <source>The system's certificates</source>
+        <translation>系统自带的证书</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>CA certificate:</source>
+        <translation>CA 证书：</translation>
+    </message>
+    <message>
+        <source>Allow unencrypted HTTP to other computers (not recommended)</source>
+        <translation>允许以未加密的 HTTP 连接其他计算机（不推荐）</translation>
+    </message>
+    <message>
+        <source>Certificate authority file</source>
+        <translation>证书颁发机构文件</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Signing in…</source>
