@@ -136,6 +136,7 @@ def test_a_full_sync_with_a_resumed_photo_through_the_shipped_nginx_config_under
             assert health.status_code == 200
             # nginx's $request_id reached the server, which answers with it (server.observability).
             assert re.fullmatch(r"[0-9a-f]{32}", health.headers["x-request-id"])
+            assert http.get("/metrics").status_code == 403  # for the monitoring inside only
 
         store = LocalStore(tmp_path / "client")
         sign_in(store, url, "demo", "demo", ConnectionSettings(ca_bundle=str(ca)))
