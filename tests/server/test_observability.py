@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from helpers import ServerProcess, change, snapshot
+from tlsca import make_ca
 
 from app.domain.ids import new_id
 
@@ -105,5 +108,25 @@ def test_metrics_can_require_a_token(tmp_path: Path) -> None:
             f"{server.url}/metrics", headers={"Authorization": "Bearer s3cret-scraper"}
         )
         assert allowed.status_code == 200 and "citypatrol_http_requests_total" in allowed.text
+    finally:
+        server.stop()
+
+
+def test_workers_serve_tls_and_any_of_them_answers_metrics_for_all(
+    tmp_path: Path, postgres: Any
+) -> None:
+    ca = make_ca(tmp_path / "ca")
+    server = ServerProcess(
+        tmp_path / "data",
+        "--workers", "2", "--database-url", postgres.create_database(),
+        "--tls-cert", str(ca.server_cert), "--tls-key", str(ca.server_key),
+    )  # fmt: skip
+    verify = ssl.create_default_context(cafile=ca.ca_cert)
+    try:
+        for _ in range(20):  # a new connection each: the kernel spreads them over the workers
+            assert httpx.get(f"{server.url}/healthz", verify=verify).status_code == 200
+        for _ in range(4):
+            text = httpx.get(f"{server.url}/metrics", verify=verify).text
+            assert _value(text, "citypatrol_http_requests_total", route="/healthz") >= 20
     finally:
         server.stop()
