@@ -15,6 +15,7 @@ cycle itself (in its network lane); the rules here decide *whether now*:
 from __future__ import annotations
 
 import math
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +28,13 @@ from app.sync.errors import ErrorKind
 PROBE_TIMEOUT = httpx.Timeout(3.0)
 
 
-def probe(server_url: str, timeout: httpx.Timeout = PROBE_TIMEOUT) -> bool:
-    """Whether the server answers its health check (quickly: never blocks for long)."""
+def probe(
+    server_url: str, timeout: httpx.Timeout = PROBE_TIMEOUT, verify: ssl.SSLContext | bool = True
+) -> bool:
+    """Whether the server answers its health check (quickly: never blocks for long);
+    ``verify``: the certificates to trust (a city's CA, app.sync.connection)."""
     try:
-        response = httpx.get(f"{server_url.rstrip('/')}/healthz", timeout=timeout)
+        response = httpx.get(f"{server_url.rstrip('/')}/healthz", timeout=timeout, verify=verify)
     except httpx.HTTPError:
         return False
     return response.status_code == 200

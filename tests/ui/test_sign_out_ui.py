@@ -15,16 +15,19 @@ from helpers import ServerProcess
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
+from tlsca import make_ca
 
 from app.domain.taxonomy import load_default_taxonomy
 from app.logs import LOG_FILE, log_folder, setup_logging
 from app.storage import LocalStore
-from app.sync.connection import load_connection
+from app.sync.connection import ConnectionSettings, load_connection
 from app.sync.credentials import CredentialStore
+from app.sync.scheduler import AutoSync, probe
 from app.sync.session import sign_in
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.ui.sign_in import SignInDialog
+from app.ui.sync_controller import SyncController
 from app.ui.tasks import TaskRunner
 
 
@@ -129,3 +132,26 @@ def test_the_data_folder_is_private_and_the_app_writes_a_rotating_log_there(
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+
+
+def test_the_app_probes_a_server_with_the_citys_ca_and_finds_it_online(
+    qtbot: QtBot, tmp_path: Path, tasks: TaskRunner
+) -> None:
+    ca = make_ca(tmp_path / "ca")
+    server = ServerProcess(
+        tmp_path / "tls", "--demo",
+        "--tls-cert", str(ca.server_cert), "--tls-key", str(ca.server_key),
+    )  # fmt: skip
+    try:
+        assert not probe(server.url)  # the system does not know the city's CA
+        store = LocalStore(tmp_path / "client")
+        sign_in(store, server.url, "demo", "demo", ConnectionSettings(ca_bundle=str(ca.ca_cert)))
+        settings = Settings.from_file(tmp_path / "settings.ini")
+        controller = SyncController(
+            store, tasks, settings, auto=AutoSync(interval_s=3600), watch_network=False
+        )
+        qtbot.waitUntil(lambda: controller.online is True, timeout=20_000)
+        assert controller.shutdown(30_000)
+        store.close()
+    finally:
+        server.stop()
