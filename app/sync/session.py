@@ -26,21 +26,20 @@ def sign_in(
     """Sign in to ``server_url``; returns the account and where the token was kept.
 
     ``connection`` (a CA bundle, plain HTTP allowed) is kept for later syncs when the sign-in
-    succeeds; without it the stored one applies. Signing in as another account (or to another
-    server) first revokes the previous account's token, so a shared laptop keeps no live
-    session of the one who left.
+    succeeds; without it the stored one applies. The token of the previous sign-in is revoked
+    on its server (another account's, or this account's older one), so a shared laptop keeps
+    no live session of the one who left.
     """
     connection = connection or load_connection(store.data_dir)
     with ServerClient(server_url, connection=connection) as client:
         result = client.login(username, password)
     save_connection(store.data_dir, connection)
     previous = store.account()
-    credentials = CredentialStore(store.data_dir)
-    if previous is not None and (
-        previous.username != result.user.username or previous.server_url != server_url.rstrip("/")
-    ):
+    if previous is not None:
+        # The session signed in before (another account's, or this one's older token after
+        # the expired-session banner) ends on the server too, not only in the keyring.
         _revoke(store, previous, connection)
-    where = credentials.save(server_url, username, result.token)
+    where = CredentialStore(store.data_dir).save(server_url, username, result.token)
     if previous is not None and (
         previous.user_id != result.user.id or previous.server_url != server_url.rstrip("/")
     ):
@@ -95,4 +94,7 @@ def sign_out(store: LocalStore) -> SignOut:
         return SignOut(server_told=False, was_signed_in=False)
     result = _revoke(store, account, load_connection(store.data_dir))
     store.clear_account()
+    # Whoever signs in next (maybe someone else) reads the change feed from the start, as
+    # after an account switch: the account they replace is no longer known to sign_in.
+    SyncLedger(store).reset_cursor()
     return result

@@ -127,3 +127,30 @@ def test_a_429_with_retry_after_is_waited_out_before_the_retry(
         report = SyncEngine(store, options, transport=Throttling()).run()
         assert report.ok, report.lines("en")
     assert len(pushes) == 2 and pushes[1] - pushes[0] >= 1.0
+
+
+def test_signing_in_again_as_the_same_account_revokes_the_older_token(
+    tmp_path: Path, server: ServerProcess
+) -> None:
+    with LocalStore(tmp_path / "client") as store:
+        sign_in(store, server.url, "demo", "demo")
+        first = CredentialStore(store.data_dir).load(server.url, "demo")
+        sign_in(store, server.url, "demo", "demo")
+        second = CredentialStore(store.data_dir).load(server.url, "demo")
+        assert first and second and first != second
+        assert not _works(server, first) and _works(server, second)
+
+
+def test_after_a_sign_out_the_next_account_reads_its_feed_from_the_start(
+    tmp_path: Path, server: ServerProcess
+) -> None:
+    from app.storage.ledger import SyncLedger
+
+    with LocalStore(tmp_path / "client") as store:
+        sign_in(store, server.url, "demo", "demo")
+        submitted_case(store, "退出前同步的案件")
+        assert SyncEngine(store).run().ok
+        assert SyncLedger(store).feed_cursor() > 0
+        sign_out(store)
+        # inspector2 never saw demo's feed: starting at demo's cursor would skip its own.
+        assert SyncLedger(store).feed_cursor() == 0
