@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.validation import CaseFields, Urgency, ValidationError
+from app.logs import setup_logging
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -47,6 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     login = sub.add_parser("login", help="sign in to a server (password from standard input)")
     login.add_argument("--server", required=True, help="server URL, e.g. http://127.0.0.1:8765")
     login.add_argument("--user", required=True)
+    login.add_argument(
+        "--ca-bundle",
+        type=Path,
+        help="PEM file of the certificate authorities to trust (a city's own CA); kept for syncs",
+    )
+    login.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow plain http:// to another machine (password and token travel unencrypted)",
+    )
+    sub.add_parser("logout", help="revoke the session on the server and forget it here")
 
     sync = sub.add_parser(
         "sync", help="one full sync cycle; non-zero exit if anything is left or failed"
@@ -208,8 +221,19 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return run_self_test(data_dir if args.data_dir else None)
         if args.command == "case":
             return _case_command(args, data_dir, language)
+        if args.command in ("login", "logout", "sync"):
+            # What support needs after a failed sync: it talks to the server, so log it.
+            if not logging.getLogger().handlers:
+                # Warnings still reach the terminal as before (logging's last resort stops
+                # once any handler is installed).
+                console = logging.StreamHandler()
+                console.setLevel(logging.WARNING)
+                logging.getLogger().addHandler(console)
+            setup_logging(data_dir)
         if args.command == "login":
             return _login_command(args, data_dir, language)
+        if args.command == "logout":
+            return _logout_command(data_dir, language)
         if args.command == "sync":
             return _sync_command(args, data_dir, language)
         if args.command == "photo":
@@ -452,15 +476,27 @@ def _counts_json(counts: Any) -> dict[str, Any]:
 
 
 def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
+    from dataclasses import replace
+
     from app.storage import LocalStore
+    from app.sync.connection import check_server_url, load_connection
     from app.sync.session import sign_in
 
+    connection = load_connection(data_dir)
+    if args.ca_bundle is not None:
+        if not args.ca_bundle.is_file():
+            print(f"error: no such CA bundle: {args.ca_bundle}", file=sys.stderr)
+            return EXIT_ERROR
+        connection = replace(connection, ca_bundle=str(args.ca_bundle.resolve()))
+    if args.allow_insecure_http:
+        connection = replace(connection, allow_insecure_http=True)
+    check_server_url(args.server, connection)  # before asking for a password
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     with LocalStore(data_dir) as store:
-        account, where = sign_in(store, args.server, args.user, password)
+        account, where = sign_in(store, args.server, args.user, password, connection)
     zh = language.startswith("zh")
     name = f"{account.display_name} ({account.username}, {account.role.value})"
     print(
@@ -474,6 +510,33 @@ def _login_command(args: argparse.Namespace, data_dir: Path, language: str) -> i
             f"本机没有系统密钥环，会话令牌保存在仅本人可读的文件 {path}"
             if zh
             else f"No system keyring here: the session token is kept in {path}, readable only by you",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _logout_command(data_dir: Path, language: str) -> int:
+    from app.storage import LocalStore
+    from app.sync.session import sign_out
+
+    zh = language.startswith("zh")
+    with LocalStore(data_dir) as store:
+        result = sign_out(store)
+    if not result.was_signed_in:
+        print("本机没有登录的账号" if zh else "Nobody is signed in here")
+    elif result.server_told:
+        print(
+            "已退出登录：服务器已注销该会话，本机已删除令牌"
+            if zh
+            else "Signed out: the server revoked the session and the token is deleted here"
+        )
+    else:
+        reason = result.reason.text(language) if result.reason is not None else ""
+        print(
+            f"已在本机退出登录并删除令牌，但未能通知服务器（{reason}）；该会话将在过期时失效"
+            if zh
+            else "Signed out here and the token is deleted, but the server was not told "
+            f"({reason}); the session lapses on the server when it expires",
             file=sys.stderr,
         )
     return EXIT_OK

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.lifecycle import Role
-from server import errors, feed_api
+from server import errors, feed_api, observability
 from server.accounts import users
 from server.accounts.router import router as accounts_router
 from server.cases.router import router as cases_router
@@ -83,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    observability.install(app, settings)  # request ids and /metrics
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.photo_store = photo_store

@@ -7,7 +7,9 @@ import csv
 import json
 import logging
 import os
+import shutil
 import sys
+import tarfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +23,7 @@ from app.domain.validation import Urgency
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
 from server.models import TimeLimitUnit, User
+from server.observability import MULTIPROC_ENV, RequestIdFilter
 from server.reference import calendar
 from server.reference.departments import add_department
 from server.reference.taxonomy import load_taxonomy
@@ -37,6 +40,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        rid = getattr(record, "request_id", None)
+        if rid:  # the request this line belongs to (server.observability)
+            entry["request_id"] = rid
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -58,7 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", default=None, help="create the demo accounts if missing"
     )
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     sub = parser.add_subparsers(dest="command")
+
+    sub.add_parser(
+        "backup",
+        help="write the database and the photos to one file, consistently, while the server runs",
+    ).add_argument("out", type=Path)
+    sub.add_parser(
+        "restore",
+        help="restore a backup into this data folder (and --database-url), which must be empty",
+    ).add_argument("archive", type=Path)
 
     user = sub.add_parser("user", help="manage accounts").add_subparsers(
         dest="user_command", required=True
@@ -130,13 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings(args.data_dir, args.database_url, args.host, args.port, args.demo)
+    settings = load_settings(
+        args.data_dir,
+        args.database_url,
+        args.host,
+        args.port,
+        args.demo,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+    )
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        print("error: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     if args.command is None:
         return _serve(settings, args.workers)
     logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
     try:
@@ -153,10 +184,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, workers: int) -> int:
     import uvicorn
 
+    # uvicorn terminates TLS itself (every worker loads the same files); without them the
+    # server speaks plain HTTP and belongs on 127.0.0.1 behind a TLS proxy (deploy/nginx).
+    tls: dict[str, str] = (
+        {"ssl_certfile": settings.tls_cert, "ssl_keyfile": settings.tls_key}
+        if settings.tls_cert and settings.tls_key
+        else {}
+    )
+
     if workers > 1:
         # Each worker process builds its own app from these very settings (server.asgi): all
         # of them, in one variable, so none is lost on the way.
         os.environ[WORKER_SETTINGS_ENV] = to_json(settings)
+        # Several processes, one /metrics: each writes its figures to files in one folder, any
+        # of them reads them all (prometheus-client's multiprocess mode). Emptied at each start:
+        # figures of a previous run would be counted again.
+        metrics_dir = settings.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROC_ENV] = str(metrics_dir)
         uvicorn.run(
             "server.asgi:create",
             factory=True,
@@ -164,11 +210,41 @@ def _serve(settings: Settings, workers: int) -> int:
             port=settings.port,
             workers=workers,
             log_config=None,
+            **tls,  # type: ignore[arg-type]
         )
         return 0
     from server.api import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        **tls,  # type: ignore[arg-type]
+    )
+    return 0
+
+
+def _backup_command(args: argparse.Namespace, settings: Settings) -> int:
+    # Neither touches the database schema first: a restore goes into an empty one.
+    from server.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            summary = backup(settings, args.out)
+            print(
+                f"backup written to {args.out}: {summary.database} database, "
+                f"{summary.photos} photos ({summary.bytes} bytes)"
+            )
+        else:
+            summary = restore(settings, args.archive)
+            print(
+                f"restored {args.archive} into {settings.data_dir}: {summary.database} "
+                f"database, {summary.photos} photo files; start the server to use it"
+            )
+    except (BackupError, OSError, tarfile.TarError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

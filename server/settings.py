@@ -49,6 +49,20 @@ class Settings:
     #: TCP connection is still half-open) can resume instead of getting 423 for hours
     #: (``CITYPATROL_SERVER_UPLOAD_IDLE_S``).
     upload_idle_s: float = 60.0
+    #: TLS for small sites without a reverse proxy: PEM certificate chain and private key
+    #: (``--tls-cert``/``--tls-key``, ``CITYPATROL_SERVER_TLS_CERT``/``…_TLS_KEY``). Both or neither.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    #: The path prefix the server is published under when a proxy does not say so itself with
+    #: ``X-Forwarded-Prefix`` (``CITYPATROL_SERVER_ROOT_PATH``, e.g. ``/citypatrol``): upload
+    #: locations (tus ``Location``) must carry it, or clients behind the proxy lose the upload.
+    root_path: str = ""
+    #: Serve Prometheus metrics at ``/metrics`` (``CITYPATROL_SERVER_METRICS=0`` turns them off).
+    metrics: bool = True
+    #: A bearer token the scraper must send for ``/metrics`` (``CITYPATROL_SERVER_METRICS_TOKEN``);
+    #: empty: ``/metrics`` is open to whoever reaches the port (bind 127.0.0.1 or block it in
+    #: the proxy, as deploy/nginx does).
+    metrics_token: str = ""
 
     @property
     def photos_dir(self) -> Path:
@@ -104,6 +118,8 @@ def load_settings(
     port: int | None = None,
     demo: bool | None = None,
     *,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Settings from arguments, then ``CITYPATROL_SERVER_*`` environment variables, then defaults."""
@@ -129,4 +145,9 @@ def load_settings(
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
+        tls_cert=tls_cert or env.get(ENV_PREFIX + "TLS_CERT") or None,
+        tls_key=tls_key or env.get(ENV_PREFIX + "TLS_KEY") or None,
+        root_path=env.get(ENV_PREFIX + "ROOT_PATH", "").rstrip("/"),
+        metrics=env.get(ENV_PREFIX + "METRICS", "1") != "0",
+        metrics_token=env.get(ENV_PREFIX + "METRICS_TOKEN", ""),
     )

@@ -527,7 +527,7 @@ REWORKED = _FIELDS.index("reworked")
 OVERDUE = _FIELDS.index("overdue")
 
 #: The case figures counted at the step itself, by action.
-_CASE_STEP_FIELDS = {
+_CASE_STEP_FIELDS: dict[str, int] = {
     Action.ACCEPT: ACCEPTED,
     Action.REJECT: REJECTED,
     Action.REGISTER: REGISTERED,

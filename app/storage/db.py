@@ -8,6 +8,7 @@ of the app is refused and left untouched.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -195,14 +196,30 @@ def migrate(engine: Engine, db_path: Path, target: str = "head") -> None:
         command.upgrade(config, target)
 
 
+def make_private(folder: Path) -> None:
+    """Create ``folder`` readable by its user only (0700 on POSIX): it holds cases, positions,
+    photos and possibly the session token. A folder of ours created looser by an older version
+    is tightened; someone else's folder is left as it is."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "posix":
+        return  # Windows: the per-user profile folder is private by its ACL
+    info = folder.stat()
+    if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+        with contextlib.suppress(OSError):  # a read-only mount: the store says so next
+            folder.chmod(0o700)
+
+
 def open_database(data_dir: Path, *, target: str = "head") -> Engine:
     """Open (creating if needed) the store database in ``data_dir`` and migrate it."""
     data_dir = Path(data_dir)
     with translate_errors(data_dir):
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private(data_dir)
         if not os.access(data_dir, os.W_OK):
             raise _read_only(data_dir)
         db_path = data_dir / DATABASE_FILE
+        if os.name == "posix" and not db_path.exists():
+            # SQLite gives its -wal and -shm files the database file's permissions.
+            os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         engine = create_sqlite_engine(db_path)
         try:
             with engine.connect() as conn:

@@ -192,6 +192,15 @@ class LocalStore:
         self._actor = Actor(account.user_id, account.role)
         return account
 
+    def clear_account(self) -> None:
+        """Forget the server this device is signed in to (sign-out): :meth:`account` is None
+        until the next sign-in. The user id stays, so work recorded meanwhile is still theirs
+        and travels when they (or the next account) sign in."""
+        with self.write() as s:
+            state = s.get(SyncState, "server_url")
+            if state is not None:
+                s.delete(state)
+
     def account(self) -> Account | None:
         """The signed-in account, or None for a device never signed in."""
         with self.read() as s:

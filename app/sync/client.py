@@ -11,6 +11,8 @@ import httpx
 
 from app.domain.errors import Message
 from app.domain.lifecycle import Role
+from app.sync.backoff import parse_retry_after
+from app.sync.connection import ConnectionSettings, check_server_url
 from app.sync.errors import ErrorKind, SyncError, refusal
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -57,6 +59,7 @@ def _classify(response: httpx.Response) -> SyncError:
                 f"服务器暂时出错（{code}），稍后自动重试",
                 f"The server had a problem ({code}); will retry",
             ),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     if code == 409:
         return SyncError(
@@ -80,11 +83,19 @@ class ServerClient:
         token: str | None = None,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = TIMEOUT,
+        connection: ConnectionSettings | None = None,
     ) -> None:
+        connection = connection or ConnectionSettings()
+        # Before any byte leaves: no password or token in clear text to another machine.
+        check_server_url(base_url, connection)
         self.base_url = base_url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(
-            base_url=self.base_url, timeout=timeout, headers=headers, transport=transport
+            base_url=self.base_url,
+            timeout=timeout,
+            headers=headers,
+            transport=transport,
+            verify=connection.verify,
         )
 
     def __enter__(self) -> ServerClient:
@@ -111,6 +122,19 @@ class ServerClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                # Retrying will not help: the server's certificate is not one we trust.
+                raise SyncError(
+                    ErrorKind.REJECTED,
+                    "certificate",
+                    Message(
+                        f"服务器 {self.base_url} 的证书不受信任；如使用本市自建的证书颁发机构，"
+                        "请在设置中或用 citypatrol login --ca-bundle 指定其证书文件",
+                        f"The certificate of {self.base_url} is not trusted; if the city runs "
+                        "its own certificate authority, give its certificate file in the "
+                        "settings or with citypatrol login --ca-bundle",
+                    ),
+                ) from exc
             raise SyncError(
                 ErrorKind.RETRYABLE,
                 "unreachable",
@@ -134,6 +158,10 @@ class ServerClient:
             "POST", "/api/v1/auth/login", json={"username": username, "password": password}
         ).json()
         return LoginResult(token=data["token"], user=_user(data["user"]))
+
+    def logout(self) -> None:
+        """Revoke this client's token on the server (it stops working at once)."""
+        self._request("POST", "/api/v1/auth/logout")
 
     def me(self) -> ServerUser:
         return _user(self._request("GET", "/api/v1/me").json())

@@ -45,6 +45,7 @@ from app.storage.ledger import (
 from app.storage.store import Changes, LocalStore, utc_now
 from app.sync.backoff import Backoff
 from app.sync.client import TIMEOUT, ServerClient
+from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
@@ -236,7 +237,11 @@ class SyncEngine:
         if not token:
             raise _not_signed_in()
         with ServerClient(
-            account.server_url, token, transport=self._transport, timeout=self.options.timeout
+            account.server_url,
+            token,
+            transport=self._transport,
+            timeout=self.options.timeout,
+            connection=load_connection(self.store.data_dir),
         ) as client:
             report.changes |= self.ledger.release_claims()
             with _timed(report, "push"):
@@ -268,7 +273,8 @@ class SyncEngine:
                 failures += 1
                 if not exc.retryable or failures >= self.options.attempts or self._stopped():
                     raise
-                self._stop.wait(self.options.backoff.delay(failures))  # stop cuts the wait short
+                # Stop cuts the wait short; a server's Retry-After is a floor (app.sync.backoff).
+                self._stop.wait(self.options.backoff.wait(failures, exc.retry_after))
 
     # -- push --------------------------------------------------------------------------------
 

@@ -15,9 +15,13 @@ class ErrorKind(enum.StrEnum):
 
 
 class SyncError(CityPatrolError):
-    def __init__(self, kind: ErrorKind, code: str, message: Message) -> None:
+    def __init__(
+        self, kind: ErrorKind, code: str, message: Message, retry_after: float | None = None
+    ) -> None:
         super().__init__(code, message)
         self.kind = kind
+        #: Seconds the server asked us to wait (``Retry-After`` on 429/503), if it said.
+        self.retry_after = retry_after
 
     @property
     def retryable(self) -> bool:

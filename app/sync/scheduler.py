@@ -15,6 +15,7 @@ cycle itself (in its network lane); the rules here decide *whether now*:
 from __future__ import annotations
 
 import math
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +28,13 @@ from app.sync.errors import ErrorKind
 PROBE_TIMEOUT = httpx.Timeout(3.0)
 
 
-def probe(server_url: str, timeout: httpx.Timeout = PROBE_TIMEOUT) -> bool:
-    """Whether the server answers its health check (quickly: never blocks for long)."""
+def probe(
+    server_url: str, timeout: httpx.Timeout = PROBE_TIMEOUT, verify: ssl.SSLContext | bool = True
+) -> bool:
+    """Whether the server answers its health check (quickly: never blocks for long);
+    ``verify``: the certificates to trust (a city's CA, app.sync.connection)."""
     try:
-        response = httpx.get(f"{server_url.rstrip('/')}/healthz", timeout=timeout)
+        response = httpx.get(f"{server_url.rstrip('/')}/healthz", timeout=timeout, verify=verify)
     except httpx.HTTPError:
         return False
     return response.status_code == 200
@@ -83,8 +87,10 @@ class AutoSync:
     def started(self) -> None:
         self.running = True
 
-    def finished(self, ok: bool, error_kind: ErrorKind | None) -> None:
-        """A cycle ended; plan the next one."""
+    def finished(
+        self, ok: bool, error_kind: ErrorKind | None, retry_after: float | None = None
+    ) -> None:
+        """A cycle ended; plan the next one (no sooner than the server's ``Retry-After``)."""
         self.running = False
         now = self.clock()
         if ok or error_kind is None:
@@ -95,7 +101,7 @@ class AutoSync:
             self.next_at = math.inf
         elif error_kind is ErrorKind.RETRYABLE:
             self.failures += 1
-            self.next_at = now + self.backoff.delay(self.failures)
+            self.next_at = now + self.backoff.wait(self.failures, retry_after)
             if self.failures >= 2:
                 self.online = False  # let the next probe say when it is back
         else:

@@ -105,7 +105,10 @@ class Uploader:
                 "garbled",
                 Message("服务器未给出上传地址", "The server gave no upload location"),
             )
-        return location, _offset(response)
+        # Resolved against the URL asked (RFC 9110 §10.2.2), kept absolute: behind a proxy that
+        # publishes the server under a prefix, the Location carries it (X-Forwarded-Prefix),
+        # and joining it to the client's base URL would repeat the prefix.
+        return str(response.url.join(location)), _offset(response)
 
     def offset(self, url: str) -> int:
         """The server's offset for an upload (HEAD)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.domain.errors import CityPatrolError
 from app.domain.taxonomy import load_default_taxonomy
+from app.logs import setup_logging
 from app.storage import LocalStore
 from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
@@ -46,9 +48,13 @@ def run_gui(
     if not data_dir_given and settings.data_dir:
         data_dir = Path(settings.data_dir)
     app = create_application(language)
+    # Before anything can fail: a windowed build has no console to print to.
+    setup_logging(data_dir)
+    logging.getLogger("citypatrol").info("CityPatrol starting (data folder %s)", data_dir)
     try:
         store = LocalStore(data_dir)
     except CityPatrolError as exc:
+        logging.getLogger("citypatrol").error("cannot open the store: %s", exc.message.en)
         QMessageBox.critical(None, app.translate("MainWindow", "CityPatrol"), exc.text(language))
         raise
     tasks = TaskRunner()

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,9 +41,11 @@ from app.capture.tracks import TrackState
 from app.domain.indicators import Period
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus, Role
 from app.domain.taxonomy import Taxonomy
+from app.logs import log_folder
 from app.storage import CaseQuery, LocalStore
 from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
+from app.sync.session import SignOut, sign_out
 from app.ui.basemap_settings import BasemapSettings
 from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
@@ -52,7 +54,7 @@ from app.ui.export_dialog import BulletinDialog, ExportDialog
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.map_tab import MapPanel
-from app.ui.operations import Operations
+from app.ui.operations import Lane, Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.settings import Settings, SettingsDialog
@@ -308,6 +310,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action(self.tr("&Export cases…"), "Ctrl+E", self.export_cases))
         file_menu.addSeparator()
         file_menu.addAction(self._action(self.tr("Sign &in…"), None, self.sign_in))
+        self.sign_out_action = self._action(self.tr("Sign &out"), None, self.sign_out)
+        file_menu.addAction(self.sign_out_action)
         file_menu.addAction(
             self._action(
                 self.tr("Se&ttings…"), QKeySequence.StandardKey.Preferences, self.edit_settings
@@ -342,6 +346,11 @@ class MainWindow(QMainWindow):
         patrol_menu = self.menuBar().addMenu(self.tr("&Patrol"))
         patrol_menu.addAction(self.patrol_action)
         patrol_menu.addAction(self.pause_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.log_folder_action = self._action(
+            self.tr("Open &log folder"), None, self.open_log_folder
+        )
+        help_menu.addAction(self.log_folder_action)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
@@ -584,6 +593,31 @@ class MainWindow(QMainWindow):
         )
         dialog.signed_in.connect(self._signed_in)
         dialog.open()
+
+    def sign_out(self) -> None:
+        """Revoke the session on the server (if reachable) and forget it here; unsent work
+        stays for the next sign-in."""
+        store = self._store
+        self._ops.run(lambda: sign_out(store), self._signed_out, lane=Lane.NET)
+
+    def _signed_out(self, result: SignOut) -> None:
+        self._show_account(None)
+        if not result.was_signed_in:
+            text = self.tr("Nobody is signed in on this laptop.")
+        elif result.server_told:
+            text = self.tr("Signed out. The server has ended the session.")
+        else:
+            text = self.tr(
+                "Signed out on this laptop, but the server could not be told (no connection); "
+                "the session ends on the server when it expires."
+            )
+        self.statusBar().showMessage(text, 15000)
+
+    def open_log_folder(self) -> None:
+        """The folder of the app's log file (what support asks for after an error)."""
+        folder = log_folder(self._store.data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _signed_in(self, account: Account) -> None:
         self._show_account(account)

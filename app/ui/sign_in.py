@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import CityPatrolError
 from app.storage import LocalStore
 from app.storage.store import Account
+from app.sync.connection import ConnectionSettings, load_connection
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.session import sign_in
 from app.ui.common.style import MUTED
@@ -95,6 +98,23 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("Server:"), self.server_url)
         form.addRow(self.tr("User name:"), self.user)
         form.addRow(self.tr("Password:"), self.password)
+        # How to reach the server safely (app.sync.connection, kept in the data folder): a city
+        # running its own certificate authority gives its CA file; plain HTTP to another
+        # computer must be allowed on purpose.
+        connection = load_connection(store.data_dir)
+        self.ca_bundle = QLineEdit(connection.ca_bundle or "")
+        self.ca_bundle.setPlaceholderText(self.tr("The system's certificates"))
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse_ca_bundle)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(browse)
+        form.addRow(self.tr("CA certificate:"), ca_row)
+        self.allow_insecure_http = QCheckBox(
+            self.tr("Allow unencrypted HTTP to other computers (not recommended)")
+        )
+        self.allow_insecure_http.setChecked(connection.allow_insecure_http)
+        form.addRow("", self.allow_insecure_http)
 
         self.error_label = error_label()
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -124,6 +144,23 @@ class SignInDialog(QDialog):
         self._focus_first_empty()
         if not settings.server_url:
             self._ops.run(store.account, self._prefill)
+
+    def _browse_ca_bundle(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Certificate authority file"),
+            self.ca_bundle.text(),
+            self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"),
+        )
+        if path:
+            self.ca_bundle.setText(path)
+
+    def connection(self) -> ConnectionSettings:
+        """The connection settings as entered (kept by the sign-in when it succeeds)."""
+        return ConnectionSettings(
+            ca_bundle=self.ca_bundle.text().strip() or None,
+            allow_insecure_http=self.allow_insecure_http.isChecked(),
+        )
 
     @property
     def busy(self) -> bool:
@@ -180,7 +217,7 @@ class SignInDialog(QDialog):
             return
         self.error_label.hide()
         self._cancelled = False
-        store, settings = self._store, self._settings
+        store, settings, connection = self._store, self._settings, self.connection()
 
         def remember(_result: tuple[Account, str]) -> None:
             # The laptop is signed in now, whatever became of the dialog.
@@ -189,7 +226,7 @@ class SignInDialog(QDialog):
             settings.sync()
 
         self._ops.run(
-            lambda: sign_in(store, url, user, password),
+            lambda: sign_in(store, url, user, password, connection),
             self._done,
             lane=Lane.NET,
             on_error=self._failed,

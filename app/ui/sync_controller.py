@@ -31,6 +31,7 @@ from app.domain.errors import CityPatrolError, Message
 from app.storage import LocalStore
 from app.storage.ledger import DeliverySummary, SyncLedger
 from app.storage.store import Account, Changes
+from app.sync.connection import load_connection
 from app.sync.engine import Progress, SyncEngine, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.scheduler import AutoSync, probe
@@ -207,10 +208,14 @@ class SyncController(QObject):
         if self._closing or self._probing or self._running or not url:
             return
         self._probing = True
-        prober = self._prober
-        self._ops.run(
-            lambda: prober(url), self._on_probe, lane=Lane.NET, on_error=self._on_probe_failed
-        )
+        prober, data_dir = self._prober, self._store.data_dir
+
+        def check() -> bool:
+            if prober is probe:  # the real one trusts the city's CA too, as the sync does
+                return probe(url, verify=load_connection(data_dir).verify)
+            return prober(url)
+
+        self._ops.run(check, self._on_probe, lane=Lane.NET, on_error=self._on_probe_failed)
 
     def shutdown(self, wait_ms: int = 30_000) -> bool:
         """Stop for good (the app is closing): stop the timers, cut a running cycle short, wait.
@@ -327,7 +332,11 @@ class SyncController(QObject):
         self._running = False
         self.last_report = report
         error = report.error
-        self.auto.finished(report.ok, error.kind if error is not None else None)
+        self.auto.finished(
+            report.ok,
+            error.kind if error is not None else None,
+            error.retry_after if error is not None else None,
+        )
         if error is None or (
             error.kind is not ErrorKind.RETRYABLE and error.code != "not_signed_in"
         ):

@@ -1501,6 +1501,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>登录(&amp;I)…</translation>
     </message>
     <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
         <source>Se&amp;ttings…</source>
         <translation>设置(&amp;T)…</translation>
     </message>
@@ -1527,6 +1531,14 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>&amp;Patrol</source>
         <translation>巡查(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
     </message>
     <message>
         <source>Show on &amp;map</source>
@@ -1567,6 +1579,18 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Deadlines (%1 overdue)</source>
         <translation>时限（%1 件超期）</translation>
+    </message>
+    <message>
+        <source>Nobody is signed in on this laptop.</source>
+        <translation>本机没有登录的账号。</translation>
+    </message>
+    <message>
+        <source>Signed out. The server has ended the session.</source>
+        <translation>已退出登录，服务器已结束该会话。</translation>
+    </message>
+    <message>
+        <source>Signed out on this laptop, but the server could not be told (no connection); the session ends on the server when it expires.</source>
+        <translation>已在本机退出登录，但未能通知服务器（无网络连接）；该会话将在过期时于服务器上结束。</translation>
     </message>
     <message>
         <source>Stop &amp;patrol</source>
@@ -2495,6 +2519,30 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Password:</source>
         <translation>密码：</translation>
+    </message>
+    <message>
+        <source>The system's certificates</source>
+        <translation>系统自带的证书</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>CA certificate:</source>
+        <translation>CA 证书：</translation>
+    </message>
+    <message>
+        <source>Allow unencrypted HTTP to other computers (not recommended)</source>
+        <translation>允许以未加密的 HTTP 连接其他计算机（不推荐）</translation>
+    </message>
+    <message>
+        <source>Certificate authority file</source>
+        <translation>证书颁发机构文件</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>证书 (*.pem *.crt *.cer);;所有文件 (*)</translation>
     </message>
     <message>
         <source>Signing in…</source>

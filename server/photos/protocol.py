@@ -152,8 +152,23 @@ def canonical_uuid(value: str | None) -> str | None:
     return canonical if canonical == value.lower() else None
 
 
-def location(photo_id: str) -> str:
-    return f"{UPLOADS_PATH}/{photo_id}"
+#: A path prefix a proxy may announce: absolute, plain segments only (it is copied into a header).
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
+
+
+def public_prefix(forwarded_prefix: str | None, configured: str = "") -> str:
+    """The path prefix the client reached the server under: a reverse proxy publishing it under
+    ``/citypatrol/`` says so with ``X-Forwarded-Prefix`` (or the operator sets ``root_path``).
+    Anything that is not a plain absolute path is ignored rather than echoed back."""
+    candidate = (forwarded_prefix or "").strip().rstrip("/")
+    if candidate and _PREFIX.fullmatch(candidate) and len(candidate) <= 200:
+        return candidate
+    return configured
+
+
+def location(photo_id: str, prefix: str = "") -> str:
+    """The upload's URL path as the client must use it: under the proxy's prefix, if any."""
+    return f"{prefix}{UPLOADS_PATH}/{photo_id}"
 
 
 # --- creation ---------------------------------------------------------------------------------

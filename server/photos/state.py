@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server.accounts import auth
 from server.errors import not_signed_in
 from server.models import Photo
-from server.photos.protocol import http_date, upload_not_found
+from server.photos.protocol import http_date, public_prefix, upload_not_found
 from server.photos.store import PhotoStore
 from server.settings import Settings
 
@@ -35,6 +35,8 @@ class UploadContext:
     sessions: sessionmaker[Session]
     store: PhotoStore
     settings: Settings
+    #: The path prefix the client reached us under (see protocol.public_prefix).
+    prefix: str = ""
 
     @property
     def expiry(self) -> timedelta:
@@ -44,7 +46,8 @@ class UploadContext:
 
 def context(request: Request) -> UploadContext:
     state = request.app.state
-    return UploadContext(state.sessions, state.photo_store, state.settings)
+    prefix = public_prefix(request.headers.get("x-forwarded-prefix"), state.settings.root_path)
+    return UploadContext(state.sessions, state.photo_store, state.settings, prefix)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from starlette.requests import ClientDisconnect
 from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
 from app.domain.lifecycle import Role
-from server import errors
+from server import errors, observability
 from server.feed import append_feed
 from server.models import Case, Photo
 from server.photos import access
@@ -82,8 +82,8 @@ def _same_content(photo: Photo, spec: Creation) -> bool:
     )
 
 
-def _creation_response(photo: Photo, code: int) -> Response:
-    headers = {"Location": location(photo.id), **offset_headers(photo)}
+def _creation_response(ctx: UploadContext, photo: Photo, code: int) -> Response:
+    headers = {"Location": location(photo.id, ctx.prefix), **offset_headers(photo)}
     return Response(status_code=code, headers=headers)
 
 
@@ -108,7 +108,7 @@ def _answer_existing(
         )
     if expired(photo, datetime.now(UTC)) and delete_upload(ctx, photo.id):
         return None  # start over: the old upload is gone
-    return _creation_response(photo, status.HTTP_200_OK)
+    return _creation_response(ctx, photo, status.HTTP_200_OK)
 
 
 def _new_upload(ctx: UploadContext, actor: Actor, spec: Creation) -> Photo:
@@ -158,7 +158,7 @@ def create(
         maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
         if photo is not None:
             log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
-            return _creation_response(photo, status.HTTP_201_CREATED)
+            return _creation_response(ctx, photo, status.HTTP_201_CREATED)
         assert existing is not None  # a photo is added exactly when none existed
         answer = _answer_existing(ctx, actor, spec, existing)
         if answer is not None:
@@ -483,6 +483,8 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
     # process dies before it.
     ctx.store.publish(lease.storage_name)
     log.info("photo %s complete (%d bytes)", lease.photo_id, lease.length)
+    observability.PHOTOS_COMPLETED.inc()
+    observability.PHOTO_BYTES.inc(lease.length)
     return Response(status_code=204, headers={"Upload-Offset": str(lease.length)})
 
 

@@ -481,6 +481,8 @@ HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/docs"): everyone(200),
     ("GET", "/docs/oauth2-redirect"): everyone(200),
     ("GET", "/redoc"): everyone(200),
+    # Operations, not the API: no token is set here (server.observability; nginx blocks it).
+    ("GET", "/metrics"): everyone(200),
 }
 
 
@@ -665,6 +667,7 @@ def _delete_time_limit(world: World, identity: str) -> httpx.Response:
 #: A minimal valid request for each route, made as a given identity.
 REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("GET", "/healthz"): _request("GET", "/healthz"),
+    ("GET", "/metrics"): _request("GET", "/metrics"),
     ("POST", "/api/v1/auth/login"): _request(
         "POST", "/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
     ),
