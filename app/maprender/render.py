@@ -38,6 +38,7 @@ from app.geo.tiles import (
     world_size,
 )
 from app.geo.vector import Feature, VectorLayer
+from app.maprender.density import draw_density
 
 #: Tile lookup: the decoded XYZ tile, or None when it is not (yet) available.
 TileLookup = Callable[[int, int, int], QImage | None]
@@ -66,6 +67,14 @@ STATUS_COLOURS: dict[str, QColor] = {
     "evaluated": QColor("#2a9d3a"),
     "void": QColor("#5a5a5a"),
 }
+#: Marker colours of an open assignment by its deadline's traffic light (the supervisor's map:
+#: app.storage.map_points.supervisor_points gives the keys); the same hues as the deadlines list.
+LIGHT_MARKER_COLOURS: dict[str, QColor] = {
+    "light_green": QColor("#2e7d32"),
+    "light_yellow": QColor("#e0a100"),
+    "light_red": QColor("#c62828"),
+}
+MARKER_COLOURS: dict[str, QColor] = {**STATUS_COLOURS, **LIGHT_MARKER_COLOURS}
 #: Clusters in slate, a colour no status uses, so a count never reads as a status.
 CLUSTER_COLOUR = QColor(55, 71, 79, 225)
 
@@ -159,6 +168,8 @@ class MapLayers:
     position: tuple[float, float, float | None] | None = None
     #: Attributions of overlays, shown after the basemap's.
     attributions: list[str] = field(default_factory=list)
+    #: Draw the cases' density (a heat map) under their markers (app.maprender.density).
+    density: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +215,8 @@ def draw_map(
     # A layer projected for another datum (the basemap just changed; the new one is being
     # built) would put every marker hundreds of metres off: better none for a moment.
     if layers.cases is not None and layers.cases.datum is datum:
+        if layers.density:
+            draw_density(painter, view, layers.cases.index.xs, layers.cases.index.ys)
         _draw_cases(painter, view, layers.cases, layers.selected, drawn)
     for lat, lon in layers.photos:
         x, y = view.to_screen(*to_display(datum, lat, lon))
@@ -396,7 +409,7 @@ def _draw_cases(
         if i == chosen:
             continue
         x, y = index.xs[i] * scale - ox, index.ys[i] * scale - oy
-        _marker(painter, x, y, STATUS_COLOURS.get(cases.statuses[i], MARKER_COLOUR), MARKER_RADIUS)
+        _marker(painter, x, y, MARKER_COLOURS.get(cases.statuses[i], MARKER_COLOUR), MARKER_RADIUS)
         drawn.hits.append(Hit(x, y, MARKER_RADIUS + 2, cases.ids[i], 1))
         drawn.markers += 1
     if chosen is not None:  # on top of everything, even inside a cluster
@@ -404,7 +417,7 @@ def _draw_cases(
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 200, 0, 150))
         painter.drawEllipse(QPointF(x, y), SELECTED_RADIUS + 8, SELECTED_RADIUS + 8)
-        colour = STATUS_COLOURS.get(cases.statuses[chosen], MARKER_COLOUR)
+        colour = MARKER_COLOURS.get(cases.statuses[chosen], MARKER_COLOUR)
         _marker(painter, x, y, colour, SELECTED_RADIUS)
         drawn.hits.append(Hit(x, y, SELECTED_RADIUS + 2, cases.ids[chosen], 1))
         drawn.markers += 1
