@@ -329,6 +329,10 @@ def _marker(painter: QPainter, x: float, y: float, colour: QColor, radius: float
     painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
 
 
+#: A case marker drawn by hand (the documents' maps draw every case, unclustered).
+draw_marker = _marker
+
+
 def _photo_square(painter: QPainter, centre: QPointF) -> None:
     """A photo's position: a small dark square with a white edge (a camera, not a case)."""
     painter.setPen(QPen(QColor("white"), 2))
