@@ -18,15 +18,17 @@ from app.geo.datum import Datum, to_display
 from app.geo.errors import MapError
 from app.geo.mbtiles import open_basemap
 from app.geo.tiles import Viewport, project_many, unproject
-from app.maprender.render import MARKER_COLOURS, MARKER_RADIUS, MapLayers, draw_map, draw_marker
+from app.maprender.render import MARKER_COLOUR, MARKER_COLOURS, MapLayers, draw_map, draw_marker
 from app.maprender.tiles import SyncTiles
 
-#: The rendered map's size in pixels (shown about 12.5 cm wide in the PDF).
+#: The rendered map's size in pixels (shown 15 cm wide in the PDF: about 200 dpi).
 MAP_SIZE = (1200, 720)
 #: A case's location map: close enough to read the streets around it.
 CASE_ZOOM = 16
 #: The bulletin's map never zooms in further than this (one case would fill the page).
 MAX_FIT_ZOOM = 16
+#: A marker's radius on a printed map (the screen's 7 px would be under a millimetre).
+PRINT_RADIUS = 12.0
 #: Marker colour keys (app.maprender.render.MARKER_COLOURS): overdue red, others blue.
 OVERDUE, OTHER = "light_red", "submitted"
 
@@ -85,8 +87,13 @@ def _render(
 
 
 def location_map(source: MapSource, lat: float, lon: float) -> QImage:
-    """A case's location: its marker at the centre."""
-    return _render(source, (lat, lon), CASE_ZOOM, MapLayers(markers=[(lat, lon)]))
+    """A case's location: its marker at the centre, large enough to find on paper."""
+
+    def marker(painter: QPainter, view: Viewport, datum: Datum) -> None:
+        x, y = view.to_screen(*to_display(datum, lat, lon))
+        draw_marker(painter, x, y, MARKER_COLOUR, PRINT_RADIUS * 1.3)
+
+    return _render(source, (lat, lon), CASE_ZOOM, MapLayers(), marker)
 
 
 def fit_zoom(lats: Sequence[float], lons: Sequence[float], size: tuple[int, int]) -> int:
@@ -116,7 +123,7 @@ def cases_map(source: MapSource, points: Sequence[tuple[float, float, bool]]) ->
         for lat, lon, overdue in ordered:
             x, y = view.to_screen(*to_display(datum, lat, lon))
             colour = MARKER_COLOURS[OVERDUE if overdue else OTHER]
-            draw_marker(painter, x, y, colour, MARKER_RADIUS * 1.4)
+            draw_marker(painter, x, y, colour, PRINT_RADIUS)
 
     zoom = fit_zoom(lats, lons, MAP_SIZE)
     return _render(source, centre, zoom, MapLayers(), markers)

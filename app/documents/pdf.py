@@ -66,8 +66,9 @@ FOOTER_MM = 9.0
 PHOTO_MAX_EDGE = 800
 #: The box a photo is fitted into on the page, in CSS pixels (1/96 inch).
 PHOTO_BOX = (300, 260)
-#: A map's width in the PDF (device pixels at RESOLUTION: about 12.5 cm).
-MAP_WIDTH = 1480
+#: A map's width in the PDF, in the document's CSS pixels (1/96 inch, as PHOTO_BOX): 15 cm of
+#: the 17.4 cm body. A wider one is capped at the page width with its height kept (distorted).
+MAP_WIDTH = 567
 FONT_FAMILIES = [
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -284,7 +285,7 @@ class _Images:
 
 
 def _map_img(images: _Images, name: str, image: QImage | None) -> str:
-    """An ``<img>`` of a rendered map, about 12.5 cm wide (the body is 17.4 cm)."""
+    """An ``<img>`` of a rendered map, :data:`MAP_WIDTH` wide."""
     if image is None:
         return ""
     images.images[name] = image
