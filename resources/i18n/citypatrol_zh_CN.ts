@@ -2687,6 +2687,10 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>照片 %1/%2 · %3/%4 MB</translation>
     </message>
     <message>
+        <source>Basemap %1 · %2/%3 MB</source>
+        <translation>底图 %1 · %2/%3 MB</translation>
+    </message>
+    <message>
         <source>Sending changes %1/%2</source>
         <translation>正在上传变更 %1/%2</translation>
     </message>

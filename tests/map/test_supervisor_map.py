@@ -131,3 +131,14 @@ def test_the_tab_filters_and_shows_density(
     assert after.red() >= after.blue() + 60 and after != before
     corner_before, corner_after = QColor(plain.pixel(5, 60)), QColor(heat.pixel(5, 60))
     assert corner_before == corner_after
+
+
+def test_the_status_bar_shows_a_basemap_download(qtbot: QtBot) -> None:
+    from app.sync.engine import Progress
+    from app.ui.sync_status import SyncStatusWidget
+
+    status = SyncStatusWidget("en")
+    qtbot.addWidget(status)
+    status.on_progress(Progress("basemaps", 0, 1, 1_000_000, 2_000_000, "贵溪"))
+    assert status.progress_bar.format() == "Basemap 贵溪 · 1.0/2.0 MB"
+    assert status.progress_bar.value() == status.progress_bar.maximum() // 2
