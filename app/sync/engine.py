@@ -474,6 +474,9 @@ class SyncEngine:
 
         result = sync_basemaps(self.store, client, self._retrying, progress, self._stopped)
         report.basemaps_received += result.downloaded
+        if result.downloaded or result.removed:
+            # The maps list basemaps as configuration (reference): they reload their choice.
+            report.changes |= Changes(reference=True)
         report.basemap_bytes += result.bytes_received
         report.problems += result.problems
 

@@ -79,6 +79,7 @@ def test_add_sync_again_and_remove(server: ServerProcess, tmp_path: Path, sample
     report = engine(store, counting, progress=seen.append).run()
     assert report.ok, report.lines("en")
     assert report.basemaps_received == ["贵溪"]
+    assert report.changes.reference  # the maps reload their basemap list
     entry = BasemapRegistry(store.data_dir).get("贵溪")
     assert entry is not None and entry.origin == "server"
     assert entry.sha256 == sha(town) == sha(entry.file)

@@ -211,6 +211,7 @@ class SupervisorMapPanel(QWidget):
             self._stale = True
             if changes.reference or changes.everything:
                 self._read_choices()
+                self.reload_basemap()  # a sync may have brought (or removed) a basemap
             if self.isVisible():
                 self.refresh()
 
