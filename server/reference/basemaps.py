@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.domain.contract import BasemapPayload, FeedKind
@@ -170,9 +170,12 @@ def remove_basemap(session: Session, data_dir: Path, name: str) -> None:
 
 
 def _drop_unused(session: Session, data_dir: Path, sha256: str) -> None:
+    """Delete a stored file no basemap uses any more — once the transaction has committed, so
+    a rolled-back removal never leaves a row without its file."""
     # Two names may share one file; it goes only with the last of them.
     if session.scalars(select(Basemap.name).where(Basemap.sha256 == sha256)).first() is None:
-        stored_file(data_dir, sha256).unlink(missing_ok=True)
+        path = stored_file(data_dir, sha256)
+        event.listen(session, "after_commit", lambda _s: path.unlink(missing_ok=True), once=True)
 
 
 def list_basemaps(session: Session) -> list[Basemap]:

@@ -93,7 +93,10 @@ def test_add_sync_again_and_remove(server: ServerProcess, tmp_path: Path, sample
     assert report.ok and report.basemaps_received == []
     assert again.basemap_requests == []
 
+    stored = server.data_dir / "basemaps" / f"{sha(town)}.mbtiles"
+    assert stored.exists()
     assert "removed" in admin(server, "remove", "贵溪")
+    assert not stored.exists()  # deleted with its last name, after the commit
     report = engine(store, CountingTransport()).run()
     assert report.ok, report.lines("en")
     assert BasemapRegistry(store.data_dir).get("贵溪") is None
