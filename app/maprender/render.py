@@ -75,6 +75,8 @@ LIGHT_MARKER_COLOURS: dict[str, QColor] = {
     "light_red": QColor("#c62828"),
 }
 MARKER_COLOURS: dict[str, QColor] = {**STATUS_COLOURS, **LIGHT_MARKER_COLOURS}
+#: The colour key of an overdue assignment (a cluster holding one is ringed in its red).
+OVERDUE_KEY = "light_red"
 #: Clusters in slate, a colour no status uses, so a count never reads as a status.
 CLUSTER_COLOUR = QColor(55, 71, 79, 225)
 
@@ -140,7 +142,9 @@ class CaseLayer:
             shifted = [to_display(datum, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
             lats, lons = [p[0] for p in shifted], [p[1] for p in shifted]
         xs, ys = project_many(lats, lons)
-        self.index = ClusterIndex(xs, ys)
+        # Overdue cases are counted per cluster, so a cluster holding one is ringed in red.
+        flags = [s == OVERDUE_KEY for s in self.statuses]
+        self.index = ClusterIndex(xs, ys, flags if any(flags) else None)
 
     @cached_property
     def position_of(self) -> dict[str, int]:
@@ -398,11 +402,12 @@ def _draw_cases(
             x, y = cell.x * scale - ox, cell.y * scale - oy
             radius = min(24.0, 11.0 + 3.0 * math.log10(cell.count))
             text = _count_text(cell.count)
+            alert = cell.flagged > 0
             sprite = _sprite(
-                ("cluster", text, radius),
+                ("cluster", text, radius, alert),
                 painter,
-                partial(_cluster, radius=radius, text=text),
-                radius + 2,
+                partial(_cluster, radius=radius, text=text, alert=alert),
+                radius + 3,
             )
             half = sprite.width() / sprite.devicePixelRatio() / 2
             painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
@@ -427,8 +432,12 @@ def _draw_cases(
         drawn.markers += 1
 
 
-def _cluster(painter: QPainter, centre: QPointF, radius: float, text: str) -> None:
-    painter.setPen(QPen(QColor("white"), 2))
+def _cluster(
+    painter: QPainter, centre: QPointF, radius: float, text: str, alert: bool = False
+) -> None:
+    """A count in a slate disc; ringed in red when it holds an overdue case (``alert``)."""
+    ring = LIGHT_MARKER_COLOURS[OVERDUE_KEY] if alert else QColor("white")
+    painter.setPen(QPen(ring, 3.5 if alert else 2))
     painter.setBrush(CLUSTER_COLOUR)
     painter.drawEllipse(centre, radius, radius)
     font = QFont()

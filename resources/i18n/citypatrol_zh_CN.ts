@@ -2587,8 +2587,8 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>显示问题集中的区域（所示案件的热力图）</translation>
     </message>
     <message>
-        <source>Dispatched cases by their deadline: green under 80 % of the time limit, yellow 80–100 %, red overdue; other cases by status.</source>
-        <translation>已派遣案件按处置时限着色：绿色为已用时限不足 80%，黄色为 80–100%，红色为超期；其他案件按状态着色。</translation>
+        <source>Dispatched cases by their deadline: green under 80 % of the time limit, yellow 80–100 %, red overdue; other cases by status. A count ringed in red holds an overdue case.</source>
+        <translation>已派遣案件按处置时限着色：绿色为已用时限不足 80%，黄色为 80–100%，红色为超期；其他案件按状态着色。红圈数字表示其中有超期案件。</translation>
     </message>
     <message numerus="yes">
         <source>%n case(s) on the map</source>

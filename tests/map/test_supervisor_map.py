@@ -142,3 +142,16 @@ def test_the_status_bar_shows_a_basemap_download(qtbot: QtBot) -> None:
     status.on_progress(Progress("basemaps", 0, 1, 1_000_000, 2_000_000, "贵溪"))
     assert status.progress_bar.format() == "Basemap 贵溪 · 1.0/2.0 MB"
     assert status.progress_bar.value() == status.progress_bar.maximum() // 2
+
+
+def test_clusters_count_their_overdue_cases_at_every_zoom() -> None:
+    from app.maprender.render import CaseLayer
+
+    lats = [CENTRE[0] + 0.0001 * i for i in range(30)]
+    lons = [CENTRE[1] + 0.0001 * i for i in range(30)]
+    keys = ["light_red" if i % 10 == 0 else "submitted" for i in range(30)]
+    layer = CaseLayer([str(i) for i in range(30)], lats, lons, keys)
+    for zoom in (10, 13, 15, 17):
+        cells = layer.index.level(zoom).values()
+        assert sum(c.flagged for c in cells) == 3
+        assert sum(c.count for c in cells) == 30

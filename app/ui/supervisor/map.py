@@ -103,7 +103,8 @@ class SupervisorMapPanel(QWidget):
         legend = QLabel(
             self.tr(
                 "Dispatched cases by their deadline: green under 80 % of the time limit, "
-                "yellow 80–100 %, red overdue; other cases by status."
+                "yellow 80–100 %, red overdue; other cases by status. A count ringed in red "
+                "holds an overdue case."
             )
         )
         legend.setStyleSheet(MUTED)
