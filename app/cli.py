@@ -551,8 +551,8 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
     def progress(p: Progress) -> None:
         if not show:
             return
-        if p.phase == "photos":
-            line = f"photos {p.items_done + 1}/{p.items_total}  {p.bytes_done / 1e6:.1f}/{p.bytes_total / 1e6:.1f} MB  {p.current or ''}"
+        if p.phase in ("photos", "basemaps"):
+            line = f"{p.phase} {p.items_done + 1}/{p.items_total}  {p.bytes_done / 1e6:.1f}/{p.bytes_total / 1e6:.1f} MB  {p.current or ''}"
         else:
             line = f"{p.phase} {p.items_done}/{p.items_total}"
         print(f"\r{line[:100]:<100}", end="", file=sys.stderr, flush=True)

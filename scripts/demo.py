@@ -11,6 +11,7 @@ supervisor/supervisor. Without a display, the app runs on a virtual screen (Xvfb
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -23,17 +24,49 @@ from platformdirs import user_data_path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+EXTRACT = ROOT / "resources" / "demo" / "guixi-osm.geojson"
+BASEMAP_NAME = "贵溪（演示，OpenStreetMap）"
+#: Demo cases on named streets of 贵溪 (category, description, road): each is placed on its road
+#: in the OpenStreetMap extract kept in the repository (:func:`on_road`), not at made-up numbers.
 DEMO_CASES = (
-    (
-        "06010",
-        "人民路与解放路交叉口东南角暴露垃圾堆积约2立方米",
-        "鼓楼区人民路88号",
-        "32.0603",
-        "118.7969",
-    ),
-    ("01037", "中山北路3号路灯夜间不亮", "鼓楼区中山北路3号", "32.0712", "118.7810"),
-    ("09006", "湖南路地铁站出口占道经营水果摊", "鼓楼区湖南路12号", "32.0655", "118.7830"),
+    ("06010", "雄石路路边暴露垃圾堆积约2立方米", "雄石路"),
+    ("01037", "建设路路灯夜间不亮", "建设路"),
+    ("09006", "北大街占道经营水果摊", "北大街"),
+    ("09009", "站前路机动车乱停放，堵塞人行道", "站前路"),
+    ("01001", "南大街供水井盖破损", "南大街"),
+    ("06010", "沿河路河边暴露垃圾", "沿河路"),
+    ("09006", "永泰路流动摊贩占道", "永泰路"),
+    ("01037", "贵溪大道中段路灯损坏", "贵溪大道"),
 )
+
+
+def on_road(name: str, extract: Path = EXTRACT) -> tuple[float, float]:
+    """A point on the road ``name``: the middle vertex of its longest part in the extract."""
+    data = json.loads(extract.read_text(encoding="utf-8"))
+    parts = [
+        line
+        for f in data["features"]
+        if f["properties"].get("layer") == "roads" and f["properties"].get("name") == name
+        for line in f["geometry"]["coordinates"]
+    ]
+    if not parts:
+        raise ValueError(f"no road named {name} in {extract}")
+    longest = max(parts, key=len)
+    lon, lat = longest[len(longest) // 2]
+    return lat, lon
+
+
+def demo_basemap(root: Path) -> Path:
+    """The demo basemap, rendered from the extract at the first start and kept in the demo
+    folder (about 5 s; delete the file to render it again)."""
+    out = root / "basemap" / "guixi-demo.mbtiles"
+    if not out.exists():
+        print("demo: rendering the demo basemap from the OpenStreetMap extract (first start)")
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        subprocess.run(
+            [PY, str(ROOT / "scripts" / "demo_basemap.py"), str(out)], cwd=ROOT, env=env, check=True
+        )
+    return out
 
 
 def healthy(url: str) -> bool:
@@ -90,6 +123,12 @@ def main() -> int:
             time.sleep(0.2)
         print(f"demo: server running at {url} (data in {server_dir})")
     try:
+        # The demo basemap reaches the laptop as every basemap does: through the server.
+        subprocess.run(
+            [PY, "-m", "server.cli", "--data-dir", str(server_dir), "basemap", "add",
+             str(demo_basemap(root)), "--name", BASEMAP_NAME],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
         client = [PY, "-m", "app.cli", "--data-dir", str(client_dir)]
         subprocess.run(
             [*client, "login", "--server", url, "--user", "demo"],
@@ -101,12 +140,16 @@ def main() -> int:
             [*client, "case", "list", "--json"], capture_output=True, cwd=ROOT, check=True
         )
         if listed.stdout.strip() == b"[]":
-            for code, text, address, lat, lon in DEMO_CASES:
+            for code, text, road in DEMO_CASES:
+                lat, lon = on_road(road)
                 subprocess.run(
-                    [*client, "case", "new", "--category", code, "--description", text, "--address", address,
-                     "--lat", lat, "--lon", lon, "--accuracy", "5"],
+                    [*client, "case", "new", "--category", code, "--description", text,
+                     "--address", f"贵溪市{road}", "--lat", f"{lat:.6f}", "--lon", f"{lon:.6f}",
+                     "--accuracy", "5"],
                     cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
                 )  # fmt: skip
+        # One sync before the window opens: the cases go up and the basemap comes down.
+        subprocess.run([*client, "sync"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
         gui = [*client] + (["--screenshot", str(args.screenshot)] if args.screenshot else [])
         headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
         if headless and "QT_QPA_PLATFORM" not in os.environ:

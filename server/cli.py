@@ -142,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_parser(
         "load", help="add exceptions from a CSV file with columns day,working,name"
     ).add_argument("file", type=Path)
+
+    basemap = sub.add_parser(
+        "basemap", help="raster MBTiles basemaps distributed to every laptop"
+    ).add_subparsers(dest="basemap_command", required=True)
+    bm_add = basemap.add_parser(
+        "add", help="distribute an MBTiles file (replaces one of that name)"
+    )
+    bm_add.add_argument("file", type=Path)
+    bm_add.add_argument("--name", required=True)
+    bm_add.add_argument(
+        "--datum", choices=["wgs84", "gcj02"], help="default: the file's, else wgs84 (天地图)"
+    )
+    basemap.add_parser("list", help="list the distributed basemaps")
+    basemap.add_parser("remove", help="stop distributing a basemap").add_argument("name")
     return parser
 
 
@@ -297,6 +311,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _time_limit(args, sessions)
     if args.command == "calendar":
         return _calendar(args, sessions)
+    if args.command == "basemap":
+        return _basemap(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -334,6 +350,23 @@ def _calendar(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                 print(f"{day.day}\t{'working' if day.working else 'holiday'}\t{day.name}")
         else:
             print(f"{calendar.load_days(session, args.file)} calendar days loaded")
+    return 0
+
+
+def _basemap(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server.reference import basemaps
+
+    data_dir: Path = load_settings(args.data_dir, args.database_url).data_dir
+    with sessions.begin() as session:
+        if args.basemap_command == "add":
+            row = basemaps.add_basemap(session, data_dir, args.file, args.name, args.datum)
+            print(f"basemap {row.name} added ({row.size} bytes, {row.datum}, sha256 {row.sha256})")
+        elif args.basemap_command == "list":
+            for row in basemaps.list_basemaps(session):
+                print(f"{row.name}\t{row.size}\t{row.datum}\t{row.sha256}\t{row.attribution}")
+        else:
+            basemaps.remove_basemap(session, data_dir, args.name)
+            print(f"basemap {args.name} removed")
     return 0
 
 

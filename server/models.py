@@ -134,6 +134,23 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(100), default="")
 
 
+class Basemap(Base):
+    """A raster MBTiles basemap the server distributes to every laptop, by name.
+
+    The file lives in the data folder's ``basemaps/`` under its SHA-256 (content-addressed:
+    replacing a basemap by a changed file gives a new address, so a client's cached copy and a
+    resumed download can never mix two versions)."""
+
+    __tablename__ = "basemaps"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    datum: Mapped[str] = mapped_column(String(10))
+    attribution: Mapped[str] = mapped_column(String(500), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Case(Base):
     __tablename__ = "cases"
 

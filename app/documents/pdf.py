@@ -43,6 +43,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from app.documents.maps import MapSource, cases_map, location_map
 from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import CityPatrolError, Message
 from app.domain.indicators import Counts, Period
@@ -65,6 +66,9 @@ FOOTER_MM = 9.0
 PHOTO_MAX_EDGE = 800
 #: The box a photo is fitted into on the page, in CSS pixels (1/96 inch).
 PHOTO_BOX = (300, 260)
+#: A map's width in the PDF, in the document's CSS pixels (1/96 inch, as PHOTO_BOX): 15 cm of
+#: the 17.4 cm body. A wider one is capped at the page width with its height kept (distorted).
+MAP_WIDTH = 567
 FONT_FAMILIES = [
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -160,6 +164,9 @@ TEXT: dict[str, Message] = {
     "status": M("状态", "Status"),
     "urgency": M("紧急程度", "Urgency"),
     "position": M("位置", "Position"),
+    "map_legend": M(
+        "本期案件分布（红色为超期未处置案件）", "The period's cases (overdue cases in red)"
+    ),
     "grid": M("单元网格", "Grid cell"),
     "observed_at": M("发现时间", "Observed"),
     "submitted_at": M("上报时间", "Submitted"),
@@ -275,6 +282,20 @@ class _Images:
         scale = min(box_w / image.width(), box_h / image.height())
         width, height = round(image.width() * scale), round(image.height() * scale)
         return f'<img src="{url}" width="{width}" height="{height}">'
+
+
+def _map_img(images: _Images, name: str, image: QImage | None) -> str:
+    """An ``<img>`` of a rendered map, :data:`MAP_WIDTH` wide."""
+    if image is None:
+        return ""
+    images.images[name] = image
+    width = MAP_WIDTH
+    height = round(image.height() * width / image.width())
+    return f'<p><img src="{name}" width="{width}" height="{height}"></p>'
+
+
+def _map_source(basemap: tuple[str, str] | None) -> MapSource:
+    return MapSource(Path(basemap[0]), basemap[1]) if basemap else MapSource()
 
 
 def _load_photo(ref: PhotoRef) -> QImage | None:
@@ -525,6 +546,8 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
         _ranking(data, language),
         f"<h2>{_e(say('overdue_title', language))}</h2>",
         _overdue(data, language),
+        _map_img(images, "cases-map.png", cases_map(_map_source(data.basemap), data.map_points)),
+        f'<p class="sub">{_e(say("map_legend", language))}</p>' if data.map_points else "",
         f"<h2{_NEW_PAGE if data.typical else ''}>{_e(say('typical_title', language))}</h2>",
     ]
     if not data.typical:
@@ -588,6 +611,13 @@ def case_html(data: CaseReportData, images: _Images, language: str) -> str:
                 ("deadline", format_datetime(data.deadline)),
             ],
             language,
+        ),
+        _map_img(
+            images,
+            "location-map.png",
+            location_map(_map_source(data.basemap), data.lat, data.lon)
+            if data.lat is not None and data.lon is not None
+            else None,
         ),
         f"<h2>{_e(say('timeline', language))}</h2>",
         _timeline_table(data.timeline, language, full=True)

@@ -38,6 +38,8 @@ class FeedKind(enum.StrEnum):
     CALENDAR_DAY = "calendar_day"
     #: The category table was replaced on the server (how many categories, from which file).
     TAXONOMY = "taxonomy"
+    #: A basemap added, replaced or removed on the server, for everyone (the sync downloads it).
+    BASEMAP = "basemap"
 
 
 class DecisionPayload(TypedDict):
@@ -137,6 +139,19 @@ class TaxonomyPayload(TypedDict):
     source: str  # the file's name
 
 
+class BasemapPayload(TypedDict):
+    """A basemap the server distributes, keyed by ``name``; its file is content-addressed
+    (``GET /api/v1/basemaps/{sha256}``), so a client compares ``sha256`` with its own copy and
+    downloads only what is missing or changed. ``removed``: the name is no longer distributed."""
+
+    name: str
+    sha256: str
+    size: int
+    datum: str  # app.geo.datum.Datum value: wgs84 | gcj02
+    attribution: str
+    removed: bool
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -149,4 +164,5 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.TIME_LIMIT: TimeLimitPayload,
     FeedKind.CALENDAR_DAY: CalendarDayPayload,
     FeedKind.TAXONOMY: TaxonomyPayload,
+    FeedKind.BASEMAP: BasemapPayload,
 }

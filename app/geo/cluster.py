@@ -30,6 +30,8 @@ class Cell:
     first: int
     #: The point indexes (kept at the finest level only, for views past the clustering zoom).
     members: list[int] | None = None
+    #: How many of the points are flagged (an overdue case: a cluster must not hide it).
+    flagged: int = 0
 
     @property
     def x(self) -> float:
@@ -43,9 +45,13 @@ class Cell:
 class ClusterIndex:
     """Grid clusters of a fixed set of points (x, y in world pixels at zoom 0)."""
 
-    def __init__(self, xs: Sequence[float], ys: Sequence[float]) -> None:
+    def __init__(
+        self, xs: Sequence[float], ys: Sequence[float], flags: Sequence[bool] | None = None
+    ) -> None:
         self.xs = xs
         self.ys = ys
+        #: Points to count in each cell's ``flagged`` (none when not given).
+        self.flags = flags
         self._levels: dict[int, dict[tuple[int, int], Cell]] = {}
 
     def __len__(self) -> int:
@@ -65,12 +71,13 @@ class ClusterIndex:
                 key = (kx >> 1, ky >> 1)
                 parent = cells.get(key)
                 if parent is None:
-                    cells[key] = Cell(c.sx, c.sy, c.count, c.first)
+                    cells[key] = Cell(c.sx, c.sy, c.count, c.first, None, c.flagged)
                 else:
                     parent.sx += c.sx
                     parent.sy += c.sy
                     parent.count += c.count
                     parent.first = min(parent.first, c.first)
+                    parent.flagged += c.flagged
         self._levels[zoom] = cells
         return cells
 
@@ -88,6 +95,9 @@ class ClusterIndex:
                 c.sy += y
                 c.count += 1
                 c.members.append(i)  # type: ignore[union-attr]
+        if self.flags is not None:
+            for c in cells.values():
+                c.flagged = sum(1 for i in c.members or () if self.flags[i])
         return cells
 
     def visible(

@@ -38,6 +38,7 @@ from app.geo.tiles import (
     world_size,
 )
 from app.geo.vector import Feature, VectorLayer
+from app.maprender.density import draw_density
 
 #: Tile lookup: the decoded XYZ tile, or None when it is not (yet) available.
 TileLookup = Callable[[int, int, int], QImage | None]
@@ -66,6 +67,16 @@ STATUS_COLOURS: dict[str, QColor] = {
     "evaluated": QColor("#2a9d3a"),
     "void": QColor("#5a5a5a"),
 }
+#: Marker colours of an open assignment by its deadline's traffic light (the supervisor's map:
+#: app.storage.map_points.supervisor_points gives the keys); the same hues as the deadlines list.
+LIGHT_MARKER_COLOURS: dict[str, QColor] = {
+    "light_green": QColor("#2e7d32"),
+    "light_yellow": QColor("#e0a100"),
+    "light_red": QColor("#c62828"),
+}
+MARKER_COLOURS: dict[str, QColor] = {**STATUS_COLOURS, **LIGHT_MARKER_COLOURS}
+#: The colour key of an overdue assignment (a cluster holding one is ringed in its red).
+OVERDUE_KEY = "light_red"
 #: Clusters in slate, a colour no status uses, so a count never reads as a status.
 CLUSTER_COLOUR = QColor(55, 71, 79, 225)
 
@@ -131,7 +142,9 @@ class CaseLayer:
             shifted = [to_display(datum, lat, lon) for lat, lon in zip(lats, lons, strict=True)]
             lats, lons = [p[0] for p in shifted], [p[1] for p in shifted]
         xs, ys = project_many(lats, lons)
-        self.index = ClusterIndex(xs, ys)
+        # Overdue cases are counted per cluster, so a cluster holding one is ringed in red.
+        flags = [s == OVERDUE_KEY for s in self.statuses]
+        self.index = ClusterIndex(xs, ys, flags if any(flags) else None)
 
     @cached_property
     def position_of(self) -> dict[str, int]:
@@ -159,6 +172,8 @@ class MapLayers:
     position: tuple[float, float, float | None] | None = None
     #: Attributions of overlays, shown after the basemap's.
     attributions: list[str] = field(default_factory=list)
+    #: Draw the cases' density (a heat map) under their markers (app.maprender.density).
+    density: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +219,8 @@ def draw_map(
     # A layer projected for another datum (the basemap just changed; the new one is being
     # built) would put every marker hundreds of metres off: better none for a moment.
     if layers.cases is not None and layers.cases.datum is datum:
+        if layers.density:
+            draw_density(painter, view, layers.cases.index.xs, layers.cases.index.ys)
         _draw_cases(painter, view, layers.cases, layers.selected, drawn)
     for lat, lon in layers.photos:
         x, y = view.to_screen(*to_display(datum, lat, lon))
@@ -316,6 +333,10 @@ def _marker(painter: QPainter, x: float, y: float, colour: QColor, radius: float
     painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
 
 
+#: A case marker drawn by hand (the documents' maps draw every case, unclustered).
+draw_marker = _marker
+
+
 def _photo_square(painter: QPainter, centre: QPointF) -> None:
     """A photo's position: a small dark square with a white edge (a camera, not a case)."""
     painter.setPen(QPen(QColor("white"), 2))
@@ -381,11 +402,12 @@ def _draw_cases(
             x, y = cell.x * scale - ox, cell.y * scale - oy
             radius = min(24.0, 11.0 + 3.0 * math.log10(cell.count))
             text = _count_text(cell.count)
+            alert = cell.flagged > 0
             sprite = _sprite(
-                ("cluster", text, radius),
+                ("cluster", text, radius, alert),
                 painter,
-                partial(_cluster, radius=radius, text=text),
-                radius + 2,
+                partial(_cluster, radius=radius, text=text, alert=alert),
+                radius + 3,
             )
             half = sprite.width() / sprite.devicePixelRatio() / 2
             painter.drawImage(QPointF(round(x - half), round(y - half)), sprite)
@@ -396,7 +418,7 @@ def _draw_cases(
         if i == chosen:
             continue
         x, y = index.xs[i] * scale - ox, index.ys[i] * scale - oy
-        _marker(painter, x, y, STATUS_COLOURS.get(cases.statuses[i], MARKER_COLOUR), MARKER_RADIUS)
+        _marker(painter, x, y, MARKER_COLOURS.get(cases.statuses[i], MARKER_COLOUR), MARKER_RADIUS)
         drawn.hits.append(Hit(x, y, MARKER_RADIUS + 2, cases.ids[i], 1))
         drawn.markers += 1
     if chosen is not None:  # on top of everything, even inside a cluster
@@ -404,14 +426,18 @@ def _draw_cases(
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(255, 200, 0, 150))
         painter.drawEllipse(QPointF(x, y), SELECTED_RADIUS + 8, SELECTED_RADIUS + 8)
-        colour = STATUS_COLOURS.get(cases.statuses[chosen], MARKER_COLOUR)
+        colour = MARKER_COLOURS.get(cases.statuses[chosen], MARKER_COLOUR)
         _marker(painter, x, y, colour, SELECTED_RADIUS)
         drawn.hits.append(Hit(x, y, SELECTED_RADIUS + 2, cases.ids[chosen], 1))
         drawn.markers += 1
 
 
-def _cluster(painter: QPainter, centre: QPointF, radius: float, text: str) -> None:
-    painter.setPen(QPen(QColor("white"), 2))
+def _cluster(
+    painter: QPainter, centre: QPointF, radius: float, text: str, alert: bool = False
+) -> None:
+    """A count in a slate disc; ringed in red when it holds an overdue case (``alert``)."""
+    ring = LIGHT_MARKER_COLOURS[OVERDUE_KEY] if alert else QColor("white")
+    painter.setPen(QPen(ring, 3.5 if alert else 2))
     painter.setBrush(CLUSTER_COLOUR)
     painter.drawEllipse(centre, radius, radius)
     font = QFont()

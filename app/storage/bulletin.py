@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +33,8 @@ from app.domain.errors import DomainError, Message
 from app.domain.indicators import Counts, Period, RankedDepartment, cutoff, rank_departments
 from app.domain.lifecycle import ACTION_NAMES, STATUS_NAMES, Action
 from app.domain.validation import Urgency
+from app.geo.basemaps import BasemapRegistry
+from app.geo.errors import MapError
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
     as_of,
@@ -136,6 +138,10 @@ class BulletinData:
     bottom: list[RankedDepartment]
     overdue: list[OverdueCase]
     typical: list[TypicalCase]
+    #: The period's cases with a position, for the bulletin's map: ``(lat, lon, overdue)``.
+    map_points: list[tuple[float, float, bool]] = field(default_factory=list)
+    #: The basemap the maps are drawn on, ``(file, datum)``; None: a plain background.
+    basemap: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +179,34 @@ class CaseReportData:
     comments: list[CommentEntry]
     before: list[PhotoRef]
     after: list[PhotoRef]
+    #: The basemap the location map is drawn on, ``(file, datum)``; None: a plain background.
+    basemap: tuple[str, str] | None = None
+
+
+def document_basemap(store: LocalStore) -> tuple[str, str] | None:
+    """The basemap chosen on this computer for the documents' maps (None when there is none or
+    the list cannot be read: a document is then drawn on a plain background, never refused)."""
+    try:
+        entry = BasemapRegistry(Path(store.data_dir)).current()
+    except MapError:
+        return None
+    return (entry.path, entry.datum) if entry is not None else None
+
+
+def _map_points(
+    store: LocalStore, period: Period, overdue: Sequence[OverdueCase]
+) -> list[tuple[float, float, bool]]:
+    """The period's reported cases with a position, and each open overdue case wherever it
+    was reported (a late case from an earlier period is still late now)."""
+    late = {o.case_id for o in overdue}
+    reported = (Case.submitted_at >= period.start) & (Case.submitted_at < period.end)
+    with store.read() as s:
+        rows = s.execute(
+            select(Case.id, Case.lat, Case.lon).where(
+                Case.lat.is_not(None), Case.lon.is_not(None), reported | Case.id.in_(late)
+            )
+        ).all()
+    return [(float(r.lat), float(r.lon), r.id in late) for r in rows if r.lat is not None]
 
 
 # -- bulletin ----------------------------------------------------------------------------------
@@ -220,6 +254,8 @@ def bulletin_data(
         bottom=bottom,
         overdue=overdue,
         typical=cases,
+        map_points=_map_points(store, period, overdue),
+        basemap=document_basemap(store),
     )
 
 
@@ -382,6 +418,7 @@ def case_report_data(
         comments=comments,
         before=before,
         after=after,
+        basemap=document_basemap(store),
     )
 
 

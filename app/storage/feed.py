@@ -15,12 +15,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.contract import FeedKind
+from app.domain.contract import BasemapPayload, FeedKind
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
 from app.storage.models import (
@@ -40,6 +40,8 @@ from app.storage.store import Changes, index_case
 
 #: What the server last announced of its category table (see _on_taxonomy).
 TAXONOMY_KEY = "server_taxonomy"
+#: The basemaps the server distributes, by name (see _on_basemap).
+BASEMAPS_KEY = "server_basemaps"
 
 
 #: Feed kinds that carry a case (and may add its step and its report's photos).
@@ -247,6 +249,39 @@ def _on_taxonomy(s: Session, e: _Entry) -> int:
     return 1
 
 
+def _on_basemap(s: Session, e: _Entry) -> int:
+    """A basemap the server distributes (or no longer does): recorded by name in sync_state.
+
+    Only recorded here, in the feed's transaction: the file is downloaded after the pull
+    (app.sync.basemaps), outside any transaction, and registered in ``basemaps.json`` — a
+    basemap is configuration of the computer, not a row of the store (app.geo.basemaps). The
+    latest announcement of a name wins, a removal included, so the sync knows what to drop.
+    """
+    name = str(e.payload["name"])
+    announced = _announced(s)
+    announced[name] = {
+        "name": name,
+        "sha256": str(e.payload["sha256"]),
+        "size": int(e.payload.get("size", 0)),
+        "datum": str(e.payload.get("datum", "wgs84")),
+        "attribution": str(e.payload.get("attribution", "")),
+        "removed": bool(e.payload.get("removed", False)),
+    }
+    s.merge(SyncState(key=BASEMAPS_KEY, value=json.dumps(announced, ensure_ascii=False)))
+    return 1
+
+
+def _announced(s: Session) -> dict[str, dict[str, Any]]:
+    row = s.get(SyncState, BASEMAPS_KEY)
+    value = json.loads(row.value) if row is not None else {}
+    return value if isinstance(value, dict) else {}
+
+
+def announced_basemaps(s: Session) -> list[BasemapPayload]:
+    """What the server last announced of each basemap, by name (removals included)."""
+    return [cast(BasemapPayload, v) for _, v in sorted(_announced(s).items())]
+
+
 #: How each feed kind is applied (every FeedKind has one: tests/test_layering.py checks it).
 _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.DECISION: _on_decision,
@@ -259,6 +294,7 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.DEPARTMENT: _on_department,
     FeedKind.TIME_LIMIT: _on_time_limit,
     FeedKind.TAXONOMY: _on_taxonomy,
+    FeedKind.BASEMAP: _on_basemap,
 }
 
 

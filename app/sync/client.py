@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -219,6 +220,48 @@ class ServerClient:
                 ),
             ) from exc
         return size
+
+    def resume_download(
+        self,
+        path: str,
+        dest: Path,
+        etag: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Stream ``path`` into ``dest``, continuing after the bytes ``dest`` holds already
+        (``Range: bytes=N-`` with ``If-Range: etag``: a server whose file changed answers 200
+        with the whole new file, which then replaces the partial one). Returns the final size;
+        ``progress`` gets the size so far after each chunk. A cut leaves ``dest`` with what
+        arrived, for the next try to resume from."""
+        have = dest.stat().st_size if dest.exists() else 0
+        headers = {"Range": f"bytes={have}-", "If-Range": f'"{etag}"'} if have else {}
+        try:
+            with self._http.stream("GET", path, headers=headers) as response:
+                if response.status_code == 416:  # the partial file is whole (or longer): redo
+                    response.read()
+                    dest.unlink(missing_ok=True)
+                    return self.resume_download(path, dest, etag, progress)
+                if response.is_error:
+                    response.read()
+                    raise _classify(response)
+                if response.status_code != 206:
+                    have = 0  # the whole file came back: start over
+                with dest.open("ab" if have else "wb") as out:
+                    for chunk in response.iter_bytes(256 * 1024):
+                        out.write(chunk)
+                        have += len(chunk)
+                        if progress is not None:
+                            progress(have)
+        except httpx.TransportError as exc:
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "unreachable",
+                Message(
+                    f"下载中断：{type(exc).__name__}",
+                    f"The download was interrupted ({type(exc).__name__})",
+                ),
+            ) from exc
+        return have
 
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
         """One page of the change feed after ``cursor``."""

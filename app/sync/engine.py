@@ -44,6 +44,7 @@ from app.storage.ledger import (
 )
 from app.storage.store import Changes, LocalStore, utc_now
 from app.sync.backoff import Backoff
+from app.sync.basemaps import sync_basemaps
 from app.sync.client import TIMEOUT, ServerClient
 from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
@@ -91,6 +92,9 @@ class SyncReport:
     photo_bytes_sent: int = 0
     pulled: int = 0
     photos_received: int = 0
+    #: Basemaps downloaded from the server (names), and the bytes that came for them.
+    basemaps_received: list[str] = field(default_factory=list)
+    basemap_bytes: int = 0
     error: SyncError | None = None
     problems: list[Message] = field(default_factory=list)
     left: DeliverySummary | None = None
@@ -127,6 +131,9 @@ class SyncReport:
                 if zh
                 else f"Photos of re-inspection tasks downloaded: {self.photos_received}"
             )
+        if self.basemaps_received:
+            names = "、".join(self.basemaps_received) if zh else ", ".join(self.basemaps_received)
+            out.append(f"已下载底图：{names}" if zh else f"Basemaps downloaded: {names}")
         if self.error is not None:
             out.append(self.error.message.zh if zh else self.error.message.en)
         out += [m.zh if zh else m.en for m in self.problems]
@@ -255,6 +262,10 @@ class SyncEngine:
             with _timed(report, "pull"):
                 self._pull(client, report, account.user_id)
                 self._download_photos(client, report)
+            # Basemaps are big: held back on a metered connection like photos (the same setting).
+            if self.options.photos:
+                with _timed(report, "basemaps"):
+                    self._download_basemaps(client, report)
 
     def _stopped(self) -> bool:
         return self._stop.is_set()
@@ -460,6 +471,20 @@ class SyncEngine:
                 report.photos_received += 1
             finally:
                 part.unlink(missing_ok=True)
+
+    # -- basemaps ---------------------------------------------------------------------------
+
+    def _download_basemaps(self, client: ServerClient, report: SyncReport) -> None:
+        def progress(index: int, count: int, done: int, total: int, name: str) -> None:
+            self._emit(Progress("basemaps", index, count, done, total, name))
+
+        result = sync_basemaps(self.store, client, self._retrying, progress, self._stopped)
+        report.basemaps_received += result.downloaded
+        if result.downloaded or result.removed:
+            # The maps list basemaps as configuration (reference): they reload their choice.
+            report.changes |= Changes(reference=True)
+        report.basemap_bytes += result.bytes_received
+        report.problems += result.problems
 
     # -- pull --------------------------------------------------------------------------------
 

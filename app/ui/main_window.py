@@ -59,7 +59,12 @@ from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.settings import Settings, SettingsDialog
 from app.ui.sign_in import SessionBanner, SignInDialog
-from app.ui.supervisor import AssignmentsPanel, CaseDetailDialog, ReviewPanel
+from app.ui.supervisor import (
+    AssignmentsPanel,
+    CaseDetailDialog,
+    ReviewPanel,
+    SupervisorMapPanel,
+)
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
@@ -112,6 +117,7 @@ class MainWindow(QMainWindow):
         # (see _enable_supervisor); None for an inspector.
         self.review: ReviewPanel | None = None
         self.deadlines: AssignmentsPanel | None = None
+        self.supervisor_map: SupervisorMapPanel | None = None
         #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
         #: _add_dashboard(); None until then.
         self.dashboard: QWidget | None = None
@@ -505,6 +511,10 @@ class MainWindow(QMainWindow):
         self.deadlines.counts_changed.connect(self._show_deadline_counts)
         self.tabs.addTab(self.review, self.tr("Review"))
         self.tabs.addTab(self.deadlines, self.tr("Deadlines"))
+        # The office's map: by traffic light, the review filters, density (issue 13).
+        self.supervisor_map = SupervisorMapPanel(store, tasks, language)
+        self.supervisor_map.open_case.connect(self.open_case_detail)
+        self.tabs.addTab(self.supervisor_map, self.tr("Office map"))
         self._add_dashboard()
         for shortcut, text, widget in (
             ("Ctrl+3", self.tr("Re&view"), self.review),

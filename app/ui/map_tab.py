@@ -215,6 +215,8 @@ class MapPanel(QWidget):
         self.count_label.setText(self.tr("%n case(s) on the map", "", count))
 
     def _store_changed(self, changes: Changes) -> None:
+        if changes.reference or changes.everything:  # a sync may have brought a basemap
+            self.reload_basemaps()
         if changes.everything or changes.cases or changes.created:
             self._stale = True
             if self.isVisible():

@@ -215,6 +215,11 @@ class MapView(QWidget):
         self.cases_loaded.emit(len(layer))
         self.update()
 
+    def set_density(self, on: bool) -> None:
+        """Show the cases' density (a heat map under the markers) or not."""
+        self.layers.density = on
+        self.update()
+
     def set_selected(self, case_id: str | None) -> None:
         self.layers.selected = case_id
         self.update()

@@ -234,6 +234,15 @@ class SyncStatusWidget(QWidget):
             )
             if progress.current:
                 bar.setToolTip(progress.current)
+        elif progress.phase == "basemaps":  # app.sync.basemaps: a basemap from the server
+            bar.setRange(0, PERMILLE)
+            bar.setValue(_permille(progress.bytes_done, progress.bytes_total))
+            bar.setFormat(
+                self.tr("Basemap %1 · %2/%3 MB")
+                .replace("%1", progress.current or "")
+                .replace("%2", _megabytes(progress.bytes_done))
+                .replace("%3", _megabytes(progress.bytes_total))
+            )
         elif progress.phase == "push":
             bar.setRange(0, PERMILLE)
             bar.setValue(_permille(progress.items_done, progress.items_total))

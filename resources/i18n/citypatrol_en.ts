@@ -109,6 +109,23 @@
     </message>
 </context>
 <context>
+    <name>SupervisorMapPanel</name>
+    <message numerus="yes">
+        <source>Last %n day(s)</source>
+        <translation>
+            <numerusform>Last %n day</numerusform>
+            <numerusform>Last %n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>%n case on the map</numerusform>
+            <numerusform>%n cases on the map</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusWidget</name>
     <message numerus="yes">
         <source>%n change(s)</source>

@@ -1557,6 +1557,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>时限</translation>
     </message>
     <message>
+        <source>Office map</source>
+        <translation>监督地图</translation>
+    </message>
+    <message>
         <source>Re&amp;view</source>
         <translation>审核(&amp;V)</translation>
     </message>
@@ -2578,6 +2582,70 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
 </context>
 <context>
+    <name>SupervisorMapPanel</name>
+    <message>
+        <source>Status</source>
+        <extracomment>The period filter's choices: days back from now (None: any time). A case marker was clicked: open its history.</extracomment>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <source>All departments</source>
+        <translation>全部部门</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>全部时间</translation>
+    </message>
+    <message numerus="yes">
+        <source>Last %n day(s)</source>
+        <translation>
+            <numerusform>最近 %n 天</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Overdue only</source>
+        <translation>仅超期</translation>
+    </message>
+    <message>
+        <source>Density</source>
+        <translation>密度</translation>
+    </message>
+    <message>
+        <source>Show where problems concentrate (a heat map of the cases shown)</source>
+        <translation>显示问题集中的区域（所示案件的热力图）</translation>
+    </message>
+    <message>
+        <source>Dispatched cases by their deadline: green under 80 % of the time limit, yellow 80–100 %, red overdue; other cases by status. A count ringed in red holds an overdue case.</source>
+        <translation>已派遣案件按处置时限着色：绿色为已用时限不足 80%，黄色为 80–100%，红色为超期；其他案件按状态着色。红圈数字表示其中有超期案件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s) on the map</source>
+        <translation>
+            <numerusform>地图上有 %n 个案件</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusWidget</name>
     <message>
         <source>Details…</source>
@@ -2665,6 +2733,10 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Photo %1/%2 · %3/%4 MB</source>
         <translation>照片 %1/%2 · %3/%4 MB</translation>
+    </message>
+    <message>
+        <source>Basemap %1 · %2/%3 MB</source>
+        <translation>底图 %1 · %2/%3 MB</translation>
     </message>
     <message>
         <source>Sending changes %1/%2</source>

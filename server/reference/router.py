@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Request, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -15,7 +16,8 @@ from app.domain.lifecycle import Role
 from app.domain.validation import Urgency
 from server.deps import CurrentUser, SessionDep, require_role
 from server.errors import ApiError, documented, refuse
-from server.models import Department, TimeLimitRule
+from server.models import Basemap, Department, TimeLimitRule
+from server.reference.basemaps import basemap_json, list_basemaps, stored_file
 from server.reference.departments import add_department, department_json
 from server.reference.timelimits import (
     RuleError,
@@ -137,3 +139,57 @@ def delete_time_limit(rule_id: RuleId, session: SessionDep, user: CurrentUser) -
         remove_rule(session, rule_id)
     except RuleError as exc:
         raise _http(exc) from exc
+
+
+# -- basemaps ------------------------------------------------------------------------------------
+
+Sha256 = Annotated[str, Path(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")]
+
+
+class BasemapOut(BaseModel):
+    name: str
+    sha256: str
+    size: int
+    datum: str
+    attribution: str
+
+
+@router.get("/basemaps")
+def list_distributed_basemaps(session: SessionDep, _user: CurrentUser) -> list[BasemapOut]:
+    """The basemaps the server distributes (also announced in the feed, kind ``basemap``)."""
+    return [
+        BasemapOut.model_validate({k: v for k, v in basemap_json(b).items() if k != "removed"})
+        for b in list_basemaps(session)
+    ]
+
+
+@router.get(
+    "/basemaps/{sha256}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/vnd.sqlite3": {}}, "description": "the MBTiles file"},
+        206: {"description": "the requested byte range (Range: bytes=N-), to resume a download"},
+        **documented({404: "no basemap with this content is distributed"}),
+    },
+)
+def download_basemap(
+    sha256: Sha256, request: Request, session: SessionDep, _user: CurrentUser
+) -> FileResponse:
+    """A distributed basemap's file by its SHA-256 (any signed-in account). ``Range`` is
+    answered with 206, so a laptop resumes a cut download from its partial file; the ETag is
+    the SHA-256, so ``If-Range`` never splices two versions together."""
+    missing = refuse(404, "basemap_not_found", "服务器上没有这张底图", "no such basemap")
+    if session.scalars(select(Basemap.name).where(Basemap.sha256 == sha256)).first() is None:
+        raise missing
+    path = stored_file(request.app.state.settings.data_dir, sha256)
+    if not path.is_file():
+        raise missing
+    return FileResponse(
+        path,
+        media_type="application/vnd.sqlite3",
+        headers={
+            "ETag": f'"{sha256}"',
+            "Cache-Control": "private, max-age=31536000, immutable",  # content-addressed
+            "Content-Disposition": f'attachment; filename="{sha256}.mbtiles"',
+        },
+    )

@@ -6,6 +6,8 @@
 - :mod:`.case_detail` — :class:`CaseDetailDialog`, a case's whole history, deadline, photos,
   PDF report and the actions now;
 - :mod:`.deadlines` — :class:`AssignmentsPanel`, the dispatched cases overdue or due soon;
+- :mod:`.map` — :class:`SupervisorMapPanel`, the cases on the map by traffic light, filtered,
+  with a density view;
 - :mod:`.base` — what the screens share beyond :mod:`app.ui.common` (the clock, the item role).
 
 Adding a screen (a map, a requests queue, inspections …): a module of its own here that builds
@@ -27,6 +29,7 @@ from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.supervisor.case_detail import CaseDetailDialog
 from app.ui.supervisor.deadlines import AssignmentsPanel
 from app.ui.supervisor.decision import DecisionDialog
+from app.ui.supervisor.map import SupervisorMapPanel
 from app.ui.supervisor.review import ReviewPanel
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "DeadlineState",
     "DecisionDialog",
     "ReviewPanel",
+    "SupervisorMapPanel",
     "TrafficLightLabel",
     "deadline_rows",
     "deadline_state",
