@@ -49,6 +49,7 @@ from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
+from app.ui.help_menu import HelpActions, app_icon
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.map_tab import MapPanel
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         # the user's real settings are never touched.
         self.settings = settings or Settings.from_file(Path(store.data_dir) / "settings.ini")
         self.setWindowTitle(self.tr("CityPatrol"))
+        self.setWindowIcon(app_icon())
         self.resize(1280, 760)
         self._editors: list[QWidget] = []
         self.last_error = ""
@@ -342,6 +344,8 @@ class MainWindow(QMainWindow):
         patrol_menu = self.menuBar().addMenu(self.tr("&Patrol"))
         patrol_menu.addAction(self.patrol_action)
         patrol_menu.addAction(self.pause_action)
+        self.help = HelpActions(self, self._store, self._ops)
+        self.help.add_to(self.menuBar().addMenu(self.tr("&Help")))
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
