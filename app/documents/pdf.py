@@ -12,7 +12,8 @@ language of the UI, so its fixed wording is the bilingual table :data:`TEXT` her
 ``Message(zh, en)`` pairs of :mod:`app.domain.errors`) rather than Qt's translation files.
 
 Only QtGui is used (no widgets): a :class:`QGuiApplication` is enough, offscreen too. A Chinese
-document needs a CJK font installed; without one Qt silently drops the characters.
+document needs a CJK font; the bundled one (:mod:`app.documents.fonts`) is used first, so
+it does not depend on the fonts installed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from app.documents.fonts import document_families
 from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import CityPatrolError, Message
 from app.domain.indicators import Counts, Period
@@ -65,17 +67,6 @@ FOOTER_MM = 9.0
 PHOTO_MAX_EDGE = 800
 #: The box a photo is fitted into on the page, in CSS pixels (1/96 inch).
 PHOTO_BOX = (300, 260)
-FONT_FAMILIES = [
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "SimHei",
-    "SimSun",
-    "Arial",
-    "DejaVu Sans",
-]
 BODY_POINTS = 10.0
 NO_VALUE = "—"
 
@@ -667,7 +658,7 @@ def _require_gui() -> None:
 
 def _font(points: float, *, bold: bool = False) -> QFont:
     font = QFont()
-    font.setFamilies(FONT_FAMILIES)
+    font.setFamilies(document_families())  # the bundled CJK font first (app.documents.fonts)
     font.setPointSizeF(points)
     font.setBold(bold)
     return font
