@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 # Qt offscreen and xcb (a real window under Xvfb), a CJK font (without one Qt draws boxes and PDFs
 # lose their Chinese), PyInstaller's objdump, pdftotext for PDF checks, exiftool as an independent
 # reader of photo metadata in the tests, PostgreSQL for the server tests on both databases, and
-# gdal-bin (ogrinfo) as an independent reader of the GeoJSON and GeoPackage exports in the tests.
+# gdal-bin (ogrinfo) as an independent reader of the GeoJSON and GeoPackage exports in the tests;
+# for the Linux installers (./dev.sh package and its test) desktop-file-validate, appstreamcli
+# and mksquashfs (dpkg-deb is in every Debian).
 SYSTEM_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
   fonts-wqy-microhei
@@ -17,6 +19,7 @@ SYSTEM_PACKAGES=(
   libimage-exiftool-perl
   gdal-bin
   postgresql-15
+  desktop-file-utils appstream squashfs-tools
 )
 
 missing=()

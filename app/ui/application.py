@@ -17,6 +17,7 @@ from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
+from app.version import APP_ID
 
 
 def create_application(language: str, argv: list[str] | None = None) -> QApplication:
@@ -27,6 +28,8 @@ def create_application(language: str, argv: list[str] | None = None) -> QApplica
     install_translators(app, language)
     # Identity and Chinese text on any machine: the window icon, the bundled CJK font as fallback.
     app.setWindowIcon(app_icon())
+    # Wayland finds the icon through the desktop entry the installers put in place.
+    app.setDesktopFileName(APP_ID)
     use_bundled_font_as_fallback(app)
     return app
 
