@@ -81,6 +81,11 @@ def test_frozen_client_passes_its_self_test(frozen_bundle: Path, tmp_path: Path)
     assert not any(name in contents for name in ("fastapi", "uvicorn")), "the server must stay out"
     assert not any("Qt6Quick" in name for name in contents), "QtQuick must stay out"
     assert any(name.startswith("CityPatrolSansSC") for name in contents), "the CJK font is in"
+    # Issue 17: the Linux bundle below 200 MB (198 MiB when this was written; README, Installers).
+    size = sum(
+        p.stat().st_size for p in frozen_bundle.rglob("*") if p.is_file() and not p.is_symlink()
+    )
+    assert size < 200 * 2**20, f"bundle {size / 2**20:.1f} MiB"
 
     env = headless_env(tmp_path)
     result = subprocess.run(
