@@ -2,7 +2,10 @@
 
     python3 -m uv run --no-project --with 'fonttools==4.*' python scripts/subset_font.py
 
-(fontTools is needed only here, not by the app, so it stays out of the locked environment.)
+(fontTools is needed only here, not by the app, so it stays out of the locked environment; the
+source font too: `apt-get install fonts-noto-cjk`, 90 MB, and remove it after — with it installed
+system-wide, text Qt draws with it in a PDF loses its Latin runs to pdftotext, see the
+layout_features note below, which is why it is not in scripts/setup.sh.)
 Reads Debian's fonts-noto-cjk (NotoSansCJK-{Regular,Bold}.ttc, face 2 = SC, SIL OFL 1.1) and
 writes resources/fonts/CityPatrolSansSC-{Regular,Bold}.ttf (TrueType outlines) with every character of GB 2312
 (the 6,763 common hanzi and its symbols), Latin-1, general and CJK punctuation, full-width forms,
