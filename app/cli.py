@@ -24,6 +24,7 @@ from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.validation import CaseFields, Urgency, ValidationError
 from app.logs import setup_logging
+from app.version import app_version
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh_CN", "en"], help="language of messages (default: system locale)"
     )
     parser.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 = ok")
+    parser.add_argument("--version", action="version", version=f"citypatrol {app_version()}")
     parser.add_argument(
         "--screenshot", type=Path, help="save a PNG of the main window once loaded, then quit"
     )

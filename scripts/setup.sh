@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 # reader of photo metadata in the tests, PostgreSQL for the server tests on both databases, and
 # gdal-bin (ogrinfo) as an independent reader of the GeoJSON and GeoPackage exports in the tests,
 # nginx-light and openssl to run the shipped reverse-proxy configuration (deploy/nginx) with a
-# certificate authority made by the test (tests/sync/test_nginx.py).
+# certificate authority made by the test (tests/sync/test_nginx.py); for the Linux installers
+# (./dev.sh package and its test) desktop-file-validate, appstreamcli and mksquashfs (dpkg-deb
+# is in every Debian).
 SYSTEM_PACKAGES=(
   libglib2.0-0 libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3
   fonts-wqy-microhei
@@ -20,6 +22,7 @@ SYSTEM_PACKAGES=(
   gdal-bin
   postgresql-15
   nginx-light openssl
+  desktop-file-utils appstream squashfs-tools
 )
 
 missing=()

@@ -12,7 +12,8 @@ language of the UI, so its fixed wording is the bilingual table :data:`TEXT` her
 ``Message(zh, en)`` pairs of :mod:`app.domain.errors`) rather than Qt's translation files.
 
 Only QtGui is used (no widgets): a :class:`QGuiApplication` is enough, offscreen too. A Chinese
-document needs a CJK font installed; without one Qt silently drops the characters.
+document needs a CJK font; the bundled one (:mod:`app.documents.fonts`) is used first, so
+it does not depend on the fonts installed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from app.documents.fonts import document_families
 from app.documents.maps import MapSource, cases_map, location_map
 from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import CityPatrolError, Message
@@ -69,17 +71,6 @@ PHOTO_BOX = (300, 260)
 #: A map's width in the PDF, in the document's CSS pixels (1/96 inch, as PHOTO_BOX): 15 cm of
 #: the 17.4 cm body. A wider one is capped at the page width with its height kept (distorted).
 MAP_WIDTH = 567
-FONT_FAMILIES = [
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "SimHei",
-    "SimSun",
-    "Arial",
-    "DejaVu Sans",
-]
 BODY_POINTS = 10.0
 NO_VALUE = "—"
 
@@ -697,7 +688,7 @@ def _require_gui() -> None:
 
 def _font(points: float, *, bold: bool = False) -> QFont:
     font = QFont()
-    font.setFamilies(FONT_FAMILIES)
+    font.setFamilies(document_families())  # the bundled CJK font first (app.documents.fonts)
     font.setPointSizeF(points)
     font.setBold(bold)
     return font

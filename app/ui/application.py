@@ -9,14 +9,17 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.documents.fonts import use_bundled_font_as_fallback
 from app.domain.errors import CityPatrolError
 from app.domain.taxonomy import load_default_taxonomy
 from app.logs import setup_logging
 from app.storage import LocalStore
+from app.ui.help_menu import app_icon
 from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
+from app.version import APP_ID
 
 
 def create_application(language: str, argv: list[str] | None = None) -> QApplication:
@@ -25,6 +28,11 @@ def create_application(language: str, argv: list[str] | None = None) -> QApplica
     app.setApplicationName("CityPatrol")
     app.setOrganizationName("CityPatrol")
     install_translators(app, language)
+    # Identity and Chinese text on any machine: the window icon, the bundled CJK font as fallback.
+    app.setWindowIcon(app_icon())
+    # Wayland finds the icon through the desktop entry the installers put in place.
+    app.setDesktopFileName(APP_ID)
+    use_bundled_font_as_fallback(app)
     return app
 
 

@@ -51,6 +51,7 @@ from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
+from app.ui.help_menu import HelpActions, app_icon
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.map_tab import MapPanel
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         # the user's real settings are never touched.
         self.settings = settings or Settings.from_file(Path(store.data_dir) / "settings.ini")
         self.setWindowTitle(self.tr("CityPatrol"))
+        self.setWindowIcon(app_icon())
         self.resize(1280, 760)
         self._editors: list[QWidget] = []
         self.last_error = ""
@@ -357,6 +359,8 @@ class MainWindow(QMainWindow):
             self.tr("Open &log folder"), None, self.open_log_folder
         )
         help_menu.addAction(self.log_folder_action)
+        self.help = HelpActions(self, self._store, self._ops)
+        self.help.add_to(help_menu)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()

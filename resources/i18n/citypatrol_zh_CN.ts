@@ -1,6 +1,45 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About CityPatrol</source>
+        <translation>关于城市巡查</translation>
+    </message>
+    <message>
+        <source>CityPatrol 城市巡查</source>
+        <translation>城市巡查 CityPatrol</translation>
+    </message>
+    <message>
+        <source>Version %1</source>
+        <translation>版本 %1</translation>
+    </message>
+    <message>
+        <source>Offline-first city field inspection.</source>
+        <translation>离线优先的城市现场巡查系统。</translation>
+    </message>
+    <message>
+        <source>Licence: proprietary; licensed to the city administration that runs it.</source>
+        <translation>许可：专有软件，授权给运行它的城市管理部门使用。</translation>
+    </message>
+    <message>
+        <source>Built with Qt %1 and PySide6, used under the GNU LGPL version 3; the Qt libraries in this installation can be replaced.</source>
+        <translation>基于 Qt %1 和 PySide6 构建，按 GNU LGPL 第 3 版使用；本安装中的 Qt 库可以替换。</translation>
+    </message>
+    <message>
+        <source>Maps: data © OpenStreetMap contributors, available under the Open Database License (ODbL); each basemap shows its own attribution.</source>
+        <translation>地图：数据 © OpenStreetMap 贡献者，依据开放数据库许可协议（ODbL）提供；每张底图显示其自身的署名。</translation>
+    </message>
+    <message>
+        <source>Chinese text: Noto Sans CJK SC, under the SIL Open Font License 1.1.</source>
+        <translation>中文字体：思源黑体（Noto Sans CJK SC），依据 SIL 开放字体许可协议 1.1。</translation>
+    </message>
+    <message>
+        <source>Also built on Python, SQLAlchemy, Alembic, Pillow, pillow-heif, keyring, platformdirs and pySerial, each under its own open-source licence.</source>
+        <translation>另使用 Python、SQLAlchemy、Alembic、Pillow、pillow-heif、keyring、platformdirs 和 pySerial，各自遵循其开源许可。</translation>
+    </message>
+</context>
+<context>
     <name>AssignmentsPanel</name>
     <message>
         <source>Deadlines</source>
@@ -1113,6 +1152,25 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>HelpActions</name>
+    <message>
+        <source>Copy &amp;diagnostics</source>
+        <translation>复制诊断信息(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;About CityPatrol</source>
+        <translation>关于城市巡查(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Copy diagnostics</source>
+        <translation>复制诊断信息</translation>
+    </message>
+    <message>
+        <source>The diagnostics are on the clipboard: paste them into your support request. They hold no password or token.</source>
+        <translation>诊断信息已复制到剪贴板，请粘贴到您的支持请求中。其中不含密码或令牌。</translation>
     </message>
 </context>
 <context>
