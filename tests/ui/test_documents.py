@@ -382,7 +382,8 @@ def test_case_pdf_lists_the_timeline_in_order(
     assert "请加快进度" in flat and "31.230000,121.470000" in flat
     assert "照片文件缺失：gone.jpg" in flat
     assert_page_numbers(pages)
-    assert len(pdf_images(out)) == 2
+    # The location map (the case has a position) and the two photos that can be read.
+    assert len(pdf_images(out)) == 3
 
 
 def test_unwritable_destination_is_a_clear_error(
