@@ -126,7 +126,7 @@ def _new_upload(ctx: UploadContext, actor: Actor, spec: Creation) -> Photo:
         state=UPLOADING,
         role=spec.role,
         storage_name=f"{secrets.token_hex(16)}.{MIME_EXTENSIONS[spec.mime]}",
-        metadata_json={"filename": spec.filename, "upload_metadata": spec.raw_metadata},
+        metadata_json={"filename": spec.filename, "upload_metadata": spec.metadata},
         created_at=now,
         expires_at=now + ctx.expiry,
     )
