@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
 from app.domain.validation import Urgency
+from server import serving
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
 from server.models import TimeLimitUnit, User
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--demo", action="store_true", default=None, help="create the demo accounts if missing"
+    )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="a reverse proxy whose X-Forwarded-For gives the client's address (repeatable)",
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -130,7 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings(args.data_dir, args.database_url, args.host, args.port, args.demo)
+    settings = load_settings(
+        args.data_dir,
+        args.database_url,
+        args.host,
+        args.port,
+        args.demo,
+        trusted_proxies=args.trusted_proxy,
+    )
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
@@ -164,11 +178,18 @@ def _serve(settings: Settings, workers: int) -> int:
             port=settings.port,
             workers=workers,
             log_config=None,
+            **serving.uvicorn_options(settings),
         )
         return 0
     from server.api import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        **serving.uvicorn_options(settings),
+    )
     return 0
 
 

@@ -9,11 +9,12 @@ worker processes (``--workers N``) get them whole, serialised in one variable
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ class Settings:
     #: TCP connection is still half-open) can resume instead of getting 423 for hours
     #: (``CITYPATROL_SERVER_UPLOAD_IDLE_S``).
     upload_idle_s: float = 60.0
+    #: Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed: only
+    #: for requests from these is the client's address taken from that header (``--trusted-proxy``,
+    #: ``CITYPATROL_SERVER_TRUSTED_PROXIES`` comma-separated). Empty: the peer's address, always.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def photos_dir(self) -> Path:
@@ -67,6 +72,9 @@ def from_json(text: str) -> Settings:
     known = {f.name for f in fields(Settings)}
     values = {k: v for k, v in values.items() if k in known}
     values["data_dir"] = Path(values["data_dir"])
+    for name, value in values.items():
+        if isinstance(value, list):  # JSON has no tuples
+            values[name] = tuple(value)
     return Settings(**values)
 
 
@@ -97,6 +105,11 @@ def _hours(env: Mapping[str, str], name: str, default: int) -> int:
     return default
 
 
+def networks(values: Sequence[str]) -> tuple[str, ...]:
+    """Each value as a network (``10.0.0.1`` → ``10.0.0.1/32``); ValueError if one is not."""
+    return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in values if v.strip())
+
+
 def load_settings(
     data_dir: Path | None = None,
     database_url: str | None = None,
@@ -105,6 +118,7 @@ def load_settings(
     demo: bool | None = None,
     *,
     env: Mapping[str, str] | None = None,
+    trusted_proxies: Sequence[str] | None = None,
 ) -> Settings:
     """Settings from arguments, then ``CITYPATROL_SERVER_*`` environment variables, then defaults."""
     env = os.environ if env is None else env
@@ -129,4 +143,7 @@ def load_settings(
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
+        trusted_proxies=networks(
+            trusted_proxies or env.get(ENV_PREFIX + "TRUSTED_PROXIES", "").split(",")
+        ),
     )
