@@ -20,6 +20,7 @@ from server.comments.router import router as comments_router
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep
 from server.feed import lock_feed
+from server.limits import BodyLimit
 from server.models import Department, User
 from server.photos.cleanup import cleanup_uploads
 from server.photos.router import router as photos_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(BodyLimit)  # outside UnexpectedErrors: a 413 is no unexpected error
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.photo_store = photo_store
