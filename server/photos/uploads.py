@@ -28,14 +28,14 @@ from typing import Any, cast
 
 from fastapi import Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
-from app.domain.lifecycle import Role
+from app.domain.lifecycle import CaseStatus, Role
 from server import errors
 from server.feed import append_feed
 from server.models import Case, Photo
@@ -478,7 +478,17 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
             "uploader_id": lease.uploader_id,
             "completed_at": now.isoformat(),
         }
-        append_feed(session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value)
+        # The case row locked (FOR NO KEY UPDATE, as a push does: server.feed's lock order),
+        # so a submission running now either sees this photo complete or is seen here as done.
+        case_status = session.scalar(
+            select(Case.status).where(Case.id == lease.case_id).with_for_update(key_share=True)
+        )
+        if case_status is not None and case_status != CaseStatus.DRAFT.value:
+            # A draft's photos are its inspector's alone: supervisors hear of them when the
+            # case is first submitted (server.cases.ingest), not before.
+            append_feed(
+                session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value
+            )
     # The database says complete from here on; the store's finished() repairs the move if the
     # process dies before it.
     ctx.store.publish(lease.storage_name)
