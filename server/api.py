@@ -27,6 +27,7 @@ from server.photos.router import router as photos_router
 from server.photos.store import LocalPhotoStore
 from server.reference import departments
 from server.reference.router import router as reference_router
+from server.serving import is_loopback
 from server.settings import Settings
 
 log = logging.getLogger("citypatrol.server")
@@ -50,7 +51,7 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
         lock_feed(session)
         for username, password, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User).where(User.username == username)) is None:
-                users.add_user(session, username, password, role, name)
+                users.add_user(session, username, password, role, name, policy=False)
                 log.info("demo account %s (%s) created", username, role.value)
         for code, name, name_en in departments.DEMO_DEPARTMENTS:
             if session.scalar(select(Department).where(Department.code == code)) is None:
@@ -78,6 +79,8 @@ def create_app(settings: Settings) -> FastAPI:
         migrate(engine)
         cleanup_uploads(sessions, photo_store, settings)
         if settings.demo:
+            if not is_loopback(settings.host):  # the command line refuses this already
+                raise RuntimeError("demo accounts are only seeded on a loopback address")
             seed_demo_accounts(sessions)
         yield
         engine.dispose()

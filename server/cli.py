@@ -149,6 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     if args.command is None:
+        if settings.demo and not serving.is_loopback(settings.host):
+            # admin/admin on a city's network: the demo accounts are for a try-out on this machine.
+            build_parser().error(
+                f"--demo is only allowed when listening on loopback (127.0.0.1, ::1, localhost), "
+                f"not {settings.host}"
+            )
         return _serve(settings, args.workers)
     logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,14 @@
   whole into memory); :class:`BoundedHttpToolsProtocol` answers 431 and closes the connection
   once a request's head passes ``server.limits.MAX_HEAD_BYTES``. Without httptools, uvicorn's
   h11 protocol is used with the same limit (``h11_max_incomplete_event_size``).
+- Demo accounts (weak passwords by design) are seeded only on a loopback address
+  (:func:`is_loopback`; server.cli refuses ``--demo`` otherwise).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 from typing import Any
 
@@ -68,6 +71,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._in_head, self._head_bytes = True, 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

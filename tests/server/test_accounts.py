@@ -109,15 +109,57 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
         "supervisor",
         "--display-name",
         "王值班",
-        stdin="s3cret-pass\n",
+        stdin="s3cret-pass-2026\n",
     )
     assert added.returncode == 0, added.stderr
-    again = cli("user", "add", "wang", "--role", "inspector", stdin="other\n")
+    again = cli("user", "add", "wang", "--role", "inspector", stdin="another-long-password\n")
     assert again.returncode == 1 and "already exists" in again.stderr
     assert "wang\tsupervisor\tactive\t王值班" in cli("user", "list").stdout
     server = ServerProcess(data)
     try:
-        assert login(server, "wang", "s3cret-pass").status_code == 200
-        assert login(server, "wang", "s3cret-pass\n").status_code == 401
+        assert login(server, "wang", "s3cret-pass-2026").status_code == 200
+        assert login(server, "wang", "s3cret-pass-2026\n").status_code == 401
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("abcd", "too short"),
+        ("short-pw1", "too short"),
+        ("chen-admin-2026", "user name"),
+        ("CHEN-ADMIN", "user name"),
+        ("1q2w3e4r5t", "well-known"),
+        ("QwertyUiop", "well-known"),
+    ],
+)
+def test_weak_passwords_are_refused_by_user_add_and_reset(
+    tmp_path: Path, password: str, why: str
+) -> None:
+    data = tmp_path / "srv"
+
+    def cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(data), *args],
+            input=stdin, capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+
+    refused = cli("user", "add", "chen-admin", "--role", "admin", stdin=password + "\n")
+    assert refused.returncode == 1 and why in refused.stderr, refused.stderr
+    assert (
+        cli("user", "add", "chen-admin", "--role", "admin", stdin="a fine pass 2026\n").returncode
+        == 0
+    )
+    reset = cli("user", "reset", "chen-admin", stdin=password + "\n")
+    assert reset.returncode == 1 and why in reset.stderr, reset.stderr
+
+
+def test_demo_accounts_only_on_loopback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(tmp_path / "srv"),
+         "--host", "0.0.0.0", "--demo"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "loopback" in result.stderr, result.stderr
+    assert not (tmp_path / "srv" / "server.db").exists()  # refused before anything was made

@@ -37,22 +37,25 @@ def login(server: ServerProcess, name: str, password: str) -> httpx.Response:
 
 
 def test_disable_reset_and_enable_accounts(admin: Admin) -> None:
-    assert admin("user", "add", "li", "--role", "inspector", stdin="first-pass\n").returncode == 0
+    assert (
+        admin("user", "add", "li", "--role", "inspector", stdin="first-pass-of-li\n").returncode
+        == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "li", "first-pass").json()["token"]
+        token = login(server, "li", "first-pass-of-li").json()["token"]
         me = f"{server.url}/api/v1/me"
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 200
         assert admin("user", "disable", "li").returncode == 0
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        assert login(server, "li", "first-pass").status_code == 401
+        assert login(server, "li", "first-pass-of-li").status_code == 401
         assert "li\tinspector\tdisabled" in admin("user", "list").stdout
         assert admin("user", "enable", "li").returncode == 0
-        token = login(server, "li", "first-pass").json()["token"]
-        assert admin("user", "reset", "li", stdin="second-pass\n").returncode == 0
+        token = login(server, "li", "first-pass-of-li").json()["token"]
+        assert admin("user", "reset", "li", stdin="second-pass-of-li\n").returncode == 0
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        assert login(server, "li", "first-pass").status_code == 401
-        assert login(server, "li", "second-pass").status_code == 200
+        assert login(server, "li", "first-pass-of-li").status_code == 401
+        assert login(server, "li", "second-pass-of-li").status_code == 200
         missing = admin("user", "disable", "nobody")
         assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr
     finally:
@@ -74,10 +77,12 @@ def test_departments_load_from_csv_and_bad_rows_name_their_line(
     assert result.returncode == 1 and "bad.csv:3" in result.stderr
     duplicate = admin("department", "add", "JT", "交通局")
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
-    assert admin("user", "add", "ops", "--role", "admin", stdin="ops-pass\n").returncode == 0
+    assert (
+        admin("user", "add", "ops", "--role", "admin", stdin="ops-pass-for-admin\n").returncode == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "ops", "ops-pass").json()["token"]
+        token = login(server, "ops", "ops-pass-for-admin").json()["token"]
         listed = httpx.get(
             f"{server.url}/api/v1/departments", headers={"Authorization": f"Bearer {token}"}
         ).json()
@@ -103,10 +108,15 @@ def test_a_city_taxonomy_replaces_the_default_for_validation(admin: Admin, tmp_p
         admin("taxonomy", "load", str(table)).stdout.strip()
         == "category table loaded: 1 categories"
     )
-    assert admin("user", "add", "zhao", "--role", "inspector", stdin="zhao-pass\n").returncode == 0
+    assert (
+        admin(
+            "user", "add", "zhao", "--role", "inspector", stdin="inspects-streets-2026\n"
+        ).returncode
+        == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "zhao", "zhao-pass").json()["token"]
+        token = login(server, "zhao", "inspects-streets-2026").json()["token"]
 
         def create(code: str) -> str:
             case = {

@@ -256,7 +256,7 @@ def test_user_for_token_checks_every_condition_on_every_call(tmp_path: Path) -> 
     sessions = session_factory(engine)
     try:
         with sessions.begin() as session:
-            user = users.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安")
+            user = users.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安", policy=False)
             session.flush()
             live, _ = auth.issue_token(session, user, timedelta(hours=1))
             expired, _ = auth.issue_token(session, user, timedelta(seconds=-1))

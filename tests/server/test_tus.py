@@ -88,7 +88,7 @@ class TusServer(ServerProcess):
         """An account whose password is its name (the demo accounts already are)."""
         with self.sessions.begin() as session:
             if session.scalar(select(User).where(User.username == username)) is None:
-                users.add_user(session, username, username, role)
+                users.add_user(session, username, username, role, policy=False)
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
