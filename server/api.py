@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +43,9 @@ DEMO_ACCOUNTS = (
 class Health(BaseModel):
     status: str
     database: str
+    #: "ok", or "low" when photo uploads are refused because the disk is down to its reserve.
+    disk: str = "ok"
+    disk_free_bytes: int | None = None
 
 
 def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
@@ -62,9 +65,21 @@ health = APIRouter()
 
 
 @health.get("/healthz")
-def healthz(session: SessionDep) -> Health:
+def healthz(session: SessionDep, request: Request) -> Health:
+    """The database answers (``status`` ok: clients sync) and how much disk is left (``disk``
+    "low": photos are refused with 507 until an administrator frees space; records still sync)."""
     session.execute(text("SELECT 1"))
-    return Health(status="ok", database=session.get_bind().dialect.name)
+    settings: Settings = request.app.state.settings
+    free = request.app.state.photo_store.free_bytes()
+    low = free is not None and free < settings.disk_reserve_bytes
+    if low:
+        log.warning("disk low: %d bytes free, reserve %d", free, settings.disk_reserve_bytes)
+    return Health(
+        status="ok",
+        database=session.get_bind().dialect.name,
+        disk="low" if low else "ok",
+        disk_free_bytes=free,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:

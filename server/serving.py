@@ -48,11 +48,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._in_head = True  # a new connection starts with a request's head
         self._head_bytes = 0
+        self._events = 0  # heads and messages completed on this connection
 
     def data_received(self, data: bytes) -> None:
-        in_head_before = self._in_head
+        events_before = self._events
         super().data_received(data)
-        if in_head_before and self._in_head:  # the whole read was (part of) a head
+        # The whole read was (part of) one head only if no head and no message ended while it
+        # was parsed (a read may hold the end of a body, or a whole small request: not counted).
+        if self._in_head and self._events == events_before:
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
                 self.logger.warning("request head over %d bytes refused", MAX_HEAD_BYTES)
@@ -66,11 +69,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._events += 1
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._in_head, self._head_bytes = True, 0
+        self._events += 1
 
 
 def is_loopback(host: str) -> bool:

@@ -54,6 +54,14 @@ class Settings:
     #: for requests from these is the client's address taken from that header (``--trusted-proxy``,
     #: ``CITYPATROL_SERVER_TRUSTED_PROXIES`` comma-separated). Empty: the peer's address, always.
     trusted_proxies: tuple[str, ...] = ()
+    #: Photo bytes one inspector may have on the server, complete or uploading
+    #: (``CITYPATROL_SERVER_USER_QUOTA_MB``); 0: no limit.
+    user_quota_bytes: int = 20 * 1024**3
+    #: Photo bytes of one case (``CITYPATROL_SERVER_CASE_QUOTA_MB``); 0: no limit.
+    case_quota_bytes: int = 1024**3
+    #: Free disk space uploads leave untouched, so that sign-in, records and the database go on
+    #: working when photos have filled the disk (``CITYPATROL_SERVER_DISK_RESERVE_MB``).
+    disk_reserve_bytes: int = 512 * 1024**2
 
     @property
     def photos_dir(self) -> Path:
@@ -110,6 +118,17 @@ def networks(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in values if v.strip())
 
 
+def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of MiB from ``env``, in bytes (0 allowed); malformed: logged, ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and len(raw) <= 12:
+        return int(raw) * 1024**2
+    log.warning("ignoring %s%s=%r: must be a whole number of MiB", ENV_PREFIX, name, raw)
+    return default
+
+
 def load_settings(
     data_dir: Path | None = None,
     database_url: str | None = None,
@@ -143,6 +162,9 @@ def load_settings(
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
+        user_quota_bytes=_mebibytes(env, "USER_QUOTA_MB", defaults.user_quota_bytes),
+        case_quota_bytes=_mebibytes(env, "CASE_QUOTA_MB", defaults.case_quota_bytes),
+        disk_reserve_bytes=_mebibytes(env, "DISK_RESERVE_MB", defaults.disk_reserve_bytes),
         trusted_proxies=networks(
             trusted_proxies or env.get(ENV_PREFIX + "TRUSTED_PROXIES", "").split(",")
         ),

@@ -39,7 +39,7 @@ from app.domain.lifecycle import CaseStatus, Role
 from server import errors
 from server.feed import append_feed
 from server.models import Case, Photo
-from server.photos import access
+from server.photos import access, quota
 from server.photos.body import BodyWriter, wait_quietly
 from server.photos.cleanup import maybe_sweep
 from server.photos.hashing import Hash, hash_states
@@ -147,6 +147,8 @@ def create(
                     access.check_uploader(actor, session.get(Case, spec.case_id), spec.case_id)
                     existing = session.get(Photo, spec.photo_id)
                     if existing is None:
+                        quota.check_quotas(session, ctx, actor.id, spec.case_id, spec.length)
+                        quota.check_disk(ctx, spec.length)
                         photo = _new_upload(ctx, actor, spec)
                         session.add(photo)
             except IntegrityError:
@@ -313,6 +315,8 @@ def begin_patch(
                 f"from offset {start}; nothing was written",
                 {"Upload-Offset": str(start)},
             )
+        # Nothing is written into the disk's reserve (the database needs it).
+        quota.check_disk(ctx, photo.size_bytes - start if body_len is None else body_len)
         # Outside the transaction: reading earlier bytes back must not hold the database.
         file_hash = _hash_at_start(part, photo)
         return Lease(

@@ -22,7 +22,9 @@ def login(server: ServerProcess, username: str, password: str) -> httpx.Response
 
 
 def test_health_and_openapi(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": server.backend}
+    health = httpx.get(f"{server.url}/healthz").json()
+    assert health["status"] == "ok" and health["database"] == server.backend
+    assert health["disk"] == "ok" and health["disk_free_bytes"] > 0
     paths = httpx.get(f"{server.url}/openapi.json").json()["paths"]
     assert {"/healthz", "/api/v1/auth/login", "/api/v1/me", "/api/v1/auth/logout"} <= set(paths)
 
