@@ -39,6 +39,8 @@ class Settings:
     #: Seed the demo accounts (demo/demo inspector, supervisor/supervisor) for local try-outs.
     demo: bool = False
     token_lifetime_hours: int = 24 * 30
+    #: A token unused for this many days stops working (``CITYPATROL_SERVER_TOKEN_IDLE_DAYS``).
+    token_idle_days: int = 14
     #: How long a transaction waits for SQLite's write lock before the API answers 503
     #: (``CITYPATROL_SERVER_BUSY_TIMEOUT``).
     busy_timeout_s: float = 10.0
@@ -102,14 +104,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float =
     return max(minimum, value)
 
 
-def _hours(env: Mapping[str, str], name: str, default: int) -> int:
-    """A positive whole number of hours from ``env``; a malformed value is logged and ignored."""
+def _hours(env: Mapping[str, str], name: str, default: int, unit: str = "hours") -> int:
+    """A positive whole number (of hours, or ``unit``) from ``env``; a malformed value is logged
+    and ignored."""
     raw = env.get(ENV_PREFIX + name)
     if not raw:
         return default
     if raw.isascii() and raw.isdigit() and int(raw) > 0:
         return int(raw)
-    log.warning("ignoring %s%s=%r: must be a positive whole number of hours", ENV_PREFIX, name, raw)
+    log.warning(
+        "ignoring %s%s=%r: must be a positive whole number of %s", ENV_PREFIX, name, raw, unit
+    )
     return default
 
 
@@ -159,6 +164,7 @@ def load_settings(
         port=port or int(env.get(ENV_PREFIX + "PORT", DEFAULT_PORT)),
         demo=demo if demo is not None else env.get(ENV_PREFIX + "DEMO", "") == "1",
         token_lifetime_hours=_hours(env, "TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours),
+        token_idle_days=_hours(env, "TOKEN_IDLE_DAYS", defaults.token_idle_days, "days"),
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),

@@ -142,7 +142,7 @@ def create(
         with ctx.sessions() as session:
             try:
                 with session.begin():
-                    actor = sign_in(session, credentials)
+                    actor = sign_in(session, credentials, ctx.idle)
                     spec = parse_creation(headers)
                     access.check_uploader(actor, session.get(Case, spec.case_id), spec.case_id)
                     existing = session.get(Photo, spec.photo_id)
@@ -281,7 +281,7 @@ def begin_patch(
     part: Part | None = None
     try:
         with ctx.sessions.begin() as session:
-            actor = sign_in(session, credentials)
+            actor = sign_in(session, credentials, ctx.idle)
             photo = owned_photo(session, photo_id, actor, lock=True)
             if photo.state == COMPLETE:
                 return _check_complete(photo, offset, body_len)

@@ -1099,8 +1099,10 @@ def test_numbers_of_5000_digits_get_400_even_before_signing_in(
 def test_upload_metadata_over_4_kib_is_refused_and_only_known_keys_are_kept(
     server: TusServer, demo: Uploader, case_id: str
 ) -> None:
-    big = demo.create(case_id, jpeg(100), padding="x" * 8 * 1024 * 1024)
+    big = demo.create(case_id, jpeg(100), padding="x" * 5000)
     assert big.status_code == 400 and "Upload-Metadata" in big.json()["detail"]["en"]
+    huge = demo.create(case_id, jpeg(100), padding="x" * 8 * 1024 * 1024)  # the probe
+    assert huge.status_code == 431  # past the 64 KiB head limit: never parsed nor stored
     data = jpeg(100)
     url = demo.created(case_id, data, note="y" * 2000)
     photo = server.photo(url.rsplit("/", 1)[1])
