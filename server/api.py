@@ -23,6 +23,7 @@ from server.feed import lock_feed
 from server.limits import BodyLimit
 from server.models import Department, User
 from server.photos.cleanup import cleanup_uploads
+from server.photos.protocol import MethodOverride
 from server.photos.router import router as photos_router
 from server.photos.store import LocalPhotoStore
 from server.reference import departments
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
     errors.install(app)
     app.add_middleware(BodyLimit)  # outside UnexpectedErrors: a 413 is no unexpected error
+    app.add_middleware(MethodOverride)  # outermost: a PATCH sent as a POST is a PATCH
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.photo_store = photo_store

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Final
 from fastapi import Header, Request, Response, status
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
 from server.errors import ApiError, documented, refuse
@@ -379,3 +380,31 @@ def parse_patch(
                 f"Upload-Checksum：这不是 {algorithm} 摘要",
             )
     return PatchHeaders(offset, body_len, checksum, chunk_hash)
+
+
+# --- X-HTTP-Method-Override -------------------------------------------------------------------
+
+_OVERRIDABLE: Final = frozenset({b"PATCH", b"DELETE", b"HEAD"})
+
+
+class MethodOverride:
+    """tus 1.0: "If a request contains the X-HTTP-Method-Override header, the Server MUST use
+    the value of the header as the request method" — for clients behind proxies that pass only
+    GET and POST. Only a POST to an upload, and only to PATCH, DELETE or HEAD: nothing else is
+    overridden (a pure ASGI middleware, outside the body limit, so a PATCH sent as a POST
+    streams to disk like any PATCH)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith(UPLOADS_PATH + "/")
+        ):
+            for name, value in scope["headers"]:
+                if name == b"x-http-method-override" and value.strip().upper() in _OVERRIDABLE:
+                    scope = {**scope, "method": value.strip().upper().decode("ascii")}
+                    break
+        await self.app(scope, receive, send)

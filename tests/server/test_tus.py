@@ -1113,3 +1113,28 @@ def test_upload_metadata_over_4_kib_is_refused_and_only_known_keys_are_kept(
         pair.split(" ") for pair in demo.http.head(url).headers["Upload-Metadata"].split(",")
     )
     assert set(echoed) == {"case_id", "photo_id", "sha256", "mime", "role", "filename"}
+
+
+def test_x_http_method_override_on_post_is_honoured(
+    server: TusServer, demo: Uploader, case_id: str
+) -> None:
+    """For clients behind proxies that pass only GET and POST (the tus spec's rule)."""
+    data = jpeg(200 * 1024)  # several reads of the socket, past the head limit's counting
+    url = demo.created(case_id, data)
+    head = demo.http.post(url, headers={"X-HTTP-Method-Override": "HEAD"})
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == "0"
+    half = len(data) // 2
+    patched = demo.http.post(
+        url,
+        content=data[:half],
+        headers={"X-HTTP-Method-Override": "PATCH", "Upload-Offset": "0", "Content-Type": OCTETS},
+    )
+    assert patched.status_code == 204, patched.text
+    assert patched.headers["Upload-Offset"] == str(half)
+    assert demo.offset(url) == half
+    deleted = demo.http.post(url, headers={"X-HTTP-Method-Override": "DELETE"})
+    assert deleted.status_code == 204
+    assert demo.http.head(url).status_code == 404
+    # Only PATCH, DELETE and HEAD: a POST stays a POST otherwise (405 on an upload's URL).
+    other = demo.http.post(url, headers={"X-HTTP-Method-Override": "PUT"})
+    assert other.status_code == 405
