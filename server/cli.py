@@ -137,14 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings(
-        args.data_dir,
-        args.database_url,
-        args.host,
-        args.port,
-        args.demo,
-        trusted_proxies=args.trusted_proxy,
-    )
+    try:
+        settings = load_settings(
+            args.data_dir,
+            args.database_url,
+            args.host,
+            args.port,
+            args.demo,
+            trusted_proxies=args.trusted_proxy,
+        )
+    except ValueError as exc:  # a --trusted-proxy that is no network
+        build_parser().error(str(exc))
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

@@ -192,8 +192,33 @@ def test_settings_travel_to_workers_whole() -> None:
         busy_timeout_s=3.5,
         upload_expiry_s=120.0,
         upload_idle_s=7.0,
+        trusted_proxies=("10.0.0.0/8", "192.0.2.1/32"),
+        user_quota_bytes=3 * 1024**2,
+        case_quota_bytes=0,
+        disk_reserve_bytes=1024,
+        token_idle_days=3,
     )
     assert from_json(to_json(settings)) == settings
+
+
+def test_security_settings_come_from_the_environment_and_the_command_line() -> None:
+    from server.settings import load_settings
+
+    env = {
+        "CITYPATROL_SERVER_DATA_DIR": "/srv/cp",
+        "CITYPATROL_SERVER_TRUSTED_PROXIES": "10.1.2.3, 172.16.0.0/12",
+        "CITYPATROL_SERVER_USER_QUOTA_MB": "5",
+        "CITYPATROL_SERVER_CASE_QUOTA_MB": "0",
+        "CITYPATROL_SERVER_DISK_RESERVE_MB": "many",  # malformed: logged, default kept
+        "CITYPATROL_SERVER_TOKEN_IDLE_DAYS": "3",
+    }
+    settings = load_settings(env=env)
+    assert settings.trusted_proxies == ("10.1.2.3/32", "172.16.0.0/12")
+    assert settings.user_quota_bytes == 5 * 1024**2 and settings.case_quota_bytes == 0
+    assert settings.disk_reserve_bytes == 512 * 1024**2 and settings.token_idle_days == 3
+    assert load_settings(env=env, trusted_proxies=["::1"]).trusted_proxies == ("::1/128",)
+    with pytest.raises(ValueError, match="does not appear to be"):
+        load_settings(env=env, trusted_proxies=["not-a-network"])
 
 
 def test_server_head_revision_constant_matches_the_migrations() -> None:
