@@ -36,7 +36,9 @@ from server.api import create_app
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep, get_session
 from server.errors import UnexpectedErrors
+from server.limits import BodyLimit
 from server.models import ApiToken, Department, User
+from server.photos.protocol import MethodOverride
 from server.reference import departments
 from server.settings import Settings
 
@@ -116,7 +118,8 @@ def _sign_in(client: TestClient, username: str = "demo") -> dict[str, str]:
 
 def test_the_catch_all_is_a_plain_asgi_middleware(app: FastAPI) -> None:
     classes: list[object] = [m.cls for m in app.user_middleware]
-    assert classes == [UnexpectedErrors]
+    # Outermost first: the tus method override, the body limit (issue 12), the catch-all.
+    assert classes == [MethodOverride, BodyLimit, UnexpectedErrors]
     assert not any(isinstance(c, type) and issubclass(c, BaseHTTPMiddleware) for c in classes)
 
 
