@@ -38,9 +38,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The account, if it exists, is enabled and ``password`` is its password.
 
     Every refusal costs one Argon2 verification, so the time taken does not tell a missing or a
-    disabled account from a wrong password (a disabled one used to answer 5× faster).
+    disabled account from a wrong password (a disabled one used to answer 5× faster). Commits
+    the caller's transaction before verifying (the user stays readable: no expiry on commit).
     """
     user = session.scalar(select(User).where(User.username == username))
+    # End the read before Argon2's tens of milliseconds: on SQLite every transaction holds the
+    # write lock from BEGIN, and sign-ins (and everything else) would queue behind the hash.
+    session.commit()
     if user is None or user.disabled:
         verify_password(_DUMMY_HASH, password)
         return None
