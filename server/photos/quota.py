@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from server import errors
 from server.errors import ApiError
-from server.models import Photo
+from server.models import Case, Photo, User
 from server.photos.state import UploadContext
 
 _MIB = 1024 * 1024
@@ -29,8 +29,16 @@ def _refusal(code: str, zh: str, en: str) -> ApiError:
 def check_quotas(
     session: Session, ctx: UploadContext, uploader_id: str, case_id: str, length: int
 ) -> None:
-    """507 if a new upload of ``length`` bytes would pass the uploader's or the case's quota."""
+    """507 if a new upload of ``length`` bytes would pass the uploader's or the case's quota.
+
+    The uploader's row and the case's row are locked first (PostgreSQL; SQLite has one writer
+    anyway), so parallel creations are counted one after another instead of each seeing the
+    others' bytes missing. Lock order: the user, then the case (FOR NO KEY UPDATE, as a push
+    takes it); nothing here takes the feed lock.
+    """
     settings = ctx.settings
+    session.execute(select(User.id).where(User.id == uploader_id).with_for_update())
+    session.execute(select(Case.id).where(Case.id == case_id).with_for_update(key_share=True))
     if settings.user_quota_bytes:
         used = session.scalar(
             select(func.coalesce(func.sum(Photo.size_bytes), 0)).where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -131,5 +132,21 @@ def test_a_full_disk_refuses_photos_with_507_and_keeps_sign_in_and_records(
         filler.unlink()  # an administrator frees space: everything works again
         upload(demo, case_id, jpeg(100 * KIB))
         assert httpx.get(f"{server.url}/healthz").json()["disk"] == "ok"
+    finally:
+        server.stop()
+
+
+def test_parallel_creations_cannot_outrun_the_quota(tmp_path: Path, database_url: str) -> None:
+    """Each creation counts the ones before it (rows locked), on SQLite and PostgreSQL."""
+    env = {"CITYPATROL_SERVER_USER_QUOTA_MB": "2", "CITYPATROL_SERVER_CASE_QUOTA_MB": "0"}
+    server = ServerProcess(tmp_path / "data", "--demo", "--database-url", database_url, env=env)
+    try:
+        demo = ApiClient(server, "demo")
+        case_id = new_case(demo)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            statuses = list(
+                pool.map(lambda _: try_upload(demo, case_id, 600 * KIB).status_code, range(10))
+            )
+        assert statuses.count(201) == 3 and statuses.count(507) == 7, statuses
     finally:
         server.stop()
