@@ -33,11 +33,13 @@ def check_quotas(
 
     The uploader's row and the case's row are locked first (PostgreSQL; SQLite has one writer
     anyway), so parallel creations are counted one after another instead of each seeing the
-    others' bytes missing. Lock order: the user, then the case (FOR NO KEY UPDATE, as a push
-    takes it); nothing here takes the feed lock.
+    others' bytes missing. Lock order: the user, then the case, both FOR NO KEY UPDATE (as a
+    push takes the case); nothing here takes the feed lock.
     """
     settings = ctx.settings
-    session.execute(select(User.id).where(User.id == uploader_id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: the foreign-key checks of the user's other writes
+    # (a push inserting cases and steps) take FOR KEY SHARE, which this does not block.
+    session.execute(select(User.id).where(User.id == uploader_id).with_for_update(key_share=True))
     session.execute(select(Case.id).where(Case.id == case_id).with_for_update(key_share=True))
     if settings.user_quota_bytes:
         used = session.scalar(
