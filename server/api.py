@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,12 +20,15 @@ from server.comments.router import router as comments_router
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep
 from server.feed import lock_feed
+from server.limits import BodyLimit
 from server.models import Department, User
 from server.photos.cleanup import cleanup_uploads
+from server.photos.protocol import MethodOverride
 from server.photos.router import router as photos_router
 from server.photos.store import LocalPhotoStore
 from server.reference import departments
 from server.reference.router import router as reference_router
+from server.serving import is_loopback
 from server.settings import Settings
 
 log = logging.getLogger("citypatrol.server")
@@ -41,6 +44,9 @@ DEMO_ACCOUNTS = (
 class Health(BaseModel):
     status: str
     database: str
+    #: "ok", or "low" when photo uploads are refused because the disk is down to its reserve.
+    disk: str = "ok"
+    disk_free_bytes: int | None = None
 
 
 def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
@@ -49,7 +55,7 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
         lock_feed(session)
         for username, password, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User).where(User.username == username)) is None:
-                users.add_user(session, username, password, role, name)
+                users.add_user(session, username, password, role, name, policy=False)
                 log.info("demo account %s (%s) created", username, role.value)
         for code, name, name_en in departments.DEMO_DEPARTMENTS:
             if session.scalar(select(Department).where(Department.code == code)) is None:
@@ -60,9 +66,21 @@ health = APIRouter()
 
 
 @health.get("/healthz")
-def healthz(session: SessionDep) -> Health:
+def healthz(session: SessionDep, request: Request) -> Health:
+    """The database answers (``status`` ok: clients sync) and how much disk is left (``disk``
+    "low": photos are refused with 507 until an administrator frees space; records still sync)."""
     session.execute(text("SELECT 1"))
-    return Health(status="ok", database=session.get_bind().dialect.name)
+    settings: Settings = request.app.state.settings
+    free = request.app.state.photo_store.free_bytes()
+    low = free is not None and free < settings.disk_reserve_bytes
+    if low:
+        log.warning("disk low: %d bytes free, reserve %d", free, settings.disk_reserve_bytes)
+    return Health(
+        status="ok",
+        database=session.get_bind().dialect.name,
+        disk="low" if low else "ok",
+        disk_free_bytes=free,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -77,12 +95,19 @@ def create_app(settings: Settings) -> FastAPI:
         migrate(engine)
         cleanup_uploads(sessions, photo_store, settings)
         if settings.demo:
+            if not is_loopback(settings.host):  # the command line refuses this already
+                raise RuntimeError("demo accounts are only seeded on a loopback address")
             seed_demo_accounts(sessions)
         yield
         engine.dispose()
 
     app = FastAPI(title="CityPatrol server", version="0.1.0", lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(BodyLimit)  # outside UnexpectedErrors: a 413 is no unexpected error
+    app.add_middleware(
+        MethodOverride
+    )  # before the routes see it: a PATCH sent as a POST is a PATCH
+    # Outermost: every answer, a 413 or 431 included, carries its request id and is counted.
     observability.install(app, settings)  # request ids and /metrics
     app.state.settings = settings
     app.state.sessions = sessions

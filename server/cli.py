@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
 from app.domain.validation import Urgency
+from server import serving
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
 from server.models import TimeLimitUnit, User
@@ -66,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain) file")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="a reverse proxy whose X-Forwarded-For gives the client's address (repeatable)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     sub.add_parser(
@@ -161,15 +168,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = load_settings(
-        args.data_dir,
-        args.database_url,
-        args.host,
-        args.port,
-        args.demo,
-        tls_cert=args.tls_cert,
-        tls_key=args.tls_key,
-    )
+    try:
+        settings = load_settings(
+            args.data_dir,
+            args.database_url,
+            args.host,
+            args.port,
+            args.demo,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            trusted_proxies=args.trusted_proxy,
+        )
+    except ValueError as exc:  # a --trusted-proxy that is no network
+        build_parser().error(str(exc))
     if bool(settings.tls_cert) != bool(settings.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
@@ -178,6 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler.addFilter(RequestIdFilter())
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     if args.command is None:
+        if settings.demo and not serving.is_loopback(settings.host):
+            # admin/admin on a city's network: the demo accounts are for a try-out on this machine.
+            build_parser().error(
+                f"--demo is only allowed when listening on loopback (127.0.0.1, ::1, localhost), "
+                f"not {settings.host}"
+            )
         return _serve(settings, args.workers)
     logging.getLogger().setLevel(logging.WARNING)  # administration commands print their own results
     if args.command in ("backup", "restore"):
@@ -225,6 +242,7 @@ def _serve(settings: Settings, workers: int) -> int:
             workers=workers,
             log_config=None,
             **tls,  # type: ignore[arg-type]
+            **serving.uvicorn_options(settings),
         )
         return 0
     from server.api import create_app
@@ -235,6 +253,7 @@ def _serve(settings: Settings, workers: int) -> int:
         port=settings.port,
         log_config=None,
         **tls,  # type: ignore[arg-type]
+        **serving.uvicorn_options(settings),
     )
     return 0
 

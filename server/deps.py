@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import timedelta
 from typing import Annotated
 
 import anyio
@@ -64,8 +65,9 @@ _bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_user(session: SessionDep, credentials: Credentials) -> User:
-    user = auth.user_for_token(session, credentials.credentials) if credentials else None
+def current_user(session: SessionDep, credentials: Credentials, request: Request) -> User:
+    idle = timedelta(days=request.app.state.settings.token_idle_days)
+    user = auth.user_for_token(session, credentials.credentials, idle) if credentials else None
     if user is None:
         raise not_signed_in()
     return user

@@ -197,6 +197,28 @@ def storage_full() -> JSONResponse:
     )
 
 
+def disk_full(exc: OperationalError) -> bool:
+    """Whether the database failed for want of disk space (SQLite's SQLITE_FULL, PostgreSQL's
+    53100 disk_full) — not busy: retrying soon will not help, an administrator must act."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "53100" or "database or disk is full" in str(orig)
+
+
+def database_unavailable(exc: OperationalError) -> JSONResponse:
+    """503 (busy: retry) or, when the disk is full, 507 saying so."""
+    if not disk_full(exc):
+        return database_busy()
+    return error_response(
+        status.HTTP_507_INSUFFICIENT_STORAGE,
+        "server_disk_full",
+        Message(
+            "服务器磁盘已满，暂时无法保存；请通知管理员",
+            "The server's disk is full; tell an administrator",
+        ),
+        {"Retry-After": str(int(RetryAfter.STORAGE_FULL))},
+    )
+
+
 def internal_error() -> JSONResponse:
     return error_response(
         status.HTTP_500_INTERNAL_SERVER_ERROR,
@@ -216,8 +238,8 @@ def response_for(exc: Exception) -> JSONResponse | None:
     if isinstance(exc, RequestValidationError):
         return validation_response(exc)
     if isinstance(exc, OperationalError):
-        # The database is busy or away: the client's request was fine, so it should retry.
-        return database_busy()
+        # The database is busy or away (or its disk is full): the client's request was fine.
+        return database_unavailable(exc)
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return storage_full()
     return None
@@ -273,11 +295,11 @@ class UnexpectedErrors:
         try:
             await self.app(scope, receive, send_watching)
             return
-        except OperationalError:
+        except OperationalError as exc:
             if started:
                 raise
             log.exception("database unavailable for %s %s", scope["method"], scope["path"])
-            response = database_busy()
+            response = database_unavailable(exc)
         except Exception:
             if started:
                 raise

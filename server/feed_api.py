@@ -7,12 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import and_, or_, select
 
+from app.domain.contract import FeedKind
+from app.domain.lifecycle import Role
 from server.deps import CurrentUser, SessionDep
 from server.models import FeedEntry
 from server.schemas import FeedEntryOut, FeedPage
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 FEED_PAGE_MAX = 1000
+#: The roles whose feed carries the ``user`` entries (every account's name and role).
+ACCOUNT_READERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
 @router.get("/feed")
@@ -28,14 +32,13 @@ def feed(
         FeedEntry.role == user.role,
         and_(FeedEntry.user_id.is_(None), FeedEntry.role.is_(None)),
     )
-    rows = list(
-        session.scalars(
-            select(FeedEntry)
-            .where(FeedEntry.seq > cursor, audience)
-            .order_by(FeedEntry.seq)
-            .limit(limit + 1)
-        )
-    )
+    query = select(FeedEntry).where(FeedEntry.seq > cursor, audience)
+    if user.role not in ACCOUNT_READERS:
+        # Accounts (names, roles, enabled) are the office's business: an inspector's laptop,
+        # which may be lost in the street, does not get the list of every account. Filtered
+        # here rather than by the entries' audience, so entries written before are hidden too.
+        query = query.where(FeedEntry.kind != FeedKind.USER.value)
+    rows = list(session.scalars(query.order_by(FeedEntry.seq).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     entries = [

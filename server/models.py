@@ -69,6 +69,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Recorded at most once per ``auth.LAST_USE_PRECISION`` (idle expiry); None: not since
+    #: it was issued.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 _BigID = BigInteger().with_variant(Integer, "sqlite")  # INTEGER PRIMARY KEY is SQLite's rowid

@@ -9,11 +9,12 @@ worker processes (``--workers N``) get them whole, serialised in one variable
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class Settings:
     #: Seed the demo accounts (demo/demo inspector, supervisor/supervisor) for local try-outs.
     demo: bool = False
     token_lifetime_hours: int = 24 * 30
+    #: A token unused for this many days stops working (``CITYPATROL_SERVER_TOKEN_IDLE_DAYS``).
+    token_idle_days: int = 14
     #: How long a transaction waits for SQLite's write lock before the API answers 503
     #: (``CITYPATROL_SERVER_BUSY_TIMEOUT``).
     busy_timeout_s: float = 10.0
@@ -63,6 +66,18 @@ class Settings:
     #: empty: ``/metrics`` is open to whoever reaches the port (bind 127.0.0.1 or block it in
     #: the proxy, as deploy/nginx does).
     metrics_token: str = ""
+    #: Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For is believed: only
+    #: for requests from these is the client's address taken from that header (``--trusted-proxy``,
+    #: ``CITYPATROL_SERVER_TRUSTED_PROXIES`` comma-separated). Empty: the peer's address, always.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Photo bytes one inspector may have on the server, complete or uploading
+    #: (``CITYPATROL_SERVER_USER_QUOTA_MB``); 0: no limit.
+    user_quota_bytes: int = 20 * 1024**3
+    #: Photo bytes of one case (``CITYPATROL_SERVER_CASE_QUOTA_MB``); 0: no limit.
+    case_quota_bytes: int = 1024**3
+    #: Free disk space uploads leave untouched, so that sign-in, records and the database go on
+    #: working when photos have filled the disk (``CITYPATROL_SERVER_DISK_RESERVE_MB``).
+    disk_reserve_bytes: int = 512 * 1024**2
 
     @property
     def photos_dir(self) -> Path:
@@ -81,6 +96,9 @@ def from_json(text: str) -> Settings:
     known = {f.name for f in fields(Settings)}
     values = {k: v for k, v in values.items() if k in known}
     values["data_dir"] = Path(values["data_dir"])
+    for name, value in values.items():
+        if isinstance(value, list):  # JSON has no tuples
+            values[name] = tuple(value)
     return Settings(**values)
 
 
@@ -100,14 +118,33 @@ def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float =
     return max(minimum, value)
 
 
-def _hours(env: Mapping[str, str], name: str, default: int) -> int:
-    """A positive whole number of hours from ``env``; a malformed value is logged and ignored."""
+def _hours(env: Mapping[str, str], name: str, default: int, unit: str = "hours") -> int:
+    """A positive whole number (of hours, or ``unit``) from ``env``; a malformed value is logged
+    and ignored."""
     raw = env.get(ENV_PREFIX + name)
     if not raw:
         return default
     if raw.isascii() and raw.isdigit() and int(raw) > 0:
         return int(raw)
-    log.warning("ignoring %s%s=%r: must be a positive whole number of hours", ENV_PREFIX, name, raw)
+    log.warning(
+        "ignoring %s%s=%r: must be a positive whole number of %s", ENV_PREFIX, name, raw, unit
+    )
+    return default
+
+
+def networks(values: Sequence[str]) -> tuple[str, ...]:
+    """Each value as a network (``10.0.0.1`` → ``10.0.0.1/32``); ValueError if one is not."""
+    return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in values if v.strip())
+
+
+def _mebibytes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number of MiB from ``env``, in bytes (0 allowed); malformed: logged, ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and len(raw) <= 12:
+        return int(raw) * 1024**2
+    log.warning("ignoring %s%s=%r: must be a whole number of MiB", ENV_PREFIX, name, raw)
     return default
 
 
@@ -121,6 +158,7 @@ def load_settings(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     env: Mapping[str, str] | None = None,
+    trusted_proxies: Sequence[str] | None = None,
 ) -> Settings:
     """Settings from arguments, then ``CITYPATROL_SERVER_*`` environment variables, then defaults."""
     env = os.environ if env is None else env
@@ -142,6 +180,7 @@ def load_settings(
         port=port or int(env.get(ENV_PREFIX + "PORT", DEFAULT_PORT)),
         demo=demo if demo is not None else env.get(ENV_PREFIX + "DEMO", "") == "1",
         token_lifetime_hours=_hours(env, "TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours),
+        token_idle_days=_hours(env, "TOKEN_IDLE_DAYS", defaults.token_idle_days, "days"),
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),
@@ -150,4 +189,10 @@ def load_settings(
         root_path=env.get(ENV_PREFIX + "ROOT_PATH", "").rstrip("/"),
         metrics=env.get(ENV_PREFIX + "METRICS", "1") != "0",
         metrics_token=env.get(ENV_PREFIX + "METRICS_TOKEN", ""),
+        user_quota_bytes=_mebibytes(env, "USER_QUOTA_MB", defaults.user_quota_bytes),
+        case_quota_bytes=_mebibytes(env, "CASE_QUOTA_MB", defaults.case_quota_bytes),
+        disk_reserve_bytes=_mebibytes(env, "DISK_RESERVE_MB", defaults.disk_reserve_bytes),
+        trusted_proxies=networks(
+            trusted_proxies or env.get(ENV_PREFIX + "TRUSTED_PROXIES", "").split(",")
+        ),
     )

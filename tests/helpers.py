@@ -113,10 +113,13 @@ class ServerProcess:
                 self.process.wait()
 
 
-def run_server_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
+def run_server_cli(
+    server: ServerProcess, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a ``citypatrol-server`` administration command on a running server's data folder."""
     result = subprocess.run(
         [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), *args],
+        input=stdin,
         check=False,
         capture_output=True,
         text=True,

@@ -180,11 +180,11 @@ def test_deb_installs_runs_and_leaves_nothing_behind(linux_packages: Path, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="AppImage: Linux only")
-def test_appimage_runs_its_self_test(linux_packages: Path, tmp_path: Path) -> None:
-    """The AppDir's AppRun runs the self-test (what the AppImage runs once extracted); with a
-    runtime given ($APPIMAGE_RUNTIME, e.g. in CI) the AppImage itself runs it with
-    --appimage-extract-and-run, no FUSE needed."""
+def test_the_appdir_runs_its_self_test(linux_packages: Path, tmp_path: Path) -> None:
+    """The AppDir's AppRun runs the self-test: what the AppImage runs once extracted. The
+    AppImage file itself needs the type-2 runtime, published only on GitHub (unreachable
+    here), so packing it and running it with --appimage-extract-and-run is the installers
+    workflow's Linux job (.github/workflows/installers.yml), not this suite's."""
     appdirs = list(linux_packages.glob("CityPatrol-*.AppDir"))
     assert len(appdirs) == 1
     appdir = appdirs[0]
@@ -196,11 +196,3 @@ def test_appimage_runs_its_self_test(linux_packages: Path, tmp_path: Path) -> No
         env=env, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    images = list(linux_packages.glob("CityPatrol-*.AppImage"))
-    if not images:
-        pytest.skip("no AppImage runtime here (see scripts/package_linux.py); AppDir checked")
-    image = subprocess.run(
-        [str(images[0]), "--appimage-extract-and-run", "--self-test"], capture_output=True,
-        text=True, timeout=300, env=env, cwd=tmp_path, check=False,
-    )  # fmt: skip
-    assert image.returncode == 0, image.stdout + image.stderr

@@ -54,8 +54,13 @@ def _public(user: User) -> UserPublic:
 )
 def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginResponse:
     """Sign in; repeated failures slow down further attempts (429 with Retry-After)."""
+    # The client's address: the peer's, or (only from a --trusted-proxy) the one it forwarded,
+    # set by uvicorn's proxy-headers middleware (server.cli).
     address = request.client.host if request.client else "?"
-    wait = throttle.blocked_for(session, body.username, address)
+    # Counted before the password is checked, and committed at once: parallel guesses see each
+    # other's counts, and a failure is remembered whatever happens next (server.accounts.throttle).
+    wait = throttle.count_attempt(session, body.username, address)
+    session.commit()
     if wait is not None:
         # Not a RetryAfter constant: the wait is exactly how long the throttle blocks.
         seconds = max(1, math.ceil(wait.total_seconds()))
@@ -69,9 +74,6 @@ def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginRes
     user = auth.authenticate(session, body.username, body.password)
     if user is None:
         log.warning("failed login for %r from %s", body.username, address)
-        throttle.record_failure(session, body.username, address)
-        # The failure must be remembered even though this request ends in an error.
-        session.commit()
         raise refuse(
             status.HTTP_401_UNAUTHORIZED,
             "wrong_password",

@@ -14,17 +14,28 @@ from app.domain.contract import FeedKind, UserPayload
 from app.domain.ids import new_id
 from app.domain.lifecycle import Role
 from server.accounts.auth import hash_password
+from server.accounts.passwords import check_password
 from server.feed import append_feed
 from server.models import ApiToken, User
 
 
 def add_user(
-    session: Session, username: str, password: str, role: Role, display_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str = "",
+    *,
+    policy: bool = True,
 ) -> User:
+    """Add an account; its password must pass the policy (server.accounts.passwords) unless
+    ``policy`` is False — only for the demo accounts, served on loopback only (server.api)."""
     if not username.strip() or len(username) > 100:
         raise ValueError("a user name is 1 to 100 characters")
-    if len(password) < 4:
-        raise ValueError("the password is too short")
+    if policy:
+        check_password(username, password)
+    elif not password:
+        raise ValueError("the password is empty")
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     user = User(
@@ -54,8 +65,7 @@ def announce_user(session: Session, user: User) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    if len(password) < 4:
-        raise ValueError("the password is too short")
+    check_password(user.username, password)
     user.password_hash = hash_password(password)
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from fastapi import status
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.contract import CasePayload, DecisionPayload, FeedKind, PhotoRef, TaskPayload
@@ -21,7 +22,7 @@ from app.domain.decisions import Assignment, check_parties, decide
 from app.domain.ids import new_id
 from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest
 from server.cases.detail import case_out
-from server.errors import refuse
+from server.errors import ApiError, refuse
 from server.feed import append_feed
 from server.models import Case, CaseStep, ChangeReceipt, Department, Photo, User
 from server.schemas import ActionRequest, StepOut
@@ -42,15 +43,23 @@ def applied_before(session: Session, user: User, body: ActionRequest) -> bool:
         return False
     receipt = session.get(ChangeReceipt, body.change_id)
     if receipt is None:
+        # The step takes the change id: one that is already a step's (a decision sent without
+        # a change id, an inspector's step) is taken too — it was a 500 from the primary key.
+        if session.get(CaseStep, body.change_id) is not None:
+            raise change_id_reused()
         return False
     if receipt.content_hash != action_hash(body) or receipt.user_id != user.id:
-        raise refuse(
-            status.HTTP_409_CONFLICT,
-            "change_id_reused",
-            "该变更编号已用于另一项操作",
-            "This change id was used for another action",
-        )
+        raise change_id_reused()
     return True
+
+
+def change_id_reused() -> ApiError:
+    return refuse(
+        status.HTTP_409_CONFLICT,
+        "change_id_reused",
+        "该变更编号已用于另一项操作",
+        "This change id was used for another action",
+    )
 
 
 def apply_decision(session: Session, user: User, case: Case, body: ActionRequest) -> None:
@@ -121,7 +130,13 @@ def apply_decision(session: Session, user: User, case: Case, body: ActionRequest
                 received_at=now,
             )
         )
-    session.flush()
+    try:
+        # In a savepoint: the same id sent at once for two cases (no receipt yet for either)
+        # loses here, and only the savepoint is undone.
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise change_id_reused() from None
     _announce(session, case, step, body)
 
 

@@ -43,7 +43,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.contract import CasePayload, DecisionPayload, FeedKind
+from app.domain.contract import CasePayload, DecisionPayload, FeedKind, PhotoPayload
 from app.domain.errors import Message, TransitionError
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
@@ -58,7 +58,7 @@ from app.domain.lifecycle import (
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
 from server.feed import FeedItem, append_feed_entries
-from server.models import Case, CaseStep, ChangeReceipt, User
+from server.models import Case, CaseStep, ChangeReceipt, Photo, User
 from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason, StepOut
 
 log = logging.getLogger("citypatrol.server.ingest")
@@ -159,9 +159,42 @@ def ingest(
         except IntegrityError:
             log.info("push of %d changes met a concurrent insert (try %d)", len(changes), attempt)
             continue
-        append_feed_entries(session, plan.feed)
+        append_feed_entries(session, [*plan.feed, *_photos_of_first_submissions(session, plan)])
         return plan.results
     raise BatchContendedError(f"the batch met concurrent inserts {ATTEMPTS} times")
+
+
+def _photos_of_first_submissions(session: Session, plan: _Plan) -> list[FeedItem]:
+    """The photos a case got while it was a draft, for the supervisors, now that it is
+    submitted for the first time (a draft's photos are announced to nobody: uploads.py)."""
+    case_ids = [
+        item.entity_id
+        for item in plan.feed
+        if item.kind is FeedKind.CASE
+        and item.payload.get("event") == Action.SUBMIT.value
+        and item.payload["step"]["from_status"] == CaseStatus.DRAFT.value
+    ]
+    if not case_ids:
+        return []
+    photos = session.scalars(
+        select(Photo)
+        .where(Photo.case_id.in_(case_ids), Photo.state == "complete")
+        .order_by(Photo.case_id, Photo.completed_at, Photo.id)
+    )
+    items = []
+    for photo in photos:
+        payload: PhotoPayload = {
+            "photo_id": photo.id,
+            "case_id": photo.case_id,
+            "role": photo.role,
+            "mime": photo.mime,
+            "size_bytes": photo.size_bytes,
+            "sha256": photo.sha256,
+            "uploader_id": photo.uploader_id,
+            "completed_at": photo.completed_at.isoformat() if photo.completed_at else "",
+        }
+        items.append(FeedItem(FeedKind.PHOTO, photo.id, payload, role=Role.SUPERVISOR.value))
+    return items
 
 
 def _plan(session: Session, batch: _Batch) -> _Plan:

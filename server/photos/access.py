@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import status
 
-from app.domain.lifecycle import Role
+from app.domain.lifecycle import CaseStatus, Role
 from server.models import Case, Photo
 from server.photos.protocol import tus_error
 from server.photos.state import Actor
@@ -36,8 +36,12 @@ def check_uploader(actor: Actor, case: Case | None, case_id: str) -> None:
 
 
 def may_download(actor: Actor, photo: Photo, case: Case | None) -> bool:
-    """Its uploader, the case's author and assignee, supervisors and administrators."""
-    return actor.role in (Role.SUPERVISOR, Role.ADMIN) or actor.id in (
+    """Its uploader, the case's author and assignee, and — once the case is no draft —
+    supervisors and administrators (a draft is private to its inspector, photos included)."""
+    staff = actor.role in (Role.SUPERVISOR, Role.ADMIN)
+    if staff and case is not None and case.status != CaseStatus.DRAFT.value:
+        return True
+    return actor.id in (
         photo.uploader_id,
         case.author_id if case else None,
         case.assignee_id if case else None,

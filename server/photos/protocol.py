@@ -21,6 +21,7 @@ from typing import Annotated, Any, Final
 from fastapi import Header, Request, Response, status
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
 from server.errors import ApiError, documented, refuse
@@ -44,6 +45,14 @@ PHOTO_ROLES: Final = frozenset({"before", "after"})
 _MAX_FILENAME_CHARS = 255
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+#: The longest Upload-Metadata header accepted: the six keys this server reads fit in a few
+#: hundred bytes, and nothing larger is parsed, let alone stored.
+MAX_METADATA_CHARS: Final = 4096
+#: Digits of the longest number a numeric header may carry (2**63 has 19): Python's int()
+#: refuses more than 4,300 digits with a ValueError, and a number that long is nonsense anyway.
+_MAX_NUMBER_DIGITS = 19
+#: The metadata keys kept with an upload (and given back by HEAD); any other key is dropped.
+KEPT_METADATA_KEYS: Final = ("case_id", "photo_id", "sha256", "mime", "role", "filename")
 
 TusHeader = Annotated[str | None, Header()]
 
@@ -191,7 +200,21 @@ class Creation:
     mime: str
     role: str
     filename: str
-    raw_metadata: str
+    #: The kept keys (KEPT_METADATA_KEYS) as an Upload-Metadata header, for HEAD.
+    metadata: str
+
+
+def header_number(value: str | None) -> int | None:
+    """A non-negative decimal number from a header, or None when it is not one (or absurdly
+    long: checked before ``int()``, which would raise on 5,000 digits)."""
+    if (
+        value is None
+        or not 0 < len(value) <= _MAX_NUMBER_DIGITS
+        or not value.isascii()
+        or not value.isdigit()
+    ):
+        return None
+    return int(value)
 
 
 def _metadata_error(en: str, zh: str) -> ApiError:
@@ -238,13 +261,12 @@ def parse_creation(headers: CreationHeaders) -> Creation:
             "Upload-Defer-Length is not supported: send Upload-Length",
             "不支持 Upload-Defer-Length：请发送 Upload-Length",
         )
-    upload_length = headers.upload_length
-    if upload_length is None or not upload_length.isascii() or not upload_length.isdigit():
+    length = header_number(headers.upload_length)
+    if length is None:
         raise bad_header(
             "Upload-Length (the file size in bytes) is required",
             "缺少 Upload-Length（文件字节数）",
         )
-    length = int(upload_length)
     if length == 0:
         raise bad_header(
             "Upload-Length is 0: an empty file is not a photo", "Upload-Length 为 0：空文件不是照片"
@@ -260,6 +282,10 @@ def parse_creation(headers: CreationHeaders) -> Creation:
         raise bad_header(
             "Upload-Metadata with case_id, photo_id, sha256 and mime is required",
             "缺少 Upload-Metadata（case_id、photo_id、sha256 和 mime）",
+        )
+    if len(headers.upload_metadata) > MAX_METADATA_CHARS:
+        raise _metadata_error(
+            f"longer than {MAX_METADATA_CHARS} characters", f"超过 {MAX_METADATA_CHARS} 个字符"
         )
     values = _parse_metadata(headers.upload_metadata)
     missing = [k for k in ("case_id", "photo_id", "sha256", "mime") if not values.get(k)]
@@ -297,9 +323,13 @@ def parse_creation(headers: CreationHeaders) -> Creation:
         raise _metadata_error(
             "filename is too long or contains control characters", "filename 过长或含控制字符"
         )
-    return Creation(
-        photo_id, case_id, length, sha256, mime, role, filename, headers.upload_metadata
+    # Only the keys this server understands are kept (re-encoded), never the raw header.
+    kept = ",".join(
+        f"{key} {base64.b64encode(values[key]).decode('ascii')}"
+        for key in KEPT_METADATA_KEYS
+        if key in values
     )
+    return Creation(photo_id, case_id, length, sha256, mime, role, filename, kept)
 
 
 # --- PATCH ------------------------------------------------------------------------------------
@@ -330,16 +360,17 @@ def parse_patch(
             "PATCH 的内容类型必须是 application/offset+octet-stream",
             "a PATCH body must be Content-Type: application/offset+octet-stream",
         )
-    if upload_offset is None or not upload_offset.isascii() or not upload_offset.isdigit():
+    offset = header_number(upload_offset)
+    if offset is None:
         raise bad_header(
             "Upload-Offset (a non-negative integer) is required",
             "缺少 Upload-Offset（非负整数）",
         )
     body_len: int | None = None
     if content_length is not None:
-        if not content_length.isascii() or not content_length.isdigit():
+        body_len = header_number(content_length)
+        if body_len is None:
             raise bad_header("Content-Length is not a number", "Content-Length 不是数字")
-        body_len = int(content_length)
     checksum: bytes | None = None
     chunk_hash: Hash | None = None
     if upload_checksum is not None:
@@ -363,4 +394,32 @@ def parse_patch(
                 f"Upload-Checksum: that is not a {algorithm} digest",
                 f"Upload-Checksum：这不是 {algorithm} 摘要",
             )
-    return PatchHeaders(int(upload_offset), body_len, checksum, chunk_hash)
+    return PatchHeaders(offset, body_len, checksum, chunk_hash)
+
+
+# --- X-HTTP-Method-Override -------------------------------------------------------------------
+
+_OVERRIDABLE: Final = frozenset({b"PATCH", b"DELETE", b"HEAD"})
+
+
+class MethodOverride:
+    """tus 1.0: "If a request contains the X-HTTP-Method-Override header, the Server MUST use
+    the value of the header as the request method" — for clients behind proxies that pass only
+    GET and POST. Only a POST to an upload, and only to PATCH, DELETE or HEAD: nothing else is
+    overridden (a pure ASGI middleware, outside the body limit, so a PATCH sent as a POST
+    streams to disk like any PATCH)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith(UPLOADS_PATH + "/")
+        ):
+            for name, value in scope["headers"]:
+                if name == b"x-http-method-override" and value.strip().upper() in _OVERRIDABLE:
+                    scope = {**scope, "method": value.strip().upper().decode("ascii")}
+                    break
+        await self.app(scope, receive, send)

@@ -113,7 +113,7 @@ def upload_status(photo_id: str, request: Request, credentials: Credentials) -> 
     """The upload's offset (where to resume) and length; never cached."""
     ctx = context(request)
     with ctx.sessions() as session:
-        actor = sign_in(session, credentials)
+        actor = sign_in(session, credentials, ctx.idle)
         pid = canonical_uuid(photo_id)
         if pid is None:
             raise upload_not_found()
@@ -206,7 +206,7 @@ def terminate_upload(photo_id: str, request: Request, credentials: Credentials) 
     """
     ctx = context(request)
     with ctx.sessions.begin() as session:
-        actor = sign_in(session, credentials)
+        actor = sign_in(session, credentials, ctx.idle)
         pid = canonical_uuid(photo_id)
         if pid is None:
             raise upload_not_found()
@@ -239,7 +239,7 @@ def download_photo(photo_id: str, request: Request, credentials: Credentials) ->
     ctx = context(request)
     not_found = refuse(404, "photo_not_found", "找不到该照片", "photo not found")
     with ctx.sessions() as session:
-        actor = sign_in(session, credentials)
+        actor = sign_in(session, credentials, ctx.idle)
         pid = canonical_uuid(photo_id)
         if pid is None:
             raise not_found

@@ -43,6 +43,11 @@ class UploadContext:
         """How long an unfinished upload is kept after its last PATCH (sliding)."""
         return timedelta(seconds=self.settings.upload_expiry_s)
 
+    @property
+    def idle(self) -> timedelta:
+        """How long a token may go unused before it stops working."""
+        return timedelta(days=self.settings.token_idle_days)
+
 
 def context(request: Request) -> UploadContext:
     state = request.app.state
@@ -59,7 +64,11 @@ class Actor:
     role: str
 
 
-def sign_in(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Actor:
+def sign_in(
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    idle: timedelta = auth.DEFAULT_IDLE,
+) -> Actor:
     """The bearer token's user, or 401 (as ``server.deps.current_user``), checked inside the
     endpoint's own short transaction.
 
@@ -68,7 +77,7 @@ def sign_in(session: Session, credentials: HTTPAuthorizationCredentials | None) 
     streaming for minutes would block every other writer of the server. Sharing the endpoint's
     first transaction also saves a thread hop and a transaction per request.
     """
-    user = auth.user_for_token(session, credentials.credentials) if credentials else None
+    user = auth.user_for_token(session, credentials.credentials, idle) if credentials else None
     if user is None:
         raise not_signed_in()
     return Actor(user.id, user.username, user.role)

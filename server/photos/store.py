@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 import threading
 import time
@@ -95,6 +96,10 @@ class PhotoStore(Protocol):
 
     def finished(self, storage_name: str) -> Path | None:
         """The finished photo's file, finishing an interrupted :meth:`publish`; None if missing."""
+        ...
+
+    def free_bytes(self) -> int | None:
+        """Bytes free where the photos are written (None: unknown, e.g. object storage)."""
         ...
 
 
@@ -207,6 +212,16 @@ class LocalPhotoStore:
 
     def partial(self, storage_name: str) -> Path:
         return self.partial_dir / storage_name
+
+    def free_bytes(self) -> int | None:
+        # The folder may not exist yet: its nearest existing parent is on the same disk.
+        path = self.root
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        try:
+            return shutil.disk_usage(path).free
+        except OSError:
+            return None
 
     def complete(self, storage_name: str) -> Path:
         return self.complete_dir / storage_name

@@ -28,18 +28,18 @@ from typing import Any, cast
 
 from fastapi import Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
-from app.domain.lifecycle import Role
+from app.domain.lifecycle import CaseStatus, Role
 from server import errors, observability
 from server.feed import append_feed
 from server.models import Case, Photo
-from server.photos import access
+from server.photos import access, quota
 from server.photos.body import BodyWriter, wait_quietly
 from server.photos.cleanup import maybe_sweep
 from server.photos.hashing import Hash, hash_states
@@ -126,7 +126,7 @@ def _new_upload(ctx: UploadContext, actor: Actor, spec: Creation) -> Photo:
         state=UPLOADING,
         role=spec.role,
         storage_name=f"{secrets.token_hex(16)}.{MIME_EXTENSIONS[spec.mime]}",
-        metadata_json={"filename": spec.filename, "upload_metadata": spec.raw_metadata},
+        metadata_json={"filename": spec.filename, "upload_metadata": spec.metadata},
         created_at=now,
         expires_at=now + ctx.expiry,
     )
@@ -142,11 +142,13 @@ def create(
         with ctx.sessions() as session:
             try:
                 with session.begin():
-                    actor = sign_in(session, credentials)
+                    actor = sign_in(session, credentials, ctx.idle)
                     spec = parse_creation(headers)
                     access.check_uploader(actor, session.get(Case, spec.case_id), spec.case_id)
                     existing = session.get(Photo, spec.photo_id)
                     if existing is None:
+                        quota.check_quotas(session, ctx, actor.id, spec.case_id, spec.length)
+                        quota.check_disk(ctx, spec.length)
                         photo = _new_upload(ctx, actor, spec)
                         session.add(photo)
             except IntegrityError:
@@ -279,7 +281,7 @@ def begin_patch(
     part: Part | None = None
     try:
         with ctx.sessions.begin() as session:
-            actor = sign_in(session, credentials)
+            actor = sign_in(session, credentials, ctx.idle)
             photo = owned_photo(session, photo_id, actor, lock=True)
             if photo.state == COMPLETE:
                 return _check_complete(photo, offset, body_len)
@@ -313,6 +315,8 @@ def begin_patch(
                 f"from offset {start}; nothing was written",
                 {"Upload-Offset": str(start)},
             )
+        # Nothing is written into the disk's reserve (the database needs it).
+        quota.check_disk(ctx, photo.size_bytes - start if body_len is None else body_len)
         # Outside the transaction: reading earlier bytes back must not hold the database.
         file_hash = _hash_at_start(part, photo)
         return Lease(
@@ -478,7 +482,17 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
             "uploader_id": lease.uploader_id,
             "completed_at": now.isoformat(),
         }
-        append_feed(session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value)
+        # The case row locked (FOR NO KEY UPDATE, as a push does: server.feed's lock order),
+        # so a submission running now either sees this photo complete or is seen here as done.
+        case_status = session.scalar(
+            select(Case.status).where(Case.id == lease.case_id).with_for_update(key_share=True)
+        )
+        if case_status is not None and case_status != CaseStatus.DRAFT.value:
+            # A draft's photos are its inspector's alone: supervisors hear of them when the
+            # case is first submitted (server.cases.ingest), not before.
+            append_feed(
+                session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value
+            )
     # The database says complete from here on; the store's finished() repairs the move if the
     # process dies before it.
     ctx.store.publish(lease.storage_name)

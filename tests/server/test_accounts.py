@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +24,9 @@ def login(server: ServerProcess, username: str, password: str) -> httpx.Response
 
 
 def test_health_and_openapi(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": server.backend}
+    health = httpx.get(f"{server.url}/healthz").json()
+    assert health["status"] == "ok" and health["database"] == server.backend
+    assert health["disk"] == "ok" and health["disk_free_bytes"] > 0
     paths = httpx.get(f"{server.url}/openapi.json").json()["paths"]
     assert {"/healthz", "/api/v1/auth/login", "/api/v1/me", "/api/v1/auth/logout"} <= set(paths)
 
@@ -109,15 +113,125 @@ def test_user_add_reads_the_password_from_stdin(tmp_path: Path) -> None:
         "supervisor",
         "--display-name",
         "王值班",
-        stdin="s3cret-pass\n",
+        stdin="s3cret-pass-2026\n",
     )
     assert added.returncode == 0, added.stderr
-    again = cli("user", "add", "wang", "--role", "inspector", stdin="other\n")
+    again = cli("user", "add", "wang", "--role", "inspector", stdin="another-long-password\n")
     assert again.returncode == 1 and "already exists" in again.stderr
     assert "wang\tsupervisor\tactive\t王值班" in cli("user", "list").stdout
     server = ServerProcess(data)
     try:
-        assert login(server, "wang", "s3cret-pass").status_code == 200
-        assert login(server, "wang", "s3cret-pass\n").status_code == 401
+        assert login(server, "wang", "s3cret-pass-2026").status_code == 200
+        assert login(server, "wang", "s3cret-pass-2026\n").status_code == 401
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("abcd", "too short"),
+        ("short-pw1", "too short"),
+        ("chen-admin-2026", "user name"),
+        ("CHEN-ADMIN", "user name"),
+        ("1q2w3e4r5t", "well-known"),
+        ("QwertyUiop", "well-known"),
+    ],
+)
+def test_weak_passwords_are_refused_by_user_add_and_reset(
+    tmp_path: Path, password: str, why: str
+) -> None:
+    data = tmp_path / "srv"
+
+    def cli(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(data), *args],
+            input=stdin, capture_output=True, text=True, cwd=ROOT, check=False,
+        )  # fmt: skip
+
+    refused = cli("user", "add", "chen-admin", "--role", "admin", stdin=password + "\n")
+    assert refused.returncode == 1 and why in refused.stderr, refused.stderr
+    assert (
+        cli("user", "add", "chen-admin", "--role", "admin", stdin="a fine pass 2026\n").returncode
+        == 0
+    )
+    reset = cli("user", "reset", "chen-admin", stdin=password + "\n")
+    assert reset.returncode == 1 and why in reset.stderr, reset.stderr
+
+
+def test_demo_accounts_only_on_loopback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(tmp_path / "srv"),
+         "--host", "0.0.0.0", "--demo"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "loopback" in result.stderr, result.stderr
+    assert not (tmp_path / "srv" / "server.db").exists()  # refused before anything was made
+
+
+def token_row(server: ServerProcess, token: str) -> tuple[Any, Any]:
+    engine = create_db_engine(server.database_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT created_at, last_used_at FROM api_tokens WHERE token_hash = :h"),
+                {"h": hashlib.sha256(token.encode()).hexdigest()},
+            ).one()
+            return row[0], row[1]
+    finally:
+        engine.dispose()
+
+
+def age_token(server: ServerProcess, token: str, days: int) -> None:
+    """Make the token's last use (and creation) ``days`` ago, as if left unused."""
+    then = datetime.now(UTC) - timedelta(days=days)
+    engine = create_db_engine(server.database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE api_tokens SET created_at = :t, last_used_at = :t WHERE token_hash = :h"
+                ),
+                {"t": then, "h": hashlib.sha256(token.encode()).hexdigest()},
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_token_unused_for_the_idle_period_stops_working(server: ServerProcess) -> None:
+    token = login(server, "inspector2", "inspector2").json()["token"]
+    me = f"{server.url}/api/v1/me"
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(me, headers=bearer).status_code == 200
+    _created, first_use = token_row(server, token)
+    assert first_use is None  # used within the hour it was issued: nothing written
+    age_token(server, token, days=2)
+    assert httpx.get(me, headers=bearer).status_code == 200
+    _created, recorded = token_row(server, token)
+    assert recorded is not None  # an hour or more since the last record: recorded now
+    assert httpx.get(me, headers=bearer).status_code == 200
+    assert token_row(server, token)[1] == recorded  # at most one write per hour
+    age_token(server, token, days=15)  # the default idle period is 14 days
+    response = httpx.get(me, headers=bearer)
+    assert response.status_code == 401 and response.json()["detail"]["code"] == "not_signed_in"
+
+
+def test_logout_revokes_only_the_token_it_is_sent_with(server: ServerProcess) -> None:
+    first = login(server, "supervisor", "supervisor").json()["token"]
+    second = login(server, "supervisor", "supervisor").json()["token"]
+    out = httpx.post(
+        f"{server.url}/api/v1/auth/logout", headers={"Authorization": f"Bearer {first}"}
+    )
+    assert out.status_code == 204
+    assert (
+        httpx.get(
+            f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {first}"}
+        ).status_code
+        == 401
+    )
+    assert (
+        httpx.get(
+            f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {second}"}
+        ).status_code
+        == 200
+    )

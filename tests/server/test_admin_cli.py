@@ -37,22 +37,25 @@ def login(server: ServerProcess, name: str, password: str) -> httpx.Response:
 
 
 def test_disable_reset_and_enable_accounts(admin: Admin) -> None:
-    assert admin("user", "add", "li", "--role", "inspector", stdin="first-pass\n").returncode == 0
+    assert (
+        admin("user", "add", "li", "--role", "inspector", stdin="first-pass-of-li\n").returncode
+        == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "li", "first-pass").json()["token"]
+        token = login(server, "li", "first-pass-of-li").json()["token"]
         me = f"{server.url}/api/v1/me"
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 200
         assert admin("user", "disable", "li").returncode == 0
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        assert login(server, "li", "first-pass").status_code == 401
+        assert login(server, "li", "first-pass-of-li").status_code == 401
         assert "li\tinspector\tdisabled" in admin("user", "list").stdout
         assert admin("user", "enable", "li").returncode == 0
-        token = login(server, "li", "first-pass").json()["token"]
-        assert admin("user", "reset", "li", stdin="second-pass\n").returncode == 0
+        token = login(server, "li", "first-pass-of-li").json()["token"]
+        assert admin("user", "reset", "li", stdin="second-pass-of-li\n").returncode == 0
         assert httpx.get(me, headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        assert login(server, "li", "first-pass").status_code == 401
-        assert login(server, "li", "second-pass").status_code == 200
+        assert login(server, "li", "first-pass-of-li").status_code == 401
+        assert login(server, "li", "second-pass-of-li").status_code == 200
         missing = admin("user", "disable", "nobody")
         assert missing.returncode == 1 and "no user 'nobody'" in missing.stderr
     finally:
@@ -74,10 +77,12 @@ def test_departments_load_from_csv_and_bad_rows_name_their_line(
     assert result.returncode == 1 and "bad.csv:3" in result.stderr
     duplicate = admin("department", "add", "JT", "交通局")
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
-    assert admin("user", "add", "ops", "--role", "admin", stdin="ops-pass\n").returncode == 0
+    assert (
+        admin("user", "add", "ops", "--role", "admin", stdin="ops-pass-for-admin\n").returncode == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "ops", "ops-pass").json()["token"]
+        token = login(server, "ops", "ops-pass-for-admin").json()["token"]
         listed = httpx.get(
             f"{server.url}/api/v1/departments", headers={"Authorization": f"Bearer {token}"}
         ).json()
@@ -103,10 +108,15 @@ def test_a_city_taxonomy_replaces_the_default_for_validation(admin: Admin, tmp_p
         admin("taxonomy", "load", str(table)).stdout.strip()
         == "category table loaded: 1 categories"
     )
-    assert admin("user", "add", "zhao", "--role", "inspector", stdin="zhao-pass\n").returncode == 0
+    assert (
+        admin(
+            "user", "add", "zhao", "--role", "inspector", stdin="inspects-streets-2026\n"
+        ).returncode
+        == 0
+    )
     server = ServerProcess(admin.data, "--database-url", admin.database_url)
     try:
-        token = login(server, "zhao", "zhao-pass").json()["token"]
+        token = login(server, "zhao", "inspects-streets-2026").json()["token"]
 
         def create(code: str) -> str:
             case = {
@@ -136,7 +146,12 @@ def test_several_workers_serve_one_postgresql_database(tmp_path: Path, postgres:
         pids = set()
         for _ in range(40):
             response = httpx.get(f"{server.url}/healthz", headers={"Connection": "close"})
-            assert response.json() == {"status": "ok", "database": "postgresql"}
+            health = response.json()
+            assert (health["status"], health["database"], health["disk"]) == (
+                "ok",
+                "postgresql",
+                "ok",
+            )
         assert login(server, "demo", "demo").status_code == 200
         children = subprocess.run(
             ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=False
@@ -182,8 +197,33 @@ def test_settings_travel_to_workers_whole() -> None:
         busy_timeout_s=3.5,
         upload_expiry_s=120.0,
         upload_idle_s=7.0,
+        trusted_proxies=("10.0.0.0/8", "192.0.2.1/32"),
+        user_quota_bytes=3 * 1024**2,
+        case_quota_bytes=0,
+        disk_reserve_bytes=1024,
+        token_idle_days=3,
     )
     assert from_json(to_json(settings)) == settings
+
+
+def test_security_settings_come_from_the_environment_and_the_command_line() -> None:
+    from server.settings import load_settings
+
+    env = {
+        "CITYPATROL_SERVER_DATA_DIR": "/srv/cp",
+        "CITYPATROL_SERVER_TRUSTED_PROXIES": "10.1.2.3, 172.16.0.0/12",
+        "CITYPATROL_SERVER_USER_QUOTA_MB": "5",
+        "CITYPATROL_SERVER_CASE_QUOTA_MB": "0",
+        "CITYPATROL_SERVER_DISK_RESERVE_MB": "many",  # malformed: logged, default kept
+        "CITYPATROL_SERVER_TOKEN_IDLE_DAYS": "3",
+    }
+    settings = load_settings(env=env)
+    assert settings.trusted_proxies == ("10.1.2.3/32", "172.16.0.0/12")
+    assert settings.user_quota_bytes == 5 * 1024**2 and settings.case_quota_bytes == 0
+    assert settings.disk_reserve_bytes == 512 * 1024**2 and settings.token_idle_days == 3
+    assert load_settings(env=env, trusted_proxies=["::1"]).trusted_proxies == ("::1/128",)
+    with pytest.raises(ValueError, match="does not appear to be"):
+        load_settings(env=env, trusted_proxies=["not-a-network"])
 
 
 def test_server_head_revision_constant_matches_the_migrations() -> None:

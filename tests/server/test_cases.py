@@ -523,3 +523,19 @@ def test_supervisors_feed_entries_carry_the_whole_case_and_step(
     assert dispatch["step"]["deadline"] is not None
     # The inspector's own feed still gets only the decisions (no other people's cases).
     assert all(e["kind"] != "case" for e in demo.everything())
+
+
+def test_a_change_id_that_is_already_a_step_id_is_409_not_500(
+    demo: Client, supervisor: Client
+) -> None:
+    """The step takes the decision's change id: an id some step already has is refused."""
+    case_id = submitted_case(demo)
+    accepted = supervisor.act(case_id, "accept").json()  # no change id: the server makes one
+    step_id = accepted["steps"][-1]["id"]
+    other_case = submitted_case(demo)
+    response = supervisor.act(other_case, "accept", expect=409, change_id=step_id)
+    assert response.json()["detail"]["code"] == "change_id_reused"
+    submit_step = supervisor.http.get(f"/api/v1/cases/{other_case}").json()["steps"][0]["id"]
+    response = supervisor.act(other_case, "accept", expect=409, change_id=submit_step)
+    assert response.json()["detail"]["code"] == "change_id_reused"
+    supervisor.act(other_case, "accept", change_id=new_id())  # nothing was half-applied

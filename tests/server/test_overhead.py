@@ -36,7 +36,10 @@ from server.api import create_app
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep, get_session
 from server.errors import UnexpectedErrors
+from server.limits import BodyLimit
 from server.models import ApiToken, Department, User
+from server.observability import RequestMiddleware
+from server.photos.protocol import MethodOverride
 from server.reference import departments
 from server.settings import Settings
 
@@ -116,7 +119,9 @@ def _sign_in(client: TestClient, username: str = "demo") -> dict[str, str]:
 
 def test_the_catch_all_is_a_plain_asgi_middleware(app: FastAPI) -> None:
     classes: list[object] = [m.cls for m in app.user_middleware]
-    assert classes == [UnexpectedErrors]
+    # Outermost first: request ids and metrics, the tus method override, the body limit
+    # (issue 12), the catch-all.
+    assert classes == [RequestMiddleware, MethodOverride, BodyLimit, UnexpectedErrors]
     assert not any(isinstance(c, type) and issubclass(c, BaseHTTPMiddleware) for c in classes)
 
 
@@ -256,7 +261,7 @@ def test_user_for_token_checks_every_condition_on_every_call(tmp_path: Path) -> 
     sessions = session_factory(engine)
     try:
         with sessions.begin() as session:
-            user = users.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安")
+            user = users.add_user(session, "ann", "pass", Role.SUPERVISOR, "Ann 安", policy=False)
             session.flush()
             live, _ = auth.issue_token(session, user, timedelta(hours=1))
             expired, _ = auth.issue_token(session, user, timedelta(seconds=-1))

@@ -88,7 +88,7 @@ class TusServer(ServerProcess):
         """An account whose password is its name (the demo accounts already are)."""
         with self.sessions.begin() as session:
             if session.scalar(select(User).where(User.username == username)) is None:
-                users.add_user(session, username, username, role)
+                users.add_user(session, username, username, role, policy=False)
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
@@ -1067,3 +1067,74 @@ def test_postgresql_upload_with_a_concurrent_patch_and_a_resend(pg_server: TusSe
         assert photo is not None and photo.state == "complete"
         kinds = session.scalars(select(FeedEntry.role).where(FeedEntry.entity_id == photo_id))
         assert list(kinds) == ["supervisor"]
+
+
+# --- limits (issue 12) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Upload-Length", "Upload-Offset", "Content-Length"])
+def test_numbers_of_5000_digits_get_400_even_before_signing_in(
+    server: TusServer, demo: Uploader, case_id: str, name: str
+) -> None:
+    """int() raises on more than 4,300 digits: that was a 500, before authentication on PATCH."""
+    huge = "9" * 5000
+    if name == "Upload-Length":
+        response = demo.create(case_id, jpeg(100), length=huge)
+        assert response.status_code == 400, response.text
+        return
+    url = demo.created(case_id, jpeg(100))
+    headers = {"Content-Type": OCTETS, "Upload-Offset": "0", name: huge, **TUS}
+    for auth in ({}, {"Authorization": f"Bearer {demo.token}"}):
+        # Content-Length that long is refused by the HTTP server itself (plain 400).
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        with sock:
+            head = "".join(f"{k}: {v}\r\n" for k, v in {**headers, **auth}.items())
+            body = "" if name == "Content-Length" else "Content-Length: 0\r\n"
+            sock.sendall(f"PATCH {url} HTTP/1.1\r\nHost: x\r\n{head}{body}\r\n".encode())
+            status_line = sock.recv(65536).split(b"\r\n", 1)[0]
+        # Without a token: 401 (no credentials is checked first) or 400, never a 500.
+        assert status_line.split()[1] in ({b"400"} if auth else {b"400", b"401"}), status_line
+
+
+def test_upload_metadata_over_4_kib_is_refused_and_only_known_keys_are_kept(
+    server: TusServer, demo: Uploader, case_id: str
+) -> None:
+    big = demo.create(case_id, jpeg(100), padding="x" * 5000)
+    assert big.status_code == 400 and "Upload-Metadata" in big.json()["detail"]["en"]
+    huge = demo.create(case_id, jpeg(100), padding="x" * 8 * 1024 * 1024)  # the issue's probe
+    assert huge.status_code == 431  # past the 64 KiB head limit: never parsed nor stored
+    data = jpeg(100)
+    url = demo.created(case_id, data, note="y" * 2000)
+    photo = server.photo(url.rsplit("/", 1)[1])
+    assert photo is not None
+    stored = photo.metadata_json["upload_metadata"]
+    assert "note" not in stored and len(stored) < 600
+    echoed = dict(
+        pair.split(" ") for pair in demo.http.head(url).headers["Upload-Metadata"].split(",")
+    )
+    assert set(echoed) == {"case_id", "photo_id", "sha256", "mime", "role", "filename"}
+
+
+def test_x_http_method_override_on_post_is_honoured(
+    server: TusServer, demo: Uploader, case_id: str
+) -> None:
+    """For clients behind proxies that pass only GET and POST (the tus spec's rule)."""
+    data = jpeg(200 * 1024)  # several reads of the socket, past the head limit's counting
+    url = demo.created(case_id, data)
+    head = demo.http.post(url, headers={"X-HTTP-Method-Override": "HEAD"})
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == "0"
+    half = len(data) // 2
+    patched = demo.http.post(
+        url,
+        content=data[:half],
+        headers={"X-HTTP-Method-Override": "PATCH", "Upload-Offset": "0", "Content-Type": OCTETS},
+    )
+    assert patched.status_code == 204, patched.text
+    assert patched.headers["Upload-Offset"] == str(half)
+    assert demo.offset(url) == half
+    deleted = demo.http.post(url, headers={"X-HTTP-Method-Override": "DELETE"})
+    assert deleted.status_code == 204
+    assert demo.http.head(url).status_code == 404
+    # Only PATCH, DELETE and HEAD: a POST stays a POST otherwise (405 on an upload's URL).
+    other = demo.http.post(url, headers={"X-HTTP-Method-Override": "PUT"})
+    assert other.status_code == 405

@@ -474,6 +474,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/time-limits"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 201},
     ("PUT", "/api/v1/time-limits/{rule_id}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 200},
     ("DELETE", "/api/v1/time-limits/{rule_id}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 204},
+    ("GET", "/api/v1/basemaps"): signed_in(200),
+    # No basemap was added in this world: a well-formed id is "not found" to every account.
+    ("GET", "/api/v1/basemaps/{sha256}"): signed_in(404),
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -692,6 +695,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("POST", "/api/v1/time-limits"): _create_time_limit,
     ("PUT", "/api/v1/time-limits/{rule_id}"): _update_time_limit,
     ("DELETE", "/api/v1/time-limits/{rule_id}"): _delete_time_limit,
+    ("GET", "/api/v1/basemaps"): _request("GET", "/api/v1/basemaps"),
+    ("GET", "/api/v1/basemaps/{sha256}"): _request("GET", "/api/v1/basemaps/" + "0" * 64),
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
