@@ -211,14 +211,7 @@ class ServerClient:
                         out.write(chunk)
                         size += len(chunk)
         except httpx.TransportError as exc:
-            raise SyncError(
-                ErrorKind.RETRYABLE,
-                "unreachable",
-                Message(
-                    f"下载中断：{type(exc).__name__}",
-                    f"The download was interrupted ({type(exc).__name__})",
-                ),
-            ) from exc
+            raise _interrupted(exc) from exc
         return size
 
     def resume_download(
@@ -253,14 +246,7 @@ class ServerClient:
                         if progress is not None:
                             progress(have)
         except httpx.TransportError as exc:
-            raise SyncError(
-                ErrorKind.RETRYABLE,
-                "unreachable",
-                Message(
-                    f"下载中断：{type(exc).__name__}",
-                    f"The download was interrupted ({type(exc).__name__})",
-                ),
-            ) from exc
+            raise _interrupted(exc) from exc
         return have
 
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
@@ -315,3 +301,15 @@ def _reason(response: httpx.Response) -> dict[str, str]:
         "zh": f"服务器拒绝了该操作（{response.status_code}）：{reason.zh}",
         "en": f"The server refused the decision ({response.status_code}): {reason.en}",
     }
+
+
+def _interrupted(exc: httpx.TransportError) -> SyncError:
+    """A download cut by the network: retryable (a resumable one continues where it stopped)."""
+    return SyncError(
+        ErrorKind.RETRYABLE,
+        "unreachable",
+        Message(
+            f"下载中断：{type(exc).__name__}",
+            f"The download was interrupted ({type(exc).__name__})",
+        ),
+    )
