@@ -48,11 +48,6 @@ class Lane(enum.Enum):
     TILES = "tiles"
 
 
-def failure_text(exc: BaseException, language: str) -> str:
-    """The words for a failure: the bilingual text of a CityPatrol error, else the exception."""
-    return error_text(exc, language)
-
-
 def changes_of(result: object) -> Changes | None:
     """The Changes a write returned: the value itself, or its ``changes`` (Created,
     PositionUpdate); None when the write reports none."""
@@ -151,7 +146,7 @@ class Operations(QObject):
     def show_failure(self, exc: BaseException) -> None:
         """Show a failure in words: to ``show_error`` if the owner gave one, else to the task
         runner's ``error`` signal (the main window shows those)."""
-        text = failure_text(exc, self._language)
+        text = error_text(exc, self._language)
         log.info("operation failed: %s", text)
         self.failed.emit(text)
         if self._show_error is not None:
