@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="")
+    add.add_argument(
+        "--department", metavar="CODE", help="a handler's department (required for handlers)"
+    )
     user.add_parser("list", help="list accounts")
     for name, text in (
         ("disable", "disable an account and end its sessions"),
@@ -287,7 +290,14 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         with sessions.begin() as session:
             if command == "add":
                 password = sys.stdin.readline().rstrip("\n")
-                users.add_user(session, args.name, password, Role(args.role), args.display_name)
+                users.add_user(
+                    session,
+                    args.name,
+                    password,
+                    Role(args.role),
+                    args.display_name,
+                    department=args.department,
+                )
                 print(f"user {args.name} ({args.role}) added")
             elif command == "list":
                 for user in session.scalars(select(User).order_by(User.username)):

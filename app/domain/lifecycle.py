@@ -290,9 +290,7 @@ def _open_request(kind: RequestKind | None) -> Requirement:
             return Message("没有待审批的申请", "There is no request waiting for a decision")
         if kind is not None and req.current_request is not kind:
             asked = REQUEST_NAMES[req.current_request]
-            return Message(
-                f"待审批的是{asked.zh}", f"The request waiting is a {asked.en.lower()}"
-            )
+            return Message(f"待审批的是{asked.zh}", f"The request waiting is a {asked.en.lower()}")
         return None
 
     return check

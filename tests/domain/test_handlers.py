@@ -104,7 +104,9 @@ def test_suspension_approved_and_refusal_needs_a_reason() -> None:
     asked = decide(signed, handler(Action.REQUEST_SUSPENSION, opinion="待拆迁"))
     with pytest.raises(TransitionError, match="意见"):
         decide(asked, TransitionRequest(Action.REFUSE_REQUEST, Role.SUPERVISOR))
-    refused = decide(asked, TransitionRequest(Action.REFUSE_REQUEST, Role.SUPERVISOR, opinion="不符合"))
+    refused = decide(
+        asked, TransitionRequest(Action.REFUSE_REQUEST, Role.SUPERVISOR, opinion="不符合")
+    )
     assert (refused.status, refused.request) == (CaseStatus.DISPATCHED, None)
     with pytest.raises(TransitionError, match="没有待审批"):
         decide(refused, TransitionRequest(Action.APPROVE_SUSPENSION, Role.SUPERVISOR))
@@ -117,7 +119,8 @@ def test_rework_needs_a_new_sign_for() -> None:
     signed = decide(DISPATCHED, handler(Action.SIGN_FOR))
     failed = Assignment(CaseStatus.REINSPECTION_FAILED, DEPT, DUE, None, signed=signed.signed)
     rework = decide(
-        failed, TransitionRequest(Action.REWORK, Role.SUPERVISOR, opinion="未清理干净", deadline=DUE)
+        failed,
+        TransitionRequest(Action.REWORK, Role.SUPERVISOR, opinion="未清理干净", deadline=DUE),
     )
     assert (rework.status, rework.signed) == (CaseStatus.DISPATCHED, False)
 

@@ -89,6 +89,7 @@ def context(action: Action, role: Role) -> dict[str, object]:
         fields["current_request"] = answered[action]
     return fields
 
+
 NEEDS_OPINION = [
     A.REJECT,
     A.RETURN,
