@@ -23,7 +23,7 @@ from app.domain.validation import Urgency
 from server import serving
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
-from server.models import TimeLimitUnit, User
+from server.models import Department, TimeLimitUnit, User
 from server.observability import MULTIPROC_ENV, RequestIdFilter
 from server.reference import calendar
 from server.reference.departments import add_department
@@ -300,9 +300,13 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                 )
                 print(f"user {args.name} ({args.role}) added")
             elif command == "list":
+                codes = {d.id: d.code for d in session.scalars(select(Department))}
                 for user in session.scalars(select(User).order_by(User.username)):
                     state = "disabled" if user.disabled else "active"
-                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+                    line = f"{user.username}\t{user.role}\t{state}\t{user.display_name}"
+                    if user.department_id:
+                        line += f"\t{codes.get(user.department_id, '')}"
+                    print(line)
             elif command in ("disable", "enable"):
                 user = users.find_user(session, args.name)
                 user.disabled = command == "disable"

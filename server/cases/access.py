@@ -12,7 +12,7 @@ from fastapi import Path, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.lifecycle import Action, CaseStatus, Role
+from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus, Role
 from server.deps import require_role
 from server.errors import ApiError, refuse
 from server.models import Case, User
@@ -78,6 +78,8 @@ def require_decider(user: User, action: Action) -> None:
             "监督员的操作请通过 /api/v1/cases/push 发送",
             "inspectors send this action through /api/v1/cases/push",
         )
+    if user.role == Role.HANDLER.value and Role.HANDLER not in TRANSITIONS[action].roles:
+        require_role(user, Role.SUPERVISOR)  # 403: a supervisor's decision
     require_role(user, Role.SUPERVISOR, Role.HANDLER)
 
 
