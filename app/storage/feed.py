@@ -95,6 +95,10 @@ def adopt_server_state(s: Session, case: Case, current: dict[str, Any]) -> None:
     _set_department(s, case, current.get("department_id"))
     case.deadline = _time(current.get("deadline"))
     case.assignee_id = current.get("assignee_id")
+    # Departments in the loop (issue 15): absent from an older server's answer → none.
+    case.request = current.get("request")
+    case.requested_deadline = _time(current.get("requested_deadline"))
+    case.signed_at = _time(current.get("signed_at"))
 
 
 def _set_department(s: Session, case: Case, department_id: str | None) -> None:
@@ -487,6 +491,7 @@ def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:
         department_id=step.get("department_id"),
         deadline=_time(step.get("deadline")),
         assignee_id=step.get("assignee_id"),
+        attachments=[str(a) for a in step.get("attachments") or []],
         step_id=step_id,
     )
     return 1
