@@ -206,8 +206,16 @@ def test_a_handler_lists_only_its_departments_cases(
 
 def cli(server: ServerProcess, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir)]
-        + ["--database-url", server.database_url, *args],
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "--data-dir",
+            str(server.data_dir),
+            "--database-url",
+            server.database_url,
+            *args,
+        ],
         input=stdin,
         check=False,
         capture_output=True,
