@@ -303,10 +303,10 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                 codes = {d.id: d.code for d in session.scalars(select(Department))}
                 for user in session.scalars(select(User).order_by(User.username)):
                     state = "disabled" if user.disabled else "active"
-                    line = f"{user.username}\t{user.role}\t{state}\t{user.display_name}"
+                    shown = f"{user.username}\t{user.role}\t{state}\t{user.display_name}"
                     if user.department_id:
-                        line += f"\t{codes.get(user.department_id, '')}"
-                    print(line)
+                        shown += f"\t{codes.get(user.department_id, '')}"
+                    print(shown)
             elif command in ("disable", "enable"):
                 user = users.find_user(session, args.name)
                 user.disabled = command == "disable"
