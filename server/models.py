@@ -58,7 +58,7 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: A handler's department (issue 15): a handler sees and works only its cases.
-    department_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    department_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ApiToken(Base):
@@ -186,9 +186,9 @@ class Case(Base):
     #: Departments in the loop (issue 15): the handler's request waiting for a supervisor
     #: (lifecycle.RequestKind), the deadline an extension request proposes, and when the
     #: department signed for the current dispatch (签收).
-    request: Mapped[str | None] = mapped_column(String(20), default=None)
-    requested_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    request: Mapped[str | None] = mapped_column(String(20))
+    requested_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CaseStep(Base):
@@ -276,7 +276,7 @@ class FeedEntry(Base):
     user_id: Mapped[str | None] = mapped_column(String(36), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
     #: For the handlers of one department (issue 15).
-    department_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    department_id: Mapped[str | None] = mapped_column(String(36), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -40,7 +40,7 @@ def add_user(
         check_password(username, password)
     elif not password:
         raise ValueError("the password is empty")
-    if session.scalar(select(User).where(User.username == username)) is not None:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     department_id = _department_of(session, role, department)
     user = User(
