@@ -368,7 +368,9 @@ class CaseDetailDialog(QDialog):
             self.actions_box.removeWidget(button)
             button.deleteLater()
         self.action_buttons = {}
-        actions = allowed_actions(status, Role.SUPERVISOR)
+        # A department's handler takes its steps in its task list (issue 15), not here.
+        handler = self._store.actor.role is Role.HANDLER
+        actions = [] if handler else allowed_actions(status, Role.SUPERVISOR)
         for action in actions:
             button = QPushButton(action_text(action, self._language) + "…")
             button.setObjectName(f"action_{action.value}")
