@@ -43,6 +43,7 @@ from app.storage.reports import (
     open_assignments,
     user_names,
 )
+from app.storage.states import HANDLED_PHOTO_ROLE
 from app.storage.store import LocalStore, PhotoRow
 
 AFTER = "after"
@@ -455,7 +456,9 @@ def _timeline(
 
 def _photos(rows: Sequence[PhotoRow]) -> tuple[list[PhotoRef], list[PhotoRef]]:
     refs = [PhotoRef(r.path, r.thumbnail, r.role, r.taken_at, r.original_name) for r in rows]
-    return [p for p in refs if p.role != AFTER], [p for p in refs if p.role == AFTER]
+    # A department's photos of its handling (issue 15) show the result, as "after" ones do.
+    later = (AFTER, HANDLED_PHOTO_ROLE)
+    return [p for p in refs if p.role not in later], [p for p in refs if p.role in later]
 
 
 def _action_name(action: str, language: str) -> str:

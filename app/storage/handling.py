@@ -30,7 +30,7 @@ from app.domain.lifecycle import (
 from app.storage.case_photos import attach_photos
 from app.storage.deadlines import deadline_rows
 from app.storage.models import Case, CaseStep, OutboxEntry, Photo, User
-from app.storage.states import OPEN_STATES, OutboxEntity
+from app.storage.states import HANDLED_PHOTO_ROLE, OPEN_STATES, OutboxEntity
 from app.storage.store import Changes, LocalStore
 from app.storage.supervision import record_decision
 
@@ -38,7 +38,7 @@ from app.storage.supervision import record_decision
 #: server's ``CITYPATROL_SERVER_HANDLER_AFTER_PHOTOS`` has the last word).
 AFTER_PHOTOS_REQUIRED = 1
 #: The photo role of a department's evidence (the server's tus ``role`` metadata).
-AFTER = "after"
+HANDLED = HANDLED_PHOTO_ROLE
 #: Lights from the most urgent.
 _URGENCY = {TrafficLight.RED: 0, TrafficLight.YELLOW: 1, TrafficLight.GREEN: 2}
 
@@ -154,7 +154,7 @@ def report_handled(
     the step carries the ids of those imported, and the state machine refuses too few. The
     photos upload after the step, as every photo does.
     """
-    batch = attach_photos(store, case_id, photos, role=AFTER)
+    batch = attach_photos(store, case_id, photos, role=HANDLED)
     if batch.refused and not batch.attached:
         raise batch.refused[0]
     changes = batch.changes
@@ -235,17 +235,13 @@ def requests_queue(store: LocalStore) -> list[RequestItem]:
 
 
 def after_photos(store: LocalStore, case_id: str) -> list[str]:
-    """The ids of the department's "after" photos of a case, as its handling steps name them
-    (for the re-inspector to see what was claimed), oldest first."""
+    """The ids of the department's photos of a case (its evidence of handling, for the
+    re-inspector to see what was claimed), oldest first."""
     with store.read() as s:
-        named: list[str] = []
-        for attachments in s.scalars(
-            select(CaseStep.attachments)
-            .where(CaseStep.case_id == case_id, CaseStep.action == Action.HANDLE.value)
-            .order_by(CaseStep.at, CaseStep.id)
-        ):
-            named += [a for a in attachments or [] if a not in named]
-        local = set(
-            s.scalars(select(Photo.id).where(Photo.case_id == case_id, Photo.role == AFTER))
+        return list(
+            s.scalars(
+                select(Photo.id)
+                .where(Photo.case_id == case_id, Photo.role == HANDLED)
+                .order_by(Photo.created_at, Photo.id)
+            )
         )
-    return [p for p in named if p in local] or sorted(local)

@@ -9,6 +9,9 @@ from server.models import Case, Photo
 from server.photos.protocol import tus_error
 from server.photos.state import Actor
 
+#: A department's evidence of its handling (server.photos.protocol.PHOTO_ROLES).
+HANDLED = "handled"
+
 
 def check_uploader(actor: Actor, case: Case | None, case_id: str, role: str = "before") -> None:
     """Only inspectors upload, and only to a case they wrote or re-inspect (pushed first); and a
@@ -16,6 +19,13 @@ def check_uploader(actor: Actor, case: Case | None, case_id: str, role: str = "b
     if actor.role == Role.HANDLER:
         _check_handler_upload(actor, case, role)
         return
+    if role == HANDLED:
+        raise tus_error(
+            status.HTTP_403_FORBIDDEN,
+            "role_not_allowed",
+            "只有处置部门上传处置结果照片",
+            "only a department uploads photos of its handling",
+        )
     if actor.role != Role.INSPECTOR:
         raise tus_error(
             status.HTTP_403_FORBIDDEN,
@@ -48,12 +58,12 @@ def _check_handler_upload(actor: Actor, case: Case | None, role: str) -> None:
     ):
         # Another department's case, or none: not found, as everywhere for a handler.
         raise tus_error(status.HTTP_404_NOT_FOUND, "no_such_case", "没有这个案件", "no such case")
-    if role != "after":
+    if role != HANDLED:
         raise tus_error(
             status.HTTP_403_FORBIDDEN,
-            "after_photos_only",
-            "处置部门只上传处置后照片",
-            "a department uploads only “after” photos",
+            "handled_photos_only",
+            "处置部门只上传处置结果照片（role 为 handled）",
+            "a department uploads only photos of its handling (role “handled”)",
         )
 
 

@@ -63,7 +63,7 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def upload(client: ApiClient, case_id: str, role: str = "after") -> tuple[int, str]:
+def upload(client: ApiClient, case_id: str, role: str = "handled") -> tuple[int, str]:
     """Create and send a whole photo; the creation's status (and the photo id)."""
     photo, photo_id = jpeg(), str(uuid.uuid4())
     metadata = {
@@ -127,7 +127,10 @@ def test_a_department_works_its_case_with_requests_the_supervisor_answers(
 
     refused = handler.act(case_id, "handle", expect=400, opinion="已更换井盖")
     assert "photo" in refused.json()["detail"]["en"]
-    assert upload(handler, case_id, role="before")[0] == 403
+    assert upload(handler, case_id, role="after")[0] == 403
+    assert (
+        upload(demo, case_id, role="handled")[0] == 403
+    )  # an inspector's are not the department's
     status, photo_id = upload(handler, case_id)
     assert status == 201
     handled = handler.act(case_id, "handle", opinion="已更换井盖", attachments=[photo_id]).json()
