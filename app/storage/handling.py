@@ -15,17 +15,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.domain.deadlines import TrafficLight
+from app.domain.indicators import Period
 from app.domain.lifecycle import (
     APPROVAL_OF_REQUEST,
     Action,
     CaseStatus,
     RequestKind,
+)
+from app.domain.loop_indicators import (
+    DEFAULT_SIGN_LIMIT,
+    LoopIndicators,
+    LoopStep,
+    compute_loop,
 )
 from app.storage.case_photos import attach_photos
 from app.storage.deadlines import deadline_rows
@@ -245,3 +252,29 @@ def after_photos(store: LocalStore, case_id: str) -> list[str]:
                 .order_by(Photo.created_at, Photo.id)
             )
         )
+
+
+def loop_indicators(
+    store: LocalStore,
+    period: Period,
+    *,
+    now: datetime | None = None,
+    limit: timedelta = DEFAULT_SIGN_LIMIT,
+) -> LoopIndicators:
+    """The departments' loop figures of ``period`` (:mod:`app.domain.loop_indicators`) from
+    this laptop's step log, as of ``now`` (default: the store's clock)."""
+    moment = store.clock() if now is None else now
+    with store.read() as s:
+        rows = s.execute(
+            select(
+                CaseStep.case_id,
+                CaseStep.action,
+                CaseStep.at,
+                CaseStep.department_id,
+                CaseStep.role,
+            )
+            .where(CaseStep.at < period.end)
+            .order_by(CaseStep.case_id, CaseStep.at, CaseStep.id)
+        ).tuples()
+        steps = [LoopStep(c, a, at, d, r or "") for c, a, at, d, r in rows]
+    return compute_loop(steps, period, now=moment, limit=limit)
