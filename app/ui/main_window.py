@@ -554,6 +554,9 @@ class MainWindow(QMainWindow):
         self.handler.open_case.connect(self.open_case_detail)
         self.handler.counts_changed.connect(self._show_handler_counts)
         self.tabs.addTab(self.handler, self.tr("Department tasks"))
+        # A department reports no cases and walks no patrols: the server would refuse them.
+        self.new_action.setEnabled(False)
+        self.patrol_action.setEnabled(False)
         self.tabs.setCurrentWidget(self.handler)
         self.handler.setFocus(Qt.FocusReason.OtherFocusReason)
 
