@@ -330,6 +330,9 @@ def _decide(
 
 def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[TimelineEntry]:
     """The case's history, oldest first: the server's steps, then decisions not yet confirmed."""
+    # The steps on their way are this laptop's: a supervisor's decisions, or a department's
+    # own steps (issue 15).
+    mine = Role.HANDLER if store.actor.role is Role.HANDLER else Role.SUPERVISOR
     with store.read() as s:
         names = _names(s)
         departments_ = _department_names(s, language)
@@ -371,7 +374,7 @@ def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[T
                     "",
                     "",
                     "",
-                    Role.SUPERVISOR.value,
+                    mine.value,
                     str(p.get("opinion") or ""),
                     departments_.get(p.get("department_id") or "", ""),
                     datetime.fromisoformat(deadline) if deadline else None,

@@ -253,3 +253,71 @@ def test_user_add_handler_needs_a_department(server: ServerProcess) -> None:
     assert signed_in.json()["user"]["department_id"] == department_id(
         ApiClient(server, "supervisor"), "HWC"
     )
+
+
+def test_every_endpoint_for_the_handler_of_the_cases_department(
+    server: ServerProcess, demo: ApiClient, supervisor: ApiClient, handler: ApiClient
+) -> None:
+    """The route matrix (tests/server/test_workers.py) has the handler on a case of another
+    department (404 everywhere); here the same endpoints on a case of its own department."""
+    case_id = dispatched_case(demo, supervisor)
+    reported = upload(demo, case_id, role="before")[1]
+    tus = {"Tus-Resumable": "1.0.0"}
+    http = handler.http
+    expected = {
+        ("GET", "/api/v1/me"): (http.get("/api/v1/me").status_code, 200),
+        ("GET", "/api/v1/feed"): (http.get("/api/v1/feed").status_code, 200),
+        ("GET", "/api/v1/cases"): (http.get("/api/v1/cases").status_code, 200),
+        ("GET", "/api/v1/cases/{id}"): (http.get(f"/api/v1/cases/{case_id}").status_code, 200),
+        ("GET", "/api/v1/cases/{id}/comments"): (
+            http.get(f"/api/v1/cases/{case_id}/comments").status_code,
+            200,
+        ),
+        ("POST", "/api/v1/cases/{id}/comments"): (
+            http.post(f"/api/v1/cases/{case_id}/comments", json={"text": "已安排"}).status_code,
+            201,
+        ),
+        ("POST", "/api/v1/cases/{id}/actions"): (
+            http.post(f"/api/v1/cases/{case_id}/actions", json={"action": "sign_for"}).status_code,
+            200,
+        ),
+        ("POST", "/api/v1/cases/push"): (
+            http.post("/api/v1/cases/push", json={"changes": []}).status_code,
+            403,
+        ),
+        ("GET", "/api/v1/photos/{id}"): (http.get(f"/api/v1/photos/{reported}").status_code, 200),
+        ("POST", "/api/v1/uploads"): (upload(handler, case_id)[0], 201),
+        ("GET", "/api/v1/departments"): (http.get("/api/v1/departments").status_code, 200),
+        ("POST", "/api/v1/departments"): (
+            http.post("/api/v1/departments", json={"code": "X1", "name": "x"}).status_code,
+            403,
+        ),
+        ("GET", "/api/v1/time-limits"): (http.get("/api/v1/time-limits").status_code, 403),
+        ("GET", "/api/v1/basemaps"): (http.get("/api/v1/basemaps").status_code, 200),
+    }
+    # Its own unfinished upload: HEAD, DELETE; someone else's: not found.
+    mine = str(uuid.uuid4())
+    photo = jpeg()
+    metadata = {
+        "case_id": case_id,
+        "photo_id": mine,
+        "sha256": hashlib.sha256(photo).hexdigest(),
+        "mime": "image/jpeg",
+        "role": "handled",
+    }
+    header = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+    created = http.post(
+        "/api/v1/uploads",
+        headers={**tus, "Upload-Length": str(len(photo)), "Upload-Metadata": header},
+    )
+    assert created.status_code == 201, created.text
+    expected[("HEAD", "/api/v1/uploads/{id}")] = (
+        http.head(f"/api/v1/uploads/{mine}", headers=tus).status_code,
+        200,
+    )
+    expected[("DELETE", "/api/v1/uploads/{id}")] = (
+        http.delete(f"/api/v1/uploads/{mine}", headers=tus).status_code,
+        204,
+    )
+    wrong = {route: got for route, (got, want) in expected.items() if got != want}
+    assert not wrong, wrong
