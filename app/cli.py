@@ -143,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--to", dest="last", required=True, type=_day, help="last day, included (YYYY-MM-DD)"
         )
+        command.add_argument(
+            "--sign-for-hours",
+            type=_hours,
+            default=2.0,
+            metavar="H",
+            help="the departments' sign-for limit (签收时限), in hours (default: 2)",
+        )
     report.choices["indicators"].add_argument("--json", action="store_true")
     bulletin = report.choices["bulletin"]
     bulletin.add_argument("out", type=Path, metavar="OUT", help="the PDF to write")
@@ -201,6 +208,16 @@ def _size(text: str) -> tuple[int, int]:
     if not (16 <= width <= 8192 and 16 <= height <= 8192):
         raise argparse.ArgumentTypeError(f"size out of range (16 … 8192): {text!r}")
     return width, height
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = 0.0
+    if not 0 < hours <= 24 * 365:
+        raise argparse.ArgumentTypeError(f"not a number of hours above 0: {text!r}")
+    return hours
 
 
 def _day(text: str) -> date:
@@ -355,6 +372,7 @@ def _report_command(
     from app.domain.deadlines import WorkingCalendar
     from app.domain.indicators import Period
     from app.storage import LocalStore
+    from app.storage.handling import loop_indicators
     from app.storage.reports import department_names, indicators
 
     if args.last < args.first:
@@ -365,6 +383,7 @@ def _report_command(
         datetime.combine(args.first, time(), tz),
         datetime.combine(args.last + timedelta(days=1), time(), tz),
     )
+    limit = timedelta(hours=args.sign_for_hours)
     opened = LocalStore(data_dir) if clock is None else LocalStore(data_dir, clock=clock)
     with opened as store:
         # One moment for every figure: the current period is reported "as of now" (its cutoff
@@ -377,13 +396,16 @@ def _report_command(
 
             _gui = gui_application()  # fonts and images need it (no widgets); held till written
             pdf_language = args.language or "zh_CN"
-            data = bulletin_data(store, period, now=now, language=pdf_language)
+            data = bulletin_data(
+                store, period, now=now, language=pdf_language, sign_for_limit=limit
+            )
             path = write_bulletin_pdf(data, args.out, pdf_language)
             print(
                 f"已生成通报：{path}" if language.startswith("zh") else f"Bulletin written: {path}"
             )
             return EXIT_OK
         figures = indicators(store, period, now=now)
+        loop = loop_indicators(store, period, now=now, limit=limit)
         names = department_names(store, language)
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
@@ -398,6 +420,7 @@ def _report_command(
                     "to": args.last.isoformat(),
                     "city": _counts_json(figures.total),
                     "departments": {name: _counts_json(c) for name, c in rows[1:]},
+                    "loop": _loop_json(loop, names),
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -427,6 +450,7 @@ def _report_command(
                 ]
             )
         )
+    _print_loop(loop, names, language)
     return EXIT_OK
 
 
@@ -466,6 +490,63 @@ def _map_command(args: argparse.Namespace, data_dir: Path, language: str) -> int
 
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _loop_json(loop: Any, names: dict[str | None, str]) -> dict[str, Any]:
+    """The departments' loop figures (issue 15) of ``report indicators --json``."""
+
+    def one(c: Any) -> dict[str, Any]:
+        return {
+            "due_to_sign": c.due_to_sign,
+            "signed_on_time": c.signed_on_time,
+            "signed_late": c.signed_late,
+            "sign_for_rate": c.sign_for_rate,
+            "handled": c.handled,
+            "handled_by_department": c.handled_by_department,
+            "handled_by_department_rate": c.handled_by_department_rate,
+            "requests": {k.value: n for k, n in sorted(c.requests.items())},
+            "approved": {k.value: n for k, n in sorted(c.approved.items())},
+            "refused": c.refused,
+            "approval_rate": c.approval_rate,
+        }
+
+    return {
+        "sign_for_limit_hours": loop.limit.total_seconds() / 3600,
+        "city": one(loop.total),
+        "departments": {names.get(d, d or "—"): one(c) for d, c in loop.by_department.items()},
+    }
+
+
+def _print_loop(loop: Any, names: dict[str | None, str], language: str) -> None:
+    """The departments' loop figures (issue 15) under the indicators' table."""
+    print()
+    print(
+        "\t".join(
+            ("", "due to sign", "signed on time", "sign-for", "handled", "by department",
+             "requests", "approved", "refused")
+        )
+    )  # fmt: skip
+    named = sorted(
+        ((names.get(d, d or "—"), c) for d, c in loop.by_department.items()),
+        key=lambda row: row[0],
+    )
+    rows = [("", loop.total), *named]
+    for name, c in rows:
+        print(
+            "\t".join(
+                [
+                    name or ("全市" if language.startswith("zh") else "City"),
+                    str(c.due_to_sign),
+                    str(c.signed_on_time),
+                    _percent(c.sign_for_rate),
+                    str(c.handled),
+                    str(c.handled_by_department),
+                    str(sum(c.requests.values())),
+                    str(sum(c.approved.values())),
+                    str(c.refused),
+                ]
+            )
+        )
 
 
 def _counts_json(counts: Any) -> dict[str, Any]:

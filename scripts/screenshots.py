@@ -7,8 +7,8 @@ few cases with real photos from ../shared/samples (when present), synced, one re
 supervisor with an opinion and one sent to the inspector for re-inspection. Then, for each
 language, the main window (cases and tasks tabs), the case editor, the re-inspection dialog,
 the delivery ledger, the settings and the sign-in dialog, and the supervisor's review,
-deadlines and dashboard tabs, a case's history, a decision, the export and bulletin dialogs
-are rendered at 1366×768 with
+deadlines, requests and dashboard tabs, a case's history, a decision, the export and bulletin
+dialogs, and the department's tasks, report of handling and extension request are rendered at 1366×768 with
 ``QWidget.grab()``. Runs on Qt's offscreen platform (or Xvfb when ``DISPLAY`` is set) — the
 CJK font must be installed (scripts/setup.sh does it).
 """
@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,10 @@ from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app.domain import CaseFields, load_default_taxonomy  # noqa: E402
+from app.domain.lifecycle import RequestKind  # noqa: E402
 from app.domain.validation import Urgency  # noqa: E402
 from app.storage import LocalStore  # noqa: E402
+from app.storage.handling import ask, report_handled, sign_for  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 from app.sync.session import sign_in  # noqa: E402
 from app.ui.i18n import install_translators  # noqa: E402
@@ -57,7 +60,12 @@ CASES = (
     ("01001", "湖南路12号门前供水井盖破损", "鼓楼区湖南路12号", 32.0655, 118.7830),
     ("09006", "湖南路地铁站出口占道经营水果摊", "鼓楼区湖南路地铁站", 32.0650, 118.7835),
     ("09009", "北京东路机动车乱停放占用盲道", "玄武区北京东路41号", 32.0580, 118.8010),
+    # Dispatched to the sanitation office (环卫) for the department's views (issue 15).
+    ("06042", "广州路与宁海路路口垃圾箱满溢", "鼓楼区广州路200号", 32.0590, 118.7760),
+    ("06011", "汉口路小区门口积存建筑垃圾渣土", "鼓楼区汉口路22号", 32.0575, 118.7790),
 )
+#: The cases submitted (the others stay drafts).
+SUBMITTED = (0, 1, 2, 3, 5, 6)
 
 
 def settle(app: QApplication, seconds: float = 1.0) -> None:
@@ -85,7 +93,7 @@ def prepare(
         case_id = demo.create_case(fields).id
         if photos:
             demo.attach_photos(case_id, photos[i : i + 2])
-        if i < 4:
+        if i in SUBMITTED:
             demo.submit_case(case_id)
         ids.append(case_id)
     SyncEngine(demo).run()
@@ -97,23 +105,84 @@ def prepare(
         f"/api/v1/cases/{ids[1]}/actions",
         json={"action": "return", "opinion": "请补充路灯编号和近景照片"},
     )
-    department = office.get("/api/v1/departments").json()[0]["id"]
+    departments = office.get("/api/v1/departments").json()
+    sanitation = next(d["id"] for d in departments if d["code"] == "HWC")
     checker = LocalStore(root / "inspector2")
     account, _ = sign_in(checker, server.url, "inspector2", "inspector2")
-    for action, extra in (
-        ("accept", {}),
-        ("register", {}),
-        ("dispatch", {"department_id": department, "deadline": "2030-01-01T00:00:00Z"}),
-        ("handle", {"opinion": "已更换井盖"}),
-        ("request_reinspection", {"assignee_id": account.user_id}),
-    ):
-        office.post(f"/api/v1/cases/{ids[2]}/actions", json={"action": action, **extra})
+    now = datetime.now(UTC)
+    for n, due in ((2, now + timedelta(days=30)), (3, now + timedelta(days=3)),
+                   (5, now + timedelta(hours=2)), (6, now - timedelta(hours=5))):  # fmt: skip
+        for action, extra in (
+            ("accept", {}),
+            ("register", {}),
+            ("dispatch", {"department_id": sanitation, "deadline": due.isoformat()}),
+        ):
+            office.post(f"/api/v1/cases/{ids[n]}/actions", json={"action": action, **extra})
+    # The sanitation office works its tasks on its own laptop (issue 15).
+    department = LocalStore(root / "handler")
+    sign_in(department, server.url, "handler", "handler")
+    SyncEngine(department).run()
+    sign_for(department, ids[2])
+    report_handled(department, ids[2], "已清运并冲洗路面", photos[4:5] or [])
+    sign_for(department, ids[3])
+    ask(
+        department,
+        ids[3],
+        RequestKind.EXTENSION,
+        "需协调渣土车，申请延期两天",
+        now + timedelta(days=5),
+    )
+    sign_for(department, ids[6])
+    SyncEngine(department).run()
+    office.post(
+        f"/api/v1/cases/{ids[2]}/actions",
+        json={"action": "request_reinspection", "assignee_id": account.user_id},
+    )
+    SyncEngine(department).run()
     SyncEngine(demo).run()
     SyncEngine(checker).run()
     chief = LocalStore(root / "supervisor")
     sign_in(chief, server.url, "supervisor", "supervisor")
     SyncEngine(chief).run()
-    return demo, checker, chief, ids
+    return demo, checker, chief, department, ids
+
+
+def handler_views(  # noqa: PLR0917 - a script's helper
+    store: LocalStore,
+    tasks: TaskRunner,
+    language: str,
+    settings: Settings,
+    ids: list[str],
+    out: Path,
+    app: QApplication,
+) -> None:
+    """The department's workspace (issue 15): its tasks, a report of handling, a request."""
+    from app.domain.lifecycle import Action
+    from app.ui.handler import HandledDialog
+    from app.ui.supervisor import DecisionDialog
+
+    window = MainWindow(store, tasks, load_default_taxonomy(), language, settings, autosync=False)
+    window.resize(1366, 768)
+    window.show()
+    settle(app, 1.0)
+    assert window.handler is not None
+    window.tabs.setCurrentWidget(window.handler)
+    window.handler.select_case(ids[6])
+    save(window, out / f"handler-tasks-{language}.png", app)
+    handled = HandledDialog(store, tasks, language, ids[6], window)
+    handled.add_files(sorted(SAMPLES.glob("*.jpg"))[5:7] if SAMPLES.is_dir() else [])
+    handled.opinion_edit.setPlainText("建筑垃圾已清运，门口已清扫")
+    handled.show()
+    save(handled, out / f"handler-handled-{language}.png", app)
+    handled.close()
+    request = DecisionDialog(
+        store, tasks, language, ids[6], Action.REQUEST_EXTENSION, parent=window
+    )
+    request.opinion_edit.setPlainText("需调派铲车，申请延期一天")
+    request.show()
+    save(request, out / f"handler-extension-{language}.png", app)
+    request.close()
+    window.close()
 
 
 def supervisor_views(  # noqa: PLR0917 - a script's helper
@@ -140,6 +209,9 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     save(window, out / f"supervisor-review-{language}.png", app)
     window.tabs.setCurrentWidget(window.deadlines)
     save(window, out / f"supervisor-deadlines-{language}.png", app)
+    if window.requests is not None:  # the departments' requests (issue 15)
+        window.tabs.setCurrentWidget(window.requests)
+        save(window, out / f"supervisor-requests-{language}.png", app)
     if window.dashboard is not None:
         window.tabs.setCurrentWidget(window.dashboard)
         settle(app, 2.0)
@@ -179,7 +251,7 @@ def main() -> int:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")
         try:
-            demo, checker, chief, ids = prepare(root, server)
+            demo, checker, chief, department, ids = prepare(root, server)
             for language in ("zh_CN", "en"):
                 install_translators(app, language)
                 tasks = TaskRunner()
@@ -228,6 +300,7 @@ def main() -> int:
                 reinspect.close()
                 checker_window.close()
                 supervisor_views(chief, tasks, language, settings, ids, args.out, app)
+                handler_views(department, tasks, language, settings, ids, args.out, app)
                 window.close()
                 tasks.wait()
                 QCoreApplication.processEvents()

@@ -39,6 +39,11 @@ DEMO_ACCOUNTS = (
     ("supervisor", "supervisor", Role.SUPERVISOR, "演示值班长"),
     ("admin", "admin", Role.ADMIN, "演示管理员"),
 )
+#: Demo handlers (issue 15): user name = password, and their department's code.
+DEMO_HANDLERS = (
+    ("handler", "HWC", "演示处置人员（环卫）"),
+    ("handler2", "SZSS", "演示处置人员（市政）"),
+)
 
 
 class Health(BaseModel):
@@ -60,6 +65,12 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
         for code, name, name_en in departments.DEMO_DEPARTMENTS:
             if session.scalar(select(Department).where(Department.code == code)) is None:
                 departments.add_department(session, code, name, name_en)
+        session.flush()
+        for username, code, name in DEMO_HANDLERS:
+            if session.scalar(select(User).where(User.username == username)) is None:
+                users.add_user(
+                    session, username, username, Role.HANDLER, name, policy=False, department=code
+                )
 
 
 health = APIRouter()

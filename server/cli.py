@@ -23,7 +23,7 @@ from app.domain.validation import Urgency
 from server import serving
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
-from server.models import TimeLimitUnit, User
+from server.models import Department, TimeLimitUnit, User
 from server.observability import MULTIPROC_ENV, RequestIdFilter
 from server.reference import calendar
 from server.reference.departments import add_department
@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="")
+    add.add_argument(
+        "--department", metavar="CODE", help="a handler's department (required for handlers)"
+    )
     user.add_parser("list", help="list accounts")
     for name, text in (
         ("disable", "disable an account and end its sessions"),
@@ -287,12 +290,23 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         with sessions.begin() as session:
             if command == "add":
                 password = sys.stdin.readline().rstrip("\n")
-                users.add_user(session, args.name, password, Role(args.role), args.display_name)
+                users.add_user(
+                    session,
+                    args.name,
+                    password,
+                    Role(args.role),
+                    args.display_name,
+                    department=args.department,
+                )
                 print(f"user {args.name} ({args.role}) added")
             elif command == "list":
+                codes = {d.id: d.code for d in session.scalars(select(Department))}
                 for user in session.scalars(select(User).order_by(User.username)):
                     state = "disabled" if user.disabled else "active"
-                    print(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+                    shown = f"{user.username}\t{user.role}\t{state}\t{user.display_name}"
+                    if user.department_id:
+                        shown += f"\t{codes.get(user.department_id, '')}"
+                    print(shown)
             elif command in ("disable", "enable"):
                 user = users.find_user(session, args.name)
                 user.disabled = command == "disable"

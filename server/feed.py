@@ -53,8 +53,10 @@ def append_feed(
     *,
     user_id: str | None = None,
     role: str | None = None,
+    department_id: str | None = None,
 ) -> None:
-    """Add an entry for one user (``user_id``), one role, or everyone (neither).
+    """Add an entry for one user (``user_id``), one role, one department's handlers
+    (``department_id``), or everyone (none of them).
 
     Takes the feed lock (see the module's lock order: lock the rows you change before this).
     ``kind`` is a FeedKind and ``payload`` its TypedDict (app.domain.contract), the contract
@@ -67,6 +69,7 @@ def append_feed(
             entity_id=entity_id,
             user_id=user_id,
             role=role,
+            department_id=department_id,
             payload=dict(payload),
             at=datetime.now(UTC),
         )
@@ -82,6 +85,7 @@ class FeedItem:
     payload: Mapping[str, Any]
     user_id: str | None = None
     role: str | None = None
+    department_id: str | None = None
 
 
 def append_feed_entries(session: Session, items: Sequence[FeedItem]) -> None:
@@ -101,6 +105,7 @@ def append_feed_entries(session: Session, items: Sequence[FeedItem]) -> None:
                 "entity_id": item.entity_id,
                 "user_id": item.user_id,
                 "role": item.role,
+                "department_id": item.department_id,
                 "payload": dict(item.payload),
                 "at": at,
             }

@@ -30,8 +30,16 @@ def feed(
     audience = or_(
         FeedEntry.user_id == user.id,
         FeedEntry.role == user.role,
-        and_(FeedEntry.user_id.is_(None), FeedEntry.role.is_(None)),
+        and_(
+            FeedEntry.user_id.is_(None),
+            FeedEntry.role.is_(None),
+            FeedEntry.department_id.is_(None),
+        ),
     )
+    if user.role == Role.HANDLER.value and user.department_id:
+        # A handler hears what concerns its department: the cases dispatched to it, their
+        # photos and comments, the answers to its requests (issue 15).
+        audience = or_(audience, FeedEntry.department_id == user.department_id)
     query = select(FeedEntry).where(FeedEntry.seq > cursor, audience)
     if user.role not in ACCOUNT_READERS:
         # Accounts (names, roles, enabled) are the office's business: an inspector's laptop,

@@ -57,6 +57,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: A handler's department (issue 15): a handler sees and works only its cases.
+    department_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class ApiToken(Base):
@@ -181,6 +183,12 @@ class Case(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The inspector asked to re-inspect the case.
     assignee_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    #: Departments in the loop (issue 15): the handler's request waiting for a supervisor
+    #: (lifecycle.RequestKind), the deadline an extension request proposes, and when the
+    #: department signed for the current dispatch (签收).
+    request: Mapped[str | None] = mapped_column(String(20))
+    requested_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CaseStep(Base):
@@ -267,6 +275,8 @@ class FeedEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(36))
     user_id: Mapped[str | None] = mapped_column(String(36), index=True)
     role: Mapped[str | None] = mapped_column(String(20))
+    #: For the handlers of one department (issue 15).
+    department_id: Mapped[str | None] = mapped_column(String(36), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 

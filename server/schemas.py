@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from app.domain.lifecycle import Action, CaseStatus
+from app.domain.lifecycle import Action, CaseStatus, RequestKind
 from app.domain.validation import ADDRESS_MAX, DESCRIPTION_MAX, Urgency
 from server.models import TimeLimitUnit
 
 MAX_BATCH = 500
 COMMENT_MAX = 2000
+#: At most this many photos on one step (a department's "after" photos).
+ATTACHMENTS_MAX = 20
 TIME_LIMIT_MAX = 10_000
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _ID = Field(min_length=36, max_length=36, pattern=UUID_PATTERN)
@@ -127,6 +129,12 @@ class CaseOut(BaseModel):
     department_id: str | None
     deadline: datetime | None
     assignee_id: str | None
+    #: Departments in the loop (issue 15): the handler's request waiting for a supervisor
+    #: (extension | return | suspension), the deadline an extension proposes, when the
+    #: department signed for the task.
+    request: RequestKind | None = None
+    requested_deadline: datetime | None = None
+    signed_at: datetime | None = None
 
 
 class ChangeResult(BaseModel):
@@ -154,6 +162,8 @@ class StepOut(BaseModel):
     department_id: str | None
     deadline: datetime | None
     assignee_id: str | None
+    #: Photos the step carries (a department's "after" photos of its report of handling).
+    attachments: list[str] = []
 
 
 class CommentIn(Strict):
@@ -212,6 +222,12 @@ class ActionRequest(Strict):
         default=None,
         description="the id the client gave this decision: sending it again applies it once "
         "(the step gets this id); the same id with other content is refused (409)",
+    )
+    attachments: list[Uuid] = Field(
+        default_factory=list,
+        max_length=ATTACHMENTS_MAX,
+        description='a department\'s report of handling: the ids of its "after" photos '
+        "(uploaded afterwards, as every photo)",
     )
 
 

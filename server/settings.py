@@ -41,6 +41,9 @@ class Settings:
     token_lifetime_hours: int = 24 * 30
     #: A token unused for this many days stops working (``CITYPATROL_SERVER_TOKEN_IDLE_DAYS``).
     token_idle_days: int = 14
+    #: How many "after" photos a department's report of handling needs (issue 15; 0: none)
+    #: (``CITYPATROL_SERVER_HANDLER_AFTER_PHOTOS``).
+    handler_after_photos: int = 1
     #: How long a transaction waits for SQLite's write lock before the API answers 503
     #: (``CITYPATROL_SERVER_BUSY_TIMEOUT``).
     busy_timeout_s: float = 10.0
@@ -132,6 +135,17 @@ def _hours(env: Mapping[str, str], name: str, default: int, unit: str = "hours")
     return default
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from 0 to 20 from ``env``; malformed: logged and ignored."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    if raw.isascii() and raw.isdigit() and int(raw) <= 20:
+        return int(raw)
+    log.warning("ignoring %s%s=%r: must be a whole number from 0 to 20", ENV_PREFIX, name, raw)
+    return default
+
+
 def networks(values: Sequence[str]) -> tuple[str, ...]:
     """Each value as a network (``10.0.0.1`` → ``10.0.0.1/32``); ValueError if one is not."""
     return tuple(str(ipaddress.ip_network(v.strip(), strict=False)) for v in values if v.strip())
@@ -181,6 +195,7 @@ def load_settings(
         demo=demo if demo is not None else env.get(ENV_PREFIX + "DEMO", "") == "1",
         token_lifetime_hours=_hours(env, "TOKEN_LIFETIME_HOURS", defaults.token_lifetime_hours),
         token_idle_days=_hours(env, "TOKEN_IDLE_DAYS", defaults.token_idle_days, "days"),
+        handler_after_photos=_count(env, "HANDLER_AFTER_PHOTOS", defaults.handler_after_photos),
         busy_timeout_s=_seconds(env, "BUSY_TIMEOUT", defaults.busy_timeout_s, minimum=0.05),
         upload_expiry_s=_seconds(env, "UPLOAD_EXPIRY_S", defaults.upload_expiry_s),
         upload_idle_s=_seconds(env, "UPLOAD_IDLE_S", defaults.upload_idle_s),

@@ -198,7 +198,7 @@ def add_steps(store: LocalStore, case_id: str, steps: Iterable[StepSpec]) -> lis
                     "from_status": status,
                     "to_status": target,
                     "actor_id": extra.get("actor_id"),
-                    "role": _role_of(action),
+                    "role": extra.get("role") or _role_of(action),
                     "at": at,
                     "opinion": extra.get("opinion", ""),
                     "department_id": extra.get("department_id"),

@@ -299,3 +299,79 @@ def test_report_bulletin_writes_the_pdf_without_a_display(tmp_path: Path) -> Non
         data_dir=data,
     )  # fmt: skip
     assert backwards.returncode == 2 and "before" in backwards.stderr
+
+
+def _department_loop(data_dir: Path) -> None:
+    """June 2026: 环卫所 signs for one task within the hour and another after five hours,
+    reports both handled itself, asks for one extension (approved) and one return (refused).
+    Hand-counted figures below."""
+    from datetime import UTC, datetime, timedelta
+
+    from report_builders import add_case_with_steps, add_department
+
+    from app.storage import LocalStore
+
+    def at(day: int, hour: int = 2) -> datetime:  # 02:00 UTC = 10:00 in Shanghai
+        return datetime(2026, 6, day, hour, tzinfo=UTC)
+
+    handler = {"role": "handler"}
+    with LocalStore(data_dir) as store:
+        sanitation = add_department(store, "环卫所", name_en="Sanitation")
+        for signed_after, request, answer in ((1, "request_extension", "approve_extension"),
+                                              (5, "request_return", "refuse_request")):  # fmt: skip
+            dispatch = {"department_id": sanitation, "deadline": at(6)}
+            add_case_with_steps(
+                store,
+                [
+                    ("submit", at(1)),
+                    ("accept", at(1, 3)),
+                    ("register", at(1, 4)),
+                    ("dispatch", at(2), dispatch),
+                    ("sign_for", at(2) + timedelta(hours=signed_after), handler),
+                    (request, at(3), {**handler, "opinion": "理由", "deadline": at(8)}),
+                    (answer, at(3, 5), {"opinion": "意见", "deadline": at(8)}),
+                    ("handle", at(4), {**handler, "opinion": "已处置"}),
+                ],
+            )
+
+
+def test_report_indicators_count_the_departments_loop(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _department_loop(data)
+    args = ("--lang", "en", "report", "indicators", "--from", "2026-06-01", "--to", "2026-06-30")
+    result = run_cli(*args, "--json", data_dir=data)
+    assert result.returncode == 0, result.stderr
+    loop = json.loads(result.stdout)["loop"]
+    assert loop["sign_for_limit_hours"] == 2
+    city = loop["city"]
+    assert (city["due_to_sign"], city["signed_on_time"], city["signed_late"]) == (2, 1, 1)
+    assert city["sign_for_rate"] == 0.5
+    assert (city["handled"], city["handled_by_department"]) == (2, 2)
+    assert city["requests"] == {"extension": 1, "return": 1}
+    assert city["approved"] == {"extension": 1} and city["refused"] == 1
+    assert city["approval_rate"] == 0.5
+    assert loop["departments"]["Sanitation"]["signed_late"] == 1
+    longer = json.loads(run_cli(*args, "--json", "--sign-for-hours", "6", data_dir=data).stdout)
+    assert longer["loop"]["city"]["signed_on_time"] == 2
+    text = run_cli(*args, data_dir=data).stdout.splitlines()
+    assert ["City", "2", "1", "50.0%", "2", "2", "2", "1", "1"] in [r.split("\t") for r in text]
+    bad = run_cli(*args, "--sign-for-hours", "0", data_dir=data)
+    assert bad.returncode == 2 and "hours" in bad.stderr
+
+
+def test_the_bulletin_names_departments_with_late_sign_for(tmp_path: Path) -> None:
+    import subprocess
+
+    data = tmp_path / "data"
+    _department_loop(data)
+    out = tmp_path / "june.pdf"
+    result = run_cli(
+        "report", "bulletin", "--from", "2026-06-01", "--to", "2026-06-30", str(out),
+        data_dir=data,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"签收及时率\s*50", text), text
+    assert re.search(r"签收超时的部门：\s*环卫所（1\s*件）", text), text

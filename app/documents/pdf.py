@@ -107,6 +107,14 @@ TEXT: dict[str, Message] = {
     "top": M("表扬（排名靠前）：{names}", "Commended (top): {names}"),
     "bottom": M("通报（排名靠后）：{names}", "Named for improvement (bottom): {names}"),
     "no_ranking": M("本期没有可排名的部门。", "No department can be ranked for this period."),
+    "sign_for": M(
+        "签收及时率 {rate}（{on_time}/{due}，时限 {hours} 小时）。",
+        "Sign-for timeliness {rate} ({on_time} of {due} within {hours} h).",
+    ),
+    "late_sign_for": M(
+        "签收超时的部门：{names}", "Departments that signed for tasks late: {names}"
+    ),
+    "late_sign_for_item": M("{name}（{n} 件）", "{name} ({n})"),
     "overdue_title": M("三、超期未处置案件", "3. Overdue cases"),
     "overdue_count": M("共 {n} 件。", "{n} in all."),
     "none": M("无。", "None."),
@@ -452,6 +460,30 @@ def _names(ranked: Sequence[RankedDepartment], language: str) -> str:
     return _join((r.name for r in ranked), language) or NO_VALUE
 
 
+def _sign_for(data: BulletinData, language: str) -> str:
+    """The departments in the loop (issue 15): sign-for timeliness, and who signed late."""
+    if data.sign_for is None:
+        return ""
+    c = data.sign_for
+    hours = f"{data.sign_for_limit.total_seconds() / 3600:g}"
+    line = say(
+        "sign_for",
+        language,
+        rate=format_rate(c.sign_for_rate),
+        on_time=c.signed_on_time,
+        due=c.due_to_sign,
+        hours=hours,
+    )
+    parts = [f"<p>{_e(line)}</p>"]
+    if data.late_sign_for:
+        sep = "、" if language.startswith("zh") else ", "
+        names = sep.join(
+            say("late_sign_for_item", language, name=name, n=n) for name, n in data.late_sign_for
+        )
+        parts.append(f"<p>{_e(say('late_sign_for', language, names=names))}</p>")
+    return "".join(parts)
+
+
 def _overdue(data: BulletinData, language: str) -> str:
     if not data.overdue:
         return f"<p>{_e(say('none', language))}</p>"
@@ -535,6 +567,7 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
         _figures(t, language),
         f"<h2>{_e(say('ranking', language))}</h2>",
         _ranking(data, language),
+        _sign_for(data, language),
         f"<h2>{_e(say('overdue_title', language))}</h2>",
         _overdue(data, language),
         _map_img(images, "cases-map.png", cases_map(_map_source(data.basemap), data.map_points)),

@@ -15,7 +15,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.domain.errors import DomainError, Message
-from app.domain.lifecycle import Action, CaseStatus, TransitionRequest, apply_transition
+from app.domain.lifecycle import (
+    ANSWERS,
+    REQUEST_OF_ACTION,
+    Action,
+    CaseStatus,
+    RequestKind,
+    TransitionRequest,
+    apply_transition,
+)
 
 #: Actions that set the case's deadline (when one is given).
 SETS_DEADLINE = frozenset({Action.DISPATCH, Action.EXTEND, Action.REWORK})
@@ -38,6 +46,15 @@ class Assignment:
     department_id: str | None
     deadline: datetime | None
     assignee_id: str | None
+    #: Departments in the loop (issue 15): the handler's request waiting for a supervisor, the
+    #: deadline an extension request proposes, and whether the department signed for the task.
+    request: RequestKind | None = None
+    requested_deadline: datetime | None = None
+    signed: bool = False
+
+
+#: Actions that hand the case to a department anew: it signs for it again (签收).
+NEW_DISPATCH = frozenset({Action.DISPATCH, Action.REWORK})
 
 
 def check_parties(
@@ -57,10 +74,15 @@ def check_parties(
 def decide(current: Assignment, request: TransitionRequest) -> Assignment:
     """The case's assignment after ``request``; raises TransitionError (lifecycle) if refused.
 
-    ``request.current_deadline`` and ``current_department_id`` are taken from ``current``.
+    ``request.current_deadline``, ``current_department_id``, ``current_request`` and
+    ``current_signed`` are taken from ``current``.
     """
     request = replace(
-        request, current_deadline=current.deadline, current_department_id=current.department_id
+        request,
+        current_deadline=current.deadline,
+        current_department_id=current.department_id,
+        current_request=current.request,
+        current_signed=current.signed,
     )
     target = apply_transition(current.status, request)
     action = request.action
@@ -69,4 +91,20 @@ def decide(current: Assignment, request: TransitionRequest) -> Assignment:
         deadline = request.deadline
     department = request.department_id if action is Action.DISPATCH else current.department_id
     assignee = request.assignee_id if action is Action.REQUEST_REINSPECTION else current.assignee_id
-    return Assignment(target, department, deadline, assignee)
+    pending, proposed, signed = current.request, current.requested_deadline, current.signed
+    if action in REQUEST_OF_ACTION:
+        pending = REQUEST_OF_ACTION[action]
+        proposed = request.deadline if action is Action.REQUEST_EXTENSION else None
+    elif action is Action.SIGN_FOR:
+        signed = True
+    if action is Action.APPROVE_EXTENSION:
+        deadline = current.requested_deadline
+    if action is Action.APPROVE_RETURN:
+        # Back to the command centre for re-dispatch: no department, no deadline.
+        department, deadline = None, None
+    if target is not CaseStatus.DISPATCHED or action in ANSWERS:
+        # A request is answered, or the case left the department's hands: nothing waits now.
+        pending, proposed = None, None
+    if action in NEW_DISPATCH or target is CaseStatus.REGISTERED:
+        signed = False  # a new dispatch (or back for re-dispatch): the department signs anew
+    return Assignment(target, department, deadline, assignee, pending, proposed, signed)

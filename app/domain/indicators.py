@@ -230,6 +230,9 @@ _ZERO = timedelta(0)
 #: 8× the cost of a module global, and the loop runs once per step of every case.
 _SUBMIT, _REWORK, _HANDLE = Action.SUBMIT, Action.REWORK, Action.HANDLE
 _EXTEND, _SUSPEND, _RESUME = Action.EXTEND, Action.SUSPEND, Action.RESUME
+#: A department's request approved counts as the supervisor's own step (issue 15).
+_EXTENDS = frozenset({_EXTEND, Action.APPROVE_EXTENSION})
+_SUSPENDS = frozenset({_SUSPEND, Action.APPROVE_SUSPENSION})
 
 
 class _Spell:
@@ -455,9 +458,9 @@ def _read_log(
                 current.handle(at)
                 if suspensions and suspensions[-1][1] is None:
                     suspensions[-1][1] = at
-            elif action == _EXTEND:
+            elif action in _EXTENDS:
                 current.extend(at, None if deadline is None else parse(deadline))
-            elif action == _SUSPEND:
+            elif action in _SUSPENDS:
                 if current.suspend(at):
                     suspensions.append([at, None])
             elif action == _RESUME and current.resume(at):
@@ -543,7 +546,15 @@ IsoStepRow = tuple[str, str, str, str | None, str | None]
 
 #: Actions after which an assignment may still be open.
 _OPEN_ACTIONS = frozenset(
-    {Action.DISPATCH, Action.REWORK, Action.EXTEND, Action.SUSPEND, Action.RESUME}
+    {
+        Action.DISPATCH,
+        Action.REWORK,
+        Action.EXTEND,
+        Action.SUSPEND,
+        Action.RESUME,
+        Action.APPROVE_EXTENSION,
+        Action.APPROVE_SUSPENSION,
+    }
 )
 
 # Counts are accumulated packed into one Python int per group: field i of Counts occupies

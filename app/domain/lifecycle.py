@@ -68,12 +68,15 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    #: A department's handler (处置人员), bound to one department (issue 15).
+    HANDLER = "handler"
 
 
 ROLE_NAMES: dict[Role, Message] = {
     Role.INSPECTOR: Message("监督员", "Inspector"),
     Role.SUPERVISOR: Message("值班长", "Supervisor"),
     Role.ADMIN: Message("管理员", "Administrator"),
+    Role.HANDLER: Message("处置人员", "Department handler"),
 }
 
 
@@ -95,6 +98,15 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     REWORK = "rework"
     EVALUATE = "evaluate"
+    # -- departments in the loop (issue 15): a handler's steps and the supervisor's answers --
+    SIGN_FOR = "sign_for"
+    REQUEST_EXTENSION = "request_extension"
+    REQUEST_RETURN = "request_return"
+    REQUEST_SUSPENSION = "request_suspension"
+    APPROVE_EXTENSION = "approve_extension"
+    APPROVE_RETURN = "approve_return"
+    APPROVE_SUSPENSION = "approve_suspension"
+    REFUSE_REQUEST = "refuse_request"
 
 
 ACTION_NAMES: dict[Action, Message] = {
@@ -115,7 +127,43 @@ ACTION_NAMES: dict[Action, Message] = {
     Action.CLOSE: Message("结案", "close"),
     Action.REWORK: Message("返工", "send back for rework"),
     Action.EVALUATE: Message("评价", "evaluate"),
+    Action.SIGN_FOR: Message("签收", "sign for the task"),
+    Action.REQUEST_EXTENSION: Message("延期申请", "ask for an extension"),
+    Action.REQUEST_RETURN: Message("退回申请", "ask to return the case as not the department's"),
+    Action.REQUEST_SUSPENSION: Message("挂账申请", "ask for suspension"),
+    Action.APPROVE_EXTENSION: Message("批准延期", "approve the extension"),
+    Action.APPROVE_RETURN: Message("批准退回", "approve the return"),
+    Action.APPROVE_SUSPENSION: Message("批准挂账", "approve the suspension"),
+    Action.REFUSE_REQUEST: Message("驳回申请", "refuse the request"),
 }
+
+
+class RequestKind(enum.StrEnum):
+    """A handler's request that waits for a supervisor (at most one per case at a time)."""
+
+    EXTENSION = "extension"  # 延期申请: a reason and a proposed deadline
+    RETURN = "return"  # 退回申请: not the department's case
+    SUSPENSION = "suspension"  # 挂账申请: cannot be handled for now
+
+
+REQUEST_NAMES: dict[RequestKind, Message] = {
+    RequestKind.EXTENSION: Message("延期申请", "Extension request"),
+    RequestKind.RETURN: Message("退回申请", "Return request"),
+    RequestKind.SUSPENSION: Message("挂账申请", "Suspension request"),
+}
+#: The action that asks for each kind of request, and the one that approves it.
+REQUEST_OF_ACTION: dict[Action, RequestKind] = {
+    Action.REQUEST_EXTENSION: RequestKind.EXTENSION,
+    Action.REQUEST_RETURN: RequestKind.RETURN,
+    Action.REQUEST_SUSPENSION: RequestKind.SUSPENSION,
+}
+APPROVAL_OF_REQUEST: dict[RequestKind, Action] = {
+    RequestKind.EXTENSION: Action.APPROVE_EXTENSION,
+    RequestKind.RETURN: Action.APPROVE_RETURN,
+    RequestKind.SUSPENSION: Action.APPROVE_SUSPENSION,
+}
+#: A supervisor's answers to a handler's request.
+ANSWERS = frozenset({*APPROVAL_OF_REQUEST.values(), Action.REFUSE_REQUEST})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +178,16 @@ class TransitionRequest:
     assignee_id: str | None = None
     current_deadline: datetime | None = None
     current_department_id: str | None = None
+    #: The handler's department (a handler acts only on its department's cases).
+    actor_department_id: str | None = None
+    #: The request waiting for a supervisor on the case, if any.
+    current_request: RequestKind | None = None
+    #: Whether the department has signed for the current dispatch (签收).
+    current_signed: bool = False
+    #: The "after" photos a handler's report of handling carries (their ids).
+    photo_ids: tuple[str, ...] = ()
+    #: How many "after" photos a handler's report of handling needs (configurable; 0: none).
+    photos_required: int = 1
 
 
 Requirement = Callable[[TransitionRequest], Message | None]
@@ -181,6 +239,63 @@ def _needs_deadline(req: TransitionRequest) -> Message | None:
     return _NAIVE_DEADLINE if _naive(req.deadline) else None
 
 
+# -- a handler's requirements (issue 15) ----------------------------------------------------
+
+
+def _own_department(req: TransitionRequest) -> Message | None:
+    """A handler acts only on a case dispatched to its own department (others are supervisors')."""
+    if req.role is not Role.HANDLER:
+        return None
+    if req.actor_department_id and req.actor_department_id == req.current_department_id:
+        return None
+    return Message("该案件未派遣给您的部门", "The case is not dispatched to your department")
+
+
+def _not_signed_yet(req: TransitionRequest) -> Message | None:
+    if req.current_signed:
+        return Message("该任务已签收", "The task is signed for already")
+    return None
+
+
+def _signed_first(req: TransitionRequest) -> Message | None:
+    """A handler signs for a task (签收) before reporting on it or asking anything about it."""
+    if req.role is Role.HANDLER and not req.current_signed:
+        return Message("请先签收该任务", "Sign for the task first")
+    return None
+
+
+def _needs_after_photos(req: TransitionRequest) -> Message | None:
+    if req.role is not Role.HANDLER or len(req.photo_ids) >= req.photos_required:
+        return None
+    return Message(
+        f"处置反馈需要至少 {req.photos_required} 张处置后照片",
+        f"Reporting as handled needs at least {req.photos_required} “after” photo(s)",
+    )
+
+
+def _no_open_request(req: TransitionRequest) -> Message | None:
+    if req.current_request is None:
+        return None
+    name = REQUEST_NAMES[req.current_request]
+    return Message(
+        f"已有待审批的{name.zh}", f"A {name.en.lower()} is already waiting for a supervisor"
+    )
+
+
+def _open_request(kind: RequestKind | None) -> Requirement:
+    """The answer needs a waiting request (of ``kind``; None: any kind)."""
+
+    def check(req: TransitionRequest) -> Message | None:
+        if req.current_request is None:
+            return Message("没有待审批的申请", "There is no request waiting for a decision")
+        if kind is not None and req.current_request is not kind:
+            asked = REQUEST_NAMES[req.current_request]
+            return Message(f"待审批的是{asked.zh}", f"The request waiting is a {asked.en.lower()}")
+        return None
+
+    return check
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
     action: Action
@@ -203,6 +318,67 @@ def _t(
 S = CaseStatus
 INSPECTOR = {Role.INSPECTOR}
 SUPERVISOR = {Role.SUPERVISOR}
+HANDLER = {Role.HANDLER}
+
+#: Departments in the loop (issue 15): a handler signs for a dispatched task and asks for an
+#: extension, a return or a suspension; a supervisor approves or refuses the request. The case
+#: stays dispatched while a request waits; what an approval changes is app.domain.decisions'.
+HANDLER_TRANSITIONS = (
+    _t(Action.SIGN_FOR, {S.DISPATCHED}, S.DISPATCHED, HANDLER, _own_department, _not_signed_yet),
+    _t(
+        Action.REQUEST_EXTENSION,
+        {S.DISPATCHED},
+        S.DISPATCHED,
+        HANDLER,
+        _own_department,
+        _signed_first,
+        _no_open_request,
+        _needs_opinion,
+        _needs_later_deadline,
+    ),
+    *(
+        _t(
+            action,
+            {S.DISPATCHED},
+            S.DISPATCHED,
+            HANDLER,
+            _own_department,
+            _signed_first,
+            _no_open_request,
+            _needs_opinion,
+        )
+        for action in (Action.REQUEST_RETURN, Action.REQUEST_SUSPENSION)
+    ),
+    _t(
+        Action.APPROVE_EXTENSION,
+        {S.DISPATCHED},
+        S.DISPATCHED,
+        SUPERVISOR,
+        _open_request(RequestKind.EXTENSION),
+    ),
+    _t(
+        Action.APPROVE_RETURN,
+        {S.DISPATCHED},
+        S.REGISTERED,
+        SUPERVISOR,
+        _open_request(RequestKind.RETURN),
+    ),
+    _t(
+        Action.APPROVE_SUSPENSION,
+        {S.DISPATCHED},
+        S.SUSPENDED,
+        SUPERVISOR,
+        _open_request(RequestKind.SUSPENSION),
+    ),
+    _t(
+        Action.REFUSE_REQUEST,
+        {S.DISPATCHED},
+        S.DISPATCHED,
+        SUPERVISOR,
+        _open_request(None),
+        _needs_opinion,
+    ),
+)
 
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
@@ -230,7 +406,16 @@ TRANSITIONS: dict[Action, Transition] = {
         ),
         _t(Action.SUSPEND, {S.DISPATCHED}, S.SUSPENDED, SUPERVISOR, _needs_opinion),
         _t(Action.RESUME, {S.SUSPENDED}, S.DISPATCHED, SUPERVISOR),
-        _t(Action.HANDLE, {S.DISPATCHED}, S.HANDLED, SUPERVISOR, _needs_opinion),
+        _t(
+            Action.HANDLE,
+            {S.DISPATCHED},
+            S.HANDLED,
+            SUPERVISOR | HANDLER,
+            _own_department,
+            _signed_first,
+            _needs_opinion,
+            _needs_after_photos,
+        ),
         _t(Action.REQUEST_REINSPECTION, {S.HANDLED}, S.REINSPECTING, SUPERVISOR, _needs_assignee),
         _t(Action.REINSPECT_PASS, {S.REINSPECTING}, S.REINSPECTION_PASSED, INSPECTOR),
         _t(
@@ -250,6 +435,7 @@ TRANSITIONS: dict[Action, Transition] = {
             _needs_deadline,
         ),
         _t(Action.EVALUATE, {S.CLOSED}, S.EVALUATED, SUPERVISOR),
+        *HANDLER_TRANSITIONS,
     )
 }
 
@@ -261,6 +447,8 @@ class Need(enum.StrEnum):
     DEPARTMENT = "department"
     DEADLINE = "deadline"
     ASSIGNEE = "assignee"
+    #: "After" photos (a handler's report of handling; how many is configurable).
+    PHOTOS = "photos"
 
 
 #: What each action needs filled in, as data: the screens read it to show and require exactly
@@ -279,11 +467,24 @@ NEEDS: dict[Action, frozenset[Need]] = {
     Action.REQUEST_REINSPECTION: frozenset({Need.ASSIGNEE}),
     Action.REINSPECT_FAIL: frozenset({Need.OPINION}),
     Action.REWORK: frozenset({Need.OPINION, Need.DEADLINE}),
+    # Departments in the loop (issue 15).
+    Action.REQUEST_EXTENSION: frozenset({Need.OPINION, Need.DEADLINE}),
+    Action.REQUEST_RETURN: frozenset({Need.OPINION}),
+    Action.REQUEST_SUSPENSION: frozenset({Need.OPINION}),
+    Action.REFUSE_REQUEST: frozenset({Need.OPINION}),
+}
+#: What an action needs when a given role takes it, where that differs from :data:`NEEDS`: a
+#: department's report of handling carries its "after" photos (as many as configured).
+ROLE_NEEDS: dict[tuple[Action, Role], frozenset[Need]] = {
+    (Action.HANDLE, Role.HANDLER): frozenset({Need.OPINION, Need.PHOTOS}),
 }
 
 
-def needs(action: Action) -> frozenset[Need]:
-    """What ``action`` needs filled in (:data:`NEEDS`; empty for an action that needs nothing)."""
+def needs(action: Action, role: Role | None = None) -> frozenset[Need]:
+    """What ``action`` needs filled in (:data:`NEEDS`, or :data:`ROLE_NEEDS` for ``role``;
+    empty for an action that needs nothing)."""
+    if role is not None and (action, role) in ROLE_NEEDS:
+        return ROLE_NEEDS[action, role]
     return NEEDS.get(action, frozenset())
 
 
@@ -299,8 +500,9 @@ def missing_needs(request: TransitionRequest) -> list[Need]:
         Need.DEPARTMENT: bool((request.department_id or "").strip()),
         Need.DEADLINE: request.deadline is not None,
         Need.ASSIGNEE: bool((request.assignee_id or "").strip()),
+        Need.PHOTOS: len(request.photo_ids) >= request.photos_required,
     }
-    wanted = needs(request.action)
+    wanted = needs(request.action, request.role)
     return [need for need in Need if need in wanted and not present[need]]
 
 

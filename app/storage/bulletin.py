@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -32,9 +32,11 @@ from sqlalchemy.orm import Session
 from app.domain.errors import DomainError, Message
 from app.domain.indicators import Counts, Period, RankedDepartment, cutoff, rank_departments
 from app.domain.lifecycle import ACTION_NAMES, STATUS_NAMES, Action
+from app.domain.loop_indicators import DEFAULT_SIGN_LIMIT, LoopCounts
 from app.domain.validation import Urgency
 from app.geo.basemaps import BasemapRegistry
 from app.geo.errors import MapError
+from app.storage.handling import loop_indicators
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
     as_of,
@@ -43,6 +45,7 @@ from app.storage.reports import (
     open_assignments,
     user_names,
 )
+from app.storage.states import HANDLED_PHOTO_ROLE
 from app.storage.store import LocalStore, PhotoRow
 
 AFTER = "after"
@@ -142,6 +145,12 @@ class BulletinData:
     map_points: list[tuple[float, float, bool]] = field(default_factory=list)
     #: The basemap the maps are drawn on, ``(file, datum)``; None: a plain background.
     basemap: tuple[str, str] | None = None
+    #: Departments in the loop (issue 15): the city's sign-for figures (None: nothing was due
+    #: to be signed for) and the departments that signed for tasks late, ``(name, how many)``,
+    #: the most first.
+    sign_for: LoopCounts | None = None
+    late_sign_for: list[tuple[str, int]] = field(default_factory=list)
+    sign_for_limit: timedelta = DEFAULT_SIGN_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +228,7 @@ def bulletin_data(
     now: datetime | None = None,
     language: str = "zh_CN",
     typical: int = 3,
+    sign_for_limit: timedelta = DEFAULT_SIGN_LIMIT,
 ) -> BulletinData:
     """The bulletin of ``period`` as of ``now`` (default: the store's clock)."""
     if period.end <= period.start:
@@ -243,7 +253,11 @@ def bulletin_data(
         users=users,
         language=language,
     )
+    loop = loop_indicators(store, period, now=moment, limit=sign_for_limit)
     return BulletinData(
+        sign_for=loop.total if loop.total.due_to_sign else None,
+        late_sign_for=[(departments.get(d, d or "—"), late) for d, late in loop.late_sign_for()],
+        sign_for_limit=sign_for_limit,
         period=period,
         cutoff=taken_at,
         generated_at=moment,
@@ -455,7 +469,9 @@ def _timeline(
 
 def _photos(rows: Sequence[PhotoRow]) -> tuple[list[PhotoRef], list[PhotoRef]]:
     refs = [PhotoRef(r.path, r.thumbnail, r.role, r.taken_at, r.original_name) for r in rows]
-    return [p for p in refs if p.role != AFTER], [p for p in refs if p.role == AFTER]
+    # A department's photos of its handling (issue 15) show the result, as "after" ones do.
+    later = (AFTER, HANDLED_PHOTO_ROLE)
+    return [p for p in refs if p.role not in later], [p for p in refs if p.role in later]
 
 
 def _action_name(action: str, language: str) -> str:

@@ -95,6 +95,15 @@ def adopt_server_state(s: Session, case: Case, current: dict[str, Any]) -> None:
     _set_department(s, case, current.get("department_id"))
     case.deadline = _time(current.get("deadline"))
     case.assignee_id = current.get("assignee_id")
+    _set_handling(case, current)
+
+
+def _set_handling(case: Case, current: dict[str, Any]) -> None:
+    """Departments in the loop (issue 15): the request waiting, the proposed deadline, the
+    sign-for (absent from an older server's case: none)."""
+    case.request = current.get("request")
+    case.requested_deadline = _time(current.get("requested_deadline"))
+    case.signed_at = _time(current.get("signed_at"))
 
 
 def _set_department(s: Session, case: Case, department_id: str | None) -> None:
@@ -428,6 +437,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
     case.assignee_id = data.get("assignee_id") or user_id
     case.grid_code = data.get("grid_code")
     _set_department(s, case, data.get("department_id"))
+    _set_handling(case, data)
     status = data.get("status")
     if status in {c.value for c in CaseStatus}:
         case.status = status
@@ -487,6 +497,7 @@ def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:
         department_id=step.get("department_id"),
         deadline=_time(step.get("deadline")),
         assignee_id=step.get("assignee_id"),
+        attachments=[str(a) for a in step.get("attachments") or []],
         step_id=step_id,
     )
     return 1

@@ -35,6 +35,7 @@ from app.domain.lifecycle import (
 from app.domain.validation import Urgency
 from app.storage.changelog import case_snapshot, enqueue_case, record_step, touch_revision
 from app.storage.models import Case, CaseStep, Department, Photo
+from app.storage.states import HANDLED_PHOTO_ROLE
 from app.storage.store import Changes, LocalStore, expand_photo_paths, require_case
 
 #: The server takes opinions up to this many characters (server/schemas.py).
@@ -207,7 +208,9 @@ def _items(s: Session, cases: list[Case]) -> list[InboxItem]:
                 deadline=None if returned else case.deadline,
                 department=departments.get(case.department_id or ""),
                 before_photos=sum(
-                    n for (cid, role), n in photos.items() if cid == case.id and role != AFTER
+                    n
+                    for (cid, role), n in photos.items()
+                    if cid == case.id and role not in (AFTER, HANDLED_PHOTO_ROLE)
                 ),
                 after_photos=photos.get((case.id, AFTER), 0),
                 delivery=case.delivery,

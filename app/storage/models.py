@@ -61,6 +61,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     #: False once the server disabled the account (kept: old steps and cases still name it).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: A handler's department (issue 15; only the signed-in handler's own account has one here).
+    department_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Department(Base):
@@ -100,6 +102,12 @@ class Case(Base):
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The inspector a re-inspection task is assigned to (from the server).
     assignee_id: Mapped[str | None] = mapped_column(String(36))
+    #: Departments in the loop (issue 15), from the server: the handler's request waiting for a
+    #: supervisor (lifecycle.RequestKind), the deadline an extension proposes, when the
+    #: department signed for the task (签收).
+    request: Mapped[str | None] = mapped_column(String(20))
+    requested_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Local edit counter, bumped by every local write.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     #: The server's revision of this case that local edits are based on (None: never confirmed).

@@ -213,6 +213,8 @@ class Account:
     username: str
     display_name: str
     role: Role
+    #: A handler's department (issue 15); None for every other role.
+    department_id: str | None = None
 
 
 @dataclass

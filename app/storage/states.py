@@ -47,6 +47,10 @@ class OutboxEntity(enum.StrEnum):
     TRACK = "track"  # a stopped patrol track
 
 
+#: The photo role of a department's evidence of its handling (issue 15), beside the report's
+#: "before" and the re-inspection's "after" photos (the server's tus ``role`` metadata).
+HANDLED_PHOTO_ROLE = "handled"
+
 #: Outbox states that still wait for the server.
 OPEN_STATES = (OutboxState.PENDING, OutboxState.SENDING)
 #: Outbox states that are settled for good (the server answered, or the change was withdrawn).

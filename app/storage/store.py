@@ -187,6 +187,7 @@ class LocalStore:
             user.username = account.username
             user.display_name = account.display_name
             user.role = account.role.value
+            user.department_id = account.department_id
             for key in _ACCOUNT_KEYS:
                 s.merge(SyncState(key=key, value=getattr(account, key)))
         self._actor = Actor(account.user_id, account.role)
@@ -212,7 +213,12 @@ class LocalStore:
             if user is None or "server_url" not in values:
                 return None
             return Account(
-                values["server_url"], user.id, user.username, user.display_name, Role(user.role)
+                values["server_url"],
+                user.id,
+                user.username,
+                user.display_name,
+                Role(user.role),
+                user.department_id,
             )
 
     # -- writes -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from app.domain.decisions import (
     decide,
 )
 from app.domain.errors import DomainError, Message
-from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest
+from app.domain.lifecycle import Action, CaseStatus, RequestKind, Role, TransitionRequest
 from app.storage.changelog import enqueue, touch_revision
 from app.storage.models import Case, CaseStep, Department, OutboxEntry, Photo, User
 from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity, OutboxState
@@ -182,8 +183,13 @@ def record_decision(
     department_id: str | None = None,
     deadline: datetime | None = None,
     assignee_id: str | None = None,
+    attachments: Sequence[str] = (),
+    photos_required: int = 1,
 ) -> Changes:
-    """Take a decision on a case: checked, applied locally and queued for the server at once."""
+    """Take a decision on a case: checked, applied locally and queued for the server at once.
+
+    A department's handler takes its own steps the same way (app.storage.handling): the
+    signed-in account's role and department are the state machine's to check."""
     with store.write() as s:
         _decide(
             s,
@@ -194,6 +200,8 @@ def record_decision(
             department_id=department_id,
             deadline=deadline,
             assignee_id=assignee_id,
+            attachments=tuple(attachments),
+            photos_required=photos_required,
         )
     return Changes(cases=frozenset({case_id}), steps=True, outbox=True)
 
@@ -245,15 +253,24 @@ def _decide(
     department_id: str | None,
     deadline: datetime | None,
     assignee_id: str | None,
+    attachments: tuple[str, ...] = (),
+    photos_required: int = 1,
 ) -> None:
     case = require_case(s, case_id)
+    role = store.actor.role
+    if role is not Role.HANDLER:
+        role = Role.SUPERVISOR  # as before: the office's decisions
+    me = s.get(User, store.actor.id)
     request = TransitionRequest(
         action,
-        Role.SUPERVISOR,
+        role,
         opinion=opinion.strip(),
         department_id=department_id,
         deadline=deadline,
         assignee_id=assignee_id,
+        actor_department_id=me.department_id if me is not None else None,
+        photo_ids=attachments,
+        photos_required=photos_required,
     )
     department = s.get(Department, department_id) if department_id is not None else None
     assignee = s.get(User, assignee_id) if assignee_id is not None else None
@@ -266,10 +283,24 @@ def _decide(
     )
     # The effects (status, deadline, department, assignee) as the server computes them.
     after = decide(
-        Assignment(CaseStatus(case.status), case.department_id, case.deadline, case.assignee_id),
+        Assignment(
+            CaseStatus(case.status),
+            case.department_id,
+            case.deadline,
+            case.assignee_id,
+            RequestKind(case.request) if case.request else None,
+            case.requested_deadline,
+            case.signed_at is not None,
+        ),
         request,
     )
     now = store.clock()
+    case.request = after.request.value if after.request else None
+    case.requested_deadline = after.requested_deadline
+    if not after.signed:
+        case.signed_at = None
+    elif case.signed_at is None:
+        case.signed_at = now
     case.status = after.status.value
     case.department_id, case.deadline, case.assignee_id = (
         after.department_id,
@@ -277,13 +308,15 @@ def _decide(
         after.assignee_id,
     )
     touch_revision(case, now)
-    payload = {
+    payload: dict[str, Any] = {
         "action": action.value,
         "opinion": opinion.strip(),
         "department_id": department_id,
         "deadline": deadline.isoformat() if deadline is not None else None,
         "assignee_id": assignee_id,
     }
+    if attachments:
+        payload["attachments"] = list(attachments)
     enqueue(
         s,
         OutboxEntity.DECISION,
@@ -297,6 +330,9 @@ def _decide(
 
 def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[TimelineEntry]:
     """The case's history, oldest first: the server's steps, then decisions not yet confirmed."""
+    # The steps on their way are this laptop's: a supervisor's decisions, or a department's
+    # own steps (issue 15).
+    mine = Role.HANDLER if store.actor.role is Role.HANDLER else Role.SUPERVISOR
     with store.read() as s:
         names = _names(s)
         departments_ = _department_names(s, language)
@@ -338,7 +374,7 @@ def timeline(store: LocalStore, case_id: str, language: str = "zh_CN") -> list[T
                     "",
                     "",
                     "",
-                    Role.SUPERVISOR.value,
+                    mine.value,
                     str(p.get("opinion") or ""),
                     departments_.get(p.get("department_id") or "", ""),
                     datetime.fromisoformat(deadline) if deadline else None,

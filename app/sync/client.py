@@ -25,6 +25,8 @@ class ServerUser:
     username: str
     display_name: str
     role: Role
+    #: A handler's department (issue 15).
+    department_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +288,7 @@ def _user(data: dict[str, Any]) -> ServerUser:
         username=str(data["username"]),
         display_name=str(data.get("display_name", "")),
         role=Role(data["role"]),
+        department_id=data.get("department_id"),
     )
 
 

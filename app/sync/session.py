@@ -52,6 +52,7 @@ def sign_in(
             username=result.user.username,
             display_name=result.user.display_name,
             role=result.user.role,
+            department_id=result.user.department_id,
         )
     )
     return account, where

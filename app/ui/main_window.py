@@ -51,6 +51,7 @@ from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.export_dialog import BulletinDialog, ExportDialog
+from app.ui.handler import HandlerPanel
 from app.ui.help_menu import HelpActions, app_icon
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
@@ -63,6 +64,7 @@ from app.ui.sign_in import SessionBanner, SignInDialog
 from app.ui.supervisor import (
     AssignmentsPanel,
     CaseDetailDialog,
+    RequestsPanel,
     ReviewPanel,
     SupervisorMapPanel,
 )
@@ -123,6 +125,9 @@ class MainWindow(QMainWindow):
         #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
         #: _add_dashboard(); None until then.
         self.dashboard: QWidget | None = None
+        #: Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks.
+        self.requests: RequestsPanel | None = None
+        self.handler: HandlerPanel | None = None
         #: The open case histories (one per case). They delete themselves on close, so the
         #: list is pruned of deleted windows before use: window tracking, not result checks.
         self.case_details: list[CaseDetailDialog] = []
@@ -519,6 +524,12 @@ class MainWindow(QMainWindow):
         self.supervisor_map = SupervisorMapPanel(store, tasks, language)
         self.supervisor_map.open_case.connect(self.open_case_detail)
         self.tabs.addTab(self.supervisor_map, self.tr("Office map"))
+        # The departments' requests to answer (issue 15).
+        self.requests = RequestsPanel(store, tasks, language)
+        self.requests.decided.connect(self._decided)
+        self.requests.open_case.connect(self.open_case_detail)
+        self.requests.count_changed.connect(self._show_request_count)
+        self.tabs.addTab(self.requests, self.tr("Requests"))
         self._add_dashboard()
         for shortcut, text, widget in (
             ("Ctrl+3", self.tr("Re&view"), self.review),
@@ -531,6 +542,41 @@ class MainWindow(QMainWindow):
                 )
         self.tabs.setCurrentWidget(self.review)
         self.review.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- departments in the loop (issue 15) ---------------------------------------------------
+
+    def _enable_handler(self) -> None:
+        """Add the department's task list once, for a handler, and show it first."""
+        if self.handler is not None:
+            return
+        self.handler = HandlerPanel(self._store, self._tasks, self._language)
+        self.handler.acted.connect(self._decided)
+        self.handler.open_case.connect(self.open_case_detail)
+        self.handler.counts_changed.connect(self._show_handler_counts)
+        self.tabs.addTab(self.handler, self.tr("Department tasks"))
+        # A department reports no cases and walks no patrols: the server would refuse them.
+        self.new_action.setEnabled(False)
+        self.patrol_action.setEnabled(False)
+        self.tabs.setCurrentWidget(self.handler)
+        self.handler.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_handler_counts(self, open_count: int, unsigned: int) -> None:
+        if self.handler is None:
+            return
+        index = self.tabs.indexOf(self.handler)
+        title = self.tr("Department tasks")
+        if unsigned:
+            title = self.tr("Department tasks (%1 to sign for)").replace("%1", str(unsigned))
+        elif open_count:
+            title = self.tr("Department tasks (%1)").replace("%1", str(open_count))
+        self.tabs.setTabText(index, title)
+
+    def _show_request_count(self, count: int) -> None:
+        if self.requests is None:
+            return
+        index = self.tabs.indexOf(self.requests)
+        title = self.tr("Requests (%1)").replace("%1", str(count)) if count else self.tr("Requests")
+        self.tabs.setTabText(index, title)
 
     def export_cases(self) -> ExportDialog:
         """Export every case (CSV, GeoJSON, GeoPackage) with progress, in the background."""
@@ -718,6 +764,8 @@ class MainWindow(QMainWindow):
         )
         if account.role is Role.SUPERVISOR:
             self._enable_supervisor()
+        if account.role is Role.HANDLER:
+            self._enable_handler()
 
     def _on_error(self, exc: BaseException) -> None:
         text = unexpected_error_text(exc, self._language)

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import TransitionError
 from app.storage import CaseRow, LocalStore
+from app.storage.handling import after_photos
 from app.storage.inbox import (
     OPINION_MAX,
     InboxItem,
@@ -65,6 +66,11 @@ GRID = QSize(164, 146)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 #: Files offered by the file dialog (photo types the store takes; the decoder decides).
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEIF"
+
+
+#: What the dialog reads: the task, the case, its photos with thumbnails, and the ids of the
+#: department's photos among them.
+Loaded = tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]], set[str]]
 
 
 class PhotoStrip(QListWidget):
@@ -112,6 +118,8 @@ class ReinspectionDialog(RecordDialog):
         super().__init__(store, tasks, language, parent)
         self.saving_text = self.tr("Saving…")
         self.case_id = case_id
+        #: The ids of the department's photos (its report of handling names them).
+        self._department_photos: set[str] = set()
         self._checking = 0
         self._loaded = False
         self.setWindowTitle(self.tr("Re-inspection"))
@@ -125,6 +133,7 @@ class ReinspectionDialog(RecordDialog):
         photos = QHBoxLayout()
         photos.setSpacing(10)
         photos.addWidget(self._before_panel(), 1)
+        photos.addWidget(self._department_panel(), 1)
         photos.addWidget(self._after_panel(), 1)
         layout.addLayout(photos, 1)
         layout.addWidget(self._result_panel())
@@ -199,6 +208,16 @@ class ReinspectionDialog(RecordDialog):
         box.addWidget(self.before_list)
         return group
 
+    def _department_panel(self) -> QWidget:
+        """The department's "after" photos of its report of handling (issue 15): what it claims
+        to have fixed, beside what was reported and what the inspector finds now."""
+        group = QGroupBox(self.tr("Handled — as the department reported"))
+        self.department_list = PhotoStrip(self.tr("The department sent no photos."))
+        self.department_list.setAccessibleName(self.tr("Photos of the department"))
+        box = QVBoxLayout(group)
+        box.addWidget(self.department_list)
+        return group
+
     def _after_panel(self) -> QWidget:
         group = QGroupBox(self.tr("After — taken now"))
         self.after_group = group
@@ -271,16 +290,15 @@ class ReinspectionDialog(RecordDialog):
         """Read the case and its photos (with their thumbnails) in the database lane."""
         store, case_id = self._store, self.case_id
 
-        def read() -> tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]]]:
+        def read() -> Loaded:
             photos = [(row, QImage(str(row.thumbnail))) for row in store.photos(case_id)]
-            return inbox_item(store, case_id), store.get_case(case_id), photos
+            claimed = set(after_photos(store, case_id))
+            return inbox_item(store, case_id), store.get_case(case_id), photos, claimed
 
         self._ops.run(read, self._show, key="load", on_error=self._load_failed)
 
-    def _show(
-        self, loaded: tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]]]
-    ) -> None:
-        item, case, photos = loaded
+    def _show(self, loaded: Loaded) -> None:
+        item, case, photos, self._department_photos = loaded
         self._loaded = item is not None
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
@@ -325,9 +343,12 @@ class ReinspectionDialog(RecordDialog):
     def _show_photos(self, photos: list[tuple[PhotoRow, QImage]]) -> None:
         """The store's photos: "before" on the left, saved "after" photos first on the right."""
         self.before_list.clear()
+        self.department_list.clear()
         taken = [self.after_list.takeItem(0) for _ in range(self.after_list.count())]
         for row, image in photos:
             target = self.after_list if row.role == "after" else self.before_list
+            if row.id in self._department_photos:
+                target = self.department_list
             item = QListWidgetItem(
                 thumbnail_icon(image, THUMB), row.original_name or row.sha256[:12]
             )

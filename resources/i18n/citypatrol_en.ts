@@ -48,6 +48,16 @@
     </message>
 </context>
 <context>
+    <name>HandledDialog</name>
+    <message numerus="yes">
+        <source>At least %n photo(s) required.</source>
+        <translation>
+            <numerusform>At least %n photo required.</numerusform>
+            <numerusform>At least %n photos required.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n case(s)</source>

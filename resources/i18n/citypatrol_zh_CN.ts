@@ -991,6 +991,18 @@ What you typed stays here and is saved again shortly.</source>
         <translation>仍存在的问题，供部门返工</translation>
     </message>
     <message>
+        <source>Why the case is not the department's</source>
+        <translation>为何该案件不属于本部门</translation>
+    </message>
+    <message>
+        <source>Why the case cannot be handled for now</source>
+        <translation>为何该案件暂时无法处置</translation>
+    </message>
+    <message>
+        <source>Why the request is refused</source>
+        <translation>驳回申请的理由</translation>
+    </message>
+    <message>
         <source>A note for the case's history</source>
         <translation>写入案件流转记录的备注</translation>
     </message>
@@ -1152,6 +1164,168 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
+    </message>
+</context>
+<context>
+    <name>HandledDialog</name>
+    <message>
+        <source>Saving…</source>
+        <extracomment>The report was recorded (the store's Changes); then the dialog closes.</extracomment>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Report as handled</source>
+        <translation>处置反馈</translation>
+    </message>
+    <message>
+        <source>Loading the case…</source>
+        <translation>正在读取案件…</translation>
+    </message>
+    <message>
+        <source>After — photos of the work done</source>
+        <translation>处置后 — 处置结果照片</translation>
+    </message>
+    <message>
+        <source>Add the photos that show the problem fixed.</source>
+        <translation>请添加显示问题已解决的照片。</translation>
+    </message>
+    <message>
+        <source>After photos</source>
+        <translation>处置后照片</translation>
+    </message>
+    <message>
+        <source>&amp;Add photos…</source>
+        <translation>添加照片(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message numerus="yes">
+        <source>At least %n photo(s) required.</source>
+        <translation>
+            <numerusform>至少需要 %n 张照片。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Photos are optional.</source>
+        <translation>照片可选。</translation>
+    </message>
+    <message>
+        <source>What the department did</source>
+        <translation>本部门采取的处置措施</translation>
+    </message>
+    <message>
+        <source>&amp;Opinion (required):</source>
+        <translation>处置意见（必填）(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>&amp;Report handled</source>
+        <translation>提交处置反馈(&amp;R)</translation>
+    </message>
+    <message>
+        <source>No category</source>
+        <translation>无类别</translation>
+    </message>
+    <message>
+        <source>Add “after” photos</source>
+        <translation>添加处置后照片</translation>
+    </message>
+    <message>
+        <source>Photos (%1);;All files (*)</source>
+        <translation>照片 (%1);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>HandlerPanel</name>
+    <message>
+        <source>Department tasks</source>
+        <extracomment>The request buttons: the action each asks with. The user asked for a case's history (its id). After each reload: how many tasks are open, and how many still to sign for. The list was read and shown. A step was recorded here (the store's Changes). The open request or report dialog (None when none is open).</extracomment>
+        <translation>部门任务</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Deadline</source>
+        <translation>处置时限</translation>
+    </message>
+    <message>
+        <source>Time used</source>
+        <translation>已用时限</translation>
+    </message>
+    <message>
+        <source>Signed for</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>申请</translation>
+    </message>
+    <message>
+        <source>No open task for your department.</source>
+        <translation>本部门暂无待处置任务。</translation>
+    </message>
+    <message>
+        <source>&amp;Sign for</source>
+        <translation>签收(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Report &amp;handled…</source>
+        <translation>处置反馈(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Ask for an &amp;extension…</source>
+        <translation>延期申请(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Ask to re&amp;turn…</source>
+        <translation>退回申请(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Ask for s&amp;uspension…</source>
+        <translation>挂账申请(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>History…</source>
+        <translation>案件历史…</translation>
+    </message>
+    <message>
+        <source>Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. Sign for a task, then report it handled with “after” photos; requests go to the command centre with the next sync.</source>
+        <translation>绿灯：已用时限不足 80% · 黄灯：80%–100% · 红灯：已超期。先签收任务，再附处置后照片提交处置反馈；申请在下次同步时发送至指挥中心。</translation>
+    </message>
+    <message>
+        <source>Open: %1   ·   to sign for: %2</source>
+        <translation>待处置：%1   ·   待签收：%2</translation>
+    </message>
+    <message>
+        <source>%1 (waiting)</source>
+        <translation>%1（待审批）</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1%</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>已签收</translation>
+    </message>
+    <message>
+        <source>Not yet</source>
+        <translation>未签收</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent with the next sync</source>
+        <translation>等待下次同步发送</translation>
+    </message>
+    <message>
+        <source>The tasks could not be read: %1</source>
+        <translation>无法读取任务：%1</translation>
     </message>
 </context>
 <context>
@@ -1459,7 +1633,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
+        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -1619,6 +1793,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>监督地图</translation>
     </message>
     <message>
+        <source>Requests</source>
+        <translation>申请审批</translation>
+    </message>
+    <message>
         <source>Re&amp;view</source>
         <translation>审核(&amp;V)</translation>
     </message>
@@ -1629,6 +1807,22 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Das&amp;hboard</source>
         <translation>考核看板(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Department tasks</source>
+        <translation>部门任务</translation>
+    </message>
+    <message>
+        <source>Department tasks (%1 to sign for)</source>
+        <translation>部门任务（%1 件待签收）</translation>
+    </message>
+    <message>
+        <source>Department tasks (%1)</source>
+        <translation>部门任务（%1）</translation>
+    </message>
+    <message>
+        <source>Requests (%1)</source>
+        <translation>申请审批（%1）</translation>
     </message>
     <message>
         <source>Dashboard</source>
@@ -2032,6 +2226,7 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <name>ReinspectionDialog</name>
     <message>
         <source>Re-inspection</source>
+        <extracomment>The ids of the department's photos (its report of handling names them).</extracomment>
         <translation>核查</translation>
     </message>
     <message>
@@ -2053,6 +2248,18 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>Photos as reported</source>
         <translation>上报时的照片</translation>
+    </message>
+    <message>
+        <source>Handled — as the department reported</source>
+        <translation>处置后 — 处置部门反馈</translation>
+    </message>
+    <message>
+        <source>The department sent no photos.</source>
+        <translation>处置部门未提供照片。</translation>
+    </message>
+    <message>
+        <source>Photos of the department</source>
+        <translation>处置部门的照片</translation>
     </message>
     <message>
         <source>After — taken now</source>
@@ -2204,12 +2411,68 @@ Not saved yet: saved when you submit the result</source>
     </message>
     <message>
         <source>Saving…</source>
-        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
+        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). What the dialog reads: the task, the case, its photos with thumbnails, and the ids of the department's photos among them. Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>正在保存…</translation>
     </message>
     <message>
         <source>After — taken now (%1 new)</source>
         <translation>处置后（现场拍摄，新增 %1 张）</translation>
+    </message>
+</context>
+<context>
+    <name>RequestsPanel</name>
+    <message>
+        <source>Requests</source>
+        <extracomment>The user asked for a case's history (its id). After each reload: how many requests wait. The list was read and shown. An answer was recorded (the store's Changes). The open answer dialog (None when none is open).</extracomment>
+        <translation>申请审批</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Request</source>
+        <translation>申请</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>处置部门</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Deadline → proposed</source>
+        <translation>原时限 → 申请时限</translation>
+    </message>
+    <message>
+        <source>No request waits for an answer.</source>
+        <translation>暂无待审批的申请。</translation>
+    </message>
+    <message>
+        <source>&amp;Approve…</source>
+        <translation>批准(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Refuse…</source>
+        <translation>驳回(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Approving an extension moves the deadline; approving a return puts the case back for dispatch; approving a suspension suspends it. A refusal needs a reason.</source>
+        <translation>批准延期即更改处置时限；批准退回即案件回到待派遣；批准挂账即案件挂账。驳回须说明理由。</translation>
+    </message>
+    <message>
+        <source>Waiting: %1</source>
+        <translation>待审批：%1</translation>
+    </message>
+    <message>
+        <source>The requests could not be read: %1</source>
+        <translation>无法读取申请：%1</translation>
     </message>
 </context>
 <context>

@@ -32,6 +32,8 @@ class UserPublic(BaseModel):
     username: str
     display_name: str
     role: Role
+    #: A handler's department (issue 15); None for every other role.
+    department_id: str | None = None
 
 
 class LoginResponse(BaseModel):
@@ -42,7 +44,11 @@ class LoginResponse(BaseModel):
 
 def _public(user: User) -> UserPublic:
     return UserPublic(
-        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role)
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        department_id=user.department_id,
     )
 
 

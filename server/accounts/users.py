@@ -16,7 +16,7 @@ from app.domain.lifecycle import Role
 from server.accounts.auth import hash_password
 from server.accounts.passwords import check_password
 from server.feed import append_feed
-from server.models import ApiToken, User
+from server.models import ApiToken, Department, User
 
 
 def add_user(
@@ -27,17 +27,22 @@ def add_user(
     display_name: str = "",
     *,
     policy: bool = True,
+    department: str | None = None,
 ) -> User:
     """Add an account; its password must pass the policy (server.accounts.passwords) unless
-    ``policy`` is False — only for the demo accounts, served on loopback only (server.api)."""
+    ``policy`` is False — only for the demo accounts, served on loopback only (server.api).
+
+    A handler belongs to one department, by its code (``department``); no other role has one.
+    """
     if not username.strip() or len(username) > 100:
         raise ValueError("a user name is 1 to 100 characters")
     if policy:
         check_password(username, password)
     elif not password:
         raise ValueError("the password is empty")
-    if session.scalar(select(User).where(User.username == username)) is not None:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
+    department_id = _department_of(session, role, department)
     user = User(
         id=new_id(),
         username=username,
@@ -46,10 +51,24 @@ def add_user(
         password_hash=hash_password(password),
         disabled=False,
         created_at=datetime.now(UTC),
+        department_id=department_id,
     )
     session.add(user)
     announce_user(session, user)
     return user
+
+
+def _department_of(session: Session, role: Role, code: str | None) -> str | None:
+    if role is not Role.HANDLER:
+        if code is not None:
+            raise ValueError(f"only a handler belongs to a department, not a {role.value}")
+        return None
+    if not code:
+        raise ValueError("a handler needs its department: --department CODE")
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None or not department.active:
+        raise ValueError(f"no active department with code {code!r}")
+    return department.id
 
 
 def announce_user(session: Session, user: User) -> None:

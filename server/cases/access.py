@@ -12,7 +12,7 @@ from fastapi import Path, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.lifecycle import Action, CaseStatus, Role
+from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus, Role
 from server.deps import require_role
 from server.errors import ApiError, refuse
 from server.models import Case, User
@@ -32,7 +32,18 @@ def no_such_case() -> ApiError:
 def may_see(user: User, case: Case) -> bool:
     if user.role in (Role.SUPERVISOR.value, Role.ADMIN.value):
         return case.status != CaseStatus.DRAFT.value  # drafts stay private to their inspector
+    if user.role == Role.HANDLER.value:
+        return handler_sees(user.department_id, case)
     return user.id in (case.author_id, case.assignee_id)
+
+
+def handler_sees(department_id: str | None, case: Case) -> bool:
+    """A handler sees the cases dispatched to its department, and nothing else (issue 15)."""
+    return (
+        department_id is not None
+        and case.department_id == department_id
+        and case.status != CaseStatus.DRAFT.value
+    )
 
 
 def visible_case(session: Session, user: User, case_id: str) -> Case:
@@ -58,7 +69,8 @@ def require_pusher(user: User) -> None:
 
 
 def require_decider(user: User, action: Action) -> None:
-    """Decisions are a supervisor's; an inspector's own actions travel through the push."""
+    """Decisions are a supervisor's, and a handler's own steps (sign for, handled, requests:
+    the state machine says which); an inspector's own actions travel through the push."""
     if action in INSPECTOR_ACTIONS:
         raise refuse(
             status.HTTP_403_FORBIDDEN,
@@ -66,11 +78,14 @@ def require_decider(user: User, action: Action) -> None:
             "监督员的操作请通过 /api/v1/cases/push 发送",
             "inspectors send this action through /api/v1/cases/push",
         )
-    require_role(user, Role.SUPERVISOR)
+    if user.role == Role.HANDLER.value and Role.HANDLER not in TRANSITIONS[action].roles:
+        require_role(user, Role.SUPERVISOR)  # 403: a supervisor's decision
+    require_role(user, Role.SUPERVISOR, Role.HANDLER)
 
 
 def listing_scope(user: User) -> tuple[bool, str | None]:
-    """Which cases a listing shows: ``(drafts excluded, only this user's)``."""
+    """Which cases a listing shows: ``(drafts excluded, only this user's)`` (a handler's
+    listing is further limited to its department's cases by the route)."""
     if user.role == Role.INSPECTOR.value:
         return False, user.id
     return True, None

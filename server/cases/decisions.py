@@ -17,10 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.contract import CasePayload, DecisionPayload, FeedKind, PhotoRef, TaskPayload
-from app.domain.decisions import Assignment, check_parties, decide
+from app.domain.contract import (
+    CasePayload,
+    DecisionPayload,
+    FeedKind,
+    PhotoPayload,
+    PhotoRef,
+    TaskPayload,
+)
+from app.domain.decisions import NEW_DISPATCH, Assignment, check_parties, decide
 from app.domain.ids import new_id
-from app.domain.lifecycle import Action, CaseStatus, Role, TransitionRequest
+from app.domain.lifecycle import Action, CaseStatus, RequestKind, Role, TransitionRequest
 from server.cases.detail import case_out
 from server.errors import ApiError, refuse
 from server.feed import append_feed
@@ -30,7 +37,9 @@ from server.schemas import ActionRequest, StepOut
 
 def action_hash(body: ActionRequest) -> str:
     """The content of a decision, for telling a resend from another use of its change id."""
-    content = body.model_dump(mode="json", exclude={"expected_revision"})
+    # Without attachments the content is what it was before they existed (stable receipts).
+    excluded = {"expected_revision"} | (set() if body.attachments else {"attachments"})
+    content = body.model_dump(mode="json", exclude=excluded)
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -62,7 +71,9 @@ def change_id_reused() -> ApiError:
     )
 
 
-def apply_decision(session: Session, user: User, case: Case, body: ActionRequest) -> None:
+def apply_decision(
+    session: Session, user: User, case: Case, body: ActionRequest, *, photos_required: int = 1
+) -> None:
     """Apply ``body`` to ``case`` (locked), log the step, keep the receipt, tell who must know.
 
     Raises ApiError (revision), DecisionError (unknown party) or TransitionError (lifecycle).
@@ -81,6 +92,9 @@ def apply_decision(session: Session, user: User, case: Case, body: ActionRequest
         department_id=body.department_id,
         deadline=body.deadline,
         assignee_id=body.assignee_id,
+        actor_department_id=user.department_id,
+        photo_ids=tuple(body.attachments),
+        photos_required=photos_required,
     )
     department = session.get(Department, body.department_id) if body.department_id else None
     assignee = session.get(User, body.assignee_id) if body.assignee_id else None
@@ -92,8 +106,23 @@ def apply_decision(session: Session, user: User, case: Case, body: ActionRequest
         and not assignee.disabled,
     )
     source = CaseStatus(case.status)
-    after = decide(Assignment(source, case.department_id, case.deadline, case.assignee_id), request)
+    before = Assignment(
+        source,
+        case.department_id,
+        case.deadline,
+        case.assignee_id,
+        RequestKind(case.request) if case.request else None,
+        case.requested_deadline,
+        case.signed_at is not None,
+    )
+    after = decide(before, request)
     now = datetime.now(UTC)
+    case.request = after.request.value if after.request else None
+    case.requested_deadline = after.requested_deadline
+    if not after.signed:
+        case.signed_at = None
+    elif case.signed_at is None:
+        case.signed_at = now
     case.status = after.status.value
     case.department_id, case.deadline, case.assignee_id = (
         after.department_id,
@@ -113,9 +142,10 @@ def apply_decision(session: Session, user: User, case: Case, body: ActionRequest
         at=now,
         opinion=body.opinion,
         department_id=body.department_id,
-        deadline=body.deadline,
+        # An approved extension records the deadline it set.
+        deadline=after.deadline if body.action is Action.APPROVE_EXTENSION else body.deadline,
         assignee_id=body.assignee_id,
-        attachments=[],
+        attachments=list(body.attachments),
     )
     session.add(step)
     if body.change_id is not None:
@@ -138,6 +168,45 @@ def apply_decision(session: Session, user: User, case: Case, body: ActionRequest
     except IntegrityError:
         raise change_id_reused() from None
     _announce(session, case, step, body)
+    # The department's handlers hear of their cases: the one it had (the answer to a return
+    # request leaves the case with none) and the one it has now (issue 15).
+    _tell_department(session, case, step, body, before.department_id)
+
+
+def _tell_department(
+    session: Session, case: Case, step: CaseStep, body: ActionRequest, previous: str | None
+) -> None:
+    department = case.department_id or previous
+    if department is None:
+        return
+    entry: CasePayload = {
+        "event": body.action.value,
+        "status": case.status,
+        "revision": case.revision,
+        "opinion": body.opinion,
+        "step_id": step.id,
+        "case": case_out(case).model_dump(mode="json"),
+        "step": StepOut.model_validate(step, from_attributes=True).model_dump(mode="json"),
+    }
+    append_feed(session, FeedKind.CASE, case.id, entry, department_id=department)
+    if body.action in NEW_DISPATCH:
+        # The report's photos travel with the task: the department sees what was reported.
+        for p in session.scalars(
+            select(Photo)
+            .where(Photo.case_id == case.id, Photo.state == "complete")
+            .order_by(Photo.created_at, Photo.id)
+        ):
+            photo: PhotoPayload = {
+                "photo_id": p.id,
+                "case_id": case.id,
+                "role": p.role,
+                "mime": p.mime,
+                "size_bytes": p.size_bytes,
+                "sha256": p.sha256,
+                "uploader_id": p.uploader_id,
+                "completed_at": (p.completed_at or p.created_at).isoformat(),
+            }
+            append_feed(session, FeedKind.PHOTO, p.id, photo, department_id=department)
 
 
 def _announce(session: Session, case: Case, step: CaseStep, body: ActionRequest) -> None:

@@ -433,6 +433,9 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
     }
     feed = FeedItem(FeedKind.CASE, row["id"], entry, role=Role.SUPERVISOR.value)
     items = [feed]
+    if action is not Action.SUBMIT and row.get("department_id"):
+        # The department whose handling was re-inspected hears the result (issue 15).
+        items.append(FeedItem(FeedKind.CASE, row["id"], entry, department_id=row["department_id"]))
     if action is not Action.SUBMIT and row["author_id"] != user_id:
         # A re-inspection's result reaches the case's reporter too (their case moved on).
         decision: DecisionPayload = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import or_, select
 
-from app.domain.lifecycle import CaseStatus
+from app.domain.lifecycle import CaseStatus, Role
 from server.cases import access
 from server.cases.access import CaseId
 from server.cases.decisions import applied_before, apply_decision
@@ -25,6 +25,7 @@ from server.schemas import (
     PushRequest,
     PushResponse,
 )
+from server.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 _REFUSALS = documented(
@@ -92,6 +93,9 @@ def list_cases(  # noqa: PLR0917 - FastAPI query parameters
     all_but_drafts, only_user = access.listing_scope(user)
     if only_user is not None:
         stmt = stmt.where(or_(Case.author_id == only_user, Case.assignee_id == only_user))
+    if user.role == Role.HANDLER.value:
+        # Only the cases dispatched to the handler's department (none without a department).
+        stmt = stmt.where(Case.department_id == (user.department_id or "-"))
     if all_but_drafts:
         stmt = stmt.where(Case.status != CaseStatus.DRAFT.value)
     if status_:
@@ -105,7 +109,9 @@ def list_cases(  # noqa: PLR0917 - FastAPI query parameters
 
 
 @router.post("/cases/{case_id}/actions", responses=_REFUSALS)
-def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def act(
+    case_id: CaseId, body: ActionRequest, session: SessionDep, user: CurrentUser, request: Request
+) -> CaseDetail:
     """A workflow action (accept, reject, register, dispatch, close …), checked by the shared state machine.
 
     Inspectors' own actions (submit, re-inspection results) travel through ``/cases/push``.
@@ -115,5 +121,6 @@ def act(case_id: CaseId, body: ActionRequest, session: SessionDep, user: Current
     # lock only when the feed entries are appended, at the end.
     case = access.locked_visible_case(session, user, case_id)
     if not applied_before(session, user, body):
-        apply_decision(session, user, case, body)
+        settings: Settings = request.app.state.settings
+        apply_decision(session, user, case, body, photos_required=settings.handler_after_photos)
     return case_detail(session, case)

@@ -9,9 +9,23 @@ from server.models import Case, Photo
 from server.photos.protocol import tus_error
 from server.photos.state import Actor
 
+#: A department's evidence of its handling (server.photos.protocol.PHOTO_ROLES).
+HANDLED = "handled"
 
-def check_uploader(actor: Actor, case: Case | None, case_id: str) -> None:
-    """Only inspectors upload, and only to a case they wrote or re-inspect (pushed first)."""
+
+def check_uploader(actor: Actor, case: Case | None, case_id: str, role: str = "before") -> None:
+    """Only inspectors upload, and only to a case they wrote or re-inspect (pushed first); and a
+    department's handlers, the "after" photos of a case dispatched to their department."""
+    if actor.role == Role.HANDLER:
+        _check_handler_upload(actor, case, role)
+        return
+    if role == HANDLED:
+        raise tus_error(
+            status.HTTP_403_FORBIDDEN,
+            "role_not_allowed",
+            "只有处置部门上传处置结果照片",
+            "only a department uploads photos of its handling",
+        )
     if actor.role != Role.INSPECTOR:
         raise tus_error(
             status.HTTP_403_FORBIDDEN,
@@ -35,12 +49,37 @@ def check_uploader(actor: Actor, case: Case | None, case_id: str) -> None:
         )
 
 
+def _check_handler_upload(actor: Actor, case: Case | None, role: str) -> None:
+    if (
+        case is None
+        or actor.department_id is None
+        or case.department_id != actor.department_id
+        or case.status == CaseStatus.DRAFT.value
+    ):
+        # Another department's case, or none: not found, as everywhere for a handler.
+        raise tus_error(status.HTTP_404_NOT_FOUND, "no_such_case", "没有这个案件", "no such case")
+    if role != HANDLED:
+        raise tus_error(
+            status.HTTP_403_FORBIDDEN,
+            "handled_photos_only",
+            "处置部门只上传处置结果照片（role 为 handled）",
+            "a department uploads only photos of its handling (role “handled”)",
+        )
+
+
 def may_download(actor: Actor, photo: Photo, case: Case | None) -> bool:
     """Its uploader, the case's author and assignee, and — once the case is no draft —
     supervisors and administrators (a draft is private to its inspector, photos included)."""
     staff = actor.role in (Role.SUPERVISOR, Role.ADMIN)
     if staff and case is not None and case.status != CaseStatus.DRAFT.value:
         return True
+    if actor.role == Role.HANDLER:
+        return (
+            case is not None
+            and actor.department_id is not None
+            and case.department_id == actor.department_id
+            and case.status != CaseStatus.DRAFT.value
+        )
     return actor.id in (
         photo.uploader_id,
         case.author_id if case else None,

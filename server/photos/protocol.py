@@ -41,7 +41,9 @@ MIME_EXTENSIONS: Final = {
     "image/heic": "heic",
     "image/heif": "heif",
 }
-PHOTO_ROLES: Final = frozenset({"before", "after"})
+#: before: the report's; after: the re-inspection's; handled: a department's evidence of its
+#: handling (issue 15).
+PHOTO_ROLES: Final = frozenset({"before", "after", "handled"})
 _MAX_FILENAME_CHARS = 255
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -317,7 +319,10 @@ def parse_creation(headers: CreationHeaders) -> Creation:
         )
     role = _text(values, "role") or "before"
     if role not in PHOTO_ROLES:
-        raise _metadata_error("role must be 'before' or 'after'", "role 必须是 'before' 或 'after'")
+        raise _metadata_error(
+            "role must be 'before', 'after' or 'handled'",
+            "role 必须是 'before'、'after' 或 'handled'",
+        )
     filename = _text(values, "filename") or ""
     if len(filename) > _MAX_FILENAME_CHARS or _CONTROL_CHARS.search(filename):
         raise _metadata_error(

@@ -62,6 +62,8 @@ class Actor:
     id: str
     username: str
     role: str
+    #: A handler's department (issue 15).
+    department_id: str | None = None
 
 
 def sign_in(
@@ -80,7 +82,7 @@ def sign_in(
     user = auth.user_for_token(session, credentials.credentials, idle) if credentials else None
     if user is None:
         raise not_signed_in()
-    return Actor(user.id, user.username, user.role)
+    return Actor(user.id, user.username, user.role, user.department_id)
 
 
 def owned_photo(session: Session, photo_id: str, actor: Actor, *, lock: bool) -> Photo:

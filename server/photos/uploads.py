@@ -144,7 +144,9 @@ def create(
                 with session.begin():
                     actor = sign_in(session, credentials, ctx.idle)
                     spec = parse_creation(headers)
-                    access.check_uploader(actor, session.get(Case, spec.case_id), spec.case_id)
+                    access.check_uploader(
+                        actor, session.get(Case, spec.case_id), spec.case_id, spec.role
+                    )
                     existing = session.get(Photo, spec.photo_id)
                     if existing is None:
                         quota.check_quotas(session, ctx, actor.id, spec.case_id, spec.length)
@@ -484,9 +486,15 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
         }
         # The case row locked (FOR NO KEY UPDATE, as a push does: server.feed's lock order),
         # so a submission running now either sees this photo complete or is seen here as done.
-        case_status = session.scalar(
-            select(Case.status).where(Case.id == lease.case_id).with_for_update(key_share=True)
-        )
+        case_row = session.execute(
+            select(Case.status, Case.department_id)
+            .where(Case.id == lease.case_id)
+            .with_for_update(key_share=True)
+        ).one_or_none()
+        case_status, department = case_row if case_row is not None else (None, None)
+        if department is not None and case_status != CaseStatus.DRAFT.value:
+            # The department the case is dispatched to sees its photos (issue 15).
+            append_feed(session, FeedKind.PHOTO, lease.photo_id, payload, department_id=department)
         if case_status is not None and case_status != CaseStatus.DRAFT.value:
             # A draft's photos are its inspector's alone: supervisors hear of them when the
             # case is first submitted (server.cases.ingest), not before.

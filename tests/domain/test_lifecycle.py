@@ -13,6 +13,7 @@ from app.domain.lifecycle import (
     Action,
     CaseStatus,
     Need,
+    RequestKind,
     Role,
     TransitionRequest,
     actions_needing,
@@ -27,6 +28,7 @@ A = Action
 INSPECTOR = Role.INSPECTOR
 SUPERVISOR = Role.SUPERVISOR
 ADMIN = Role.ADMIN
+HANDLER = Role.HANDLER
 
 # The lifecycle as the product brief describes it, written out by hand so that a change to
 # TRANSITIONS has to be matched here: (status, action) -> (new status, the only role that may act).
@@ -50,7 +52,43 @@ EXPECTED: dict[tuple[CaseStatus, Action], tuple[CaseStatus, Role]] = {
     (S.REINSPECTION_PASSED, A.CLOSE): (S.CLOSED, SUPERVISOR),
     (S.REINSPECTION_FAILED, A.REWORK): (S.DISPATCHED, SUPERVISOR),
     (S.CLOSED, A.EVALUATE): (S.EVALUATED, SUPERVISOR),
+    # Departments in the loop (issue 15).
+    (S.DISPATCHED, A.SIGN_FOR): (S.DISPATCHED, HANDLER),
+    (S.DISPATCHED, A.REQUEST_EXTENSION): (S.DISPATCHED, HANDLER),
+    (S.DISPATCHED, A.REQUEST_RETURN): (S.DISPATCHED, HANDLER),
+    (S.DISPATCHED, A.REQUEST_SUSPENSION): (S.DISPATCHED, HANDLER),
+    (S.DISPATCHED, A.APPROVE_EXTENSION): (S.DISPATCHED, SUPERVISOR),
+    (S.DISPATCHED, A.APPROVE_RETURN): (S.REGISTERED, SUPERVISOR),
+    (S.DISPATCHED, A.APPROVE_SUSPENSION): (S.SUSPENDED, SUPERVISOR),
+    (S.DISPATCHED, A.REFUSE_REQUEST): (S.DISPATCHED, SUPERVISOR),
 }
+#: A second role that may take the same step: a department reports its own handling.
+ALSO: dict[tuple[CaseStatus, Action], Role] = {(S.DISPATCHED, A.HANDLE): HANDLER}
+
+
+def may_act(status: CaseStatus, action: Action, role: Role) -> bool:
+    expected = EXPECTED.get((status, action))
+    return expected is not None and (role is expected[1] or ALSO.get((status, action)) is role)
+
+
+def context(action: Action, role: Role) -> dict[str, object]:
+    """The case's state an action presupposes (not what the user fills in): a handler acts on
+    its department's signed-for task; an answer needs the request it answers."""
+    fields: dict[str, object] = {}
+    if role is HANDLER:
+        fields |= {"actor_department_id": "dept-sanitation"}
+        fields |= {"current_department_id": "dept-sanitation", "photo_ids": ("p1",)}
+        fields["current_signed"] = action is not A.SIGN_FOR
+    answered = {
+        A.APPROVE_EXTENSION: RequestKind.EXTENSION,
+        A.APPROVE_RETURN: RequestKind.RETURN,
+        A.APPROVE_SUSPENSION: RequestKind.SUSPENSION,
+        A.REFUSE_REQUEST: RequestKind.RETURN,
+    }
+    if action in answered:
+        fields["current_request"] = answered[action]
+    return fields
+
 
 NEEDS_OPINION = [
     A.REJECT,
@@ -61,8 +99,24 @@ NEEDS_OPINION = [
     A.REINSPECT_FAIL,
     A.EXTEND,
     A.REWORK,
+    A.REQUEST_EXTENSION,
+    A.REQUEST_RETURN,
+    A.REQUEST_SUSPENSION,
+    A.REFUSE_REQUEST,
 ]
-NEEDS_NOTHING = [A.SUBMIT, A.ACCEPT, A.REGISTER, A.RESUME, A.REINSPECT_PASS, A.CLOSE, A.EVALUATE]
+NEEDS_NOTHING = [
+    A.SUBMIT,
+    A.ACCEPT,
+    A.REGISTER,
+    A.RESUME,
+    A.REINSPECT_PASS,
+    A.CLOSE,
+    A.EVALUATE,
+    A.SIGN_FOR,
+    A.APPROVE_EXTENSION,
+    A.APPROVE_RETURN,
+    A.APPROVE_SUSPENSION,
+]
 
 NOW = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
 DEADLINE = NOW + timedelta(days=3)
@@ -79,13 +133,14 @@ def complete(action: Action, role: Role, **overrides: object) -> TransitionReque
         "assignee_id": "inspector-007",
         "current_department_id": "dept-sanitation",
     }
+    fields.update(context(action, role))
     fields.update(overrides)
     return TransitionRequest(action, role, **fields)  # type: ignore[arg-type]
 
 
 def bare(action: Action, role: Role) -> TransitionRequest:
-    """A request with nothing but the action and the role."""
-    return TransitionRequest(action, role)
+    """A request with nothing but the action, the role and the case's state it presupposes."""
+    return TransitionRequest(action, role, **context(action, role))  # type: ignore[arg-type]
 
 
 def refusal(status: CaseStatus, request: TransitionRequest) -> TransitionError:
@@ -274,7 +329,7 @@ def test_every_status_and_action_pair_follows_the_expected_table(
     expected = EXPECTED.get((status, action))
     for role in Role:
         request = complete(action, role)
-        if expected is not None and role is expected[1]:
+        if expected is not None and may_act(status, action, role):
             assert apply_transition(status, request) is expected[0], (status, action, role)
             continue
         with pytest.raises(TransitionError) as caught:
@@ -433,7 +488,24 @@ def test_admin_has_no_workflow_actions() -> None:
         (S.SUBMITTED, INSPECTOR, set()),
         (S.ACCEPTED, SUPERVISOR, {A.REGISTER, A.VOID}),
         (S.REGISTERED, SUPERVISOR, {A.DISPATCH, A.VOID}),
-        (S.DISPATCHED, SUPERVISOR, {A.EXTEND, A.SUSPEND, A.HANDLE}),
+        (
+            S.DISPATCHED,
+            SUPERVISOR,
+            {
+                A.EXTEND,
+                A.SUSPEND,
+                A.HANDLE,
+                A.APPROVE_EXTENSION,
+                A.APPROVE_RETURN,
+                A.APPROVE_SUSPENSION,
+                A.REFUSE_REQUEST,
+            },
+        ),
+        (
+            S.DISPATCHED,
+            HANDLER,
+            {A.SIGN_FOR, A.HANDLE, A.REQUEST_EXTENSION, A.REQUEST_RETURN, A.REQUEST_SUSPENSION},
+        ),
         (S.SUSPENDED, SUPERVISOR, {A.RESUME}),
         (S.REINSPECTING, INSPECTOR, {A.REINSPECT_PASS, A.REINSPECT_FAIL}),
         (S.REINSPECTING, SUPERVISOR, set()),
@@ -463,7 +535,7 @@ def test_allowed_actions_match_the_expected_table_for_every_status_and_role(
     status: CaseStatus,
 ) -> None:
     for role in Role:
-        expected = {a for (s, a), (_, r) in EXPECTED.items() if s is status and r is role}
+        expected = {a for (s, a) in EXPECTED if s is status and may_act(s, a, role)}
         assert set(allowed_actions(status, role)) == expected, (status, role)
 
 
@@ -494,7 +566,7 @@ def test_the_needs_table_and_the_requirements_agree(action: Action) -> None:
         Need.ASSIGNEE: {"assignee_id": "inspector-2"},
     }
     wanted = needs(action)
-    only_needs: dict[str, object] = {}
+    only_needs: dict[str, object] = dict(context(action, role))
     for need in wanted:
         only_needs.update(given[need])
     request = TransitionRequest(action, role, **only_needs)  # type: ignore[arg-type]

@@ -265,9 +265,9 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
     from sqlalchemy import insert, inspect, text
 
     from app.domain.lifecycle import Role
-    from server.accounts import users
+    from server.accounts.auth import hash_password
     from server.db import HEAD_REVISION, create_db_engine, session_factory
-    from server.models import Case, CaseStep, TimeLimitRule
+    from server.models import Case, CaseStep, TimeLimitRule, User
 
     engine = create_db_engine(database_url)
     try:
@@ -276,17 +276,23 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
         now = datetime.now(UTC)
         case_id, rule_id = new_id(), new_id()
         with session_factory(engine).begin() as session:
-            author = users.add_user(
-                session, "old-inspector", "old-pass", Role.INSPECTOR, "老巡查员", policy=False
-            )
-            chief = users.add_user(
-                session, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长", policy=False
-            )
+            # Core with the columns of s0002, as for the case below (the model has later ones).
+            author, chief = new_id(), new_id()
+            for user_id, name, password, role, display in (
+                (author, "old-inspector", "old-pass", Role.INSPECTOR, "老巡查员"),
+                (chief, "old-chief", "old-chief", Role.SUPERVISOR, "老值班长"),
+            ):
+                session.execute(
+                    insert(User.__table__).values(
+                        id=user_id, username=name, display_name=display, role=role.value,
+                        password_hash=hash_password(password), disabled=False, created_at=now,
+                    )
+                )  # fmt: skip
             session.flush()
             # Core with the columns of s0002 (the model has columns of later revisions).
             session.execute(
                 insert(Case.__table__).values(
-                    id=case_id, author_id=author.id, status="submitted", category_code="06010",
+                    id=case_id, author_id=author, status="submitted", category_code="06010",
                     description="旧版本的案件", address="鼓楼区", urgency="normal",
                     created_at=now, submitted_at=now, received_at=now, updated_at=now, revision=2,
                 )
@@ -295,7 +301,7 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
             session.add(
                 CaseStep(
                     id=new_id(), case_id=case_id, action="submit", from_status="draft",
-                    to_status="submitted", actor_id=author.id, role="inspector", at=now,
+                    to_status="submitted", actor_id=author, role="inspector", at=now,
                     opinion="", attachments=[],
                 )
             )  # fmt: skip
@@ -319,7 +325,7 @@ def test_a_database_at_s0002_with_data_upgrades_to_head(database_url: str, tmp_p
                 announced = conn.execute(
                     text("SELECT entity_id FROM feed WHERE kind = 'user' ORDER BY seq DESC LIMIT 2")
                 ).scalars()
-                assert set(announced) == {author.id, chief.id}
+                assert set(announced) == {author, chief}
             assert "case_comments" in inspect(engine).get_table_names()
         finally:
             engine.dispose()

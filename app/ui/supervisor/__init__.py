@@ -8,6 +8,7 @@
 - :mod:`.deadlines` — :class:`AssignmentsPanel`, the dispatched cases overdue or due soon;
 - :mod:`.map` — :class:`SupervisorMapPanel`, the cases on the map by traffic light, filtered,
   with a density view;
+- :mod:`.requests` — :class:`RequestsPanel`, the departments' requests to approve or refuse;
 - :mod:`.base` — what the screens share beyond :mod:`app.ui.common` (the clock, the item role).
 
 Adding a screen (a map, a requests queue, inspections …): a module of its own here that builds
@@ -30,6 +31,7 @@ from app.ui.supervisor.case_detail import CaseDetailDialog
 from app.ui.supervisor.deadlines import AssignmentsPanel
 from app.ui.supervisor.decision import DecisionDialog
 from app.ui.supervisor.map import SupervisorMapPanel
+from app.ui.supervisor.requests import RequestsPanel
 from app.ui.supervisor.review import ReviewPanel
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "DeadlineRow",
     "DeadlineState",
     "DecisionDialog",
+    "RequestsPanel",
     "ReviewPanel",
     "SupervisorMapPanel",
     "TrafficLightLabel",

@@ -35,7 +35,7 @@ from app.domain.lifecycle import Action, CaseStatus, Role, allowed_actions
 from app.storage import LocalStore
 from app.storage.bulletin import case_report_data
 from app.storage.deadlines import DeadlineState, deadline_state
-from app.storage.states import DeliveryState, OutboxState
+from app.storage.states import HANDLED_PHOTO_ROLE, DeliveryState, OutboxState
 from app.storage.store import CaseRow, Changes, PhotoRow
 from app.storage.supervision import TimelineEntry, timeline
 from app.ui.common.style import ERROR_COLOUR, MUTED, STATE_COLOURS
@@ -272,8 +272,10 @@ class CaseDetailDialog(QDialog):
         self.facts_label.setText("   ·   ".join(facts))
         self._show_deadline(detail.deadline)
         self._show_timeline(detail.entries)
-        before = [(r, i) for r, i in detail.photos if r.role != "after"]
-        after = [(r, i) for r, i in detail.photos if r.role == "after"]
+        # The department's photos of its handling (issue 15) show the result too.
+        later = ("after", HANDLED_PHOTO_ROLE)
+        before = [(r, i) for r, i in detail.photos if r.role not in later]
+        after = [(r, i) for r, i in detail.photos if r.role in later]
         self.before_list.set_photos(before)
         self.after_list.set_photos(after)
         self.before_group.setTitle(self.tr("Before (%1)").replace("%1", str(len(before))))
@@ -368,7 +370,9 @@ class CaseDetailDialog(QDialog):
             self.actions_box.removeWidget(button)
             button.deleteLater()
         self.action_buttons = {}
-        actions = allowed_actions(status, Role.SUPERVISOR)
+        # A department's handler takes its steps in its task list (issue 15), not here.
+        handler = self._store.actor.role is Role.HANDLER
+        actions = [] if handler else allowed_actions(status, Role.SUPERVISOR)
         for action in actions:
             button = QPushButton(action_text(action, self._language) + "…")
             button.setObjectName(f"action_{action.value}")

@@ -202,6 +202,11 @@ class DecisionDialog(RecordDialog):
             Action.SUSPEND: self.tr("Why the case is suspended (挂账)"),
             Action.HANDLE: self.tr("What the department did, as it reported"),
             Action.REWORK: self.tr("What is still wrong, for the department to rework"),
+            # Departments in the loop (issue 15).
+            Action.REQUEST_EXTENSION: self.tr("Why the department needs more time"),
+            Action.REQUEST_RETURN: self.tr("Why the case is not the department's"),
+            Action.REQUEST_SUSPENSION: self.tr("Why the case cannot be handled for now"),
+            Action.REFUSE_REQUEST: self.tr("Why the request is refused"),
         }
         return placeholders.get(self.action, self.tr("A note for the case's history"))
 
