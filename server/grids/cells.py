@@ -41,7 +41,7 @@ MAX_REASONS = 50
 _M_PER_DEG = 111_320.0
 
 
-class GridRefused(ValueError):
+class FileRefusedError(ValueError):
     """A grid file with problems: nothing was loaded. ``reasons``: one line per problem."""
 
     def __init__(self, source: str, reasons: list[str]) -> None:
@@ -200,12 +200,12 @@ def cell_payload(row: GridCell, *, removed: bool = False) -> GridCellPayload:
 
 
 def load_grid(session: Session, path: Path, *, layer: str | None = None) -> GridLoad:
-    """Replace the grid with the cells of ``path`` as a new version (GridRefused: nothing
+    """Replace the grid with the cells of ``path`` as a new version (FileRefusedError: nothing
     loaded, every reason given; GeoFileError: the file is unusable)."""
     data = read_features(path, layer)
     cells, errors, warnings = check_cells(data.features)
     if errors:
-        raise GridRefused(path.name, errors)
+        raise FileRefusedError(path.name, errors)
     version = int(session.scalar(select(func.max(GridVersion.version))) or 0) + 1
     current = {c.code: c for c in session.scalars(select(GridCell))}
     items: list[FeedItem] = []

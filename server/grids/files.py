@@ -95,7 +95,9 @@ def _crs(path: Path, definition: str | int) -> CRS:
             return CRS.from_epsg(definition)
         return CRS.from_user_input(definition)
     except CRSError as exc:
-        raise GeoFileError(f"{path.name}: unknown coordinate reference system {definition!r}") from exc
+        raise GeoFileError(
+            f"{path.name}: unknown coordinate reference system {definition!r}"
+        ) from exc
 
 
 def _gpkg_layer(db: sqlite3.Connection, path: Path, layer: str | None) -> tuple[str, str, int]:
