@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--lon", type=float)
     new.add_argument("--accuracy", type=float, help="position accuracy in metres")
     new.add_argument(
+        "--grid-code",
+        help="the 15-digit grid cell (default: looked up from --lat/--lon in the office's grid)",
+    )
+    new.add_argument(
         "--photo", type=Path, action="append", default=[], help="attach a photo (repeatable)"
     )
     new.add_argument(
@@ -622,6 +626,7 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 lat=args.lat,
                 lon=args.lon,
                 accuracy_m=args.accuracy,
+                grid_code=args.grid_code,
             )
             created = store.create_case(fields)
             for photo in photos:
@@ -630,6 +635,8 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 store.submit_case(created.id)
             row = store.get_case(created.id)
             print(json.dumps(row.to_json(), ensure_ascii=False) if args.json else row.id)
+            if not args.json:
+                print(_place_line(store, row, language), file=sys.stderr)
             return EXIT_OK
         query = CaseQuery(text=args.search, statuses=frozenset(CaseStatus(s) for s in args.status))
         page = store.list_cases(query, limit=args.limit)
@@ -642,6 +649,34 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 print(f"{r.id}  {when}  {r.category_code or '-':5}  {status}  {r.description[:40]}")
             print(f"({len(page.rows)} / {page.total})", file=sys.stderr)
         return EXIT_OK
+
+
+def _place_line(store: Any, row: Any, language: str) -> str:
+    """Where the case's grid code came from, for the person at the terminal."""
+    from app.domain.errors import Message
+    from app.domain.grids import GridSource
+
+    place = store.locate(row.lat, row.lon, row.grid_code)
+    cell = place.cell if row.grid_source == GridSource.AUTO else place.typed
+    names = " ".join(filter(None, (cell.street, cell.community))) if cell is not None else ""
+    code = f"{row.grid_code} {names}".strip()
+    if row.grid_source == GridSource.AUTO:
+        message = Message(f"网格 {code}：由位置自动确定", f"grid cell {code}: from the position")
+    elif row.grid_source == GridSource.TYPED:
+        message = Message(f"网格 {code}：手工填写", f"grid cell {code}: typed in")
+    elif row.grid_source == GridSource.OUTSIDE:
+        message = Message("位置不在任何网格内", "the position is outside every grid cell")
+    else:
+        message = Message(
+            "未确定网格（无位置或无网格数据）", "no grid cell (no position or no grid)"
+        )
+    unit = store.unit(row.unit_id)
+    if unit is not None:
+        message = Message(
+            f"{message.zh}；门前三包责任单位 {unit.name}",
+            f"{message.en}; 门前三包 unit {unit.name}",
+        )
+    return message.text(language)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ def grid_code_problem(code: str) -> Message | None:
             f"grid code {code}: the first 6 digits are no county code (GB/T 2260)",
         )
     if code[12:] == "000":
-        return Message(f"网格编码 {code} 的网格号为 000", f"grid code {code}: the cell number is 000")
+        return Message(
+            f"网格编码 {code} 的网格号为 000", f"grid code {code}: the cell number is 000"
+        )
     return None
 
 

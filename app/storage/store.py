@@ -42,7 +42,7 @@ from app.domain.lifecycle import (
 )
 from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
-from app.storage import case_photos, queries, tracks
+from app.storage import case_photos, grids, queries, tracks
 
 # What callers import from here (app.ui, app.sync, the CLI, the feature modules, the tests).
 from app.storage.case_photos import expand_photo_paths
@@ -239,6 +239,7 @@ class LocalStore:
             _assign(case, fields, now)
             if case.observed_at is None:
                 case.observed_at = now
+            grids.place_case(s, case, fields.grid_code)
             s.add(case)
             s.flush()
             index_case(s, case)
@@ -257,6 +258,7 @@ class LocalStore:
             if status not in INSPECTOR_EDITABLE:
                 raise not_editable(status)
             _assign(case, fields, now)
+            grids.place_case(s, case, fields.grid_code)
             touch_revision(case, now)
             index_case(s, case)
             queue_case_change(s, case, "update", now)
@@ -311,6 +313,12 @@ class LocalStore:
     rows = queries.case_rows
     list_cases = queries.list_cases
 
+    locate = grids.locate_place
+    cell_count = grids.cell_count
+    responsibility = grids.responsibility_of
+    propose_department = grids.propose_department
+    unit = grids.unit_of
+
     # -- positions ----------------------------------------------------------------------
 
     def set_case_position(
@@ -344,6 +352,7 @@ class LocalStore:
             case.position_source = fix.source.value
             case.position_quality = fix.quality.value
             case.position_time = fix.time or now
+            grids.place_case(s, case, case.grid_code)  # a typed code stays, a looked-up one moves
             touch_revision(case, now)
             s.add(_position_row(fix, now, case_id=case.id))
             queue_case_change(s, case, "update", now)
