@@ -127,16 +127,17 @@ def locate(s: Session, lat: float | None, lon: float | None, typed: str | None =
     )
 
 
-def place_case(s: Session, case: Case, entered: str | None) -> None:
+def place_case(s: Session, case: Case, entered: str | None, before: str | None) -> None:
     """Set ``case``'s grid code, its source and its unit from its position and ``entered`` (the
-    code in the editor's field, or the one typed on the command line)."""
+    code in the editor's field, or the one typed on the command line); ``before``: the case's
+    code before this edit."""
     place = locate(s, case.lat, case.lon)
     case.unit_id = place.unit.unit_id if place.unit is not None else None
     entered = (entered or "").strip() or None
     auto = place.cell.code if place.cell is not None else None
     if entered is not None and entered != auto:
         # The field still showing the code looked up for an earlier position is no typing.
-        looked_up_before = entered == case.grid_code and case.grid_source == GridSource.AUTO
+        looked_up_before = entered == before and case.grid_source == GridSource.AUTO
         if not looked_up_before:
             case.grid_code, case.grid_source = entered, GridSource.TYPED.value
             return

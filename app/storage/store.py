@@ -239,7 +239,7 @@ class LocalStore:
             _assign(case, fields, now)
             if case.observed_at is None:
                 case.observed_at = now
-            grids.place_case(s, case, fields.grid_code)
+            grids.place_case(s, case, fields.grid_code, None)
             s.add(case)
             s.flush()
             index_case(s, case)
@@ -257,8 +257,9 @@ class LocalStore:
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
                 raise not_editable(status)
+            before = case.grid_code
             _assign(case, fields, now)
-            grids.place_case(s, case, fields.grid_code)
+            grids.place_case(s, case, fields.grid_code, before)
             touch_revision(case, now)
             index_case(s, case)
             queue_case_change(s, case, "update", now)
@@ -352,7 +353,9 @@ class LocalStore:
             case.position_source = fix.source.value
             case.position_quality = fix.quality.value
             case.position_time = fix.time or now
-            grids.place_case(s, case, case.grid_code)  # a typed code stays, a looked-up one moves
+            grids.place_case(
+                s, case, case.grid_code, case.grid_code
+            )  # a typed code stays, a looked-up one moves
             touch_revision(case, now)
             s.add(_position_row(fix, now, case_id=case.id))
             queue_case_change(s, case, "update", now)

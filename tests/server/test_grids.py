@@ -156,7 +156,7 @@ def test_refused_files_say_why_and_load_nothing(
     text = "\n".join(refused.value.reasons)
     assert "feature 4 (36068101700100): grid code '36068101700100' is not 15 digits" in text
     assert "feature 5 (3606810170010AB)" in text
-    assert f"the code of feature 6 again" in text
+    assert "the code of feature 6 again" in text
     assert "feature 8" in text and "Self-intersection" in text
     assert "feature 9" in text and "not a LineString" in text
     codes = [f["properties"]["code"] for f in features]
@@ -172,7 +172,9 @@ def test_gaps_are_reported_and_the_grid_still_loads(
 ) -> None:
     holed = copy.deepcopy(grid)
     middle = next(
-        f for f in holed["features"] if f["properties"]["grid_row"] == 5 and f["properties"]["grid_col"] == 5
+        f
+        for f in holed["features"]
+        if f["properties"]["grid_row"] == 5 and f["properties"]["grid_col"] == 5
     )
     holed["features"].remove(middle)
     done = load(sessions, write(tmp_path, holed))
