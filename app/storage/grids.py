@@ -263,11 +263,12 @@ def responsibility_of(store: LocalStore, grid_code: str) -> CellResponsibility |
         row = s.get(GridResponsibility, grid_code)
         if row is None:
             return None
-        names = dict(
-            s.execute(select(User.id, User.display_name).where(User.id.in_(row.inspectors)))
-            .tuples()
-            .all()
-        )
+        names = {
+            r[0]: r[1]
+            for r in s.execute(
+                select(User.id, User.display_name).where(User.id.in_(row.inspectors))
+            )
+        }
         return CellResponsibility(
             grid_code,
             [names.get(i) or i for i in row.inspectors],

@@ -191,8 +191,8 @@ def remove_responsibility(session: Session, grid_code: str, category_class: str 
 
 def describe(session: Session) -> list[str]:
     """One line per cell: code, inspectors' usernames, class=department codes."""
-    names = dict(session.execute(select(User.id, User.username)).tuples().all())
-    codes = dict(session.execute(select(Department.id, Department.code)).tuples().all())
+    names = {r[0]: r[1] for r in session.execute(select(User.id, User.username))}
+    codes = {r[0]: r[1] for r in session.execute(select(Department.id, Department.code))}
     return [
         f"{code}\t{';'.join(sorted(names.get(u, u) for u in inspectors))}\t"
         + " ".join(f"{k}={codes.get(v, v)}" for k, v in sorted(deps.items()))
