@@ -53,6 +53,7 @@ from app.capture.positions import (
     PositionSource,
 )
 from app.domain.errors import DomainError, FieldError, ValidationError
+from app.domain.grids import GridSource
 from app.domain.lifecycle import INSPECTOR_EDITABLE, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
@@ -77,6 +78,7 @@ from app.ui.case_jobs import (
     save_job,
     text_only,
 )
+from app.ui.case_place import PlaceInfo, place_job, place_text
 from app.ui.category_picker import CategoryPicker
 from app.ui.common.text import status_text, unexpected_error_text
 from app.ui.events import StoreEvents
@@ -127,6 +129,8 @@ class CaseEditor(QWidget):
         self._row: CaseRow | None = None
         self._category: str | None = None
         self._position: Fix | None = None
+        #: The grid code the position gave (the field shows it until the inspector types).
+        self._auto_code: str | None = None
         self._photos: list[PhotoRow] = []
         self._duplicates: list[CaseRow] = []
         self._editable = True
@@ -162,6 +166,7 @@ class CaseEditor(QWidget):
             self._show_header()
             self._set_editable(True)
             self.setFocusProxy(self.picker)
+            self._refresh_place()
         else:
             self.body.setEnabled(False)
             self._load()
@@ -302,6 +307,7 @@ class CaseEditor(QWidget):
         self.description.textChanged.connect(self._on_description)
         self.address.textChanged.connect(self._edited)
         self.grid_code.textChanged.connect(self._edited)
+        self.grid_code.textChanged.connect(self._refresh_place)
         self.urgency.currentIndexChanged.connect(self._on_urgency)
         self.position_panel.fix_chosen.connect(self.use_fix)
         self.photo_strip.photos_changed.connect(self._on_photos)
@@ -471,7 +477,9 @@ class CaseEditor(QWidget):
             self.description.setFocus(Qt.FocusReason.OtherFocusReason)
             self.setFocusProxy(self.description)
             self._set_save_state("")
+        self._auto_code = row.grid_code if row.grid_source == GridSource.AUTO else None
         self._check_duplicates()
+        self._refresh_place()
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._show_banner(self._error_text(exc), "error")
@@ -606,6 +614,7 @@ class CaseEditor(QWidget):
                 validate_case(self.current_fields(), self._taxonomy, for_submission=True)
             )
         self._check_duplicates()
+        self._refresh_place()
 
     def _on_position_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValidationError):
@@ -623,6 +632,36 @@ class CaseEditor(QWidget):
     def _on_photos_written(self, case_id: str) -> None:
         self._adopt(case_id)
         self.saved.emit(case_id)
+
+    # -- place: grid cell and 门前三包 unit (app.ui.case_place) --------------------------------
+
+    def _refresh_place(self) -> None:
+        """Look the position (and a typed code) up in the grid, in the database lane."""
+        if self._populating:
+            return
+        fix = self._position
+        job = place_job(
+            self._store,
+            fix.lat if fix else None,
+            fix.lon if fix else None,
+            self.grid_code.text().strip(),
+        )
+        self._ops.run(job, self._show_place, key="place", on_error=lambda _exc: None)
+
+    def _show_place(self, info: PlaceInfo) -> None:
+        """Fill the grid code from the position unless the inspector typed another one."""
+        shown = self.grid_code.text().strip()
+        auto = info.auto_code
+        follows = self._editable and shown == info.typed and shown in ("", self._auto_code)
+        if follows and shown != (auto or ""):
+            self._populating = True  # the store has done the same lookup: no save
+            try:
+                self.grid_code.setText(auto or "")
+            finally:
+                self._populating = False
+            info = PlaceInfo(info.place, info.unit, auto or "")
+        self._auto_code = auto
+        self.form.grid_place.setText(place_text(info, self._position is not None))
 
     # -- duplicate check ------------------------------------------------------------------
 

@@ -146,6 +146,11 @@ class CaseForm(QWidget):
             )
         )
         self.grid_code_error = field_error_label()
+        #: Where the grid code came from (the position's cell, typed, outside every cell) and
+        #: the 门前三包 unit of the position (app.ui.case_place).
+        self.grid_place = QLabel()
+        self.grid_place.setObjectName("hint")
+        self.grid_place.setWordWrap(True)
         self.observed_label = QLabel()
         self.observed_label.setObjectName("hint")
         self.general_error = field_error_label()
@@ -188,8 +193,9 @@ class CaseForm(QWidget):
         )
         form.addWidget(self.grid_code, 10, 1)
         form.addWidget(self.grid_code_error, 11, 1)
-        form.addWidget(self.observed_label, 12, 0, 1, 2)
-        form.addWidget(self.general_error, 13, 0, 1, 2)
+        form.addWidget(self.grid_place, 12, 1)
+        form.addWidget(self.observed_label, 13, 0, 1, 2)
+        form.addWidget(self.general_error, 14, 0, 1, 2)
         form.setRowStretch(5, 1)
         form.setColumnStretch(1, 1)
         self.setMinimumWidth(360)

@@ -1,0 +1,78 @@
+"""The case editor's place hint: the grid cell of the position (street, community), where the
+grid code came from, and the 门前三包 unit of the position.
+
+The store fills the grid code from the position on every save (app.storage.grids); the editor
+shows the same lookup at once, from the position shown and the code in the field, in the
+database lane (:func:`place_job`), and says which it is: looked up, typed in, or outside every
+cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+from app.geo.cells import CellHit, Frontage
+from app.storage.grids import Place
+from app.storage.store import LocalStore
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceInfo:
+    """What the lookup found for the position and the typed code."""
+
+    place: Place
+    unit: Frontage | None
+    typed: str
+
+    @property
+    def auto_code(self) -> str | None:
+        return self.place.cell.code if self.place.cell is not None else None
+
+
+def place_job(
+    store: LocalStore, lat: float | None, lon: float | None, typed: str
+) -> Callable[[], PlaceInfo]:
+    def job() -> PlaceInfo:
+        place = store.locate(lat, lon, typed or None)
+        return PlaceInfo(place, place.unit, typed)
+
+    return job
+
+
+def _names(cell: CellHit) -> str:
+    return " · ".join(n for n in (cell.street, cell.community) if n) or cell.code
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("CaseEditor", text)
+
+
+def place_text(info: PlaceInfo, has_position: bool) -> str:
+    """The hint under the grid code field."""
+    place, typed = info.place, info.typed
+    if typed and typed != info.auto_code:
+        if place.typed is not None:
+            line = _tr("Typed in: %1").replace("%1", _names(place.typed))
+        else:
+            line = _tr("Typed in (not a cell of the grid on this computer)")
+        if place.cell is not None:
+            line += "\n" + _tr("The position is in cell %1 (%2)").replace(
+                "%1", place.cell.code
+            ).replace("%2", _names(place.cell))
+    elif place.cell is not None:
+        line = _tr("From the position: %1").replace("%1", _names(place.cell))
+    elif not has_position:
+        line = _tr("Filled in from the position once it is known")
+    elif place.grid_known:
+        line = _tr("The position is outside every grid cell")
+    else:
+        line = _tr("No grid on this computer yet: it comes with the next sync")
+    if info.unit is not None:
+        unit = info.unit
+        line += "\n" + _tr("门前三包 unit: %1").replace("%1", unit.name)
+        if unit.letter_no:
+            line += _tr(" (letter %1)").replace("%1", unit.letter_no)
+    return line
