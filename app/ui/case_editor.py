@@ -129,7 +129,7 @@ class CaseEditor(QWidget):
         self._row: CaseRow | None = None
         self._category: str | None = None
         self._position: Fix | None = None
-        #: The grid code the position gave (the field shows it until the inspector types).
+        # The grid code the position gave (the field shows it until the inspector types).
         self._auto_code: str | None = None
         self._photos: list[PhotoRow] = []
         self._duplicates: list[CaseRow] = []

@@ -146,8 +146,8 @@ class CaseForm(QWidget):
             )
         )
         self.grid_code_error = field_error_label()
-        #: Where the grid code came from (the position's cell, typed, outside every cell) and
-        #: the 门前三包 unit of the position (app.ui.case_place).
+        # Where the grid code came from (the position's cell, typed, outside every cell) and
+        # the 门前三包 unit of the position (app.ui.case_place).
         self.grid_place = QLabel()
         self.grid_place.setObjectName("hint")
         self.grid_place.setWordWrap(True)

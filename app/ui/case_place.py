@@ -46,33 +46,43 @@ def _names(cell: CellHit) -> str:
     return " · ".join(n for n in (cell.street, cell.community) if n) or cell.code
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CaseEditor", text)
-
-
 def place_text(info: PlaceInfo, has_position: bool) -> str:
     """The hint under the grid code field."""
     place, typed = info.place, info.typed
     if typed and typed != info.auto_code:
         if place.typed is not None:
-            line = _tr("Typed in: %1").replace("%1", _names(place.typed))
+            line = QCoreApplication.translate("CaseEditor", "Typed in: %1").replace(
+                "%1", _names(place.typed)
+            )
         else:
-            line = _tr("Typed in (not a cell of the grid on this computer)")
+            line = QCoreApplication.translate(
+                "CaseEditor", "Typed in (not a cell of the grid on this computer)"
+            )
         if place.cell is not None:
-            line += "\n" + _tr("The position is in cell %1 (%2)").replace(
-                "%1", place.cell.code
-            ).replace("%2", _names(place.cell))
+            line += "\n" + QCoreApplication.translate(
+                "CaseEditor", "The position is in cell %1 (%2)"
+            ).replace("%1", place.cell.code).replace("%2", _names(place.cell))
     elif place.cell is not None:
-        line = _tr("From the position: %1").replace("%1", _names(place.cell))
+        line = QCoreApplication.translate("CaseEditor", "From the position: %1").replace(
+            "%1", _names(place.cell)
+        )
     elif not has_position:
-        line = _tr("Filled in from the position once it is known")
+        line = QCoreApplication.translate(
+            "CaseEditor", "Filled in from the position once it is known"
+        )
     elif place.grid_known:
-        line = _tr("The position is outside every grid cell")
+        line = QCoreApplication.translate("CaseEditor", "The position is outside every grid cell")
     else:
-        line = _tr("No grid on this computer yet: it comes with the next sync")
+        line = QCoreApplication.translate(
+            "CaseEditor", "No grid on this computer yet: it comes with the next sync"
+        )
     if info.unit is not None:
         unit = info.unit
-        line += "\n" + _tr("门前三包 unit: %1").replace("%1", unit.name)
+        line += "\n" + QCoreApplication.translate("CaseEditor", "门前三包 unit: %1").replace(
+            "%1", unit.name
+        )
         if unit.letter_no:
-            line += _tr(" (letter %1)").replace("%1", unit.letter_no)
+            line += QCoreApplication.translate("CaseEditor", " (letter %1)").replace(
+                "%1", unit.letter_no
+            )
     return line

@@ -633,6 +633,42 @@ What you typed stays here and is saved again shortly.</source>
         <source>Draft saved %1</source>
         <translation>草稿已保存 %1</translation>
     </message>
+    <message>
+        <source>Typed in: %1</source>
+        <translation>手工填写：%1</translation>
+    </message>
+    <message>
+        <source>Typed in (not a cell of the grid on this computer)</source>
+        <translation>手工填写（本机网格数据中没有该网格）</translation>
+    </message>
+    <message>
+        <source>The position is in cell %1 (%2)</source>
+        <translation>位置所在网格为 %1（%2）</translation>
+    </message>
+    <message>
+        <source>From the position: %1</source>
+        <translation>由位置自动确定：%1</translation>
+    </message>
+    <message>
+        <source>Filled in from the position once it is known</source>
+        <translation>确定位置后自动填写</translation>
+    </message>
+    <message>
+        <source>The position is outside every grid cell</source>
+        <translation>位置不在任何网格内</translation>
+    </message>
+    <message>
+        <source>No grid on this computer yet: it comes with the next sync</source>
+        <translation>本机尚无网格数据，下次同步时获取</translation>
+    </message>
+    <message>
+        <source>门前三包 unit: %1</source>
+        <translation>门前三包责任单位：%1</translation>
+    </message>
+    <message>
+        <source> (letter %1)</source>
+        <translation>（责任书 %1）</translation>
+    </message>
 </context>
 <context>
     <name>CaseTableModel</name>
