@@ -1039,6 +1039,14 @@ What you typed stays here and is saved again shortly.</source>
         <translation>%1（由原处置部门返工）</translation>
     </message>
     <message>
+        <source>Proposed by the responsibilities (定人定责): grid cell %1 is this department's for every category. You may change it.</source>
+        <translation>按定人定责建议：网格 %1 的各类问题由该部门负责。可以更改。</translation>
+    </message>
+    <message>
+        <source>Proposed by the responsibilities (定人定责): in grid cell %1, category class %2 is this department's. You may change it.</source>
+        <translation>按定人定责建议：网格 %1 内第 %2 大类问题由该部门负责。可以更改。</translation>
+    </message>
+    <message>
         <source>Proposed from the time-limit rules and the working calendar: %1. You may change it.</source>
         <translation>根据处置时限规则和工作日历建议：%1。可以修改。</translation>
     </message>
@@ -1060,7 +1068,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Saving…</source>
-        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The department 定人定责 names for the case's cell and category class (dispatch). The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
         <translation>正在保存…</translation>
     </message>
 </context>
