@@ -389,6 +389,9 @@ def _report_command(
             return EXIT_OK
         figures = indicators(store, period, now=now)
         names = department_names(store, language)
+        from app.storage.units import unit_counts
+
+        units = unit_counts(store, period)
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
         key=lambda row: row[0],
@@ -402,6 +405,16 @@ def _report_command(
                     "to": args.last.isoformat(),
                     "city": _counts_json(figures.total),
                     "departments": {name: _counts_json(c) for name, c in rows[1:]},
+                    "units": [
+                        {
+                            "name": u.name,
+                            "letter_no": u.letter_no,
+                            "reported": u.reported,
+                            "closed": u.closed,
+                            "open": u.open,
+                        }
+                        for u in units
+                    ],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -431,6 +444,10 @@ def _report_command(
                 ]
             )
         )
+    if units:  # 门前三包: the cases reported in each unit's frontage
+        print("\n" + "\t".join(("门前三包", "letter", "reports", "closed", "open")))
+        for u in units:
+            print("\t".join((u.name, u.letter_no, str(u.reported), str(u.closed), str(u.open))))
     return EXIT_OK
 
 

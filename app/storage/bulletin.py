@@ -44,6 +44,7 @@ from app.storage.reports import (
     user_names,
 )
 from app.storage.store import LocalStore, PhotoRow
+from app.storage.units import UnitCount, unit_counts
 
 AFTER = "after"
 #: At most this many departments are named as the best, and as many as the worst.
@@ -142,6 +143,8 @@ class BulletinData:
     map_points: list[tuple[float, float, bool]] = field(default_factory=list)
     #: The basemap the maps are drawn on, ``(file, datum)``; None: a plain background.
     basemap: tuple[str, str] | None = None
+    #: Cases per 门前三包 unit reported in the period (app.storage.units), most first.
+    units: list[UnitCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +259,7 @@ def bulletin_data(
         typical=cases,
         map_points=_map_points(store, period, overdue),
         basemap=document_basemap(store),
+        units=unit_counts(store, period),
     )
 
 
