@@ -81,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     new = case.add_parser("new", help="record a new case (saved as a draft unless --submit)")
     new.add_argument("--category", required=True, help="管理事项 matter code, e.g. 06010")
     new.add_argument("--description", required=True)
-    new.add_argument("--address", default="")
+    new.add_argument(
+        "--address",
+        help="default: proposed from the road layer for --lat/--lon (建设路, 近贵溪大道), if any",
+    )
     new.add_argument("--urgency", choices=[u.value for u in Urgency], default=Urgency.NORMAL.value)
     new.add_argument("--lat", type=float)
     new.add_argument("--lon", type=float)
@@ -635,10 +638,17 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
         return EXIT_ERROR
     with LocalStore(data_dir) as store:
         if args.case_command == "new":
+            address, proposed = args.address, False
+            if address is None and args.lat is not None and args.lon is not None:
+                from app.geo.roads import road_index
+
+                roads = road_index(data_dir)
+                address = roads.address(args.lon, args.lat) if roads else None
+                proposed = bool(address)
             fields = CaseFields(
                 category_code=args.category,
                 description=args.description,
-                address=args.address,
+                address=address or "",
                 urgency=Urgency(args.urgency),
                 lat=args.lat,
                 lon=args.lon,
@@ -654,6 +664,14 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
             print(json.dumps(row.to_json(), ensure_ascii=False) if args.json else row.id)
             if not args.json:
                 print(_place_line(store, row, language), file=sys.stderr)
+                if proposed:
+                    zh = language.startswith("zh")
+                    print(
+                        f"地址（由道路图层建议）：{address}"
+                        if zh
+                        else f"address (from the road layer): {address}",
+                        file=sys.stderr,
+                    )
             return EXIT_OK
         query = CaseQuery(text=args.search, statuses=frozenset(CaseStatus(s) for s in args.status))
         page = store.list_cases(query, limit=args.limit)

@@ -131,6 +131,7 @@ class CaseEditor(QWidget):
         self._position: Fix | None = None
         # The grid code the position gave (the field shows it until the inspector types).
         self._auto_code: str | None = None
+        self._address_proposal: str | None = None
         self._photos: list[PhotoRow] = []
         self._duplicates: list[CaseRow] = []
         self._editable = True
@@ -306,6 +307,8 @@ class CaseEditor(QWidget):
         self.picker.category_chosen.connect(self._on_category)
         self.description.textChanged.connect(self._on_description)
         self.address.textChanged.connect(self._edited)
+        self.address.textChanged.connect(self._show_address_suggestion)
+        self.form.address_suggestion.clicked.connect(self._use_address_suggestion)
         self.grid_code.textChanged.connect(self._edited)
         self.grid_code.textChanged.connect(self._refresh_place)
         self.urgency.currentIndexChanged.connect(self._on_urgency)
@@ -662,6 +665,21 @@ class CaseEditor(QWidget):
             info = PlaceInfo(info.place, info.unit, auto or "")
         self._auto_code = auto
         self.form.grid_place.setText(place_text(info, self._position is not None))
+        self._address_proposal = info.address
+        self._show_address_suggestion()
+
+    def _show_address_suggestion(self) -> None:
+        """Offer the road layer's address while the field does not hold it already."""
+        proposal = self._address_proposal
+        button = self.form.address_suggestion
+        offer = bool(proposal) and self._editable and self.address.text().strip() != proposal
+        if offer and proposal:
+            button.setText(self.tr("Suggested from the road layer: %1").replace("%1", proposal))
+        button.setVisible(offer)
+
+    def _use_address_suggestion(self) -> None:
+        if self._address_proposal and self._editable:
+            self.address.setText(self._address_proposal)  # saved like typing
 
     # -- duplicate check ------------------------------------------------------------------
 

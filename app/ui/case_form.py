@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -133,6 +135,13 @@ class CaseForm(QWidget):
         )
         self.address.setClearButtonEnabled(True)
         self.address_error = field_error_label()
+        # The address the office's road layer proposes for the position (app.geo.roads).
+        self.address_suggestion = QPushButton()
+        self.address_suggestion.setObjectName("address_suggestion")
+        self.address_suggestion.setFlat(True)
+        self.address_suggestion.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.address_suggestion.setStyleSheet("text-align: left; padding: 0;")
+        self.address_suggestion.hide()
         self.grid_code = QLineEdit()
         self.grid_code.setObjectName("grid_code")
         self.grid_code.setMaxLength(GRID_CODE_LENGTH)
@@ -185,7 +194,11 @@ class CaseForm(QWidget):
         )
         form.addWidget(self.urgency, 8, 0)
         form.addWidget(self.address, 8, 1)
-        form.addWidget(self.address_error, 9, 1)
+        address_notes = QVBoxLayout()
+        address_notes.setSpacing(0)
+        address_notes.addWidget(self.address_suggestion)
+        address_notes.addWidget(self.address_error)
+        form.addLayout(address_notes, 9, 1)
         form.addWidget(
             field_label(QCoreApplication.translate("CaseEditor", "&Grid cell"), self.grid_code),
             10,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication
 
 from app.geo.cells import CellHit, Frontage
+from app.geo.roads import road_index
 from app.storage.grids import Place
 from app.storage.store import LocalStore
 
@@ -26,6 +27,8 @@ class PlaceInfo:
     place: Place
     unit: Frontage | None
     typed: str
+    #: The address the road layer proposes ("建设路, 近贵溪大道"), if any.
+    address: str | None = None
 
     @property
     def auto_code(self) -> str | None:
@@ -37,7 +40,11 @@ def place_job(
 ) -> Callable[[], PlaceInfo]:
     def job() -> PlaceInfo:
         place = store.locate(lat, lon, typed or None)
-        return PlaceInfo(place, place.unit, typed)
+        address = None
+        if lat is not None and lon is not None:
+            roads = road_index(store.data_dir)
+            address = roads.address(lon, lat) if roads is not None else None
+        return PlaceInfo(place, place.unit, typed, address)
 
     return job
 

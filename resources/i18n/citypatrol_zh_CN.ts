@@ -583,6 +583,10 @@ What you typed stays here and is saved again shortly.</source>
         <translation>案件保留原位置，因为它更精确。</translation>
     </message>
     <message>
+        <source>Suggested from the road layer: %1</source>
+        <translation>按道路图层建议：%1</translation>
+    </message>
+    <message>
         <source>%1 m away</source>
         <translation>相距 %1 米</translation>
     </message>
@@ -635,6 +639,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Typed in: %1</source>
+        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any.</extracomment>
         <translation>手工填写：%1</translation>
     </message>
     <message>

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from shapely.geometry import shape
 from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain import load_default_taxonomy
 from app.domain.grids import GridSource
+from app.geo.basemaps import BasemapRegistry
+from app.geo.vector import read_gpkg_layer
 from app.storage import LocalStore
 from app.storage.grids import apply_cell, apply_unit
 from app.ui.case_editor import CaseEditor
@@ -105,3 +108,28 @@ def test_a_position_outside_every_cell_empties_a_looked_up_code(
     case_id = editor.case_id()
     assert case_id is not None
     qtbot.waitUntil(lambda: store.get_case(case_id).grid_source == GridSource.OUTSIDE)
+
+
+def test_the_road_layer_proposes_the_address(
+    qtbot: QtBot, store: LocalStore, tasks: TaskRunner, samples: Path, tmp_path: Path
+) -> None:
+    gpkg = tmp_path / "town.gpkg"
+    shutil.copyfile(samples / "map" / "town.gpkg", gpkg)
+    BasemapRegistry(store.data_dir).add_overlay(gpkg)
+    roads = read_gpkg_layer(gpkg, "roads")
+    road = next(f for f in roads.features if f.properties.get("name") == "建设路")
+    lon, lat = road.parts[0][len(road.parts[0]) // 2]
+    editor = open_editor(qtbot, store, tasks)
+    button = editor.form.address_suggestion
+    assert not button.isVisibleTo(editor)
+    editor.use_fix(manual(lat + 0.0002, lon))
+    qtbot.waitUntil(lambda: button.isVisibleTo(editor))
+    assert button.text().startswith("Suggested from the road layer: 建设路, 近")
+    proposal = button.text().removeprefix("Suggested from the road layer: ")
+    button.click()
+    assert editor.address.text() == proposal
+    assert not button.isVisibleTo(editor)
+    qtbot.waitUntil(lambda: not editor.has_unsaved_changes())
+    case_id = editor.case_id()
+    assert case_id is not None
+    qtbot.waitUntil(lambda: store.get_case(case_id).address == proposal)
