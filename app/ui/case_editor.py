@@ -22,6 +22,7 @@ hands (not draft or returned) opens read-only.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -308,7 +309,7 @@ class CaseEditor(QWidget):
         self.description.textChanged.connect(self._on_description)
         self.address.textChanged.connect(self._edited)
         self.address.textChanged.connect(self._show_address_suggestion)
-        self.form.address_suggestion.clicked.connect(self._use_address_suggestion)
+        self.form.address_suggestion.linkActivated.connect(self._use_address_suggestion)
         self.grid_code.textChanged.connect(self._edited)
         self.grid_code.textChanged.connect(self._refresh_place)
         self.urgency.currentIndexChanged.connect(self._on_urgency)
@@ -674,10 +675,14 @@ class CaseEditor(QWidget):
         button = self.form.address_suggestion
         offer = bool(proposal) and self._editable and self.address.text().strip() != proposal
         if offer and proposal:
-            button.setText(self.tr("Suggested from the road layer: %1").replace("%1", proposal))
+            link = f'<a href="use">{html.escape(proposal)}</a>'
+            button.setText(
+                html.escape(self.tr("Suggested from the road layer: %1")).replace("%1", link)
+            )
+            button.setToolTip(self.tr("Click to use this address"))
         button.setVisible(offer)
 
-    def _use_address_suggestion(self) -> None:
+    def _use_address_suggestion(self, _link: str = "") -> None:
         if self._address_proposal and self._editable:
             self.address.setText(self._address_proposal)  # saved like typing
 

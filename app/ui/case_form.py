@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -136,11 +135,11 @@ class CaseForm(QWidget):
         self.address.setClearButtonEnabled(True)
         self.address_error = field_error_label()
         # The address the office's road layer proposes for the position (app.geo.roads).
-        self.address_suggestion = QPushButton()
+        # (a link: clicking it takes the address).
+        self.address_suggestion = QLabel()
         self.address_suggestion.setObjectName("address_suggestion")
-        self.address_suggestion.setFlat(True)
-        self.address_suggestion.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.address_suggestion.setStyleSheet("text-align: left; padding: 0;")
+        self.address_suggestion.setWordWrap(True)
+        self.address_suggestion.setTextFormat(Qt.TextFormat.RichText)
         self.address_suggestion.hide()
         self.grid_code = QLineEdit()
         self.grid_code.setObjectName("grid_code")

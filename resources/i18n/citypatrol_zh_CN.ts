@@ -587,6 +587,10 @@ What you typed stays here and is saved again shortly.</source>
         <translation>按道路图层建议：%1</translation>
     </message>
     <message>
+        <source>Click to use this address</source>
+        <translation>点击使用此地址</translation>
+    </message>
+    <message>
         <source>%1 m away</source>
         <translation>相距 %1 米</translation>
     </message>

@@ -124,9 +124,10 @@ def test_the_road_layer_proposes_the_address(
     assert not button.isVisibleTo(editor)
     editor.use_fix(manual(lat + 0.0002, lon))
     qtbot.waitUntil(lambda: button.isVisibleTo(editor))
-    assert button.text().startswith("Suggested from the road layer: 建设路, 近")
-    proposal = button.text().removeprefix("Suggested from the road layer: ")
-    button.click()
+    assert button.text().startswith('Suggested from the road layer: <a href="use">建设路, 近')
+    proposal = button.text().removeprefix('Suggested from the road layer: <a href="use">')
+    proposal = proposal.removesuffix("</a>")
+    button.linkActivated.emit("use")
     assert editor.address.text() == proposal
     assert not button.isVisibleTo(editor)
     qtbot.waitUntil(lambda: not editor.has_unsaved_changes())
