@@ -81,11 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     new = case.add_parser("new", help="record a new case (saved as a draft unless --submit)")
     new.add_argument("--category", required=True, help="管理事项 matter code, e.g. 06010")
     new.add_argument("--description", required=True)
-    new.add_argument("--address", default="")
+    new.add_argument(
+        "--address",
+        help="default: proposed from the road layer for --lat/--lon (建设路, 近贵溪大道), if any",
+    )
     new.add_argument("--urgency", choices=[u.value for u in Urgency], default=Urgency.NORMAL.value)
     new.add_argument("--lat", type=float)
     new.add_argument("--lon", type=float)
     new.add_argument("--accuracy", type=float, help="position accuracy in metres")
+    new.add_argument(
+        "--grid-code",
+        help="the 15-digit grid cell (default: looked up from --lat/--lon in the office's grid)",
+    )
     new.add_argument(
         "--photo", type=Path, action="append", default=[], help="attach a photo (repeatable)"
     )
@@ -407,6 +414,9 @@ def _report_command(
         figures = indicators(store, period, now=now)
         loop = loop_indicators(store, period, now=now, limit=limit)
         names = department_names(store, language)
+        from app.storage.units import unit_counts
+
+        units = unit_counts(store, period)
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
         key=lambda row: row[0],
@@ -421,6 +431,16 @@ def _report_command(
                     "city": _counts_json(figures.total),
                     "departments": {name: _counts_json(c) for name, c in rows[1:]},
                     "loop": _loop_json(loop, names),
+                    "units": [
+                        {
+                            "name": u.name,
+                            "letter_no": u.letter_no,
+                            "reported": u.reported,
+                            "closed": u.closed,
+                            "open": u.open,
+                        }
+                        for u in units
+                    ],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -451,6 +471,10 @@ def _report_command(
             )
         )
     _print_loop(loop, names, language)
+    if units:  # 门前三包: the cases reported in each unit's frontage
+        print("\n" + "\t".join(("门前三包", "letter", "reports", "closed", "open")))
+        for u in units:
+            print("\t".join((u.name, u.letter_no, str(u.reported), str(u.closed), str(u.open))))
     return EXIT_OK
 
 
@@ -695,14 +719,22 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
         return EXIT_ERROR
     with LocalStore(data_dir) as store:
         if args.case_command == "new":
+            address, proposed = args.address, False
+            if address is None and args.lat is not None and args.lon is not None:
+                from app.geo.roads import road_index
+
+                roads = road_index(data_dir)
+                address = roads.address(args.lon, args.lat) if roads else None
+                proposed = bool(address)
             fields = CaseFields(
                 category_code=args.category,
                 description=args.description,
-                address=args.address,
+                address=address or "",
                 urgency=Urgency(args.urgency),
                 lat=args.lat,
                 lon=args.lon,
                 accuracy_m=args.accuracy,
+                grid_code=args.grid_code,
             )
             created = store.create_case(fields)
             for photo in photos:
@@ -711,6 +743,16 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 store.submit_case(created.id)
             row = store.get_case(created.id)
             print(json.dumps(row.to_json(), ensure_ascii=False) if args.json else row.id)
+            if not args.json:
+                print(_place_line(store, row, language), file=sys.stderr)
+                if proposed:
+                    zh = language.startswith("zh")
+                    print(
+                        f"地址（由道路图层建议）：{address}"
+                        if zh
+                        else f"address (from the road layer): {address}",
+                        file=sys.stderr,
+                    )
             return EXIT_OK
         query = CaseQuery(text=args.search, statuses=frozenset(CaseStatus(s) for s in args.status))
         page = store.list_cases(query, limit=args.limit)
@@ -723,6 +765,34 @@ def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                 print(f"{r.id}  {when}  {r.category_code or '-':5}  {status}  {r.description[:40]}")
             print(f"({len(page.rows)} / {page.total})", file=sys.stderr)
         return EXIT_OK
+
+
+def _place_line(store: Any, row: Any, language: str) -> str:
+    """Where the case's grid code came from, for the person at the terminal."""
+    from app.domain.errors import Message
+    from app.domain.grids import GridSource
+
+    place = store.locate(row.lat, row.lon, row.grid_code)
+    cell = place.cell if row.grid_source == GridSource.AUTO else place.typed
+    names = " ".join(filter(None, (cell.street, cell.community))) if cell is not None else ""
+    code = f"{row.grid_code} {names}".strip()
+    if row.grid_source == GridSource.AUTO:
+        message = Message(f"网格 {code}：由位置自动确定", f"grid cell {code}: from the position")
+    elif row.grid_source == GridSource.TYPED:
+        message = Message(f"网格 {code}：手工填写", f"grid cell {code}: typed in")
+    elif row.grid_source == GridSource.OUTSIDE:
+        message = Message("位置不在任何网格内", "the position is outside every grid cell")
+    else:
+        message = Message(
+            "未确定网格（无位置或无网格数据）", "no grid cell (no position or no grid)"
+        )
+    unit = store.unit(row.unit_id)
+    if unit is not None:
+        message = Message(
+            f"{message.zh}；门前三包责任单位 {unit.name}",
+            f"{message.en}; 门前三包 unit {unit.name}",
+        )
+    return message.text(language)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ supervisor with an opinion and one sent to the inspector for re-inspection. Then
 language, the main window (cases and tasks tabs), the case editor, the re-inspection dialog,
 the delivery ledger, the settings and the sign-in dialog, and the supervisor's review,
 deadlines, requests and dashboard tabs, a case's history, a decision, the export and bulletin
-dialogs, and the department's tasks, report of handling and extension request are rendered at 1366×768 with
+dialogs, the department's tasks, report of handling and extension request, and place (the
+editor's grid cell, 门前三包 unit and proposed address; dispatch preselecting the responsible
+department, 定人定责) are rendered at 1366×768 with
 ``QWidget.grab()``. Runs on Qt's offscreen platform (or Xvfb when ``DISPLAY`` is set) — the
 CJK font must be installed (scripts/setup.sh does it).
 """
@@ -16,6 +18,7 @@ CJK font must be installed (scripts/setup.sh does it).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -27,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SAMPLES = ROOT.parent / "shared" / "samples" / "photos" / "jpg" / "gps"
+MAPS = ROOT.parent / "shared" / "samples" / "map"
 
 import httpx  # noqa: E402
-from helpers import ServerProcess  # noqa: E402
+from helpers import ServerProcess, run_server_cli  # noqa: E402
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
@@ -185,6 +189,47 @@ def handler_views(  # noqa: PLR0917 - a script's helper
     window.close()
 
 
+def place_setup(
+    root: Path, server: ServerProcess, demo: LocalStore, chief: LocalStore
+) -> tuple[str, str]:
+    """The grid of 贵溪市, a responsibility and a 门前三包 unit on the server, the town's roads
+    as an overlay on the inspector's laptop, and two cases on 建设路 (their cell looked up): a
+    draft (the editor offers the road layer's address) and a submitted one (to dispatch)."""
+    import json
+
+    from app.geo.basemaps import BasemapRegistry
+
+    lat, lon = 28.2942, 117.2324  # 25 m from 建设路, in the sample grid
+    run_server_cli(server, "grid", "load", str(MAPS / "grids.geojson"))
+    SyncEngine(demo).run()
+    code = demo.locate(lat, lon).cell
+    assert code is not None, "the sample grid does not hold the screenshot's position"
+    rules = root / "responsibility.csv"
+    rules.write_text(
+        f"grid_code,inspectors,category_class,department\n{code.code},demo,06,HWC\n",
+        encoding="utf-8",
+    )
+    run_server_cli(server, "responsibility", "load", str(rules))
+    units = root / "units.geojson"
+    units.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"name": "贵溪市建设路小学", "contact": "0701-3322110",
+                           "letter_no": "MQ-2026-017", "radius_m": 40},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}]}, ensure_ascii=False),
+        encoding="utf-8",
+    )  # fmt: skip
+    run_server_cli(server, "unit", "load", str(units))
+    BasemapRegistry(demo.data_dir).add_overlay(MAPS / "town.gpkg")
+    SyncEngine(demo).run()
+    fields = CaseFields("06010", "建设路小学门口暴露垃圾", "", Urgency.NORMAL, lat, lon, 4.0)
+    case_id = demo.create_case(fields).id
+    demo.submit_case(case_id)
+    SyncEngine(demo).run()
+    SyncEngine(chief).run()
+    draft = demo.create_case(dataclasses.replace(fields, description="建设路井盖缺失")).id
+    return draft, case_id
+
+
 def supervisor_views(  # noqa: PLR0917 - a script's helper
     store: LocalStore,
     tasks: TaskRunner,
@@ -224,6 +269,11 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     decision.show()
     save(decision, out / f"supervisor-decision-{language}.png", app)
     decision.close()
+    # 定人定责: the dispatch dialog preselects the responsible department and says why.
+    dispatch = DecisionDialog(store, tasks, language, ids[-1], Action.DISPATCH, parent=window)
+    dispatch.show()
+    save(dispatch, out / f"supervisor-dispatch-{language}.png", app)
+    dispatch.close()
     export = ExportDialog(store, tasks, language, window)
     export.show()
     save(export, out / f"export-{language}.png", app)
@@ -252,6 +302,8 @@ def main() -> int:
         server = ServerProcess(root / "server", "--demo")
         try:
             demo, checker, chief, department, ids = prepare(root, server)
+            draft, placed = place_setup(root, server, demo, chief)
+            ids.append(placed)
             for language in ("zh_CN", "en"):
                 install_translators(app, language)
                 tasks = TaskRunner()
@@ -274,6 +326,12 @@ def main() -> int:
                 editor = window._editors[-1]
                 editor.resize(1100, 700)
                 save(editor, args.out / f"editor-new-{language}.png", app)
+                editor.close()
+                # The grid cell, the 门前三包 unit and the road layer's address proposal.
+                window.open_case(draft)
+                editor = window._editors[-1]
+                editor.resize(1100, 700)
+                save(editor, args.out / f"editor-place-{language}.png", app)
                 editor.close()
                 ledger = LedgerDialog(demo, tasks, ids[0], language, window)
                 ledger.show()

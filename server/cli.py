@@ -23,6 +23,7 @@ from app.domain.validation import Urgency
 from server import serving
 from server.accounts import users
 from server.db import create_db_engine, migrate, session_factory
+from server.grids import cli as grids_cli
 from server.models import Department, TimeLimitUnit, User
 from server.observability import MULTIPROC_ENV, RequestIdFilter
 from server.reference import calendar
@@ -166,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     basemap.add_parser("list", help="list the distributed basemaps")
     basemap.add_parser("remove", help="stop distributing a basemap").add_argument("name")
+    grids_cli.add_parsers(sub)
     return parser
 
 
@@ -346,6 +348,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _calendar(args, sessions)
     if args.command == "basemap":
         return _basemap(args, sessions)
+    if args.command in grids_cli.COMMANDS:
+        return grids_cli.run(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")

@@ -78,6 +78,12 @@ M = Message
 #: The fixed wording of both documents, in Chinese and English.
 TEXT: dict[str, Message] = {
     "bulletin": M("城市管理问题处置情况通报", "City Management Case Handling Bulletin"),
+    "units_title": M("门前三包责任单位", "门前三包 responsibility units"),
+    "unit": M("责任单位", "Unit"),
+    "letter_no": M("责任书编号", "Letter no."),
+    "unit_reported": M("上报问题", "Reported"),
+    "unit_closed": M("已结案", "Closed"),
+    "unit_open": M("未结案", "Open"),
     "case_report": M("案件报告", "Case Report"),
     "period": M("统计周期：{period}", "Period: {period}"),
     "period_range": M("{start} 至 {end}", "{start} to {end}"),
@@ -572,6 +578,7 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
         _overdue(data, language),
         _map_img(images, "cases-map.png", cases_map(_map_source(data.basemap), data.map_points)),
         f'<p class="sub">{_e(say("map_legend", language))}</p>' if data.map_points else "",
+        _units(data, language),
         f"<h2{_NEW_PAGE if data.typical else ''}>{_e(say('typical_title', language))}</h2>",
     ]
     if not data.typical:
@@ -596,6 +603,20 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
             _photo_table(case.before, case.after, images, language),
         ]
     return "".join(parts)
+
+
+def _units(data: BulletinData, language: str) -> str:
+    """Cases per 门前三包 unit (nothing when no case of the period lies in a frontage)."""
+    if not data.units:
+        return ""
+    rows = [
+        _tr([_td(_e(u.name)), _td(_e(u.letter_no or NO_VALUE)), *(_td(str(n), "num") for n in
+             (u.reported, u.closed, u.open))])
+        for u in data.units
+    ]  # fmt: skip
+    keys = ("unit", "letter_no", "unit_reported", "unit_closed", "unit_open")
+    head = [say(k, language) for k in keys]
+    return f"<h2>{_e(say('units_title', language))}</h2>" + _table(head, rows)
 
 
 def _fields(pairs: Sequence[tuple[str, str]], language: str) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import enum
 from typing import Any, NotRequired, TypedDict
 
+from app.domain.grids import GridCellPayload, ResponsibilityPayload, UnitPayload
+
 
 class FeedKind(enum.StrEnum):
     """The kind of a feed entry (its ``kind`` column and the client's dispatch key)."""
@@ -40,6 +42,12 @@ class FeedKind(enum.StrEnum):
     TAXONOMY = "taxonomy"
     #: A basemap added, replaced or removed on the server, for everyone (the sync downloads it).
     BASEMAP = "basemap"
+    #: A grid cell (单元网格) added, changed or removed by a grid load, for everyone.
+    GRID_CELL = "grid_cell"
+    #: A cell's responsibilities (定人定责: inspectors, department per class), for everyone.
+    RESPONSIBILITY = "responsibility"
+    #: A 门前三包 responsibility unit and its frontage (or its removal), for everyone.
+    UNIT = "unit"
 
 
 class DecisionPayload(TypedDict):
@@ -165,4 +173,7 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.CALENDAR_DAY: CalendarDayPayload,
     FeedKind.TAXONOMY: TaxonomyPayload,
     FeedKind.BASEMAP: BasemapPayload,
+    FeedKind.GRID_CELL: GridCellPayload,
+    FeedKind.RESPONSIBILITY: ResponsibilityPayload,
+    FeedKind.UNIT: UnitPayload,
 }

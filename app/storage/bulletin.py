@@ -47,6 +47,7 @@ from app.storage.reports import (
 )
 from app.storage.states import HANDLED_PHOTO_ROLE
 from app.storage.store import LocalStore, PhotoRow
+from app.storage.units import UnitCount, unit_counts
 
 AFTER = "after"
 #: At most this many departments are named as the best, and as many as the worst.
@@ -151,6 +152,8 @@ class BulletinData:
     sign_for: LoopCounts | None = None
     late_sign_for: list[tuple[str, int]] = field(default_factory=list)
     sign_for_limit: timedelta = DEFAULT_SIGN_LIMIT
+    #: Cases per 门前三包 unit reported in the period (app.storage.units), most first.
+    units: list[UnitCount] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +273,7 @@ def bulletin_data(
         typical=cases,
         map_points=_map_points(store, period, overdue),
         basemap=document_basemap(store),
+        units=unit_counts(store, period),
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.domain.contract import BasemapPayload, FeedKind
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
+from app.storage.grids import apply_cell, apply_responsibility, apply_unit, place_server_case
 from app.storage.models import (
     CalendarDay,
     Case,
@@ -50,6 +51,9 @@ _CASE_KINDS = frozenset({FeedKind.CASE, FeedKind.DECISION, FeedKind.TASK})
 _REFERENCE_KINDS = frozenset(
     {FeedKind.USER, FeedKind.DEPARTMENT, FeedKind.TIME_LIMIT, FeedKind.CALENDAR_DAY}
 )
+
+#: Feed kinds of place (cells, responsibilities, units): reference data too.
+_PLACE_KINDS = frozenset({FeedKind.GRID_CELL, FeedKind.RESPONSIBILITY, FeedKind.UNIT})
 
 
 def known_cases(s: Session, entries: list[dict[str, Any]]) -> frozenset[str]:
@@ -79,6 +83,8 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
     if kind == FeedKind.PHOTO:
         photo = frozenset({str(payload.get("photo_id", ""))})
         return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
+    if kind in _PLACE_KINDS:
+        return Changes(reference=True)
     if kind in _REFERENCE_KINDS:
         return Changes(reference=True)
     return Changes()
@@ -304,6 +310,9 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TIME_LIMIT: _on_time_limit,
     FeedKind.TAXONOMY: _on_taxonomy,
     FeedKind.BASEMAP: _on_basemap,
+    FeedKind.GRID_CELL: lambda s, e: apply_cell(s, e.payload),
+    FeedKind.RESPONSIBILITY: lambda s, e: apply_responsibility(s, e.payload),
+    FeedKind.UNIT: lambda s, e: apply_unit(s, e.payload),
 }
 
 
@@ -436,6 +445,7 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
     case.deadline = _time(data.get("deadline"))
     case.assignee_id = data.get("assignee_id") or user_id
     case.grid_code = data.get("grid_code")
+    place_server_case(s, case)
     _set_department(s, case, data.get("department_id"))
     _set_handling(case, data)
     status = data.get("status")

@@ -93,6 +93,10 @@ class Case(Base):
     position_quality: Mapped[str | None] = mapped_column(String(20))
     position_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    #: Where ``grid_code`` came from (:class:`app.domain.grids.GridSource`; None: no position).
+    grid_source: Mapped[str | None] = mapped_column(String(10))
+    #: The 门前三包 unit whose frontage holds the position (a ResponsibilityUnit id).
+    unit_id: Mapped[str | None] = mapped_column(String(36))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -288,3 +292,41 @@ class CalendarDay(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
     working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class GridCell(Base):
+    """A grid cell (单元网格) as the server distributes it (feed kind ``grid_cell``)."""
+
+    __tablename__ = "grid_cells"
+
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    street: Mapped[str] = mapped_column(String(200), default="")
+    community: Mapped[str] = mapped_column(String(200), default="")
+    #: Rings (outer first) as flat [lon, lat, …] lists.
+    rings: Mapped[list[Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class GridResponsibility(Base):
+    """定人定责 of a cell: inspector ids, and a department id per category class (``*``: any)."""
+
+    __tablename__ = "grid_responsibilities"
+
+    grid_code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    inspectors: Mapped[list[str]] = mapped_column(JSON)
+    departments: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class ResponsibilityUnit(Base):
+    """A 门前三包 unit and its frontage: a polygon (``rings``) or a point with a radius."""
+
+    __tablename__ = "responsibility_units"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    letter_no: Mapped[str] = mapped_column(String(100), default="")
+    rings: Mapped[list[Any]] = mapped_column(JSON)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    radius_m: Mapped[float | None] = mapped_column(Float)

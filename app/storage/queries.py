@@ -86,6 +86,8 @@ _ROW_COLUMNS = (
     Case.delivery_error,
     Case.confirmed_at,
     PHOTO_COUNT,
+    Case.grid_source,
+    Case.unit_id,
 )
 
 

@@ -157,6 +157,10 @@ class CaseRow:
     delivery_error: str | None
     confirmed_at: datetime | None
     photo_count: int
+    #: Where grid_code came from: app.domain.grids.GridSource (auto, typed, outside) or None.
+    grid_source: str | None = None
+    #: The 门前三包 unit whose frontage holds the position (LocalStore.unit gives its name).
+    unit_id: str | None = None
 
     @property
     def fields(self) -> CaseFields:

@@ -42,7 +42,7 @@ from app.domain.lifecycle import (
 )
 from app.domain.taxonomy import Taxonomy, load_default_taxonomy
 from app.domain.validation import CaseFields, Urgency, require_valid
-from app.storage import case_photos, queries, tracks
+from app.storage import case_photos, grids, queries, tracks
 
 # What callers import from here (app.ui, app.sync, the CLI, the feature modules, the tests).
 from app.storage.case_photos import expand_photo_paths
@@ -245,6 +245,7 @@ class LocalStore:
             _assign(case, fields, now)
             if case.observed_at is None:
                 case.observed_at = now
+            grids.place_case(s, case, fields.grid_code, None)
             s.add(case)
             s.flush()
             index_case(s, case)
@@ -262,7 +263,9 @@ class LocalStore:
             status = CaseStatus(case.status)
             if status not in INSPECTOR_EDITABLE:
                 raise not_editable(status)
+            before = case.grid_code
             _assign(case, fields, now)
+            grids.place_case(s, case, fields.grid_code, before)
             touch_revision(case, now)
             index_case(s, case)
             queue_case_change(s, case, "update", now)
@@ -317,6 +320,12 @@ class LocalStore:
     rows = queries.case_rows
     list_cases = queries.list_cases
 
+    locate = grids.locate_place
+    cell_count = grids.cell_count
+    responsibility = grids.responsibility_of
+    propose_department = grids.propose_department
+    unit = grids.unit_of
+
     # -- positions ----------------------------------------------------------------------
 
     def set_case_position(
@@ -350,6 +359,9 @@ class LocalStore:
             case.position_source = fix.source.value
             case.position_quality = fix.quality.value
             case.position_time = fix.time or now
+            grids.place_case(
+                s, case, case.grid_code, case.grid_code
+            )  # a typed code stays, a looked-up one moves
             touch_revision(case, now)
             s.add(_position_row(fix, now, case_id=case.id))
             queue_case_change(s, case, "update", now)

@@ -22,6 +22,7 @@ hands (not draft or returned) opens read-only.
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -53,6 +54,7 @@ from app.capture.positions import (
     PositionSource,
 )
 from app.domain.errors import DomainError, FieldError, ValidationError
+from app.domain.grids import GridSource
 from app.domain.lifecycle import INSPECTOR_EDITABLE, CaseStatus
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import (
@@ -77,6 +79,7 @@ from app.ui.case_jobs import (
     save_job,
     text_only,
 )
+from app.ui.case_place import PlaceInfo, place_job, place_text
 from app.ui.category_picker import CategoryPicker
 from app.ui.common.text import status_text, unexpected_error_text
 from app.ui.events import StoreEvents
@@ -127,6 +130,9 @@ class CaseEditor(QWidget):
         self._row: CaseRow | None = None
         self._category: str | None = None
         self._position: Fix | None = None
+        # The grid code the position gave (the field shows it until the inspector types).
+        self._auto_code: str | None = None
+        self._address_proposal: str | None = None
         self._photos: list[PhotoRow] = []
         self._duplicates: list[CaseRow] = []
         self._editable = True
@@ -162,6 +168,7 @@ class CaseEditor(QWidget):
             self._show_header()
             self._set_editable(True)
             self.setFocusProxy(self.picker)
+            self._refresh_place()
         else:
             self.body.setEnabled(False)
             self._load()
@@ -301,7 +308,10 @@ class CaseEditor(QWidget):
         self.picker.category_chosen.connect(self._on_category)
         self.description.textChanged.connect(self._on_description)
         self.address.textChanged.connect(self._edited)
+        self.address.textChanged.connect(self._show_address_suggestion)
+        self.form.address_suggestion.linkActivated.connect(self._use_address_suggestion)
         self.grid_code.textChanged.connect(self._edited)
+        self.grid_code.textChanged.connect(self._refresh_place)
         self.urgency.currentIndexChanged.connect(self._on_urgency)
         self.position_panel.fix_chosen.connect(self.use_fix)
         self.photo_strip.photos_changed.connect(self._on_photos)
@@ -471,7 +481,9 @@ class CaseEditor(QWidget):
             self.description.setFocus(Qt.FocusReason.OtherFocusReason)
             self.setFocusProxy(self.description)
             self._set_save_state("")
+        self._auto_code = row.grid_code if row.grid_source == GridSource.AUTO else None
         self._check_duplicates()
+        self._refresh_place()
 
     def _on_load_failed(self, exc: BaseException) -> None:
         self._show_banner(self._error_text(exc), "error")
@@ -606,6 +618,7 @@ class CaseEditor(QWidget):
                 validate_case(self.current_fields(), self._taxonomy, for_submission=True)
             )
         self._check_duplicates()
+        self._refresh_place()
 
     def _on_position_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ValidationError):
@@ -623,6 +636,55 @@ class CaseEditor(QWidget):
     def _on_photos_written(self, case_id: str) -> None:
         self._adopt(case_id)
         self.saved.emit(case_id)
+
+    # -- place: grid cell and 门前三包 unit (app.ui.case_place) --------------------------------
+
+    def _refresh_place(self) -> None:
+        """Look the position (and a typed code) up in the grid, in the database lane."""
+        if self._populating:
+            return
+        fix = self._position
+        job = place_job(
+            self._store,
+            fix.lat if fix else None,
+            fix.lon if fix else None,
+            self.grid_code.text().strip(),
+        )
+        self._ops.run(job, self._show_place, key="place", on_error=lambda _exc: None)
+
+    def _show_place(self, info: PlaceInfo) -> None:
+        """Fill the grid code from the position unless the inspector typed another one."""
+        shown = self.grid_code.text().strip()
+        auto = info.auto_code
+        follows = self._editable and shown == info.typed and shown in ("", self._auto_code)
+        if follows and shown != (auto or ""):
+            self._populating = True  # the store has done the same lookup: no save
+            try:
+                self.grid_code.setText(auto or "")
+            finally:
+                self._populating = False
+            info = PlaceInfo(info.place, info.unit, auto or "")
+        self._auto_code = auto
+        self.form.grid_place.setText(place_text(info, self._position is not None))
+        self._address_proposal = info.address
+        self._show_address_suggestion()
+
+    def _show_address_suggestion(self) -> None:
+        """Offer the road layer's address while the field does not hold it already."""
+        proposal = self._address_proposal
+        button = self.form.address_suggestion
+        offer = bool(proposal) and self._editable and self.address.text().strip() != proposal
+        if offer and proposal:
+            link = f'<a href="use">{html.escape(proposal)}</a>'
+            button.setText(
+                html.escape(self.tr("Suggested from the road layer: %1")).replace("%1", link)
+            )
+            button.setToolTip(self.tr("Click to use this address"))
+        button.setVisible(offer)
+
+    def _use_address_suggestion(self, _link: str = "") -> None:
+        if self._address_proposal and self._editable:
+            self.address.setText(self._address_proposal)  # saved like typing
 
     # -- duplicate check ------------------------------------------------------------------
 

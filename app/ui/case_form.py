@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -133,6 +134,13 @@ class CaseForm(QWidget):
         )
         self.address.setClearButtonEnabled(True)
         self.address_error = field_error_label()
+        # The address the office's road layer proposes for the position (app.geo.roads).
+        # (a link: clicking it takes the address).
+        self.address_suggestion = QLabel()
+        self.address_suggestion.setObjectName("address_suggestion")
+        self.address_suggestion.setWordWrap(True)
+        self.address_suggestion.setTextFormat(Qt.TextFormat.RichText)
+        self.address_suggestion.hide()
         self.grid_code = QLineEdit()
         self.grid_code.setObjectName("grid_code")
         self.grid_code.setMaxLength(GRID_CODE_LENGTH)
@@ -146,6 +154,11 @@ class CaseForm(QWidget):
             )
         )
         self.grid_code_error = field_error_label()
+        # Where the grid code came from (the position's cell, typed, outside every cell) and
+        # the 门前三包 unit of the position (app.ui.case_place).
+        self.grid_place = QLabel()
+        self.grid_place.setObjectName("hint")
+        self.grid_place.setWordWrap(True)
         self.observed_label = QLabel()
         self.observed_label.setObjectName("hint")
         self.general_error = field_error_label()
@@ -180,7 +193,11 @@ class CaseForm(QWidget):
         )
         form.addWidget(self.urgency, 8, 0)
         form.addWidget(self.address, 8, 1)
-        form.addWidget(self.address_error, 9, 1)
+        address_notes = QVBoxLayout()
+        address_notes.setSpacing(0)
+        address_notes.addWidget(self.address_suggestion)
+        address_notes.addWidget(self.address_error)
+        form.addLayout(address_notes, 9, 1)
         form.addWidget(
             field_label(QCoreApplication.translate("CaseEditor", "&Grid cell"), self.grid_code),
             10,
@@ -188,8 +205,9 @@ class CaseForm(QWidget):
         )
         form.addWidget(self.grid_code, 10, 1)
         form.addWidget(self.grid_code_error, 11, 1)
-        form.addWidget(self.observed_label, 12, 0, 1, 2)
-        form.addWidget(self.general_error, 13, 0, 1, 2)
+        form.addWidget(self.grid_place, 12, 1)
+        form.addWidget(self.observed_label, 13, 0, 1, 2)
+        form.addWidget(self.general_error, 14, 0, 1, 2)
         form.setRowStretch(5, 1)
         form.setColumnStretch(1, 1)
         self.setMinimumWidth(360)

@@ -583,6 +583,14 @@ What you typed stays here and is saved again shortly.</source>
         <translation>案件保留原位置，因为它更精确。</translation>
     </message>
     <message>
+        <source>Suggested from the road layer: %1</source>
+        <translation>按道路图层建议：%1</translation>
+    </message>
+    <message>
+        <source>Click to use this address</source>
+        <translation>点击使用此地址</translation>
+    </message>
+    <message>
         <source>%1 m away</source>
         <translation>相距 %1 米</translation>
     </message>
@@ -632,6 +640,43 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Draft saved %1</source>
         <translation>草稿已保存 %1</translation>
+    </message>
+    <message>
+        <source>Typed in: %1</source>
+        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any.</extracomment>
+        <translation>手工填写：%1</translation>
+    </message>
+    <message>
+        <source>Typed in (not a cell of the grid on this computer)</source>
+        <translation>手工填写（本机网格数据中没有该网格）</translation>
+    </message>
+    <message>
+        <source>The position is in cell %1 (%2)</source>
+        <translation>位置所在网格为 %1（%2）</translation>
+    </message>
+    <message>
+        <source>From the position: %1</source>
+        <translation>由位置自动确定：%1</translation>
+    </message>
+    <message>
+        <source>Filled in from the position once it is known</source>
+        <translation>确定位置后自动填写</translation>
+    </message>
+    <message>
+        <source>The position is outside every grid cell</source>
+        <translation>位置不在任何网格内</translation>
+    </message>
+    <message>
+        <source>No grid on this computer yet: it comes with the next sync</source>
+        <translation>本机尚无网格数据，下次同步时获取</translation>
+    </message>
+    <message>
+        <source>门前三包 unit: %1</source>
+        <translation>门前三包责任单位：%1</translation>
+    </message>
+    <message>
+        <source> (letter %1)</source>
+        <translation>（责任书 %1）</translation>
     </message>
 </context>
 <context>
@@ -1015,6 +1060,14 @@ What you typed stays here and is saved again shortly.</source>
         <translation>%1（由原处置部门返工）</translation>
     </message>
     <message>
+        <source>Proposed by the responsibilities (定人定责): grid cell %1 is this department's for every category. You may change it.</source>
+        <translation>按定人定责建议：网格 %1 的各类问题由该部门负责。可以更改。</translation>
+    </message>
+    <message>
+        <source>Proposed by the responsibilities (定人定责): in grid cell %1, category class %2 is this department's. You may change it.</source>
+        <translation>按定人定责建议：网格 %1 内第 %2 大类问题由该部门负责。可以更改。</translation>
+    </message>
+    <message>
         <source>Proposed from the time-limit rules and the working calendar: %1. You may change it.</source>
         <translation>根据处置时限规则和工作日历建议：%1。可以修改。</translation>
     </message>
@@ -1036,7 +1089,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Saving…</source>
-        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
+        <extracomment>Actions whose deadline is proposed from the time-limit rules and the working calendar (they start an assignment; an extension moves the current one's deadline instead). The time a deadline gets when only its day is picked (the end of the working day). Which field (and error label) a missing need is shown at. The department 定人定责 names for the case's cell and category class (dispatch). The decision was recorded (the store's :class:`Changes`, already announced on the store's events); then the dialog closes. The case and the choices were read (the fields are filled).</extracomment>
         <translation>正在保存…</translation>
     </message>
 </context>

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import TransitionError
+from app.domain.grids import ANY_CLASS
 from app.domain.lifecycle import Action, Need, Role, TransitionRequest, missing_needs, needs
 from app.storage import LocalStore, reports
 from app.storage.deadlines import DeadlineState, deadline_state
+from app.storage.grids import ResponsibleDepartment
 from app.storage.store import CaseRow
 from app.storage.supervision import (
     DecisionError,
@@ -74,6 +76,8 @@ class DecisionContext:
     inspectors: list[Person]
     proposal: datetime | None
     current: DeadlineState | None
+    #: The department 定人定责 names for the case's cell and category class (dispatch).
+    responsible: ResponsibleDepartment | None = None
 
 
 class DecisionDialog(RecordDialog):
@@ -120,6 +124,11 @@ class DecisionDialog(RecordDialog):
         self.department_combo.setPlaceholderText(self.tr("Choose the responsible department"))
         self.department_combo.currentIndexChanged.connect(self._changed)
         self.department_error = error_label("department_error")
+        self.department_note = QLabel()
+        self.department_note.setObjectName("department_note")
+        self.department_note.setWordWrap(True)
+        self.department_note.setStyleSheet(MUTED)
+        self.department_note.hide()
         self.department_info = QLabel()
         self.department_info.setWordWrap(True)
 
@@ -155,7 +164,7 @@ class DecisionDialog(RecordDialog):
         self.opinion_edit.textChanged.connect(self._changed)
         self.opinion_error = error_label("opinion_error")
 
-        department_row = stacked(self.department_combo, self.department_error)
+        department_row = stacked(self.department_combo, self.department_note, self.department_error)
         deadline_row = stacked(self.deadline_edit, self.deadline_note, self.deadline_error)
         assignee_row = stacked(self.assignee_combo, self.assignee_error)
         self.form = QFormLayout()
@@ -222,12 +231,17 @@ class DecisionDialog(RecordDialog):
             if action in PROPOSED_DEADLINE:
                 proposal = reports.propose_deadline(store, case_id, now)
             current = deadline_state(timeline(store, case_id, language), now)
+            case = store.get_case(case_id)
+            responsible = None
+            if Need.DEPARTMENT in wanted:
+                responsible = store.propose_department(case.grid_code, case.category_code)
             return DecisionContext(
-                store.get_case(case_id),
+                case,
                 departments(store) if Need.DEPARTMENT in wanted else [],
                 inspectors(store) if Need.ASSIGNEE in wanted else [],
                 proposal,
                 current,
+                responsible,
             )
 
         self._ops.run(read, self._show, key="context", on_error=self._load_failed)
@@ -246,6 +260,7 @@ class DecisionDialog(RecordDialog):
                 f"{department.display(self._language)} ({department.code})", department.id
             )
         self.department_combo.setCurrentIndex(-1)
+        self._propose_department(context.responsible)
         author_row = -1
         for n, person in enumerate(context.inspectors):
             self.assignee_combo.addItem(person.name, person.id)
@@ -271,6 +286,33 @@ class DecisionDialog(RecordDialog):
             Action.REQUEST_REINSPECTION: self.assignee_combo,
         }.get(self.action, self.opinion_edit)
         first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _propose_department(self, responsible: ResponsibleDepartment | None) -> None:
+        """Preselect the department 定人定责 names, and say why."""
+        row = (
+            self.department_combo.findData(responsible.department_id)
+            if responsible is not None
+            else -1
+        )
+        if responsible is None or row < 0:
+            return
+        self.department_combo.setCurrentIndex(row)
+        if responsible.category_class == ANY_CLASS:
+            text = self.tr(
+                "Proposed by the responsibilities (定人定责): grid cell %1 is this "
+                "department's for every category. You may change it."
+            ).replace("%1", responsible.grid_code)
+        else:
+            text = (
+                self.tr(
+                    "Proposed by the responsibilities (定人定责): in grid cell %1, category "
+                    "class %2 is this department's. You may change it."
+                )
+                .replace("%1", responsible.grid_code)
+                .replace("%2", responsible.category_class)
+            )
+        self.department_note.setText(text)
+        self.department_note.show()
 
     def _fill_deadline(self, context: DecisionContext) -> None:
         if Need.DEADLINE not in self.needs:
