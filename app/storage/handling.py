@@ -221,7 +221,7 @@ def requests_queue(store: LocalStore) -> list[RequestItem]:
                     ),
                 )
                 .order_by(CaseStep.at, CaseStep.id)
-            ).tuples()
+            )
         }
     items = [
         RequestItem(
@@ -275,6 +275,6 @@ def loop_indicators(
             )
             .where(CaseStep.at < period.end)
             .order_by(CaseStep.case_id, CaseStep.at, CaseStep.id)
-        ).tuples()
+        )
         steps = [LoopStep(c, a, at, d, r or "") for c, a, at, d, r in rows]
     return compute_loop(steps, period, now=moment, limit=limit)
