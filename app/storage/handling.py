@@ -103,6 +103,12 @@ def set_photos_needed(store: LocalStore, count: int) -> None:
         s.merge(SyncState(key=_PHOTOS_KEY, value=str(max(0, count))))
 
 
+def pending_request(store: LocalStore, case_id: str) -> RequestKind | None:
+    """The department's request on the case waiting for an answer, if any."""
+    with store.read() as s:
+        return _kind(s.scalar(select(Case.request).where(Case.id == case_id)))
+
+
 def my_department(store: LocalStore) -> str | None:
     """The signed-in handler's department (None for every other account)."""
     with store.read() as s:

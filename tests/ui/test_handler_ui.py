@@ -20,7 +20,7 @@ from app.storage.models import Case, OutboxEntry
 from app.storage.states import OutboxEntity
 from app.storage.store import Account
 from app.ui.handler import HandledDialog, HandlerPanel
-from app.ui.supervisor import DecisionDialog, RequestsPanel
+from app.ui.supervisor import CaseDetailDialog, DecisionDialog, RequestsPanel
 from app.ui.tasks import TaskRunner
 
 GPS_PHOTOS = "photos/jpg/gps"
@@ -164,6 +164,18 @@ def test_the_requests_queue_approves_and_refuses(
     }
     assert panel.summary_label.text() == "Waiting: 2"
 
+    # The case history offers the answers that fit the request waiting, and only those.
+    detail = CaseDetailDialog(store, tasks, "en", extended)
+    qtbot.addWidget(detail)
+    qtbot.waitUntil(lambda: detail.detail is not None, timeout=10_000)
+    assert set(detail.action_buttons) == {
+        Action.EXTEND,
+        Action.SUSPEND,
+        Action.HANDLE,
+        Action.APPROVE_EXTENSION,
+        Action.REFUSE_REQUEST,
+    }
+
     # A refusal needs a reason.
     assert panel.select_case(extended)
     panel.refuse_button.click()
@@ -176,6 +188,11 @@ def test_the_requests_queue_approves_and_refuses(
         refusal.ok_button.click()
     assert [i.case_id for i in panel.items] == [returned]
     assert store.get_case(extended).status is CaseStatus.DISPATCHED
+    qtbot.waitUntil(
+        lambda: set(detail.action_buttons) == {Action.EXTEND, Action.SUSPEND, Action.HANDLE},
+        timeout=10_000,
+    )
+    detail.close()
 
     # Approving the return puts the case back for dispatch.
     assert panel.select_case(returned)
