@@ -36,7 +36,7 @@ from app.domain.loop_indicators import (
 )
 from app.storage.case_photos import attach_photos
 from app.storage.deadlines import deadline_rows
-from app.storage.models import Case, CaseStep, OutboxEntry, Photo, User
+from app.storage.models import Case, CaseStep, OutboxEntry, Photo, SyncState, User
 from app.storage.states import HANDLED_PHOTO_ROLE, OPEN_STATES, OutboxEntity
 from app.storage.store import Changes, LocalStore
 from app.storage.supervision import record_decision
@@ -81,6 +81,32 @@ class RequestItem:
     asked_at: datetime | None
     deadline: datetime | None
     proposed_deadline: datetime | None
+
+
+_PHOTOS_KEY = "after_photos_required"
+
+
+def photos_needed(store: LocalStore) -> int:
+    """How many photos a report of handling needs: the server's setting, as it said at the
+    last sign-in (:data:`AFTER_PHOTOS_REQUIRED` before any)."""
+    with store.read() as s:
+        state = s.get(SyncState, _PHOTOS_KEY)
+        return (
+            int(state.value)
+            if state is not None and state.value.isdigit()
+            else (AFTER_PHOTOS_REQUIRED)
+        )
+
+
+def set_photos_needed(store: LocalStore, count: int) -> None:
+    with store.write() as s:
+        s.merge(SyncState(key=_PHOTOS_KEY, value=str(max(0, count))))
+
+
+def pending_request(store: LocalStore, case_id: str) -> RequestKind | None:
+    """The department's request on the case waiting for an answer, if any."""
+    with store.read() as s:
+        return _kind(s.scalar(select(Case.request).where(Case.id == case_id)))
 
 
 def my_department(store: LocalStore) -> str | None:
@@ -153,7 +179,7 @@ def report_handled(
     opinion: str,
     photos: Sequence[Path],
     *,
-    photos_required: int = AFTER_PHOTOS_REQUIRED,
+    photos_required: int | None = None,
 ) -> Changes:
     """处置反馈: the department reports the case handled with its opinion and "after" photos.
 
@@ -161,6 +187,7 @@ def report_handled(
     the step carries the ids of those imported, and the state machine refuses too few. The
     photos upload after the step, as every photo does.
     """
+    required = photos_needed(store) if photos_required is None else photos_required
     batch = attach_photos(store, case_id, photos, role=HANDLED)
     if batch.refused and not batch.attached:
         raise batch.refused[0]
@@ -171,7 +198,7 @@ def report_handled(
         Action.HANDLE,
         opinion=opinion,
         attachments=batch.attached,
-        photos_required=photos_required,
+        photos_required=required,
     )
 
 
@@ -221,7 +248,7 @@ def requests_queue(store: LocalStore) -> list[RequestItem]:
                     ),
                 )
                 .order_by(CaseStep.at, CaseStep.id)
-            ).tuples()
+            )
         }
     items = [
         RequestItem(
@@ -275,6 +302,6 @@ def loop_indicators(
             )
             .where(CaseStep.at < period.end)
             .order_by(CaseStep.case_id, CaseStep.at, CaseStep.id)
-        ).tuples()
+        )
         steps = [LoopStep(c, a, at, d, r or "") for c, a, at, d, r in rows]
     return compute_loop(steps, period, now=moment, limit=limit)

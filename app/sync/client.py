@@ -27,6 +27,8 @@ class ServerUser:
     role: Role
     #: A handler's department (issue 15).
     department_id: str | None = None
+    #: How many photos a handler's report of handling needs (the server's setting).
+    after_photos_required: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +291,7 @@ def _user(data: dict[str, Any]) -> ServerUser:
         display_name=str(data.get("display_name", "")),
         role=Role(data["role"]),
         department_id=data.get("department_id"),
+        after_photos_required=data.get("after_photos_required"),
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from app.storage import LocalStore
+from app.storage.handling import set_photos_needed
 from app.storage.ledger import SyncLedger
 from app.storage.store import Account
 from app.sync.client import ServerClient
@@ -55,6 +56,8 @@ def sign_in(
             department_id=result.user.department_id,
         )
     )
+    if result.user.after_photos_required is not None:
+        set_photos_needed(store, result.user.after_photos_required)
     return account, where
 
 

@@ -1228,6 +1228,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Report as handled</source>
+        <extracomment>How many photos the report needs (the server's setting, read with the case).</extracomment>
         <translation>处置反馈</translation>
     </message>
     <message>

@@ -34,6 +34,9 @@ class UserPublic(BaseModel):
     role: Role
     #: A handler's department (issue 15); None for every other role.
     department_id: str | None = None
+    #: How many photos a handler's report of handling needs (the server's setting); None for
+    #: every other role.
+    after_photos_required: int | None = None
 
 
 class LoginResponse(BaseModel):
@@ -42,13 +45,15 @@ class LoginResponse(BaseModel):
     user: UserPublic
 
 
-def _public(user: User) -> UserPublic:
+def _public(user: User, settings: Settings) -> UserPublic:
+    handler = user.role == Role.HANDLER.value
     return UserPublic(
         id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=Role(user.role),
         department_id=user.department_id,
+        after_photos_required=settings.handler_after_photos if handler else None,
     )
 
 
@@ -89,7 +94,7 @@ def login(body: LoginRequest, session: SessionDep, request: Request) -> LoginRes
     throttle.record_success(session, body.username, address)
     settings: Settings = request.app.state.settings
     token, expires = auth.issue_token(session, user, timedelta(hours=settings.token_lifetime_hours))
-    return LoginResponse(token=token, expires_at=expires, user=_public(user))
+    return LoginResponse(token=token, expires_at=expires, user=_public(user, settings))
 
 
 @router.post("/api/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -99,5 +104,5 @@ def logout(session: SessionDep, credentials: Credentials, _user: CurrentUser) ->
 
 
 @router.get("/api/v1/me")
-def me(user: CurrentUser) -> UserPublic:
-    return _public(user)
+def me(user: CurrentUser, request: Request) -> UserPublic:
+    return _public(user, request.app.state.settings)

@@ -321,3 +321,19 @@ def test_every_endpoint_for_the_handler_of_the_cases_department(
     )
     wrong = {route: got for route, (got, want) in expected.items() if got != want}
     assert not wrong, wrong
+
+
+def test_a_departments_step_sent_twice_is_applied_once(
+    demo: ApiClient, supervisor: ApiClient, handler: ApiClient
+) -> None:
+    case_id = dispatched_case(demo, supervisor)
+    handler.act(case_id, "sign_for")
+    photo = str(uuid.uuid4())
+    step = {"opinion": "已处置", "attachments": [photo], "change_id": new_id()}
+    first = handler.act(case_id, "handle", **step).json()
+    again = handler.act(case_id, "handle", **step).json()  # a resend after a lost answer
+    assert first["case"]["revision"] == again["case"]["revision"]
+    assert [s["action"] for s in again["steps"]].count("handle") == 1
+    other = {**step, "attachments": [str(uuid.uuid4())]}
+    reused = handler.act(case_id, "handle", expect=409, **other)
+    assert reused.json()["detail"]["code"] == "change_id_reused"

@@ -18,6 +18,7 @@ from app.storage.handling import (
     after_photos,
     answer,
     ask,
+    photos_needed,
     report_handled,
     requests_queue,
     sign_for,
@@ -103,3 +104,33 @@ def test_a_department_works_its_case_offline_and_the_office_answers(
         "submit", "accept", "register", "dispatch", "sign_for", "request_extension",
         "approve_extension", "handle", "request_reinspection",
     ]  # fmt: skip
+
+
+def test_the_servers_photo_requirement_reaches_the_department(tmp_path: Path) -> None:
+    """A city that does not require photos (CITYPATROL_SERVER_HANDLER_AFTER_PHOTOS=0): the
+    department's laptop learns it at sign-in, and a report without photos goes through."""
+    relaxed = ServerProcess(
+        tmp_path / "server", "--demo", env={"CITYPATROL_SERVER_HANDLER_AFTER_PHOTOS": "0"}
+    )
+    try:
+        inspector = signed_in(tmp_path / "inspector", relaxed, "demo")
+        case_id = submitted_case(inspector, "路灯不亮", category_code="01037")
+        _sync(inspector)
+        office = signed_in(tmp_path / "office", relaxed, "supervisor")
+        _sync(office)
+        hwc = next(d.id for d in departments(office) if d.code == "HWC")
+        record_decision(office, case_id, Action.ACCEPT)
+        record_decision(office, case_id, Action.REGISTER)
+        due = datetime.now(UTC) + timedelta(days=1)
+        record_decision(office, case_id, Action.DISPATCH, department_id=hwc, deadline=due)
+        _sync(office)
+        department = signed_in(tmp_path / "department", relaxed, "handler")
+        assert photos_needed(department) == 0
+        assert photos_needed(office) == 1  # (not a handler: the default, unused)
+        _sync(department)
+        sign_for(department, case_id)
+        report_handled(department, case_id, "已修复", [])
+        _sync(department)
+        assert department.get_case(case_id).status is CaseStatus.HANDLED
+    finally:
+        relaxed.stop()

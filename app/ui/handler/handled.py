@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage import LocalStore
-from app.storage.handling import AFTER_PHOTOS_REQUIRED, report_handled
+from app.storage.handling import AFTER_PHOTOS_REQUIRED, photos_needed, report_handled
 from app.storage.store import CaseRow
 from app.ui.common.dialogs import RecordDialog
 from app.ui.common.style import MUTED
@@ -43,13 +43,12 @@ class HandledDialog(RecordDialog):
         language: str,
         case_id: str,
         parent: QWidget | None = None,
-        *,
-        photos_required: int = AFTER_PHOTOS_REQUIRED,
     ) -> None:
         super().__init__(store, tasks, language, parent)
         self.saving_text = self.tr("Saving…")
         self.case_id = case_id
-        self.photos_required = photos_required
+        #: How many photos the report needs (the server's setting, read with the case).
+        self.photos_required = AFTER_PHOTOS_REQUIRED
         self._loaded = False
         self.setWindowTitle(self.tr("Report as handled"))
         self.resize(760, 560)
@@ -68,12 +67,9 @@ class HandledDialog(RecordDialog):
         self.add_button.clicked.connect(self.choose_files)
         self.remove_button = QPushButton(self.tr("Re&move"))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.photo_note = QLabel(
-            self.tr("At least %n photo(s) required.", "", photos_required)
-            if photos_required
-            else self.tr("Photos are optional.")
-        )
+        self.photo_note = QLabel()
         self.photo_note.setStyleSheet(MUTED)
+        self._show_needed()
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
@@ -108,9 +104,23 @@ class HandledDialog(RecordDialog):
 
     def load(self) -> None:
         store, case_id = self._store, self.case_id
-        self._ops.run(lambda: store.get_case(case_id), self._show, on_error=self._failed)
+        self._ops.run(
+            lambda: (store.get_case(case_id), photos_needed(store)),
+            lambda loaded: self._show(*loaded),
+            on_error=self._failed,
+        )
 
-    def _show(self, case: CaseRow) -> None:
+    def _show_needed(self) -> None:
+        needed = self.photos_required
+        self.photo_note.setText(
+            self.tr("At least %n photo(s) required.", "", needed)
+            if needed
+            else self.tr("Photos are optional.")
+        )
+
+    def _show(self, case: CaseRow, needed: int) -> None:
+        self.photos_required = needed
+        self._show_needed()
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
         self.case_label.setText(

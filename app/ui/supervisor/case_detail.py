@@ -31,10 +31,19 @@ from PySide6.QtWidgets import (
 
 from app.documents.pdf import write_case_report
 from app.domain.deadlines import TrafficLight
-from app.domain.lifecycle import Action, CaseStatus, Role, allowed_actions
+from app.domain.lifecycle import (
+    ANSWERS,
+    APPROVAL_OF_REQUEST,
+    Action,
+    CaseStatus,
+    RequestKind,
+    Role,
+    allowed_actions,
+)
 from app.storage import LocalStore
 from app.storage.bulletin import case_report_data
 from app.storage.deadlines import DeadlineState, deadline_state
+from app.storage.handling import pending_request
 from app.storage.states import HANDLED_PHOTO_ROLE, DeliveryState, OutboxState
 from app.storage.store import CaseRow, Changes, PhotoRow
 from app.storage.supervision import TimelineEntry, timeline
@@ -68,6 +77,8 @@ class CaseDetail:
     comments: list[Any]
     deadline: DeadlineState | None
     now: datetime
+    #: The department's request waiting for an answer (issue 15).
+    request: RequestKind | None = None
 
 
 class CaseDetailDialog(QDialog):
@@ -237,6 +248,7 @@ class CaseDetailDialog(QDialog):
                 _comments(store, case_id, language),
                 deadline_state(entries, now),
                 now,
+                pending_request(store, case_id),
             )
 
         self._ops.run(read, self._show, key="detail", on_error=self._failed)
@@ -287,7 +299,7 @@ class CaseDetailDialog(QDialog):
                 f" ({role_text(comment.role, language)}): {comment.text}"
             )
         self.comments_group.setVisible(bool(detail.comments))
-        self._show_actions(case.status)
+        self._show_actions(case.status, detail.request)
         self.error_label.hide()
         self.loaded.emit()
 
@@ -365,7 +377,7 @@ class CaseDetailDialog(QDialog):
             return self.tr("Refused: %1").replace("%1", reason) if reason else self.tr("Refused")
         return entry.state
 
-    def _show_actions(self, status: CaseStatus) -> None:
+    def _show_actions(self, status: CaseStatus, request: RequestKind | None = None) -> None:
         for button in self.action_buttons.values():
             self.actions_box.removeWidget(button)
             button.deleteLater()
@@ -373,6 +385,9 @@ class CaseDetailDialog(QDialog):
         # A department's handler takes its steps in its task list (issue 15), not here.
         handler = self._store.actor.role is Role.HANDLER
         actions = [] if handler else allowed_actions(status, Role.SUPERVISOR)
+        # The answers to a department's request: only when one waits, and only its own kind.
+        fitting = {Action.REFUSE_REQUEST, APPROVAL_OF_REQUEST[request]} if request else set()
+        actions = [a for a in actions if a not in ANSWERS or a in fitting]
         for action in actions:
             button = QPushButton(action_text(action, self._language) + "…")
             button.setObjectName(f"action_{action.value}")
