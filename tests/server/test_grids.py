@@ -208,3 +208,21 @@ def test_unusable_files_are_refused_clearly(
         load(sessions, town)
     with sessions() as session:
         assert list_cells(session) == []
+
+
+def test_cgcs2000_is_taken_as_it_is_and_a_cut_geopackage_is_refused(
+    sessions: sessionmaker[Session], samples: Path, tmp_path: Path
+) -> None:
+    cgcs = tmp_path / "grids-4490.gpkg"
+    source = samples / "map" / "grids.geojson"
+    subprocess.run(
+        ["ogr2ogr", "-f", "GPKG", "-a_srs", "EPSG:4490", str(cgcs), str(source)], check=True
+    )
+    done = load(sessions, cgcs)
+    assert (done.cells, done.crs, done.transformed) == (736, "EPSG:4490", False)
+    cut = tmp_path / "cut.gpkg"
+    cut.write_bytes(cgcs.read_bytes()[:20_000])
+    with pytest.raises(GeoFileError, match="not a readable GeoPackage"):
+        load(sessions, cut)
+    with sessions() as session:
+        assert len(list_versions(session)) == 1  # the cut file changed nothing
