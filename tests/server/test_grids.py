@@ -226,3 +226,60 @@ def test_cgcs2000_is_taken_as_it_is_and_a_cut_geopackage_is_refused(
         load(sessions, cut)
     with sessions() as session:
         assert len(list_versions(session)) == 1  # the cut file changed nothing
+
+
+def test_units_load_replace_and_refuse_with_reasons(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from server.grids.units import list_units, load_units
+
+    def unit(name: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
+        return {"type": "Feature", "properties": {"name": name, **props}, "geometry": geometry}
+
+    square = {"type": "Polygon", "coordinates": [[[117.2, 28.3], [117.2005, 28.3],
+              [117.2005, 28.3005], [117.2, 28.3005], [117.2, 28.3]]]}  # fmt: skip
+    point = {"type": "Point", "coordinates": [117.21, 28.29]}
+    good = {"type": "FeatureCollection", "features": [
+        unit("雄石商店", square, letter_no="MQ-1", contact="张三"),
+        unit("第一中学", point, letter_no="MQ-2", radius_m=30),
+    ]}  # fmt: skip
+    with sessions.begin() as session:
+        done = load_units(session, write(tmp_path, good, "units.geojson"))
+    assert (done.units, done.added, done.changed, done.removed) == (2, 2, 0, 0)
+    changed = copy.deepcopy(good)
+    changed["features"][0]["properties"]["contact"] = "李四"
+    del changed["features"][1]
+    with sessions.begin() as session:
+        done = load_units(session, write(tmp_path, changed, "units.geojson"))
+        names = [(u.name, u.contact) for u in list_units(session)]
+    assert (done.units, done.added, done.changed, done.removed) == (1, 0, 1, 1)
+    assert names == [("雄石商店", "李四")]
+    with sessions() as session:
+        rows = session.scalars(
+            select(FeedEntry).where(FeedEntry.kind == "unit").order_by(FeedEntry.seq)
+        ).all()
+    assert [(r.payload["name"], r.payload["removed"]) for r in rows] == [
+        ("雄石商店", False), ("第一中学", False), ("雄石商店", False), ("第一中学", True),
+    ]  # fmt: skip
+
+    bowtie = {"type": "Polygon", "coordinates": [[[117.2, 28.3], [117.201, 28.301],
+              [117.201, 28.3], [117.2, 28.301], [117.2, 28.3]]]}  # fmt: skip
+    bad = {"type": "FeatureCollection", "features": [
+        unit("", point),
+        unit("无半径", point),
+        unit("自交", bowtie),
+        unit("线", {"type": "LineString", "coordinates": [[117.2, 28.3], [117.21, 28.31]]}),
+        unit("重复", point, letter_no="MQ-9", radius_m=10),
+        unit("重复二", point, letter_no="MQ-9", radius_m=10),
+    ]}  # fmt: skip
+    with pytest.raises(FileRefusedError) as refused, sessions.begin() as session:
+        load_units(session, write(tmp_path, bad, "bad-units.geojson"))
+    assert refused.value.reasons == [
+        "feature 1: no name property",
+        "feature 2 (无半径): a point needs a radius_m of 1 to 500 m",
+        "feature 3 (自交): invalid polygon: Self-intersection[117.2005 28.3005]",
+        "feature 4 (线): a frontage is a polygon or a point, not a LineString",
+        "feature 6: unit 'MQ-9' appears twice",
+    ]
+    with sessions() as session:
+        assert [u.name for u in list_units(session)] == ["雄石商店"]
