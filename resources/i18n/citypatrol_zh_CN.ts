@@ -249,7 +249,7 @@
     <name>CaseDetailDialog</name>
     <message>
         <source>Case history</source>
-        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
+        <extracomment>The 门前三包 unit whose frontage holds the case's position (its name), if any. A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
         <translation>案件详情</translation>
     </message>
     <message>
@@ -359,6 +359,14 @@
     <message>
         <source>(±%1 m)</source>
         <translation>（±%1 米）</translation>
+    </message>
+    <message>
+        <source>Grid cell %1</source>
+        <translation>单元网格 %1</translation>
+    </message>
+    <message>
+        <source>门前三包 unit: %1</source>
+        <translation>门前三包责任单位：%1</translation>
     </message>
     <message>
         <source>Reported by %1</source>
