@@ -319,6 +319,7 @@ class LocalStore:
     responsibility = grids.responsibility_of
     propose_department = grids.propose_department
     unit = grids.unit_of
+    grid_layer = grids.grid_layer
 
     # -- positions ----------------------------------------------------------------------
 

@@ -1803,8 +1803,8 @@ The cases you record on patrol will be listed here, even without a network.</sou
         <translation>图层</translation>
     </message>
     <message>
-        <source>Vector layers added in the settings (grid cells, areas, roads)</source>
-        <translation>在设置中添加的矢量图层（单元网格、区域、道路）</translation>
+        <source>The office's grid cells and the vector layers added in the settings (areas, roads)</source>
+        <translation>单位下发的单元网格及在设置中添加的矢量图层（区域、道路）</translation>
     </message>
     <message>
         <source>Basemap:</source>
