@@ -74,8 +74,7 @@ class MapPanel(QWidget):
         self.layers_check = QCheckBox(self.tr("Layers"))
         self.layers_check.setToolTip(
             self.tr(
-                "The office's grid cells and the vector layers added in the settings "
-                "(areas, roads)"
+                "The office's grid cells and the vector layers added in the settings (areas, roads)"
             )
         )
         self.layers_check.setChecked(True)
