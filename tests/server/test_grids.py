@@ -283,3 +283,54 @@ def test_units_load_replace_and_refuse_with_reasons(
     ]
     with sessions() as session:
         assert [u.name for u in list_units(session)] == ["雄石商店"]
+
+
+def test_responsibilities_load_set_remove_and_announce_changed_cells(
+    sessions: sessionmaker[Session], samples: Path, grid: dict[str, Any], tmp_path: Path
+) -> None:
+    from app.domain.lifecycle import Role
+    from server.accounts.users import add_user
+    from server.grids.responsibility import (
+        describe,
+        load_responsibilities,
+        remove_responsibility,
+        set_responsibility,
+    )
+    from server.reference.departments import add_department
+
+    load(sessions, samples / "map" / "grids.geojson")
+    a, b = (f["properties"]["code"] for f in grid["features"][:2])
+    with sessions.begin() as session:
+        add_user(session, "zhang", "a long enough password", Role.INSPECTOR, "张三", policy=False)
+        add_user(session, "chief", "a long enough password", Role.SUPERVISOR, "", policy=False)
+        add_department(session, "HWC", "环境卫生管理处")
+        add_department(session, "CGZF", "城管执法")
+
+    def entries() -> list[dict[str, Any]]:
+        with sessions() as session:
+            rows = session.scalars(
+                select(FeedEntry).where(FeedEntry.kind == "responsibility").order_by(FeedEntry.seq)
+            )
+            return [r.payload for r in rows]
+
+    rules = tmp_path / "resp.csv"
+    rules.write_text(
+        f"grid_code,inspectors,category_class,department\n{a},zhang,06,HWC\n{b},,*,CGZF\n",
+        encoding="utf-8",
+    )
+    with sessions.begin() as session:
+        assert load_responsibilities(session, rules) == 2
+    assert [e["grid_code"] for e in entries()] == sorted([a, b])
+    with sessions.begin() as session:  # the same file again: nothing changed, nothing sent
+        load_responsibilities(session, rules)
+    assert len(entries()) == 2
+    with sessions.begin() as session:
+        set_responsibility(session, a, category_class="09", department="CGZF")
+        with pytest.raises(ValueError, match="no inspector account named chief"):
+            set_responsibility(session, a, inspectors=["chief"])  # a supervisor
+    last = entries()[-1]
+    assert last["grid_code"] == a and sorted(last["departments"]) == ["06", "09"]
+    with sessions.begin() as session:
+        remove_responsibility(session, b, None)
+        assert describe(session) == [f"{a}\tzhang\t06=HWC 09=CGZF"]
+    assert entries()[-1] == {"grid_code": b, "inspectors": [], "departments": {}}
