@@ -651,7 +651,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Typed in: %1</source>
-        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any.</extracomment>
+        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any. The responsible inspectors (定人), by name, of the position's cell and the typed one.</extracomment>
         <translation>手工填写：%1</translation>
     </message>
     <message>
@@ -677,6 +677,10 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>No grid on this computer yet: it comes with the next sync</source>
         <translation>本机尚无网格数据，下次同步时获取</translation>
+    </message>
+    <message>
+        <source>Responsible inspectors: %1</source>
+        <translation>责任监督员：%1</translation>
     </message>
     <message>
         <source>门前三包 unit: %1</source>
