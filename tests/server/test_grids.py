@@ -334,3 +334,13 @@ def test_responsibilities_load_set_remove_and_announce_changed_cells(
         remove_responsibility(session, b, None)
         assert describe(session) == [f"{a}\tzhang\t06=HWC 09=CGZF"]
     assert entries()[-1] == {"grid_code": b, "inspectors": [], "departments": {}}
+
+    # A reload without cell a says its responsibilities are left behind.
+    without = copy.deepcopy(grid)
+    without["features"] = [f for f in without["features"] if f["properties"]["code"] != a]
+    done = load(sessions, write(tmp_path, without))
+    assert done.removed == 1
+    assert done.warnings == [
+        f"1 removed cell(s) still have responsibilities (定人定责): {a}; "
+        "load the responsibilities again"
+    ]
