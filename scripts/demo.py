@@ -56,6 +56,53 @@ def on_road(name: str, extract: Path = EXTRACT) -> tuple[float, float]:
     return lat, lon
 
 
+#: The demo grid's cells: about 200 m a side, numbered from the north-west corner.
+GRID_CELL_DEG = (0.002039, 0.0018047)  # (lon, lat) degrees
+
+
+def demo_grid(root: Path, extract: Path = EXTRACT) -> Path:
+    """A synthetic grid (单元网格) over the extract's extent, for the demo only: 200 m cells with
+    15-digit codes of 贵溪市 (360681), a street per third of the town from west to east and a
+    community per row band. Made up, like ../shared/samples/map/grids.geojson: no real grid."""
+    data = json.loads(extract.read_text(encoding="utf-8"))
+    xs, ys = [], []
+    for feature in data["features"]:
+        stack = [feature["geometry"]["coordinates"]]
+        while stack:
+            item = stack.pop()
+            if item and isinstance(item[0], (int, float)):
+                xs.append(float(item[0]))
+                ys.append(float(item[1]))
+            else:
+                stack.extend(item)
+    west, north = min(xs), max(ys)
+    dx, dy = GRID_CELL_DEG
+    cols = int((max(xs) - west) / dx) + 1
+    rows = int((north - min(ys)) / dy) + 1
+    streets = ("西门街道", "雄石街道", "东门街道")
+    features = []
+    for row in range(rows):
+        for col in range(cols):
+            street = min(col * 3 // cols, 2)
+            community = row * 4 // rows
+            number = row * cols + col + 1
+            x0, y0 = west + col * dx, north - row * dy
+            ring = [[x0, y0], [x0 + dx, y0], [x0 + dx, y0 - dy], [x0, y0 - dy], [x0, y0]]
+            features.append({
+                "type": "Feature",
+                "properties": {
+                    "code": f"360681{street + 1:03d}{community + 1:03d}{number % 1000:03d}",
+                    "street_name": streets[street],
+                    "community_name": f"演示社区{community + 1}",
+                },
+                "geometry": {"type": "Polygon", "coordinates": [[[round(x, 7), round(y, 7)] for x, y in ring]]},
+            })  # fmt: skip
+    out = root / "grid" / "guixi-demo-grid.geojson"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    return out
+
+
 def demo_basemap(root: Path) -> Path:
     """The demo basemap, rendered from the extract at the first start and kept in the demo
     folder (about 5 s; delete the file to render it again)."""
@@ -129,6 +176,12 @@ def main() -> int:
              str(demo_basemap(root)), "--name", BASEMAP_NAME],
             cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
+        # The demo grid too: the laptop looks the demo cases' cells up offline.
+        subprocess.run(
+            [PY, "-m", "server.cli", "--data-dir", str(server_dir), "grid", "load",
+             str(demo_grid(root))],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
         client = [PY, "-m", "app.cli", "--data-dir", str(client_dir)]
         subprocess.run(
             [*client, "login", "--server", url, "--user", "demo"],
@@ -136,6 +189,7 @@ def main() -> int:
             cwd=ROOT,
             check=True,
         )
+        subprocess.run([*client, "sync"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
         listed = subprocess.run(
             [*client, "case", "list", "--json"], capture_output=True, cwd=ROOT, check=True
         )

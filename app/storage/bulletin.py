@@ -193,6 +193,10 @@ class CaseReportData:
     after: list[PhotoRef]
     #: The basemap the location map is drawn on, ``(file, datum)``; None: a plain background.
     basemap: tuple[str, str] | None = None
+    #: The grid cell's street and community ("东门街道 · 雄石社区"), when this laptop knows it.
+    place: str = ""
+    #: The 门前三包 unit whose frontage holds the position: its name and letter number.
+    unit: str = ""
 
 
 def document_basemap(store: LocalStore) -> tuple[str, str] | None:
@@ -408,6 +412,8 @@ def case_report_data(
             )
         ]
     before, after = _photos(store.photos(case_id))
+    cell = store.locate(None, None, case.grid_code).typed if case.grid_code else None
+    unit = store.unit(row.unit_id)
     return CaseReportData(
         case_id=case_id,
         short_id=short_id(case_id),
@@ -437,6 +443,10 @@ def case_report_data(
         before=before,
         after=after,
         basemap=document_basemap(store),
+        place=" · ".join(n for n in (cell.street, cell.community) if n) if cell else "",
+        unit=f"{unit.name} ({unit.letter_no})"
+        if unit and unit.letter_no
+        else (unit.name if unit else ""),
     )
 
 

@@ -1,8 +1,9 @@
 """Applying the server's change feed to the local store, one entry kind at a time.
 
 The feed (``GET /feed`` by cursor) brings back what others decided: supervisors' decisions,
-re-inspection tasks, comments, photos of reports, accounts, departments, time limits and the
-working calendar. Each :class:`~app.domain.contract.FeedKind` has one handler here
+re-inspection tasks, comments, photos of reports, accounts, departments, time limits, the
+working calendar, and place: grid cells, responsibilities and 门前三包 units (their handlers
+are in :mod:`app.storage.grids`). Each :class:`~app.domain.contract.FeedKind` has one handler here
 (:data:`_HANDLERS`; tests/test_layering.py checks none is missing). Applying an entry twice
 changes nothing: every row is keyed by the server's id, so a page read again after a crash is
 harmless. :class:`~app.storage.ledger.SyncLedger.apply_feed` runs the handlers in the page's
@@ -83,9 +84,7 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
     if kind == FeedKind.PHOTO:
         photo = frozenset({str(payload.get("photo_id", ""))})
         return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
-    if kind in _PLACE_KINDS:
-        return Changes(reference=True)
-    if kind in _REFERENCE_KINDS:
+    if kind in _REFERENCE_KINDS or kind in _PLACE_KINDS:
         return Changes(reference=True)
     return Changes()
 

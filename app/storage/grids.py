@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.grids import ANY_CLASS, GridSource, category_class
-from app.geo.cells import CellHit, CellIndex, Frontage, FrontageIndex
+from app.geo.cells import CellHit, CellIndex, Frontage, FrontageIndex, ring_pairs
+from app.geo.vector import Feature, VectorLayer
 from app.storage.models import (
     Case,
     Department,
@@ -282,6 +283,27 @@ def propose_department(
     """The department 定人定责 names for a case (the dispatch dialog preselects it)."""
     with store.read() as s:
         return responsible_department(s, grid_code, category_code)
+
+
+#: The name of the map layer of the server's cells.
+GRID_LAYER = "grid"
+
+
+def grid_layer(store: LocalStore) -> VectorLayer | None:
+    """The cells the server distributes as a map layer (None: no grid on this laptop)."""
+    with store.read() as s:
+        rows = s.execute(
+            select(GridCell.code, GridCell.street, GridCell.community, GridCell.rings)
+        ).all()
+    features = []
+    for code, street, community, rings in rows:
+        parts = [ring_pairs(r) for r in rings if len(r) >= 6]
+        if parts:
+            xs = [p[0] for p in parts[0]]
+            ys = [p[1] for p in parts[0]]
+            props = {"code": code, "street": street, "community": community}
+            features.append(Feature("polygon", parts, (min(xs), min(ys), max(xs), max(ys)), props))
+    return VectorLayer(GRID_LAYER, features) if features else None
 
 
 def unit_of(store: LocalStore, unit_id: str | None) -> Frontage | None:

@@ -7,7 +7,8 @@ caller ever holds a database session.
 
 :class:`LocalStore` is the whole API; its parts live beside it by subject and its methods call
 them: the row dataclasses (:mod:`app.storage.rows`), case queries (:mod:`app.storage.queries`),
-a case's photos (:mod:`app.storage.case_photos`), patrol tracks (:mod:`app.storage.tracks`)
+a case's photos (:mod:`app.storage.case_photos`), patrol tracks (:mod:`app.storage.tracks`),
+place — grid cells, geocoding, responsibilities, units (:mod:`app.storage.grids`) —
 and the case-row helpers of every write path (:mod:`app.storage.cases`). The names callers
 import from here are re-exported, so ``from app.storage.store import CaseRow`` still works.
 """
@@ -325,6 +326,7 @@ class LocalStore:
     responsibility = grids.responsibility_of
     propose_department = grids.propose_department
     unit = grids.unit_of
+    grid_layer = grids.grid_layer
 
     # -- positions ----------------------------------------------------------------------
 
@@ -359,9 +361,8 @@ class LocalStore:
             case.position_source = fix.source.value
             case.position_quality = fix.quality.value
             case.position_time = fix.time or now
-            grids.place_case(
-                s, case, case.grid_code, case.grid_code
-            )  # a typed code stays, a looked-up one moves
+            # The grid code follows the position, unless the inspector typed it.
+            grids.place_case(s, case, case.grid_code, case.grid_code)
             touch_revision(case, now)
             s.add(_position_row(fix, now, case_id=case.id))
             queue_case_change(s, case, "update", now)

@@ -22,6 +22,7 @@ hands (not draft or returned) opens read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 from collections.abc import Callable
@@ -663,7 +664,7 @@ class CaseEditor(QWidget):
                 self.grid_code.setText(auto or "")
             finally:
                 self._populating = False
-            info = PlaceInfo(info.place, info.unit, auto or "")
+            info = dataclasses.replace(info, typed=auto or "")
         self._auto_code = auto
         self.form.grid_place.setText(place_text(info, self._position is not None))
         self._address_proposal = info.address

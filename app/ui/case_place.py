@@ -1,5 +1,6 @@
 """The case editor's place hint: the grid cell of the position (street, community), where the
-grid code came from, and the 门前三包 unit of the position.
+grid code came from, the cell's responsible inspectors (定人) and the 门前三包 unit of the
+position.
 
 The store fills the grid code from the position on every save (app.storage.grids); the editor
 shows the same lookup at once, from the position shown and the code in the field, in the
@@ -10,7 +11,7 @@ cell.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication
 
@@ -29,6 +30,8 @@ class PlaceInfo:
     typed: str
     #: The address the road layer proposes ("建设路, 近贵溪大道"), if any.
     address: str | None = None
+    #: The responsible inspectors (定人), by name, of the position's cell and the typed one.
+    inspectors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def auto_code(self) -> str | None:
@@ -44,7 +47,12 @@ def place_job(
         if lat is not None and lon is not None:
             roads = road_index(store.data_dir)
             address = roads.address(lon, lat) if roads is not None else None
-        return PlaceInfo(place, place.unit, typed, address)
+        inspectors: dict[str, tuple[str, ...]] = {}
+        for cell in (place.cell, place.typed):
+            held = store.responsibility(cell.code) if cell is not None else None
+            if cell is not None and held is not None:
+                inspectors[cell.code] = tuple(held.inspectors)
+        return PlaceInfo(place, place.unit, typed, address, inspectors)
 
     return job
 
@@ -56,6 +64,7 @@ def _names(cell: CellHit) -> str:
 def place_text(info: PlaceInfo, has_position: bool) -> str:
     """The hint under the grid code field."""
     place, typed = info.place, info.typed
+    shown = typed if typed and typed != info.auto_code else info.auto_code
     if typed and typed != info.auto_code:
         if place.typed is not None:
             line = QCoreApplication.translate("CaseEditor", "Typed in: %1").replace(
@@ -83,6 +92,11 @@ def place_text(info: PlaceInfo, has_position: bool) -> str:
         line = QCoreApplication.translate(
             "CaseEditor", "No grid on this computer yet: it comes with the next sync"
         )
+    names = info.inspectors.get(shown or "", ())
+    if names:
+        line += "\n" + QCoreApplication.translate(
+            "CaseEditor", "Responsible inspectors: %1"
+        ).replace("%1", "、".join(names))
     if info.unit is not None:
         unit = info.unit
         line += "\n" + QCoreApplication.translate("CaseEditor", "门前三包 unit: %1").replace(

@@ -73,10 +73,14 @@ class MapPanel(QWidget):
         self.track_check.setChecked(True)
         self.layers_check = QCheckBox(self.tr("Layers"))
         self.layers_check.setToolTip(
-            self.tr("Vector layers added in the settings (grid cells, areas, roads)")
+            self.tr(
+                "The office's grid cells and the vector layers added in the settings (areas, roads)"
+            )
         )
         self.layers_check.setChecked(True)
         self._overlays: list[VectorLayer] = []
+        # The grid cells the server distributes (app.storage.grids), drawn under the layers.
+        self._grid: VectorLayer | None = None
         self.count_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #b3261e;")
@@ -111,6 +115,7 @@ class MapPanel(QWidget):
             patrol.changed.connect(self._patrol_changed)
         self.reload_basemaps()
         self.reload_overlays()
+        self.reload_grid()
         # Read the cases now, in the background, rather than when the tab is first shown:
         # 100,000 cases take a few hundred milliseconds to read and cluster, and by the time
         # the inspector opens the tab they are ready to draw.
@@ -158,6 +163,14 @@ class MapPanel(QWidget):
 
         self._ops.run(read, self._overlays_read, lane=Lane.DOCUMENTS, key="overlays")
 
+    def reload_grid(self) -> None:
+        """Read the server's grid cells again (after a sync brought a change)."""
+        self._ops.run(self._store.grid_layer, self._grid_read, key="grid")
+
+    def _grid_read(self, layer: VectorLayer | None) -> None:
+        self._grid = layer
+        self._show_overlays()
+
     def _overlays_read(self, result: tuple[list[VectorLayer], list[str]]) -> None:
         self._overlays, refused = result
         if refused:
@@ -166,10 +179,11 @@ class MapPanel(QWidget):
 
     def _show_overlays(self) -> None:
         self.map.clear_overlays()
+        layers = [self._grid, *self._overlays] if self._grid is not None else self._overlays
         if self.layers_check.isChecked():
-            for layer in self._overlays:
+            for layer in layers:
                 self.map.add_overlay(layer, default_style(layer))
-        self.layers_check.setEnabled(bool(self._overlays))
+        self.layers_check.setEnabled(bool(layers))
 
     def _basemap_chosen(self, index: int) -> None:
         name = self.basemap_combo.itemData(index)
@@ -217,6 +231,7 @@ class MapPanel(QWidget):
     def _store_changed(self, changes: Changes) -> None:
         if changes.reference or changes.everything:  # a sync may have brought a basemap
             self.reload_basemaps()
+            self.reload_grid()  # or grid cells
         if changes.everything or changes.cases or changes.created:
             self._stale = True
             if self.isVisible():

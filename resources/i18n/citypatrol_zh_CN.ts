@@ -249,7 +249,7 @@
     <name>CaseDetailDialog</name>
     <message>
         <source>Case history</source>
-        <extracomment>A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
+        <extracomment>The department's request waiting for an answer (issue 15). The 门前三包 unit whose frontage holds the case's position (its name), if any. A decision was recorded from this dialog (the store's :class:`Changes`, already announced on the store's events). The case was (re)read and shown. The case's PDF report was written; its path.</extracomment>
         <translation>案件详情</translation>
     </message>
     <message>
@@ -359,6 +359,14 @@
     <message>
         <source>(±%1 m)</source>
         <translation>（±%1 米）</translation>
+    </message>
+    <message>
+        <source>Grid cell %1</source>
+        <translation>单元网格 %1</translation>
+    </message>
+    <message>
+        <source>门前三包 unit: %1</source>
+        <translation>门前三包责任单位：%1</translation>
     </message>
     <message>
         <source>Reported by %1</source>
@@ -643,7 +651,7 @@ What you typed stays here and is saved again shortly.</source>
     </message>
     <message>
         <source>Typed in: %1</source>
-        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any.</extracomment>
+        <extracomment>The address the road layer proposes ("建设路, 近贵溪大道"), if any. The responsible inspectors (定人), by name, of the position's cell and the typed one.</extracomment>
         <translation>手工填写：%1</translation>
     </message>
     <message>
@@ -669,6 +677,10 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>No grid on this computer yet: it comes with the next sync</source>
         <translation>本机尚无网格数据，下次同步时获取</translation>
+    </message>
+    <message>
+        <source>Responsible inspectors: %1</source>
+        <translation>责任监督员：%1</translation>
     </message>
     <message>
         <source>门前三包 unit: %1</source>
@@ -1990,8 +2002,8 @@ The cases you record on patrol will be listed here, even without a network.</sou
         <translation>图层</translation>
     </message>
     <message>
-        <source>Vector layers added in the settings (grid cells, areas, roads)</source>
-        <translation>在设置中添加的矢量图层（单元网格、区域、道路）</translation>
+        <source>The office's grid cells and the vector layers added in the settings (areas, roads)</source>
+        <translation>单位下发的单元网格及在设置中添加的矢量图层（区域、道路）</translation>
     </message>
     <message>
         <source>Basemap:</source>

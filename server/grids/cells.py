@@ -32,7 +32,7 @@ from app.domain.contract import FeedKind
 from app.domain.grids import GridCellPayload, grid_code_problem, grid_entity_id
 from server.feed import FeedItem, append_feed_entries
 from server.grids.files import RawFeature, read_features
-from server.grids.models import GridCell, GridVersion
+from server.grids.models import GridCell, GridDepartment, GridInspector, GridVersion
 
 #: Overlaps and gaps smaller than this are rounding, not mistakes (square metres).
 AREA_TOLERANCE_M2 = 1.0
@@ -232,6 +232,12 @@ def load_grid(session: Session, path: Path, *, layer: str | None = None) -> Grid
             version,
         )
         items.append(FeedItem(FeedKind.GRID_CELL, grid_entity_id(cell.code), cell_payload(row)))
+    orphans = _responsible_for(session, set(current))
+    if orphans:
+        warnings.append(
+            f"{len(orphans)} removed cell(s) still have responsibilities (定人定责): "
+            f"{', '.join(sorted(orphans)[:10])}; load the responsibilities again"
+        )
     for row in current.values():  # cells the new file no longer has
         row.version = version
         items.append(
@@ -256,6 +262,19 @@ def load_grid(session: Session, path: Path, *, layer: str | None = None) -> Grid
     return GridLoad(
         version, len(cells), added, changed, len(current), data.crs, data.transformed, warnings
     )
+
+
+def _responsible_for(session: Session, codes: set[str]) -> set[str]:
+    """Which of ``codes`` have responsibilities (a reload that drops them leaves them behind)."""
+    if not codes:
+        return set()
+    found = set(
+        session.scalars(select(GridInspector.grid_code).where(GridInspector.grid_code.in_(codes)))
+    )
+    found |= set(
+        session.scalars(select(GridDepartment.grid_code).where(GridDepartment.grid_code.in_(codes)))
+    )
+    return found
 
 
 def list_cells(session: Session) -> list[GridCell]:

@@ -46,3 +46,30 @@ def test_demo_cases_sit_on_named_roads_inside_the_town() -> None:
     for _code, _text, road in demo.DEMO_CASES:
         lat, lon = demo.on_road(road)
         assert south <= lat <= north and west <= lon <= east, road
+
+
+def test_the_demo_grid_loads_and_holds_every_demo_case(tmp_path: Path) -> None:
+    """The server accepts the demo grid (codes, polygons, no overlap, no gap) and the laptop
+    finds a cell for every demo case."""
+    from app.geo.cells import CellHit, CellIndex
+    from server.db import create_db_engine, migrate, session_factory
+    from server.grids.cells import load_grid
+
+    demo = script("demo")
+    path = demo.demo_grid(tmp_path)
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'server.db'}")
+    migrate(engine)
+    with session_factory(engine).begin() as session:
+        done = load_grid(session, path)
+    engine.dispose()
+    assert done.cells > 500 and done.warnings == []
+    import json
+
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    index = CellIndex(
+        (CellHit(f["properties"]["code"], "", ""), [[v for xy in r for v in xy] for r in f["geometry"]["coordinates"]])
+        for f in features
+    )  # fmt: skip
+    for _code, _text, road in demo.DEMO_CASES:
+        lat, lon = demo.on_road(road)
+        assert index.locate(lon, lat) is not None, road

@@ -208,3 +208,139 @@ def test_unusable_files_are_refused_clearly(
         load(sessions, town)
     with sessions() as session:
         assert list_cells(session) == []
+
+
+def test_cgcs2000_is_taken_as_it_is_and_a_cut_geopackage_is_refused(
+    sessions: sessionmaker[Session], samples: Path, tmp_path: Path
+) -> None:
+    cgcs = tmp_path / "grids-4490.gpkg"
+    source = samples / "map" / "grids.geojson"
+    subprocess.run(
+        ["ogr2ogr", "-f", "GPKG", "-a_srs", "EPSG:4490", str(cgcs), str(source)], check=True
+    )
+    done = load(sessions, cgcs)
+    assert (done.cells, done.crs, done.transformed) == (736, "EPSG:4490", False)
+    cut = tmp_path / "cut.gpkg"
+    cut.write_bytes(cgcs.read_bytes()[:20_000])
+    with pytest.raises(GeoFileError, match="not a readable GeoPackage"):
+        load(sessions, cut)
+    with sessions() as session:
+        assert len(list_versions(session)) == 1  # the cut file changed nothing
+
+
+def test_units_load_replace_and_refuse_with_reasons(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from server.grids.units import list_units, load_units
+
+    def unit(name: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]:
+        return {"type": "Feature", "properties": {"name": name, **props}, "geometry": geometry}
+
+    square = {"type": "Polygon", "coordinates": [[[117.2, 28.3], [117.2005, 28.3],
+              [117.2005, 28.3005], [117.2, 28.3005], [117.2, 28.3]]]}  # fmt: skip
+    point = {"type": "Point", "coordinates": [117.21, 28.29]}
+    good = {"type": "FeatureCollection", "features": [
+        unit("雄石商店", square, letter_no="MQ-1", contact="张三"),
+        unit("第一中学", point, letter_no="MQ-2", radius_m=30),
+    ]}  # fmt: skip
+    with sessions.begin() as session:
+        done = load_units(session, write(tmp_path, good, "units.geojson"))
+    assert (done.units, done.added, done.changed, done.removed) == (2, 2, 0, 0)
+    changed = copy.deepcopy(good)
+    changed["features"][0]["properties"]["contact"] = "李四"
+    del changed["features"][1]
+    with sessions.begin() as session:
+        done = load_units(session, write(tmp_path, changed, "units.geojson"))
+        names = [(u.name, u.contact) for u in list_units(session)]
+    assert (done.units, done.added, done.changed, done.removed) == (1, 0, 1, 1)
+    assert names == [("雄石商店", "李四")]
+    with sessions() as session:
+        rows = session.scalars(
+            select(FeedEntry).where(FeedEntry.kind == "unit").order_by(FeedEntry.seq)
+        ).all()
+    assert [(r.payload["name"], r.payload["removed"]) for r in rows] == [
+        ("雄石商店", False), ("第一中学", False), ("雄石商店", False), ("第一中学", True),
+    ]  # fmt: skip
+
+    bowtie = {"type": "Polygon", "coordinates": [[[117.2, 28.3], [117.201, 28.301],
+              [117.201, 28.3], [117.2, 28.301], [117.2, 28.3]]]}  # fmt: skip
+    bad = {"type": "FeatureCollection", "features": [
+        unit("", point),
+        unit("无半径", point),
+        unit("自交", bowtie),
+        unit("线", {"type": "LineString", "coordinates": [[117.2, 28.3], [117.21, 28.31]]}),
+        unit("重复", point, letter_no="MQ-9", radius_m=10),
+        unit("重复二", point, letter_no="MQ-9", radius_m=10),
+    ]}  # fmt: skip
+    with pytest.raises(FileRefusedError) as refused, sessions.begin() as session:
+        load_units(session, write(tmp_path, bad, "bad-units.geojson"))
+    assert refused.value.reasons == [
+        "feature 1: no name property",
+        "feature 2 (无半径): a point needs a radius_m of 1 to 500 m",
+        "feature 3 (自交): invalid polygon: Self-intersection[117.2005 28.3005]",
+        "feature 4 (线): a frontage is a polygon or a point, not a LineString",
+        "feature 6: unit 'MQ-9' appears twice",
+    ]
+    with sessions() as session:
+        assert [u.name for u in list_units(session)] == ["雄石商店"]
+
+
+def test_responsibilities_load_set_remove_and_announce_changed_cells(
+    sessions: sessionmaker[Session], samples: Path, grid: dict[str, Any], tmp_path: Path
+) -> None:
+    from app.domain.lifecycle import Role
+    from server.accounts.users import add_user
+    from server.grids.responsibility import (
+        describe,
+        load_responsibilities,
+        remove_responsibility,
+        set_responsibility,
+    )
+    from server.reference.departments import add_department
+
+    load(sessions, samples / "map" / "grids.geojson")
+    a, b = (f["properties"]["code"] for f in grid["features"][:2])
+    with sessions.begin() as session:
+        add_user(session, "zhang", "a long enough password", Role.INSPECTOR, "张三", policy=False)
+        add_user(session, "chief", "a long enough password", Role.SUPERVISOR, "", policy=False)
+        add_department(session, "HWC", "环境卫生管理处")
+        add_department(session, "CGZF", "城管执法")
+
+    def entries() -> list[dict[str, Any]]:
+        with sessions() as session:
+            rows = session.scalars(
+                select(FeedEntry).where(FeedEntry.kind == "responsibility").order_by(FeedEntry.seq)
+            )
+            return [r.payload for r in rows]
+
+    rules = tmp_path / "resp.csv"
+    rules.write_text(
+        f"grid_code,inspectors,category_class,department\n{a},zhang,06,HWC\n{b},,*,CGZF\n",
+        encoding="utf-8",
+    )
+    with sessions.begin() as session:
+        assert load_responsibilities(session, rules) == 2
+    assert [e["grid_code"] for e in entries()] == sorted([a, b])
+    with sessions.begin() as session:  # the same file again: nothing changed, nothing sent
+        load_responsibilities(session, rules)
+    assert len(entries()) == 2
+    with sessions.begin() as session:
+        set_responsibility(session, a, category_class="09", department="CGZF")
+        with pytest.raises(ValueError, match="no inspector account named chief"):
+            set_responsibility(session, a, inspectors=["chief"])  # a supervisor
+    last = entries()[-1]
+    assert last["grid_code"] == a and sorted(last["departments"]) == ["06", "09"]
+    with sessions.begin() as session:
+        remove_responsibility(session, b, None)
+        assert describe(session) == [f"{a}\tzhang\t06=HWC 09=CGZF"]
+    assert entries()[-1] == {"grid_code": b, "inspectors": [], "departments": {}}
+
+    # A reload without cell a says its responsibilities are left behind.
+    without = copy.deepcopy(grid)
+    without["features"] = [f for f in without["features"] if f["properties"]["code"] != a]
+    done = load(sessions, write(tmp_path, without))
+    assert done.removed == 1
+    assert done.warnings == [
+        f"1 removed cell(s) still have responsibilities (定人定责): {a}; "
+        "load the responsibilities again"
+    ]

@@ -82,3 +82,23 @@ def test_cases_count_for_the_unit_whose_frontage_holds_them(data_dir: Path) -> N
     ).stdout
     assert "门前三包责任单位" in words
     assert "贵溪市第一中学" in words and "MQ-001" in words
+
+
+def test_the_case_report_names_the_cell_and_the_unit(data_dir: Path) -> None:
+    from app.storage.bulletin import case_report_data
+    from app.storage.grids import apply_cell
+
+    with LocalStore(data_dir) as store:
+        units(store)
+        lat, lon = SCHOOL
+        ring = [lon - 0.001, lat - 0.001, lon + 0.001, lat - 0.001, lon + 0.001, lat + 0.001,
+                lon - 0.001, lat + 0.001, lon - 0.001, lat - 0.001]  # fmt: skip
+        with store.write() as s:
+            apply_cell(s, {"code": "360681001001001", "street": "东门街道", "community": "雄石社区",
+                           "rings": [ring], "version": 1, "removed": False})  # fmt: skip
+        case_id = report(store, lat, lon)
+        data = case_report_data(store, case_id, "zh_CN")
+        assert (data.grid_code, data.place) == ("360681001001001", "东门街道 · 雄石社区")
+        assert data.unit == "贵溪市第一中学 (MQ-001)"
+        elsewhere = case_report_data(store, report(store, 28.40, 117.40), "zh_CN")
+        assert (elsewhere.grid_code, elsewhere.place, elsewhere.unit) == (None, "", "")

@@ -19,7 +19,8 @@ from app.domain.grids import GridSource
 from app.geo.basemaps import BasemapRegistry
 from app.geo.vector import read_gpkg_layer
 from app.storage import LocalStore
-from app.storage.grids import apply_cell, apply_unit
+from app.storage.grids import apply_cell, apply_responsibility, apply_unit
+from app.storage.models import User
 from app.ui.case_editor import CaseEditor
 from app.ui.tasks import TaskRunner
 
@@ -72,6 +73,11 @@ def test_the_position_fills_the_grid_code_and_says_so(
     props = feature["properties"]
     with store.write() as s:
         lat, lon = inside(feature)
+        s.add(User(id="u-zhang", username="zhang", display_name="张三", role="inspector"))
+        s.flush()
+        apply_responsibility(
+            s, {"grid_code": props["code"], "inspectors": ["u-zhang"], "departments": {}}
+        )
         apply_unit(s, {"id": "u-1", "name": "贵溪市人民医院", "contact": "", "letter_no": "MQ-7",
                        "rings": [], "lon": lon, "lat": lat, "radius_m": 25.0, "removed": False})  # fmt: skip
     editor.use_fix(manual(*inside(feature)))
@@ -79,6 +85,7 @@ def test_the_position_fills_the_grid_code_and_says_so(
     qtbot.waitUntil(lambda: "From the position" in hint.text())
     assert f"{props['street_name']} · {props['community_name']}" in hint.text()
     assert "门前三包 unit: 贵溪市人民医院 (letter MQ-7)" in hint.text()
+    assert "Responsible inspectors: 张三" in hint.text()
     qtbot.waitUntil(lambda: not editor.has_unsaved_changes())
     case_id = editor.case_id()
     assert case_id is not None
@@ -90,6 +97,7 @@ def test_the_position_fills_the_grid_code_and_says_so(
     editor.grid_code.setText(other["code"])
     qtbot.waitUntil(lambda: hint.text().startswith("Typed in: "))
     assert other["street_name"] in hint.text() and props["code"] in hint.text()
+    assert "张三" not in hint.text()  # the typed cell has no responsibility
     editor.save_now()
     qtbot.waitUntil(lambda: store.get_case(case_id).grid_source == GridSource.TYPED)
     assert store.get_case(case_id).grid_code == other["code"]

@@ -20,7 +20,7 @@ from app.storage.supervision import departments, record_decision
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
-from app.ui.supervisor import DecisionDialog
+from app.ui.supervisor import CaseDetailDialog, DecisionDialog
 from app.ui.tasks import TaskRunner
 
 FAST = SyncOptions(backoff=Backoff(base_s=0.01, cap_s=0.05))
@@ -58,11 +58,19 @@ def test_dispatch_preselects_the_responsible_department(
         encoding="utf-8",
     )
     run_server_cli(server, "responsibility", "load", str(rules))
+    point = shape(feature["geometry"]).representative_point()
+    units = tmp_path / "units.geojson"
+    units.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"name": "贵溪市雄石小学", "letter_no": "MQ-5", "radius_m": 20},
+            "geometry": {"type": "Point", "coordinates": [point.x, point.y]}}]}),
+        encoding="utf-8",
+    )  # fmt: skip
+    run_server_cli(server, "unit", "load", str(units))
 
     inspector = LocalStore(tmp_path / "inspector")
     sign_in(inspector, server.url, "demo", "demo")
     synced(inspector)
-    point = shape(feature["geometry"]).representative_point()
     lamp = inspector.create_case(
         CaseFields(category_code="01037", description="路灯不亮", lat=point.y, lon=point.x)
     ).id
@@ -103,3 +111,12 @@ def test_dispatch_preselects_the_responsible_department(
     # The supervisor may still choose another department.
     other.department_combo.setCurrentIndex(other.department_combo.findData(ids["HWC"]))
     assert other.department_id() == ids["HWC"]
+    other.close()
+
+    # The case's history names its cell and its 门前三包 unit (found on the office's laptop).
+    history = CaseDetailDialog(office, tasks, "en", lamp)
+    qtbot.addWidget(history)
+    with qtbot.waitSignal(history.loaded, timeout=10_000):
+        history.show()
+    assert f"Grid cell {code}" in history.facts_label.text()
+    assert "门前三包 unit: 贵溪市雄石小学" in history.facts_label.text()

@@ -79,6 +79,8 @@ class CaseDetail:
     now: datetime
     #: The department's request waiting for an answer (issue 15).
     request: RequestKind | None = None
+    #: The 门前三包 unit whose frontage holds the case's position (its name), if any.
+    unit: str = ""
 
 
 class CaseDetailDialog(QDialog):
@@ -241,14 +243,17 @@ class CaseDetailDialog(QDialog):
 
         def read() -> CaseDetail:
             entries = timeline(store, case_id, language)
+            case = store.get_case(case_id)
+            unit = store.unit(case.unit_id)
             return CaseDetail(
-                store.get_case(case_id),
+                case,
                 entries,
                 load_thumbnails(store, case_id),
                 _comments(store, case_id, language),
                 deadline_state(entries, now),
                 now,
                 pending_request(store, case_id),
+                unit.name if unit is not None else "",
             )
 
         self._ops.run(read, self._show, key="detail", on_error=self._failed)
@@ -276,6 +281,10 @@ class CaseDetailDialog(QDialog):
             if case.accuracy_m is not None:
                 position += " " + self.tr("(±%1 m)").replace("%1", f"{case.accuracy_m:.0f}")
             facts.append(position)
+        if case.grid_code:
+            facts.append(self.tr("Grid cell %1").replace("%1", case.grid_code))
+        if detail.unit:
+            facts.append(self.tr("门前三包 unit: %1").replace("%1", detail.unit))
         author = next((e.who for e in detail.entries if e.action == Action.SUBMIT.value), "")
         if author:
             facts.append(self.tr("Reported by %1").replace("%1", author))
