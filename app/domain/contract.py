@@ -40,6 +40,8 @@ class FeedKind(enum.StrEnum):
     TAXONOMY = "taxonomy"
     #: A basemap added, replaced or removed on the server, for everyone (the sync downloads it).
     BASEMAP = "basemap"
+    #: A patrol track complete on the server, for supervisors: its header and its points.
+    TRACK = "track"
 
 
 class DecisionPayload(TypedDict):
@@ -152,6 +154,20 @@ class BasemapPayload(TypedDict):
     removed: bool
 
 
+class TrackPayload(TypedDict):
+    """A complete patrol track (entity id: the track's id). ``points`` is
+    :func:`app.domain.tracks.encode_points` of the points in time order."""
+
+    id: str
+    author_id: str
+    author_name: str
+    started_at: str
+    ended_at: str | None
+    distance_m: float
+    point_count: int
+    points: dict[str, list[int]]
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -165,4 +181,5 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.CALENDAR_DAY: CalendarDayPayload,
     FeedKind.TAXONOMY: TaxonomyPayload,
     FeedKind.BASEMAP: BasemapPayload,
+    FeedKind.TRACK: TrackPayload,
 }

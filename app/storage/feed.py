@@ -37,6 +37,7 @@ from app.storage.models import (
 )
 from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity
 from app.storage.store import Changes, index_case
+from app.storage.track_sync import apply_track_entry
 
 #: What the server last announced of its category table (see _on_taxonomy).
 TAXONOMY_KEY = "server_taxonomy"
@@ -81,6 +82,8 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
         return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
     if kind in _REFERENCE_KINDS:
         return Changes(reference=True)
+    if kind == FeedKind.TRACK:
+        return Changes(tracks=frozenset({entity_id}))
     return Changes()
 
 
@@ -295,6 +298,7 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TIME_LIMIT: _on_time_limit,
     FeedKind.TAXONOMY: _on_taxonomy,
     FeedKind.BASEMAP: _on_basemap,
+    FeedKind.TRACK: lambda s, e: apply_track_entry(s, e.entity_id, e.payload),
 }
 
 

@@ -184,6 +184,7 @@ class Position(Base):
     """A fix: attached to a case, or one point of a patrol track."""
 
     __tablename__ = "positions"
+    __table_args__ = (Index("ix_positions_track_at", "track_id", "at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -213,6 +214,10 @@ class Track(Base):
     point_count: Mapped[int] = mapped_column(Integer, default=0)
     delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Points the server holds (0 … uploaded_points-1): an interrupted upload resumes here.
+    uploaded_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Why the server refused the track (JSON {code, zh, en}), when it did.
+    delivery_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxEntry(Base):

@@ -1,0 +1,64 @@
+"""patrol tracks: headers, points (once each, by index) and received batches
+
+Revision ID: s0009
+Revises: s0006
+Create Date: 2026-12-06 00:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s0009"
+down_revision = "s0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "tracks",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("author_id", sa.String(length=36), sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("distance_m", sa.Float(), nullable=False),
+        sa.Column("point_count", sa.Integer(), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_tracks_author_id", "tracks", ["author_id"])
+    op.create_index("ix_tracks_started_at", "tracks", ["started_at"])
+    op.create_table(
+        "track_points",
+        sa.Column("track_id", sa.String(length=36), sa.ForeignKey("tracks.id"), nullable=False),
+        sa.Column("idx", sa.Integer(), nullable=False),
+        sa.Column("lat_e6", sa.Integer(), nullable=False),
+        sa.Column("lon_e6", sa.Integer(), nullable=False),
+        sa.Column("t_ms", sa.BigInteger(), nullable=False),
+        sa.Column("accuracy_dm", sa.Integer(), nullable=True),
+        sa.Column("segment", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("track_id", "idx"),
+    )
+    op.create_table(
+        "track_batches",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("track_id", sa.String(length=36), sa.ForeignKey("tracks.id"), nullable=False),
+        sa.Column("first", sa.Integer(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_track_batches_track_id", "track_batches", ["track_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("track_batches")
+    op.drop_table("track_points")
+    op.drop_index("ix_tracks_started_at", table_name="tracks")
+    op.drop_index("ix_tracks_author_id", table_name="tracks")
+    op.drop_table("tracks")
