@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
+from app.domain.tracks import BATCH_POINTS
 from app.storage.ledger import (
     DeliverySummary,
     OutgoingPhoto,
@@ -68,6 +69,8 @@ class SyncOptions:
     attempts: int = 4
     backoff: Backoff = field(default_factory=lambda: Backoff(base_s=0.5, cap_s=30.0))
     feed_page: int = 500
+    #: Points per track batch (app.domain.tracks).
+    track_batch: int = BATCH_POINTS
     timeout: httpx.Timeout = field(default_factory=lambda: TIMEOUT)
 
 
@@ -402,7 +405,14 @@ class SyncEngine:
             self._emit(Progress("push", report.pushed, report.pushed + 1, current=track.id))
             try:
                 report.changes |= self._retrying(
-                    functools.partial(send_track, client, self.store, track, stopped=self._stopped)
+                    functools.partial(
+                        send_track,
+                        client,
+                        self.store,
+                        track,
+                        batch_points=self.options.track_batch,
+                        stopped=self._stopped,
+                    )
                 )
             except SyncError as exc:
                 if exc.kind not in (ErrorKind.REJECTED, ErrorKind.CONFLICT):

@@ -254,6 +254,7 @@ def _complete(session: Session, track: PatrolTrack, author: User) -> None:
 def list_tracks(
     session: SessionDep,
     user: CurrentUser,
+    *,
     start: Annotated[datetime | None, Query(description="tracks started at or after")] = None,
     end: Annotated[datetime | None, Query(description="tracks started before")] = None,
     author_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
