@@ -1,0 +1,143 @@
+"""Patrol coverage from the local store: the tracks of a period (this laptop's own, and on a
+supervisor's laptop every inspector's, from the feed) read into arrays and handed to
+:func:`app.domain.coverage.compute_coverage`, with the inspectors' names.
+
+The grid comes in through :func:`coverage_grid` — the one place where the grid module (its cell
+index, the cells' codes and the responsibility table) is plugged in. Without a grid the report
+still gives distances and times, and no cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import func, select
+
+from app.capture.tracks import TrackState
+from app.domain.coverage import (
+    DEFAULT_BLIND_DAYS,
+    CoverageReport,
+    Locate,
+    TrackPoints,
+    compute_coverage,
+)
+from app.storage.models import Position, Track, User
+
+if TYPE_CHECKING:
+    from app.storage.store import LocalStore
+
+_UNIX_EPOCH_JD = 2440587.5
+
+
+def _nowhere(lon: float, lat: float) -> str | None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGrid:
+    """What coverage needs of the grid: a locator, every cell's code, and per inspector (id)
+    the codes of the cells they answer for."""
+
+    locate: Locate = _nowhere
+    cells: Collection[str] = ()
+    responsibilities: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+
+def coverage_grid(store: LocalStore) -> CoverageGrid | None:
+    """The grid of this laptop, for coverage: None until the grid module provides it.
+
+    Merge point: return ``CoverageGrid(cell_index.locate, cell codes, {inspector id: cell
+    codes})`` from the grid cells and responsibilities the feed brought.
+    """
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A coverage report and the names of the inspectors in it."""
+
+    report: CoverageReport
+    names: dict[str, str]
+    has_grid: bool
+
+
+def load_tracks(store: LocalStore, since: datetime, until: datetime) -> list[TrackPoints]:
+    """Every stopped track started in ``[since, until)``, its points in time order."""
+    with store.read() as s:
+        tracks = {
+            t.id: t
+            for t in s.scalars(
+                select(Track).where(
+                    Track.state == TrackState.STOPPED.value,
+                    Track.started_at >= since,
+                    Track.started_at < until,
+                )
+            )
+        }
+        if not tracks:
+            return []
+        seconds = (func.julianday(Position.at) - _UNIX_EPOCH_JD) * 86400.0
+        rows = s.execute(
+            select(Position.track_id, Position.lat, Position.lon, seconds, Position.segment)
+            .join(Track, Track.id == Position.track_id)
+            .where(
+                Track.state == TrackState.STOPPED.value,
+                Track.started_at >= since,
+                Track.started_at < until,
+            )
+            .order_by(Position.track_id, Position.at)
+        )
+        out = []
+        for track_id, points in groupby(rows, key=lambda r: r[0]):
+            track = tracks[str(track_id)]
+            cols = np.array([(r[1], r[2], r[3], r[4]) for r in points], dtype=np.float64)
+            out.append(
+                TrackPoints(
+                    track.id,
+                    track.author_id or "",
+                    track.started_at,
+                    cols[:, 0],
+                    cols[:, 1],
+                    np.round(cols[:, 2], 3),
+                    cols[:, 3].astype(np.int64),
+                )
+            )
+        return out
+
+
+def coverage(
+    store: LocalStore,
+    start: datetime,
+    end: datetime,
+    *,
+    grid: CoverageGrid | None = None,
+    blind_days: int = DEFAULT_BLIND_DAYS,
+) -> Coverage:
+    """Coverage of ``[start, end)``; tracks of the ``blind_days`` before ``end`` also count
+    for the blind spots. ``grid``: the grid to use (default: :func:`coverage_grid`)."""
+    grid = grid or coverage_grid(store)
+    since = min(start, end - timedelta(days=blind_days))
+    tracks = load_tracks(store, since, end)
+    used = grid or CoverageGrid()
+    report = compute_coverage(
+        tracks,
+        used.locate,
+        start=start,
+        end=end,
+        cells=used.cells,
+        responsibilities=used.responsibilities,
+        blind_days=blind_days,
+    )
+    with store.read() as s:
+        names = {
+            u.id: u.display_name or u.username
+            for u in s.scalars(
+                select(User).where(User.id.in_([i.inspector_id for i in report.inspectors]))
+            )
+        }
+    return Coverage(report, names, grid is not None)
