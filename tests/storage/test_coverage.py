@@ -4,6 +4,7 @@ real store — including tracks imported from NMEA logs of a route through known
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from app.storage import LocalStore
 from app.storage.coverage import CoverageGrid, coverage
 
 sys.path.insert(0, str(ROOT / "bench" / "support"))
-from cell_locator import PolygonCells  # noqa: E402
+from cell_locator import PolygonCells
 
 T0 = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 08:30 in 贵溪
 
@@ -61,7 +62,7 @@ def nmea_log(waypoints: list[tuple[float, float]], start: datetime, speed: float
     second: GGA and RMC sentences with their checksums."""
     lines = ["# synthetic walk through known grid cells"]
     at = start
-    for (lon1, lat1), (lon2, lat2) in zip(waypoints, waypoints[1:], strict=False):
+    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(waypoints):
         steps = max(1, int(haversine_m(lat1, lon1, lat2, lon2) / speed))
         for i in range(steps):
             lon = lon1 + (lon2 - lon1) * i / steps
@@ -107,7 +108,7 @@ def test_tracks_imported_from_nmea_logs_visit_exactly_the_cells_of_their_route(
     expected_m = sum(
         haversine_m(grid[a][2], grid[a][1], grid[b][2], grid[b][1])
         for route in (route_a, route_b)
-        for a, b in zip(route, route[1:], strict=False)
+        for a, b in itertools.pairwise(route)
     )
     assert inspector.distance_m == pytest.approx(expected_m, rel=0.02)
     assert inspector.patrol_s == pytest.approx(expected_m / 1.4, rel=0.03)
@@ -232,7 +233,7 @@ def test_blind_spots_pauses_gaps_and_the_period(grid_file: Path, cells: PolygonC
     assert rows["c"].blind_spots == {} and rows["c"].tracks == 0
     assert report.cells[code[(5, 6)]].inspector_id == "b"
     # The vectorised locator and the one-point-at-a-time path give the same report.
-    slow = compute_coverage(tracks, lambda lon, lat: cells(lon, lat), start=T0, end=end,
+    slow = compute_coverage(tracks, cells.__call__, start=T0, end=end,
                             cells=[c for c, _, _ in grid.values()])  # fmt: skip
     assert {i.inspector_id: i.cells_visited for i in slow.inspectors} == {
         i.inspector_id: i.cells_visited for i in report.inspectors if i.inspector_id != "c"
