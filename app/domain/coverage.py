@@ -170,6 +170,20 @@ def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+#: Tracks are computed a chunk of about this many points at a time (bounded memory).
+CHUNK_POINTS = 2_000_000
+
+
+@dataclass
+class _Totals:
+    """What the chunks add up to."""
+
+    distance: FloatArray
+    patrol: FloatArray
+    visited: list[set[str]]
+    last: dict[str, tuple[float, int]] = field(default_factory=dict)  # code → (t, inspector)
+
+
 def compute_coverage(
     tracks: Sequence[TrackPoints],
     locate: Locate,
@@ -185,64 +199,25 @@ def compute_coverage(
     last visits). ``cells``: the grid's codes (for the unvisited list); ``responsibilities``:
     inspector id → the codes of the cells they answer for (for blind spots)."""
     responsibilities = responsibilities or {}
-    t_start, t_end = start.timestamp(), end.timestamp()
+    t_start = start.timestamp()
     blind_from = (end - timedelta(days=blind_days)).timestamp()
     tracks = [t for t in tracks if t.started_at < end and len(t.lat)]
     inspectors = sorted({t.inspector_id for t in tracks} | set(responsibilities))
     who = {name: i for i, name in enumerate(inspectors)}
-    if tracks:
-        lat = np.concatenate([t.lat for t in tracks]).astype(np.float64)
-        lon = np.concatenate([t.lon for t in tracks]).astype(np.float64)
-        t = np.concatenate([t.t for t in tracks]).astype(np.float64)
-        seg = np.concatenate([t.segment for t in tracks]).astype(np.int64)
-        sizes = np.array([len(x.lat) for x in tracks])
-        track_no = np.repeat(np.arange(len(tracks)), sizes)
-        owner = np.repeat(np.array([who[x.inspector_id] for x in tracks]), sizes)
-        in_period = np.repeat(
-            np.array([x.started_at.timestamp() >= t_start for x in tracks]), sizes
-        )
-    else:
-        lat = lon = t = np.zeros(0)
-        seg = track_no = owner = np.zeros(0, dtype=np.int64)
-        in_period = np.zeros(0, dtype=bool)
-
-    # Steps between consecutive points of one segment of one track, counted in the period.
-    same = (track_no[1:] == track_no[:-1]) & (seg[1:] == seg[:-1]) & in_period[1:]
-    dt = np.diff(t)
-    step = _haversine(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    plausible = step <= MAX_PLAUSIBLE_SPEED_MPS * np.maximum(dt, 1e-9)
-    walked = same & plausible & (dt > 0)
-    timed = same & (dt > 0) & (dt <= max_gap_s)
     n = len(inspectors)
-    distance = np.bincount(owner[1:][walked], weights=step[walked], minlength=n)
-    patrol = np.bincount(owner[1:][timed], weights=dt[timed], minlength=n)
+    totals = _Totals(np.zeros(n), np.zeros(n), [set() for _ in inspectors])
+    chunk: list[TrackPoints] = []
+    size = 0
+    for track in [*tracks, None]:
+        if track is not None:
+            chunk.append(track)
+            size += len(track.lat)
+        if chunk and (track is None or size >= CHUNK_POINTS):
+            _add_chunk(totals, chunk, who, locate, start=start, end=end, max_gap_s=max_gap_s)
+            chunk, size = [], 0
     counted = [who[x.inspector_id] for x in tracks if x.started_at.timestamp() >= t_start]
     track_counts = np.bincount(np.array(counted, dtype=np.int64), minlength=n)
-
-    # Cells: runs of consecutive points in one cell of one track, reduced to their last point.
-    cell, codes = _cell_indices(locate, lon, lat)
-    inside = cell >= 0
-    run_end = np.ones(len(cell), dtype=bool)
-    if len(cell) > 1:
-        run_end[:-1] = (cell[1:] != cell[:-1]) | (track_no[1:] != track_no[:-1])
-    keep = run_end & inside & (t < t_end)
-    r_cell, r_owner, r_t, r_period = cell[keep], owner[keep], t[keep], in_period[keep]
-    r_period &= r_t >= t_start
-    # Visited cells per inspector (in the period).
-    pairs = np.unique(r_owner[r_period] * max(len(codes), 1) + r_cell[r_period])
-    visited: list[set[str]] = [set() for _ in inspectors]
-    for key in pairs.tolist():
-        visited[key // max(len(codes), 1)].add(codes[key % max(len(codes), 1)])
-    # Last visit per cell (anyone, up to the end).
-    last: dict[str, CellVisit] = {}
-    if len(r_cell):
-        order = np.lexsort((r_t, r_cell))
-        ends = np.ones(len(order), dtype=bool)
-        ends[:-1] = r_cell[order][1:] != r_cell[order][:-1]
-        for i in order[ends].tolist():
-            code = codes[int(r_cell[i])]
-            last[code] = CellVisit(code, _at(float(r_t[i])), inspectors[int(r_owner[i])])
-
+    last = {code: CellVisit(code, _at(t), inspectors[i]) for code, (t, i) in totals.last.items()}
     report_inspectors = []
     for i, name in enumerate(inspectors):
         blind = {
@@ -254,17 +229,70 @@ def compute_coverage(
             InspectorCoverage(
                 name,
                 int(track_counts[i]),
-                float(distance[i]),
-                float(patrol[i]),
-                frozenset(visited[i]),
+                float(totals.distance[i]),
+                float(totals.patrol[i]),
+                frozenset(totals.visited[i]),
                 blind,
             )
         )
-    visited_in_period = set().union(*visited) if visited else set()
+    visited_in_period = set().union(*totals.visited) if totals.visited else set()
     unvisited = sorted(set(cells) - visited_in_period)
     return CoverageReport(
         start, end, blind_days, report_inspectors, last, unvisited, len(set(cells))
     )
+
+
+def _add_chunk(
+    totals: _Totals,
+    tracks: list[TrackPoints],
+    who: dict[str, int],
+    locate: Locate,
+    *,
+    start: datetime,
+    end: datetime,
+    max_gap_s: float,
+) -> None:
+    t_start, t_end = start.timestamp(), end.timestamp()
+    n = len(who)
+    lat = np.concatenate([x.lat for x in tracks]).astype(np.float64)
+    lon = np.concatenate([x.lon for x in tracks]).astype(np.float64)
+    t = np.concatenate([x.t for x in tracks]).astype(np.float64)
+    seg = np.concatenate([x.segment for x in tracks]).astype(np.int64)
+    sizes = np.array([len(x.lat) for x in tracks])
+    track_no = np.repeat(np.arange(len(tracks)), sizes)
+    owner = np.repeat(np.array([who[x.inspector_id] for x in tracks]), sizes)
+    in_period = np.repeat(np.array([x.started_at.timestamp() >= t_start for x in tracks]), sizes)
+
+    # Steps between consecutive points of one segment of one track, counted in the period.
+    same = (track_no[1:] == track_no[:-1]) & (seg[1:] == seg[:-1]) & in_period[1:]
+    dt = np.diff(t)
+    step = _haversine(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    plausible = step <= MAX_PLAUSIBLE_SPEED_MPS * np.maximum(dt, 1e-9)
+    walked = same & plausible & (dt > 0)
+    timed = same & (dt > 0) & (dt <= max_gap_s)
+    totals.distance += np.bincount(owner[1:][walked], weights=step[walked], minlength=n)
+    totals.patrol += np.bincount(owner[1:][timed], weights=dt[timed], minlength=n)
+    del same, step, plausible, walked, timed, seg
+
+    # Cells: runs of consecutive points in one cell of one track, reduced to their last point.
+    cell, codes = _cell_indices(locate, lon, lat)
+    run_end = np.ones(len(cell), dtype=bool)
+    if len(cell) > 1:
+        run_end[:-1] = (cell[1:] != cell[:-1]) | (track_no[1:] != track_no[:-1])
+    keep = run_end & (cell >= 0) & (t < t_end)
+    r_cell, r_owner, r_t = cell[keep], owner[keep], t[keep]
+    r_period = in_period[keep] & (r_t >= t_start)
+    width = max(len(codes), 1)
+    for key in np.unique(r_owner[r_period] * width + r_cell[r_period]).tolist():
+        totals.visited[key // width].add(codes[key % width])
+    if len(r_cell):
+        order = np.lexsort((r_t, r_cell))
+        ends = np.ones(len(order), dtype=bool)
+        ends[:-1] = r_cell[order][1:] != r_cell[order][:-1]
+        for i in order[ends].tolist():
+            code, at = codes[int(r_cell[i])], float(r_t[i])
+            if code not in totals.last or totals.last[code][0] < at:
+                totals.last[code] = (at, int(r_owner[i]))
 
 
 def _haversine(
