@@ -21,6 +21,7 @@ SMALL_RUNS = {
     "reports.py": ["--cases", "2000", "--repeat", "1"],
     "save_queries.py": ["--cases", "20"],
     "map.py": ["--cases", "2000", "--seconds", "1"],
+    "geo_coverage.py": ["--inspectors", "3", "--days", "2", "--baseline-points", "5000"],
 }
 
 
