@@ -47,7 +47,7 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def make_tracks(
-    cells: PolygonCells, inspectors: int, days: int, hours: float, every: float, seed: int = 1
+    cells: PolygonCells, inspectors: int, days: int, *, hours: float, every: float, seed: int = 1
 ) -> list[TrackPoints]:
     rng = np.random.default_rng(seed)
     west, south = cells.west, cells.south
@@ -112,7 +112,7 @@ def main() -> int:
         print(f"grid not found: {args.grid}", file=sys.stderr)
         return 2
     cells = PolygonCells.from_geojson(args.grid)
-    tracks = make_tracks(cells, args.inspectors, args.days, args.hours, args.every)
+    tracks = make_tracks(cells, args.inspectors, args.days, hours=args.hours, every=args.every)
     points = sum(len(t.lat) for t in tracks)
     codes = cells.codes
     rng = np.random.default_rng(2)
