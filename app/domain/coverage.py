@@ -143,8 +143,8 @@ def _cell_indices(
     locate: Locate, lons: FloatArray, lats: FloatArray
 ) -> tuple[npt.NDArray[np.int64], list[str]]:
     if isinstance(locate, VectorLocator):
-        index, codes = locate.cell_indices(lons, lats)
-        return np.asarray(index, dtype=np.int64), list(codes)
+        index, found = locate.cell_indices(lons, lats)
+        return np.asarray(index, dtype=np.int64), list(found)
     # Each distinct position (to the micro-degree, the wire's precision) is located once.
     keys = np.round(lons * 1e6).astype(np.int64) * 1_000_000_000 + np.round(lats * 1e6).astype(
         np.int64
@@ -301,4 +301,5 @@ def _haversine(
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    distance: FloatArray = 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return distance
