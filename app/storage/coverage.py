@@ -141,3 +141,49 @@ def coverage(
             )
         }
     return Coverage(report, names, grid is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackOwner:
+    """An inspector with tracks on this laptop."""
+
+    id: str
+    name: str
+
+
+def track_inspectors(store: LocalStore) -> list[TrackOwner]:
+    """Inspectors whose tracks this laptop holds (a supervisor's: every inspector's), by name."""
+    with store.read() as s:
+        rows = s.execute(
+            select(User.id, User.display_name, User.username).where(
+                User.id.in_(select(Track.author_id).where(Track.state == TrackState.STOPPED.value))
+            )
+        ).all()
+    return sorted(
+        (TrackOwner(str(i), str(d or u)) for i, d, u in rows), key=lambda o: (o.name, o.id)
+    )
+
+
+def day_tracks(
+    store: LocalStore, start: datetime, end: datetime, inspector_id: str | None = None
+) -> list[list[tuple[float, float]]]:
+    """The ``(lat, lon)`` segments of the stopped tracks started in ``[start, end)`` (of one
+    inspector, or everyone's): what the map draws, a pause never bridged."""
+    query = (
+        select(Position.track_id, Position.segment, Position.lat, Position.lon)
+        .join(Track, Track.id == Position.track_id)
+        .where(
+            Track.state == TrackState.STOPPED.value,
+            Track.started_at >= start,
+            Track.started_at < end,
+        )
+        .order_by(Position.track_id, Position.at)
+    )
+    if inspector_id is not None:
+        query = query.where(Track.author_id == inspector_id)
+    with store.read() as s:
+        rows = s.execute(query).all()
+    return [
+        [(lat, lon) for _, _, lat, lon in points]
+        for _, points in groupby(rows, key=lambda r: (r[0], r[1]))
+    ]

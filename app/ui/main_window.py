@@ -66,6 +66,7 @@ from app.ui.supervisor import (
     ReviewPanel,
     SupervisorMapPanel,
 )
+from app.ui.supervisor.coverage import CoveragePanel
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.review: ReviewPanel | None = None
         self.deadlines: AssignmentsPanel | None = None
         self.supervisor_map: SupervisorMapPanel | None = None
+        #: The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors.
+        self.coverage: CoveragePanel | None = None
         #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
         #: _add_dashboard(); None until then.
         self.dashboard: QWidget | None = None
@@ -519,6 +522,9 @@ class MainWindow(QMainWindow):
         self.supervisor_map = SupervisorMapPanel(store, tasks, language)
         self.supervisor_map.open_case.connect(self.open_case_detail)
         self.tabs.addTab(self.supervisor_map, self.tr("Office map"))
+        # Patrol coverage: distance, time, cells visited, blind spots (issue 14).
+        self.coverage = CoveragePanel(store, tasks, language)
+        self.tabs.addTab(self.coverage, self.tr("Coverage"))
         self._add_dashboard()
         for shortcut, text, widget in (
             ("Ctrl+3", self.tr("Re&view"), self.review),
