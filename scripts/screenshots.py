@@ -73,6 +73,55 @@ def save(widget: QWidget, path: Path, app: QApplication) -> None:
     print(path)
 
 
+def patrol_walks(store: LocalStore, seed: int) -> None:
+    """Three days of a morning's patrol (2 h, a fix every 5 s) through the centre of 贵溪."""
+    import math
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from app.capture.positions import Fix, FixQuality, PositionSource
+
+    rng = random.Random(seed)
+    today = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    for day in range(3):
+        lat, lon = 28.292 + rng.uniform(0, 0.02), 117.20 + rng.uniform(0, 0.04)
+        heading = rng.uniform(0, 2 * math.pi)
+        start = today - timedelta(days=day)
+        fixes = []
+        for i in range(1440):
+            heading += rng.gauss(0, 0.12)
+            lat = min(max(lat + math.sin(heading) * 6.3e-5, 28.283), 28.321)
+            lon = min(max(lon + math.cos(heading) * 7.1e-5, 117.192), 117.254)
+            fixes.append(
+                Fix(lat, lon, 4.0, None, start + timedelta(seconds=5 * i), FixQuality.GPS,
+                    PositionSource.GPS, 3)
+            )  # fmt: skip
+        store.import_track(fixes)
+
+
+def use_sample_grid() -> None:
+    """Coverage over the sample grid (../shared/samples/map/grids.geojson), as the grid module
+    will provide it (app.storage.coverage.coverage_grid is its plug-in point)."""
+    grid_file = ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"
+    if not grid_file.is_file():
+        return
+    sys.path.insert(0, str(ROOT / "bench" / "support"))
+    from cell_locator import PolygonCells
+
+    import app.storage.coverage as coverage_module
+
+    cells = PolygonCells.from_geojson(grid_file)
+    grid = coverage_module.CoverageGrid(cells, cells.codes, {})
+
+    def provide(store: LocalStore) -> coverage_module.CoverageGrid:
+        inspectors = [o.id for o in coverage_module.track_inspectors(store)]
+        # Each inspector answers for a band of 40 cells (a demo responsibility table).
+        table = {who: cells.codes[i * 40 : i * 40 + 40] for i, who in enumerate(inspectors)}
+        return coverage_module.CoverageGrid(grid.locate, grid.cells, table)
+
+    coverage_module.coverage_grid = provide
+
+
 def prepare(
     root: Path, server: ServerProcess
 ) -> tuple[LocalStore, LocalStore, LocalStore, list[str]]:
@@ -108,6 +157,8 @@ def prepare(
         ("request_reinspection", {"assignee_id": account.user_id}),
     ):
         office.post(f"/api/v1/cases/{ids[2]}/actions", json={"action": action, **extra})
+    patrol_walks(demo, 1)
+    patrol_walks(checker, 2)
     SyncEngine(demo).run()
     SyncEngine(checker).run()
     chief = LocalStore(root / "supervisor")
@@ -140,6 +191,18 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     save(window, out / f"supervisor-review-{language}.png", app)
     window.tabs.setCurrentWidget(window.deadlines)
     save(window, out / f"supervisor-deadlines-{language}.png", app)
+    if window.coverage is not None:
+        window.tabs.setCurrentWidget(window.coverage)
+        settle(app, 2.0)
+        save(window, out / f"supervisor-coverage-{language}.png", app)
+    if window.supervisor_map is not None:
+        office_map = window.supervisor_map
+        window.tabs.setCurrentWidget(office_map)
+        settle(app, 1.0)
+        office_map.track_filter.setCurrentIndex(min(2, office_map.track_filter.count() - 1))
+        office_map.map.center_on(28.302, 117.222, 14)
+        settle(app, 2.0)
+        save(window, out / f"supervisor-tracks-{language}.png", app)
     if window.dashboard is not None:
         window.tabs.setCurrentWidget(window.dashboard)
         settle(app, 2.0)
@@ -175,6 +238,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
+    use_sample_grid()
     with tempfile.TemporaryDirectory(prefix="screens-") as tmp:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")
