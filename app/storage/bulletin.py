@@ -35,6 +35,7 @@ from app.domain.lifecycle import ACTION_NAMES, STATUS_NAMES, Action
 from app.domain.validation import Urgency
 from app.geo.basemaps import BasemapRegistry
 from app.geo.errors import MapError
+from app.storage.coverage import coverage
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
     as_of,
@@ -142,6 +143,43 @@ class BulletinData:
     map_points: list[tuple[float, float, bool]] = field(default_factory=list)
     #: The basemap the maps are drawn on, ``(file, datum)``; None: a plain background.
     basemap: tuple[str, str] | None = None
+    #: Patrol coverage of the period per inspector (巡查覆盖); empty: no track in the period.
+    coverage: list[CoverageRow] = field(default_factory=list)
+    #: Share of the grid's cells visited and how many were not; None: no grid on this laptop.
+    covered_share: float | None = None
+    unvisited_cells: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    """One inspector's line of the bulletin's coverage section."""
+
+    name: str
+    distance_km: float
+    patrol_h: float
+    tracks: int
+    cells_visited: int
+    blind_spots: int
+
+
+def _coverage(store: LocalStore, period: Period) -> tuple[list[CoverageRow], float | None, int]:
+    result = coverage(store, period.start, period.end)
+    report = result.report
+    rows = [
+        CoverageRow(
+            result.names.get(i.inspector_id) or i.inspector_id,
+            i.distance_m / 1000,
+            i.patrol_s / 3600,
+            i.tracks,
+            len(i.cells_visited),
+            len(i.blind_spots),
+        )
+        for i in report.inspectors
+        if i.tracks or i.blind_spots
+    ]
+    if not result.has_grid:
+        return rows, None, 0
+    return rows, report.covered_share, len(report.unvisited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +281,11 @@ def bulletin_data(
         users=users,
         language=language,
     )
+    patrols, covered_share, unvisited = _coverage(store, period)
     return BulletinData(
+        coverage=patrols,
+        covered_share=covered_share,
+        unvisited_cells=unvisited,
         period=period,
         cutoff=taken_at,
         generated_at=moment,

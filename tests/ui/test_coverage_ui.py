@@ -108,3 +108,31 @@ def test_the_coverage_tab_gives_distance_and_time_per_inspector(
     panel.first_day.setDate(panel.last_day.date().addDays(1))
     assert panel.error_label.isVisibleTo(panel)
     store.close()
+
+
+def test_the_bulletin_has_a_patrol_coverage_section(
+    qtbot: QtBot, tmp_path: Path, samples: Path
+) -> None:
+    from test_documents import pdf_text, squeeze
+
+    from app.documents.pdf import write_bulletin_pdf
+    from app.domain.indicators import Period
+    from app.storage.bulletin import bulletin_data
+
+    store = LocalStore(tmp_path / "office")
+    feed_track(store, "王巡查", new_id(), DAY1, 1001)  # 7 km, 5000 s
+    week = Period(DAY1 - timedelta(days=3), DAY1 + timedelta(days=4))
+    data = bulletin_data(store, week, now=NOW)
+    (row,) = data.coverage
+    assert (
+        row.name == "王巡查" and row.tracks == 1 and row.distance_km == pytest.approx(7.0, rel=0.01)
+    )
+    assert data.covered_share is None  # no grid on this laptop
+    flat = squeeze("\n".join(pdf_text(write_bulletin_pdf(data, tmp_path / "b.pdf"))))
+    assert "四、巡查覆盖" in flat and "王巡查" in flat and "巡查里程（公里）" in flat
+    assert "7.0" in flat[flat.index("四、巡查覆盖") :]
+    quiet = bulletin_data(
+        store, Period(NOW + timedelta(days=30), NOW + timedelta(days=37)), now=NOW
+    )
+    assert quiet.coverage == []
+    store.close()
