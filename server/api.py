@@ -31,6 +31,7 @@ from server.reference.router import router as reference_router
 from server.serving import is_loopback
 from server.settings import Settings
 from server.tracks.router import router as tracks_router
+from server.tracks.site_router import router as sites_router
 
 log = logging.getLogger("citypatrol.server")
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         reference_router,
         photos_router,
         tracks_router,
+        sites_router,
     ):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

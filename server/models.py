@@ -326,3 +326,37 @@ class TrackBatch(Base):
     count: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeySiteRow(Base):
+    """A key site (重点部位) with its round's frequency and inspector (server.tracks.sites)."""
+
+    __tablename__ = "key_sites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100), default="")
+    frequency: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(5))  # HH:MM
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    area: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SiteCheckRow(Base):
+    """A check an inspector recorded at a key site; idempotent by the client's id."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("key_sites.id"), index=True)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

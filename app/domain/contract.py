@@ -42,6 +42,10 @@ class FeedKind(enum.StrEnum):
     BASEMAP = "basemap"
     #: A patrol track complete on the server, for supervisors: its header and its points.
     TRACK = "track"
+    #: A key site (重点部位) loaded, changed or removed, for everyone (its inspector's rounds).
+    KEY_SITE = "key_site"
+    #: A check recorded at a key site (a round done), for supervisors.
+    SITE_CHECK = "site_check"
 
 
 class DecisionPayload(TypedDict):
@@ -168,6 +172,33 @@ class TrackPayload(TypedDict):
     points: dict[str, list[int]]
 
 
+class KeySitePayload(TypedDict):
+    """A key site (app.domain.sites.KeySite as JSON); ``removed``: no longer checked."""
+
+    id: str
+    name: str
+    kind: str
+    frequency: str  # SiteFrequency
+    due: str  # HH:MM
+    weekday: int | None
+    inspector_id: str
+    area: dict[str, Any]  # SiteArea.to_json()
+    since: str  # the local day the site was first loaded (no round is due before it)
+    removed: bool
+
+
+class SiteCheckPayload(TypedDict):
+    id: str
+    site_id: str
+    inspector_id: str
+    at: str
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    outcome: str  # CheckOutcome
+    case_id: str | None
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -182,4 +213,6 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.TAXONOMY: TaxonomyPayload,
     FeedKind.BASEMAP: BasemapPayload,
     FeedKind.TRACK: TrackPayload,
+    FeedKind.KEY_SITE: KeySitePayload,
+    FeedKind.SITE_CHECK: SiteCheckPayload,
 }

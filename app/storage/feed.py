@@ -35,6 +35,7 @@ from app.storage.models import (
     TimeLimit,
     User,
 )
+from app.storage.sites import apply_check_entry, apply_site_entry
 from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity
 from app.storage.store import Changes, index_case
 from app.storage.track_sync import apply_track_entry
@@ -84,6 +85,8 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
         return Changes(reference=True)
     if kind == FeedKind.TRACK:
         return Changes(tracks=frozenset({entity_id}))
+    if kind in (FeedKind.KEY_SITE, FeedKind.SITE_CHECK):
+        return Changes(reference=True)
     return Changes()
 
 
@@ -299,6 +302,8 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TAXONOMY: _on_taxonomy,
     FeedKind.BASEMAP: _on_basemap,
     FeedKind.TRACK: lambda s, e: apply_track_entry(s, e.entity_id, e.payload),
+    FeedKind.KEY_SITE: lambda s, e: apply_site_entry(s, e.entity_id, e.payload),
+    FeedKind.SITE_CHECK: lambda s, e: apply_check_entry(s, e.entity_id, e.payload),
 }
 
 

@@ -47,6 +47,7 @@ from app.storage.models import (
     SyncState,
 )
 from app.storage.photos import original_path, store_original, write_thumbnail
+from app.storage.sites import check_counts
 from app.storage.states import (
     CASE_ENTITIES,
     OPEN_DELIVERIES,
@@ -166,10 +167,18 @@ class DeliverySummary:
     #: Stopped patrol tracks not yet whole on the server, and tracks it refused.
     pending_tracks: int = 0
     failed_tracks: int = 0
+    #: Checks at key sites not yet delivered, and checks the server refused.
+    pending_checks: int = 0
+    failed_checks: int = 0
 
     @property
     def idle(self) -> bool:
-        return self.pending_changes == 0 and self.pending_photos == 0 and self.pending_tracks == 0
+        return (
+            self.pending_changes == 0
+            and self.pending_photos == 0
+            and self.pending_tracks == 0
+            and self.pending_checks == 0
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,7 +630,10 @@ class SyncLedger:
                 .where(Photo.delivery == DeliveryState.FAILED)
             )
             pending_tracks, failed_tracks = track_counts(s)
+            pending_checks, failed_checks = check_counts(s)
             return DeliverySummary(
+                pending_checks=pending_checks,
+                failed_checks=failed_checks,
                 pending_tracks=pending_tracks,
                 failed_tracks=failed_tracks,
                 pending_changes=sum(by_state.get(state, 0) for state in OPEN_STATES),

@@ -285,3 +285,39 @@ class CalendarDay(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
     working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class KeySite(Base):
+    """A key site (重点部位) from the server's feed, with its round's frequency and inspector."""
+
+    __tablename__ = "key_sites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100), default="")
+    frequency: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(5))  # HH:MM, local time
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    inspector_id: Mapped[str] = mapped_column(String(36), index=True)
+    area: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: YYYY-MM-DD: the local day the site was first loaded (no round is due before it).
+    since: Mapped[str | None] = mapped_column(String(10))
+
+
+class SiteCheck(Base):
+    """A check recorded at a key site: this inspector's (queued for sync), or from the feed."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(36), index=True)
+    inspector_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
+    delivery_error: Mapped[str | None] = mapped_column(Text)

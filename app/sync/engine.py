@@ -51,7 +51,7 @@ from app.sync.client import TIMEOUT, ServerClient
 from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
-from app.sync.tracks import send_track
+from app.sync.tracks import push_site_checks, send_track
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
 
 T = TypeVar("T")
@@ -100,6 +100,9 @@ class SyncReport:
     #: Patrol tracks the server now holds whole, and tracks it refused.
     tracks_sent: int = 0
     tracks_failed: int = 0
+    #: Checks at key sites delivered, and refused.
+    checks_sent: int = 0
+    checks_failed: int = 0
     #: Basemaps downloaded from the server (names), and the bytes that came for them.
     basemaps_received: list[str] = field(default_factory=list)
     basemap_bytes: int = 0
@@ -123,6 +126,7 @@ class SyncReport:
             and self.left.conflicts == 0
             and self.left.failed_photos == 0
             and self.left.failed_tracks == 0
+            and self.left.failed_checks == 0
         )
 
     def lines(self, language: str = "zh_CN") -> list[str]:
@@ -155,6 +159,13 @@ class SyncReport:
                     if zh
                     else f"Not yet delivered: {left.pending_changes} changes, "
                     f"{left.pending_photos} photos ({left.pending_photo_bytes / 1e6:.1f} MB)"
+                )
+            if left.pending_checks or left.failed_checks:
+                out.append(
+                    f"重点部位检查：{left.pending_checks} 次尚未送达，{left.failed_checks} 次被拒收"
+                    if zh
+                    else f"Key-site checks: {left.pending_checks} not yet delivered, "
+                    f"{left.failed_checks} refused"
                 )
             if left.pending_tracks or left.failed_tracks:
                 out.append(
@@ -271,6 +282,7 @@ class SyncEngine:
                 self._push(client, report)
                 self._push_decisions(client, report)
                 self._push_tracks(client, report)
+                report.changes |= push_site_checks(client, self.store, self._retrying, report)
             if self.options.photos:
                 with _timed(report, "photos"):
                     self._upload_photos(client, report)

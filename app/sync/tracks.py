@@ -10,11 +10,13 @@ the server says it holds every point.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.domain.errors import Message
 from app.domain.tracks import BATCH_POINTS, batch_id
+from app.storage.sites import check_delivered, check_refused, outgoing_checks
 from app.storage.store import Changes, LocalStore, utc_now
 from app.storage.track_sync import (
     OutgoingTrack,
@@ -24,6 +26,9 @@ from app.storage.track_sync import (
 )
 from app.sync.client import ServerClient
 from app.sync.errors import ErrorKind, SyncError
+
+if TYPE_CHECKING:
+    from app.sync.engine import SyncReport
 
 
 def _received(answer: dict[str, Any], track: OutgoingTrack) -> int:
@@ -82,4 +87,31 @@ def send_track(
         changes |= track_progress(store, track.id, received)
     if received >= track.point_count:
         changes |= track_confirmed(store, track.id, utc_now())
+    return changes
+
+
+def push_site_checks(
+    client: ServerClient,
+    store: LocalStore,
+    retrying: Callable[[Callable[[], Any]], Any],
+    report: SyncReport,
+) -> Changes:
+    """Checks recorded at key sites, one request each (idempotent by the check's id)."""
+    changes = Changes()
+    for check in outgoing_checks(store):
+        try:
+            retrying(
+                functools.partial(
+                    client.send, "POST", f"/api/v1/sites/{check.site_id}/checks", json=check.body
+                )
+            )
+        except SyncError as exc:
+            if exc.kind not in (ErrorKind.REJECTED, ErrorKind.CONFLICT):
+                raise
+            reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+            changes |= check_refused(store, check.id, reason)
+            report.checks_failed += 1
+            continue
+        changes |= check_delivered(store, check.id, utc_now())
+        report.checks_sent += 1
     return changes
