@@ -92,26 +92,36 @@ def coverage_command(
     end = datetime.combine(last + timedelta(days=1), time(), tz)
     with LocalStore(data_dir) as store:
         result = coverage(store, start, end, blind_days=args.blind_days)
-    report, names = result.report, result.names
+    report = result.report
+    rows = result.rows()
     if args.json:
         data = report.to_json()
         data["from"], data["to"] = first.isoformat(), last.isoformat()
         data["grid"] = result.has_grid
-        for row in data["inspectors"]:
-            row["name"] = names.get(row["inspector_id"], "")
+        by_id = {row["inspector_id"]: row for row in data["inspectors"]}
+        data["inspectors"] = []
+        for name, row, rounds in rows:
+            entry = by_id.get(row.inspector_id) or {
+                "inspector_id": row.inspector_id, "tracks": 0, "distance_m": 0.0,
+                "patrol_s": 0, "cells_visited": [], "blind_spots": {},
+            }  # fmt: skip
+            entry["name"] = name
+            entry["rounds"] = {"due": rounds.due, "done": rounds.done, "missed": rounds.missed}
+            data["inspectors"].append(entry)
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return EXIT_OK
     zh = language.startswith("zh")
     print(
-        "监督员\t巡查里程(km)\t在岗时长(h)\t轨迹\t到访网格\t盲区"
+        "监督员\t巡查里程(km)\t在岗时长(h)\t轨迹\t到访网格\t盲区\t应检\t已检\t漏检"
         if zh
         else "inspector\tdistance (km)\ton patrol (h)\ttracks\tcells visited\tblind spots"
+        "\trounds due\tdone\tmissed"
     )
-    for row in report.inspectors:
+    for name, row, rounds in rows:
         print(
-            f"{names.get(row.inspector_id, row.inspector_id)}\t{row.distance_m / 1000:.2f}\t"
-            f"{row.patrol_s / 3600:.2f}\t{row.tracks}\t{len(row.cells_visited)}\t"
-            f"{len(row.blind_spots)}"
+            f"{name}\t{row.distance_m / 1000:.2f}\t{row.patrol_s / 3600:.2f}\t{row.tracks}\t"
+            f"{len(row.cells_visited)}\t{len(row.blind_spots)}\t"
+            f"{rounds.due}\t{rounds.done}\t{rounds.missed}"
         )
     if not result.has_grid:
         print(

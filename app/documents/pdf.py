@@ -122,6 +122,8 @@ TEXT: dict[str, Message] = {
     "tracks": M("轨迹数", "Tracks"),
     "cells_visited": M("到访网格", "Cells visited"),
     "blind_spots": M("盲区网格", "Blind spots"),
+    "rounds_due": M("重点部位应检", "Key-site rounds due"),
+    "rounds_missed": M("漏检", "Missed"),
     "timeline": M("处置过程", "Timeline"),
     "comments": M("评论", "Comments"),
     "photos": M("照片", "Photos"),
@@ -488,7 +490,17 @@ def _overdue(data: BulletinData, language: str) -> str:
 def _coverage(data: BulletinData, language: str) -> str:
     if not data.coverage:
         return f"<p>{_e(say('none', language))}</p>"
-    keys = ["no", "inspector", "distance_km", "patrol_h", "tracks", "cells_visited", "blind_spots"]
+    keys = [
+        "no",
+        "inspector",
+        "distance_km",
+        "patrol_h",
+        "tracks",
+        "cells_visited",
+        "blind_spots",
+        "rounds_due",
+        "rounds_missed",
+    ]
     rows = [
         _tr(
             [
@@ -499,6 +511,8 @@ def _coverage(data: BulletinData, language: str) -> str:
                 _td(str(c.tracks), "num"),
                 _td(str(c.cells_visited), "num"),
                 _td(str(c.blind_spots), "num"),
+                _td(str(c.rounds_due), "num"),
+                _td(str(c.rounds_missed), "num"),
             ]
         )
         for i, c in enumerate(data.coverage, start=1)
@@ -508,7 +522,7 @@ def _coverage(data: BulletinData, language: str) -> str:
         if data.covered_share is not None
         else ""
     )
-    return share + _table([say(k, language) for k in keys], rows, {0: 6, 1: 22})
+    return share + _table([say(k, language) for k in keys], rows, {0: 5, 1: 16})
 
 
 def _timeline_table(timeline: Sequence[TimelineEntry], language: str, *, full: bool) -> str:

@@ -160,6 +160,9 @@ class CoverageRow:
     tracks: int
     cells_visited: int
     blind_spots: int
+    #: Key-site rounds due in the period, and missed.
+    rounds_due: int = 0
+    rounds_missed: int = 0
 
 
 def _coverage(store: LocalStore, period: Period) -> tuple[list[CoverageRow], float | None, int]:
@@ -167,15 +170,17 @@ def _coverage(store: LocalStore, period: Period) -> tuple[list[CoverageRow], flo
     report = result.report
     rows = [
         CoverageRow(
-            result.names.get(i.inspector_id) or i.inspector_id,
+            name,
             i.distance_m / 1000,
             i.patrol_s / 3600,
             i.tracks,
             len(i.cells_visited),
             len(i.blind_spots),
+            rounds.due,
+            rounds.missed,
         )
-        for i in report.inspectors
-        if i.tracks or i.blind_spots
+        for name, i, rounds in result.rows()
+        if i.tracks or i.blind_spots or rounds.due
     ]
     if not result.has_grid:
         return rows, None, 0

@@ -22,11 +22,15 @@ from app.capture.tracks import TrackState
 from app.domain.coverage import (
     DEFAULT_BLIND_DAYS,
     CoverageReport,
+    InspectorCoverage,
     Locate,
     TrackPoints,
     compute_coverage,
 )
+from app.domain.deadlines import WorkingCalendar
+from app.domain.sites import RoundCounts
 from app.storage.models import Position, Track, User
+from app.storage.sites import round_counts
 
 if TYPE_CHECKING:
     from app.storage.store import LocalStore
@@ -59,11 +63,26 @@ def coverage_grid(store: LocalStore) -> CoverageGrid | None:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """A coverage report and the names of the inspectors in it."""
+    """A coverage report, the key-site rounds of the period, and the inspectors' names."""
 
     report: CoverageReport
     names: dict[str, str]
     has_grid: bool
+    #: Per inspector: key-site rounds due in the period (as of now), done and missed.
+    rounds: dict[str, RoundCounts] = field(default_factory=dict)
+
+    def rows(self) -> list[tuple[str, InspectorCoverage, RoundCounts]]:
+        """Every inspector with tracks, responsibilities or rounds, by name."""
+        by_id = {i.inspector_id: i for i in self.report.inspectors}
+        for inspector in self.rounds:
+            by_id.setdefault(inspector, InspectorCoverage(inspector, 0, 0.0, 0.0, frozenset()))
+        return sorted(
+            (
+                (self.names.get(i, i), row, self.rounds.get(i, RoundCounts()))
+                for i, row in by_id.items()
+            ),
+            key=lambda r: (r[0], r[1].inspector_id),
+        )
 
 
 def load_tracks(store: LocalStore, since: datetime, until: datetime) -> list[TrackPoints]:
@@ -133,14 +152,16 @@ def coverage(
         responsibilities=used.responsibilities,
         blind_days=blind_days,
     )
+    tz = WorkingCalendar().tz
+    last_day = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    rounds = round_counts(store, start.astimezone(tz).date(), last_day, store.clock())
+    people = {i.inspector_id for i in report.inspectors} | set(rounds)
     with store.read() as s:
         names = {
             u.id: u.display_name or u.username
-            for u in s.scalars(
-                select(User).where(User.id.in_([i.inspector_id for i in report.inspectors]))
-            )
+            for u in s.scalars(select(User).where(User.id.in_(people)))
         }
-    return Coverage(report, names, grid is not None)
+    return Coverage(report, names, grid is not None, rounds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,7 +129,7 @@ def record_site_check(
                 f"Your position is not at {row.name}; record the check there",
             )
         if outcome is CheckOutcome.PROBLEM:
-            case = s.get(Case, case_id) if case_id else None
+            case = s.scalar(select(Case.id).where(Case.id == case_id)) if case_id else None
             if case is None:
                 raise _refuse(
                     "problem_without_case",
@@ -291,3 +291,27 @@ def check_counts(s: Session) -> tuple[int, int]:
         s.execute(select(CheckRow.delivery, func.count()).group_by(CheckRow.delivery)).all()
     )
     return sum(rows.get(d, 0) for d in OPEN_DELIVERIES), rows.get(DeliveryState.FAILED, 0)
+
+
+def case_at_site(store: LocalStore, site_id: str, since: datetime) -> str | None:
+    """The newest case of this inspector's created since ``since`` whose position lies in the
+    site (a problem found there, reported with its photos), or None."""
+    with store.read() as s:
+        row = s.get(SiteRow, site_id)
+        if row is None:
+            return None
+        area = SiteArea.from_json(row.area)
+        cases = s.execute(
+            select(Case.id, Case.lat, Case.lon)
+            .where(
+                Case.author_id == store.actor.id,
+                Case.created_at >= since,
+                Case.lat.is_not(None),
+                Case.lon.is_not(None),
+            )
+            .order_by(Case.created_at.desc())
+        ).all()
+    for case_id, lat, lon in cases:
+        if lat is not None and lon is not None and area.contains(lat, lon):
+            return str(case_id)
+    return None

@@ -58,6 +58,7 @@ from app.ui.map_tab import MapPanel
 from app.ui.operations import Lane, Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
+from app.ui.rounds import RoundsPanel
 from app.ui.settings import Settings, SettingsDialog
 from app.ui.sign_in import SessionBanner, SignInDialog
 from app.ui.supervisor import (
@@ -246,6 +247,9 @@ class MainWindow(QMainWindow):
 
         self.gps = GpsFeed(tasks, self)
         self.patrol = PatrolController(store, tasks, self.gps, self)
+        # Key-site rounds (重点部位): in the Tasks tab, checked at the receiver's position.
+        self.rounds = RoundsPanel(store, tasks, language, lambda: self.gps.last_fix)
+        self.inbox.add_section(self.rounds)
         self.sync_status = SyncStatusWidget(language)
         self.patrol_label = PatrolLabel(self.patrol)
         self.account_label = QLabel()

@@ -126,6 +126,23 @@
     </message>
 </context>
 <context>
+    <name>RoundsPanel</name>
+    <message numerus="yes">
+        <source>%n round(s) today and this week</source>
+        <translation>
+            <numerusform>%n round today and this week</numerusform>
+            <numerusform>%n rounds today and this week</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n done</source>
+        <translation>
+            <numerusform>%n done</numerusform>
+            <numerusform>%n done</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SupervisorMapPanel</name>
     <message numerus="yes">
         <source>Last %n day(s)</source>

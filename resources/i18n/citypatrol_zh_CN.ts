@@ -782,6 +782,18 @@ What you typed stays here and is saved again shortly.</source>
         <translation>盲区</translation>
     </message>
     <message>
+        <source>Rounds due</source>
+        <translation>重点部位应检</translation>
+    </message>
+    <message>
+        <source>Rounds done</source>
+        <translation>已检</translation>
+    </message>
+    <message>
+        <source>Rounds missed</source>
+        <translation>漏检</translation>
+    </message>
+    <message>
         <source>Blind spot (cell)</source>
         <translation>盲区（网格）</translation>
     </message>
@@ -2537,6 +2549,73 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Not accepted:</source>
         <translation>未能受理：</translation>
+    </message>
+</context>
+<context>
+    <name>RoundsPanel</name>
+    <message>
+        <source>Key-site rounds</source>
+        <translation>重点部位检查</translation>
+    </message>
+    <message>
+        <source>Key site</source>
+        <translation>重点部位</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Due by</source>
+        <translation>检查时限</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;No problem found here</source>
+        <translation>未发现问题(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Record the round as done at your current position: nothing to report</source>
+        <translation>以当前位置记录本次检查已完成：未发现问题</translation>
+    </message>
+    <message>
+        <source>&amp;Problem reported here</source>
+        <translation>已上报问题(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Record the round as done with the case you reported at the site today</source>
+        <translation>以今天在该部位上报的案件记录本次检查已完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已检</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>待检</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>漏检</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n round(s) today and this week</source>
+        <translation>
+            <numerusform>今日及本周共 %n 次检查</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n done</source>
+        <translation>
+            <numerusform>已完成 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No position yet: connect the GPS receiver and wait for a fix</source>
+        <translation>尚无定位：请连接 GPS 接收机并等待定位</translation>
     </message>
 </context>
 <context>

@@ -29,6 +29,7 @@ from app.domain.sites import (
     rounds,
 )
 from app.storage import LocalStore
+from app.storage.coverage import coverage
 from app.storage.sites import my_rounds, record_site_check, round_counts
 from app.sync.engine import SyncEngine
 from app.sync.session import sign_in
@@ -203,7 +204,7 @@ def test_key_site_rounds_offline_through_the_server(server: ServerProcess, tmp_p
 
     # The office's laptop at 11:00: 第一小学 done, 人民医院 (inspector2) missed; the weekly
     # market is due on Sunday, not counted before then.
-    office = LocalStore(tmp_path / "office")
+    office = LocalStore(tmp_path / "office", clock=lambda: clock_at(11))
     sign_in(office, server.url, "supervisor", "supervisor")
     assert SyncEngine(office).run().ok
     counts = round_counts(office, TODAY, TODAY, clock_at(11))
@@ -211,6 +212,13 @@ def test_key_site_rounds_offline_through_the_server(server: ServerProcess, tmp_p
     other = next(k for k in counts if k != demo_id)
     assert (counts[demo_id].done, counts[demo_id].missed) == (1, 0)
     assert (counts[other].done, counts[other].missed) == (0, 1)
+    # Missed rounds count in the coverage figures (CLI, Coverage tab, bulletin).
+    day_start = datetime.combine(TODAY, time(), TZ)
+    figures = {
+        row.inspector_id: rounds
+        for _, row, rounds in coverage(office, day_start, day_start + timedelta(days=1)).rows()
+    }
+    assert figures[other].missed == 1 and figures[demo_id].done == 1
 
     # A reload without the hospital removes it everywhere.
     site_load(server, site_file(tmp_path / "fewer.geojson", point("第一小学", "demo", *SCHOOL),

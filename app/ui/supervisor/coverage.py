@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QLabel,
@@ -27,6 +27,7 @@ from app.domain.deadlines import WorkingCalendar
 from app.storage import LocalStore
 from app.storage.coverage import Coverage, coverage
 from app.storage.store import Changes
+from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import local_time
 from app.ui.common.widgets import bold, error_label, panel_header, tree_view
 from app.ui.events import StoreEvents
@@ -102,8 +103,11 @@ class CoveragePanel(QWidget):
                 self.tr("Tracks"),
                 self.tr("Cells visited"),
                 self.tr("Blind spots"),
+                self.tr("Rounds due"),
+                self.tr("Rounds done"),
+                self.tr("Rounds missed"),
             ],
-            [180, 140, 140, 80, 110, 100],
+            [180, 140, 140, 80, 110, 100, 100, 100, 110],
             0,
             nested=False,
         )
@@ -150,11 +154,11 @@ class CoveragePanel(QWidget):
     def _show(self, result: Coverage) -> None:
         self.result = result
         self.error_label.hide()
-        report, names = result.report, result.names
+        report = result.report
+        rows = result.rows()
         self.inspectors.clear()
         self.blind.clear()
-        for row in report.inspectors:
-            name = names.get(row.inspector_id) or row.inspector_id
+        for name, row, rounds in rows:
             item = QTreeWidgetItem(
                 [
                     name,
@@ -163,10 +167,15 @@ class CoveragePanel(QWidget):
                     str(row.tracks),
                     str(len(row.cells_visited)),
                     str(len(row.blind_spots)),
+                    str(rounds.due),
+                    str(rounds.done),
+                    str(rounds.missed),
                 ]
             )
-            for column in range(1, 6):
+            for column in range(1, 9):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+            if rounds.missed:
+                item.setForeground(8, QColor(ERROR_COLOUR))
             self.inspectors.addTopLevelItem(item)
             if row.blind_spots:
                 group = QTreeWidgetItem([name, ""])
@@ -178,7 +187,7 @@ class CoveragePanel(QWidget):
                     )
                 self.blind.addTopLevelItem(group)
                 group.setExpanded(True)
-        inspectors = len(report.inspectors)
+        inspectors = len(rows)
         distance = sum(r.distance_m for r in report.inspectors) / 1000
         if not result.has_grid:
             self.summary_label.setText(
