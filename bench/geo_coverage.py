@@ -13,7 +13,9 @@ Every inspector answers for 10 cells (for the blind spots).
 
 1. **Coverage** — ``compute_coverage`` over every point: distance and time on patrol per
    inspector, visited cells, last visit per cell, blind spots. Target: ≤ 10 s.
-2. **Naive baseline** — measured in the same run: a plain Python loop over
+2. **Python path** — the same computation without numpy (as the desktop bundle runs it, which
+   leaves numpy out), timed on the first ``--python-days`` days and extrapolated to the month.
+3. **Naive baseline** — measured in the same run: a plain Python loop over
    ``--baseline-points`` of the same points (haversine per step, ``locate`` per point, a dict of
    last visits), its rate extrapolated to the month.
 
@@ -103,6 +105,7 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=8.0)
     parser.add_argument("--every", type=float, default=5.0)
     parser.add_argument("--baseline-points", type=int, default=200_000)
+    parser.add_argument("--python-days", type=int, default=2, help="days timed on the Python path")
     parser.add_argument(
         "--grid", type=Path, default=ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"
     )
@@ -126,6 +129,15 @@ def main() -> int:
         tracks, cells, start=START, end=end, cells=codes, responsibilities=responsibilities
     )
     seconds = time.perf_counter() - began
+    # The Python path (the desktop bundle, without numpy) on the first days, extrapolated.
+    subset = tracks[: args.inspectors * min(args.python_days, args.days)]
+    sub_points = sum(len(t.lat) for t in subset)
+    began = time.perf_counter()
+    compute_coverage(
+        subset, cells.__call__, start=START, end=end, cells=codes,
+        responsibilities=responsibilities, vectorised=False,
+    )  # fmt: skip
+    python_s = (time.perf_counter() - began) * points / sub_points
     base_points, base_s = naive(tracks, cells, args.baseline_points)
     base_rate = base_points / base_s
     base_month_s = points / base_rate
@@ -140,6 +152,7 @@ def main() -> int:
         "naive_points_per_s": round(base_rate),
         "naive_month_s_extrapolated": round(base_month_s, 1),
         "speedup": round(base_month_s / seconds, 1),
+        "python_path_month_s_extrapolated": round(python_s, 1),
         "cells_visited": len(report.cells),
         "covered_share": round(report.covered_share, 3),
         "blind_spots": blind,
@@ -163,6 +176,10 @@ def main() -> int:
     print(
         f"  naive loop        {base_month_s:8.1f} s   {base_rate:12,.0f} points/s   "
         f"(measured on {base_points:,} points, extrapolated)"
+    )
+    print(
+        f"  Python path       {python_s:8.1f} s   {points / python_s:12,.0f} points/s   "
+        f"(no numpy, as in the desktop bundle; {sub_points:,} points measured, extrapolated)"
     )
     print(f"  ratio             {base_month_s / seconds:8.1f} × faster than the naive loop")
     print(

@@ -1,8 +1,10 @@
 """Patrol coverage (巡查覆盖): who patrolled how far and how long, which cells were visited and
 when, and which cells of each inspector's responsibility nobody visited (盲区).
 
-Pure computation over track points (numpy arrays: a month of a city's tracks is millions of
-points); no database, no Qt. The grid enters only as a locator — ``locate(lon, lat)`` giving a
+Pure computation over track points; no database, no Qt. Where numpy is installed (the office's
+tools, the benchmarks) the points go through :mod:`app.domain.coverage_numpy` a chunk at a time
+— a month of a city's tracks is millions of points; the desktop bundle leaves numpy out (about
+45 MB) and computes the same figures track by track in Python. The grid enters only as a locator — ``locate(lon, lat)`` giving a
 cell's 15-digit code or None — so any cell index can serve (the grid cells of the server, a
 test's own polygons). A locator that also offers ``cell_indices(lons, lats)`` (vectorised:
 an index into a code list per point, -1 outside every cell) is used for speed; otherwise each
@@ -25,13 +27,11 @@ The rules:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
-
-import numpy as np
-import numpy.typing as npt
 
 #: Consecutive points further apart in time are not patrol time (a gap, not a walk).
 DEFAULT_MAX_GAP_S = 120.0
@@ -43,8 +43,9 @@ _EARTH_RADIUS_M = 6_371_008.8
 
 #: ``locate(lon, lat)`` → the cell's code, or None outside every cell.
 Locate = Callable[[float, float], "str | None"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+#: A column of numbers: a list, or a numpy array.
+Floats = Sequence[float]
+Ints = Sequence[int]
 
 
 @runtime_checkable
@@ -53,9 +54,7 @@ class VectorLocator(Protocol):
 
     def __call__(self, lon: float, lat: float) -> str | None: ...
 
-    def cell_indices(
-        self, lons: FloatArray, lats: FloatArray
-    ) -> tuple[npt.NDArray[np.int64], Sequence[str]]:
+    def cell_indices(self, lons: Any, lats: Any) -> tuple[Any, Sequence[str]]:
         """Per point an index into the returned codes, or -1 outside every cell."""
         ...
 
@@ -67,10 +66,10 @@ class TrackPoints:
     track_id: str
     inspector_id: str
     started_at: datetime
-    lat: FloatArray
-    lon: FloatArray
-    t: FloatArray
-    segment: IntArray
+    lat: Floats
+    lon: Floats
+    t: Floats
+    segment: Ints
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,33 +138,6 @@ class CoverageReport:
         }
 
 
-def _cell_indices(
-    locate: Locate, lons: FloatArray, lats: FloatArray
-) -> tuple[npt.NDArray[np.int64], list[str]]:
-    if isinstance(locate, VectorLocator):
-        index, found = locate.cell_indices(lons, lats)
-        return np.asarray(index, dtype=np.int64), list(found)
-    # Each distinct position (to the micro-degree, the wire's precision) is located once.
-    keys = np.round(lons * 1e6).astype(np.int64) * 1_000_000_000 + np.round(lats * 1e6).astype(
-        np.int64
-    )
-    unique, inverse = np.unique(keys, return_inverse=True)
-    codes: list[str] = []
-    known: dict[str, int] = {}
-    per_unique = np.empty(len(unique), dtype=np.int64)
-    for i, key in enumerate(unique.tolist()):
-        lon, lat = (key // 1_000_000_000) / 1e6, (key % 1_000_000_000) / 1e6
-        code = locate(lon, lat)
-        if code is None:
-            per_unique[i] = -1
-            continue
-        if code not in known:
-            known[code] = len(codes)
-            codes.append(code)
-        per_unique[i] = known[code]
-    return per_unique[inverse], codes
-
-
 def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -178,8 +150,8 @@ CHUNK_POINTS = 2_000_000
 class _Totals:
     """What the chunks add up to."""
 
-    distance: FloatArray
-    patrol: FloatArray
+    distance: list[float]
+    patrol: list[float]
     visited: list[set[str]]
     last: dict[str, tuple[float, int]] = field(default_factory=dict)  # code → (t, inspector)
 
@@ -194,10 +166,14 @@ def compute_coverage(
     responsibilities: Mapping[str, Collection[str]] | None = None,
     blind_days: int = DEFAULT_BLIND_DAYS,
     max_gap_s: float = DEFAULT_MAX_GAP_S,
+    vectorised: bool = True,
 ) -> CoverageReport:
     """Coverage of ``[start, end)`` from ``tracks`` (those started before ``start`` only give
     last visits). ``cells``: the grid's codes (for the unvisited list); ``responsibilities``:
-    inspector id → the codes of the cells they answer for (for blind spots)."""
+    inspector id → the codes of the cells they answer for (for blind spots). With numpy
+    installed (and ``vectorised``) the points are computed a chunk at a time in numpy; without
+    it (the desktop bundle), track by track in Python — the same rules, the same figures."""
+    fast = _numpy_path() if vectorised else None
     responsibilities = responsibilities or {}
     t_start = start.timestamp()
     blind_from = (end - timedelta(days=blind_days)).timestamp()
@@ -205,7 +181,7 @@ def compute_coverage(
     inspectors = sorted({t.inspector_id for t in tracks} | set(responsibilities))
     who = {name: i for i, name in enumerate(inspectors)}
     n = len(inspectors)
-    totals = _Totals(np.zeros(n), np.zeros(n), [set() for _ in inspectors])
+    totals = _Totals([0.0] * n, [0.0] * n, [set() for _ in inspectors])
     chunk: list[TrackPoints] = []
     size = 0
     for track in [*tracks, None]:
@@ -213,10 +189,19 @@ def compute_coverage(
             chunk.append(track)
             size += len(track.lat)
         if chunk and (track is None or size >= CHUNK_POINTS):
-            _add_chunk(totals, chunk, who, locate, start=start, end=end, max_gap_s=max_gap_s)
+            if fast is not None:
+                fast.add_chunk(
+                    totals, chunk, who, locate, start=start, end=end, max_gap_s=max_gap_s
+                )
+            else:
+                for one in chunk:
+                    _add_track(totals, one, who[one.inspector_id], locate, start=start, end=end,
+                               max_gap_s=max_gap_s)  # fmt: skip
             chunk, size = [], 0
-    counted = [who[x.inspector_id] for x in tracks if x.started_at.timestamp() >= t_start]
-    track_counts = np.bincount(np.array(counted, dtype=np.int64), minlength=n)
+    track_counts = [0] * n
+    for x in tracks:
+        if x.started_at.timestamp() >= t_start:
+            track_counts[who[x.inspector_id]] += 1
     last = {code: CellVisit(code, _at(t), inspectors[i]) for code, (t, i) in totals.last.items()}
     report_inspectors = []
     for i, name in enumerate(inspectors):
@@ -242,64 +227,68 @@ def compute_coverage(
     )
 
 
-def _add_chunk(
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (as app.capture.positions, which the domain does not
+    import)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
+
+
+def _numpy_path() -> Any:
+    """:mod:`app.domain.coverage_numpy`, or None where numpy is not installed."""
+    try:
+        from app.domain import coverage_numpy
+    except ImportError:  # the desktop bundle leaves numpy out (build.spec)
+        return None
+    return coverage_numpy
+
+
+def _add_track(
     totals: _Totals,
-    tracks: list[TrackPoints],
-    who: dict[str, int],
+    track: TrackPoints,
+    owner: int,
     locate: Locate,
     *,
     start: datetime,
     end: datetime,
     max_gap_s: float,
 ) -> None:
+    """One track's share of the totals, in plain Python (the rules of the numpy path)."""
     t_start, t_end = start.timestamp(), end.timestamp()
-    n = len(who)
-    lat = np.concatenate([x.lat for x in tracks]).astype(np.float64)
-    lon = np.concatenate([x.lon for x in tracks]).astype(np.float64)
-    t = np.concatenate([x.t for x in tracks]).astype(np.float64)
-    seg = np.concatenate([x.segment for x in tracks]).astype(np.int64)
-    sizes = np.array([len(x.lat) for x in tracks])
-    track_no = np.repeat(np.arange(len(tracks)), sizes)
-    owner = np.repeat(np.array([who[x.inspector_id] for x in tracks]), sizes)
-    in_period = np.repeat(np.array([x.started_at.timestamp() >= t_start for x in tracks]), sizes)
-
-    # Steps between consecutive points of one segment of one track, counted in the period.
-    same = (track_no[1:] == track_no[:-1]) & (seg[1:] == seg[:-1]) & in_period[1:]
-    dt = np.diff(t)
-    step = _haversine(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    plausible = step <= MAX_PLAUSIBLE_SPEED_MPS * np.maximum(dt, 1e-9)
-    walked = same & plausible & (dt > 0)
-    timed = same & (dt > 0) & (dt <= max_gap_s)
-    totals.distance += np.bincount(owner[1:][walked], weights=step[walked], minlength=n)
-    totals.patrol += np.bincount(owner[1:][timed], weights=dt[timed], minlength=n)
-    del same, step, plausible, walked, timed, seg
-
-    # Cells: runs of consecutive points in one cell of one track, reduced to their last point.
-    cell, codes = _cell_indices(locate, lon, lat)
-    run_end = np.ones(len(cell), dtype=bool)
-    if len(cell) > 1:
-        run_end[:-1] = (cell[1:] != cell[:-1]) | (track_no[1:] != track_no[:-1])
-    keep = run_end & (cell >= 0) & (t < t_end)
-    r_cell, r_owner, r_t = cell[keep], owner[keep], t[keep]
-    r_period = in_period[keep] & (r_t >= t_start)
-    width = max(len(codes), 1)
-    for key in np.unique(r_owner[r_period] * width + r_cell[r_period]).tolist():
-        totals.visited[key // width].add(codes[key % width])
-    if len(r_cell):
-        order = np.lexsort((r_t, r_cell))
-        ends = np.ones(len(order), dtype=bool)
-        ends[:-1] = r_cell[order][1:] != r_cell[order][:-1]
-        for i in order[ends].tolist():
-            code, at = codes[int(r_cell[i])], float(r_t[i])
-            if code not in totals.last or totals.last[code][0] < at:
-                totals.last[code] = (at, int(r_owner[i]))
-
-
-def _haversine(
-    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
-) -> FloatArray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    distance: FloatArray = 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    return distance
+    lat, lon = [float(v) for v in track.lat], [float(v) for v in track.lon]
+    t, seg = [float(v) for v in track.t], [int(v) for v in track.segment]
+    in_period = track.started_at.timestamp() >= t_start
+    if in_period:
+        distance = patrol = 0.0
+        radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+        for i in range(1, len(t)):
+            dt = t[i] - t[i - 1]
+            if seg[i] != seg[i - 1] or dt <= 0:
+                continue
+            p1, p2 = radians(lat[i - 1]), radians(lat[i])
+            dl = radians(lon[i] - lon[i - 1])
+            a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
+            step = 2 * _EARTH_RADIUS_M * asin(sqrt(min(a, 1.0)))
+            if step <= MAX_PLAUSIBLE_SPEED_MPS * dt:
+                distance += step
+            if dt <= max_gap_s:
+                patrol += dt
+        totals.distance[owner] += distance
+        totals.patrol[owner] += patrol
+    visited = totals.visited[owner]
+    last = totals.last
+    previous: str | None = None
+    for la, lo, ti in zip(lat, lon, t, strict=True):
+        if ti >= t_end:
+            break
+        code = locate(lo, la)
+        if code is None:
+            continue
+        if code != previous:
+            if in_period and ti >= t_start:
+                visited.add(code)
+            previous = code
+        if code not in last or last[code][0] < ti:
+            last[code] = (ti, owner)

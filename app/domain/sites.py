@@ -15,19 +15,18 @@ reason) and reach the laptops through the change feed, so the rounds work offlin
 from __future__ import annotations
 
 import enum
-import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from app.domain.coverage import haversine_m
 from app.domain.errors import Message
 
 #: Ids of sites loaded without one: uuid5 of this namespace and the site's name.
 _SITE_NAMESPACE = uuid.UUID("0b8f7a52-3a7e-4c44-9f0e-6c1b8f9d2e31")
 MAX_RADIUS_M = 2000.0
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 class SiteFrequency(enum.StrEnum):
@@ -46,13 +45,6 @@ class RoundState(enum.StrEnum):
     DUE = "due"  # open: the due time has not passed
     DONE = "done"
     MISSED = "missed"
-
-
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +69,7 @@ class SiteArea:
                 j = i
             return inside
         assert self.lat is not None and self.lon is not None and self.radius_m is not None
-        return _distance_m(self.lat, self.lon, lat, lon) <= self.radius_m
+        return haversine_m(self.lat, self.lon, lat, lon) <= self.radius_m
 
     def centre(self) -> tuple[float, float]:
         """(lat, lon) of the point, or the mean of the polygon's corners."""

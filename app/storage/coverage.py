@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import func, select
 
 from app.capture.tracks import TrackState
@@ -114,16 +113,16 @@ def load_tracks(store: LocalStore, since: datetime, until: datetime) -> list[Tra
         out = []
         for track_id, points in groupby(rows, key=lambda r: r[0]):
             track = tracks[str(track_id)]
-            cols = np.array([(r[1], r[2], r[3], r[4]) for r in points], dtype=np.float64)
+            rows_of_track = list(points)
             out.append(
                 TrackPoints(
                     track.id,
                     track.author_id or "",
                     track.started_at,
-                    cols[:, 0],
-                    cols[:, 1],
-                    np.round(cols[:, 2], 3),
-                    cols[:, 3].astype(np.int64),
+                    [float(r[1]) for r in rows_of_track],
+                    [float(r[2]) for r in rows_of_track],
+                    [round(float(r[3]), 3) for r in rows_of_track],
+                    [int(r[4]) for r in rows_of_track],
                 )
             )
         return out

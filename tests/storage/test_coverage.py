@@ -239,6 +239,19 @@ def test_blind_spots_pauses_gaps_and_the_period(grid_file: Path, cells: PolygonC
         i.inspector_id: i.cells_visited for i in report.inspectors if i.inspector_id != "c"
     }
     assert slow.cells == report.cells and slow.unvisited == report.unvisited
+    # Without numpy (the desktop bundle) the Python path gives the same figures.
+    plain = compute_coverage(
+        tracks,
+        cells,
+        start=T0,
+        end=end,
+        cells=[c for c, _, _ in grid.values()],
+        responsibilities={"a": [code[(1, 1)], code[(2, 2)], code[(9, 9)]], "c": [code[(5, 5)]]},
+        blind_days=7,
+        vectorised=False,
+    )
+    assert plain.inspectors == report.inspectors
+    assert plain.cells == report.cells and plain.unvisited == report.unvisited
     assert len(report.unvisited) == 736 - 4
 
 
