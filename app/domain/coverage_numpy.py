@@ -21,7 +21,7 @@ def cell_indices(
     locate: Locate, lons: FloatArray, lats: FloatArray
 ) -> tuple[npt.NDArray[np.int64], list[str]]:
     if hasattr(locate, "cell_indices"):
-        index, found = locate.cell_indices(lons, lats)  # type: ignore[attr-defined]
+        index, found = locate.cell_indices(lons, lats)
         return np.asarray(index, dtype=np.int64), list(found)
     # Each distinct position (to the micro-degree, the wire's precision) is located once.
     keys = np.round(lons * 1e6).astype(np.int64) * 1_000_000_000 + np.round(lats * 1e6).astype(
