@@ -99,6 +99,40 @@ def patrol_walks(store: LocalStore, seed: int) -> None:
         store.import_track(fixes)
 
 
+def load_key_sites(root: Path, server: ServerProcess) -> None:
+    """Three key sites of the demo inspector's (a school, a hospital, a weekly market)."""
+    import json
+    import subprocess
+
+    def point(name: str, kind: str, lat: float, lon: float, due: str) -> dict[str, object]:
+        return {
+            "type": "Feature",
+            "properties": {"name": name, "kind": kind, "frequency": "daily", "due": due,
+                           "inspector": "demo", "radius_m": 80},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }  # fmt: skip
+
+    ring = [[117.220, 28.300], [117.222, 28.300], [117.222, 28.302], [117.220, 28.302]]
+    market = {
+        "type": "Feature",
+        "properties": {"name": "东门农贸市场", "kind": "农贸市场", "frequency": "weekly",
+                       "weekday": 7, "due": "17:00", "inspector": "demo"},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+    }  # fmt: skip
+    features = [
+        point("贵溪市第一小学", "学校", 28.3005, 117.2150, "08:00"),
+        point("贵溪市人民医院", "医院", 28.3050, 117.2250, "23:30"),
+        market,
+    ]
+    path = root / "sites.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), "site", "load",
+         str(path)],
+        check=True, cwd=ROOT, capture_output=True,
+    )  # fmt: skip
+
+
 def use_sample_grid() -> None:
     """Coverage over the sample grid (../shared/samples/map/grids.geojson), as the grid module
     will provide it (app.storage.coverage.coverage_grid is its plug-in point)."""
@@ -159,6 +193,7 @@ def prepare(
         office.post(f"/api/v1/cases/{ids[2]}/actions", json={"action": action, **extra})
     patrol_walks(demo, 1)
     patrol_walks(checker, 2)
+    load_key_sites(root, server)
     SyncEngine(demo).run()
     SyncEngine(checker).run()
     chief = LocalStore(root / "supervisor")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.capture.positions import Fix
+from app.domain.deadlines import WorkingCalendar
 from app.domain.sites import CheckOutcome, RoundState, SiteFrequency
 from app.storage import LocalStore
 from app.storage.sites import SiteRound, case_at_site, my_rounds, record_site_check
@@ -114,9 +115,11 @@ class RoundsPanel(QWidget):
         self.tree.clear()
         for item in items:
             site, r = item.site, item.round
-            due = r.due.astimezone().strftime("%H:%M")
-            if site.frequency is SiteFrequency.WEEKLY:
-                due = r.due.astimezone().strftime("%m-%d %H:%M")
+            # Due times are the city's (the site file's HH:MM), whatever this computer's zone.
+            local = r.due.astimezone(WorkingCalendar().tz)
+            due = local.strftime(
+                "%m-%d %H:%M" if site.frequency is SiteFrequency.WEEKLY else "%H:%M"
+            )
             state = {
                 RoundState.DONE: self.tr("Done"),
                 RoundState.DUE: self.tr("Due"),
