@@ -72,6 +72,7 @@ def test_rounds_are_listed_and_checked_at_the_site(
     assert rows == {"第一小学": "Due", "早班市场": "Missed"}
     school = next(i for i in range(2) if panel.tree.topLevelItem(i).text(0) == "第一小学")
     panel.tree.setCurrentItem(panel.tree.topLevelItem(school))
+    assert panel.tree.topLevelItem(school).text(2) == "10:00"  # the city's time, not the laptop's
 
     panel.ok_button.click()  # no position yet
     assert "No position" in panel.error_label.text()
