@@ -33,13 +33,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
+from app.domain.geodesy import EARTH_RADIUS_M, MAX_PLAUSIBLE_SPEED_MPS
+
 #: Consecutive points further apart in time are not patrol time (a gap, not a walk).
 DEFAULT_MAX_GAP_S = 120.0
-#: Faster than this between two points is a receiver jump (as app.capture.tracks).
-MAX_PLAUSIBLE_SPEED_MPS = 40.0
 #: Cells not visited for this many days are blind spots, by default.
 DEFAULT_BLIND_DAYS = 7
-_EARTH_RADIUS_M = 6_371_008.8
 
 #: ``locate(lon, lat)`` → the cell's code, or None outside every cell.
 Locate = Callable[[float, float], "str | None"]
@@ -227,15 +226,6 @@ def compute_coverage(
     )
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (as app.capture.positions, which the domain does not
-    import)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
-
-
 def _numpy_path() -> Any:
     """:mod:`app.domain.coverage_numpy`, or None where numpy is not installed."""
     try:
@@ -270,7 +260,7 @@ def _add_track(
             p1, p2 = radians(lat[i - 1]), radians(lat[i])
             dl = radians(lon[i] - lon[i - 1])
             a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
-            step = 2 * _EARTH_RADIUS_M * asin(sqrt(min(a, 1.0)))
+            step = 2 * EARTH_RADIUS_M * asin(sqrt(min(a, 1.0)))
             if step <= MAX_PLAUSIBLE_SPEED_MPS * dt:
                 distance += step
             if dt <= max_gap_s:

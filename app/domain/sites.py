@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from app.domain.coverage import haversine_m
 from app.domain.errors import Message
+from app.domain.geodesy import haversine_m
 
 #: Ids of sites loaded without one: uuid5 of this namespace and the site's name.
 _SITE_NAMESPACE = uuid.UUID("0b8f7a52-3a7e-4c44-9f0e-6c1b8f9d2e31")
