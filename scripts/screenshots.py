@@ -198,6 +198,11 @@ def prepare(
     SyncEngine(checker).run()
     chief = LocalStore(root / "supervisor")
     sign_in(chief, server.url, "supervisor", "supervisor")
+    town = ROOT.parent / "shared" / "samples" / "map" / "town.mbtiles"
+    if town.is_file():  # the office map's tracks over the town (© OpenStreetMap contributors)
+        from app.geo.basemaps import BasemapRegistry
+
+        BasemapRegistry(chief.data_dir).add(town, name="town")
     SyncEngine(chief).run()
     return demo, checker, chief, ids
 
