@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.cli_patrol import add_coverage_arguments, add_patrol_parser
 from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (
         ("indicators", "the indicators of a period: city totals and per department"),
         ("bulletin", "the periodic bulletin (定期通报) of a period as a PDF"),
+        ("coverage", "patrol coverage: distance, time on patrol, cells visited, blind spots"),
     ):
         command = report.add_parser(name, help=text)
         command.add_argument(
@@ -158,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
             help="the departments' sign-for limit (签收时限), in hours (default: 2)",
         )
     report.choices["indicators"].add_argument("--json", action="store_true")
+    add_coverage_arguments(report.choices["coverage"])
+    add_patrol_parser(sub)
     bulletin = report.choices["bulletin"]
     bulletin.add_argument("out", type=Path, metavar="OUT", help="the PDF to write")
     bulletin.add_argument(
@@ -266,6 +270,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _photo_command(args, language)
         if args.command == "gps":
             return _gps_command(args, language)
+        if args.command == "patrol":
+            from app.cli_patrol import patrol_command
+
+            return patrol_command(args, data_dir, language)
         if args.command == "export":
             return _export_command(args, data_dir, language)
         if args.command == "report":
@@ -385,6 +393,10 @@ def _report_command(
     if args.last < args.first:
         print("error: --to is before --from", file=sys.stderr)
         return EXIT_USAGE
+    if args.report_command == "coverage":
+        from app.cli_patrol import coverage_command
+
+        return coverage_command(args, data_dir, language, args.first, args.last)
     tz = WorkingCalendar().tz
     period = Period(
         datetime.combine(args.first, time(), tz),

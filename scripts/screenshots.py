@@ -85,6 +85,89 @@ def save(widget: QWidget, path: Path, app: QApplication) -> None:
     print(path)
 
 
+def patrol_walks(store: LocalStore, seed: int) -> None:
+    """Three days of a morning's patrol (2 h, a fix every 5 s) through the centre of 贵溪."""
+    import math
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from app.capture.positions import Fix, FixQuality, PositionSource
+
+    rng = random.Random(seed)
+    today = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    for day in range(3):
+        lat, lon = 28.292 + rng.uniform(0, 0.02), 117.20 + rng.uniform(0, 0.04)
+        heading = rng.uniform(0, 2 * math.pi)
+        start = today - timedelta(days=day)
+        fixes = []
+        for i in range(1440):
+            heading += rng.gauss(0, 0.12)
+            lat = min(max(lat + math.sin(heading) * 6.3e-5, 28.283), 28.321)
+            lon = min(max(lon + math.cos(heading) * 7.1e-5, 117.192), 117.254)
+            fixes.append(
+                Fix(lat, lon, 4.0, None, start + timedelta(seconds=5 * i), FixQuality.GPS,
+                    PositionSource.GPS, 3)
+            )  # fmt: skip
+        store.import_track(fixes)
+
+
+def load_key_sites(root: Path, server: ServerProcess) -> None:
+    """Three key sites of the demo inspector's (a school, a hospital, a weekly market)."""
+    import json
+    import subprocess
+
+    def point(name: str, kind: str, lat: float, lon: float, due: str) -> dict[str, object]:
+        return {
+            "type": "Feature",
+            "properties": {"name": name, "kind": kind, "frequency": "daily", "due": due,
+                           "inspector": "demo", "radius_m": 80},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }  # fmt: skip
+
+    ring = [[117.220, 28.300], [117.222, 28.300], [117.222, 28.302], [117.220, 28.302]]
+    market = {
+        "type": "Feature",
+        "properties": {"name": "东门农贸市场", "kind": "农贸市场", "frequency": "weekly",
+                       "weekday": 7, "due": "17:00", "inspector": "demo"},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+    }  # fmt: skip
+    features = [
+        point("贵溪市第一小学", "学校", 28.3005, 117.2150, "08:00"),
+        point("贵溪市人民医院", "医院", 28.3050, 117.2250, "23:30"),
+        market,
+    ]
+    path = root / "sites.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), "site", "load",
+         str(path)],
+        check=True, cwd=ROOT, capture_output=True,
+    )  # fmt: skip
+
+
+def use_sample_grid() -> None:
+    """Coverage over the sample grid (../shared/samples/map/grids.geojson), as the grid module
+    will provide it (app.storage.coverage.coverage_grid is its plug-in point)."""
+    grid_file = ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"
+    if not grid_file.is_file():
+        return
+    sys.path.insert(0, str(ROOT / "bench" / "support"))
+    from cell_locator import PolygonCells
+
+    import app.storage.coverage as coverage_module
+
+    cells = PolygonCells.from_geojson(grid_file)
+    grid = coverage_module.CoverageGrid(cells, cells.codes, {})
+
+    def provide(store: LocalStore) -> coverage_module.CoverageGrid:
+        inspectors = [o.id for o in coverage_module.track_inspectors(store)]
+        # Each inspector answers for a band of 40 cells (a demo responsibility table).
+        table = {who: cells.codes[i * 40 : i * 40 + 40] for i, who in enumerate(inspectors)}
+        return coverage_module.CoverageGrid(grid.locate, grid.cells, table)
+
+    coverage_module.coverage_grid = provide
+
+
 def prepare(
     root: Path, server: ServerProcess
 ) -> tuple[LocalStore, LocalStore, LocalStore, list[str]]:
@@ -143,10 +226,18 @@ def prepare(
         json={"action": "request_reinspection", "assignee_id": account.user_id},
     )
     SyncEngine(department).run()
+    patrol_walks(demo, 1)
+    patrol_walks(checker, 2)
+    load_key_sites(root, server)
     SyncEngine(demo).run()
     SyncEngine(checker).run()
     chief = LocalStore(root / "supervisor")
     sign_in(chief, server.url, "supervisor", "supervisor")
+    town = ROOT.parent / "shared" / "samples" / "map" / "town.mbtiles"
+    if town.is_file():  # the office map's tracks over the town (© OpenStreetMap contributors)
+        from app.geo.basemaps import BasemapRegistry
+
+        BasemapRegistry(chief.data_dir).add(town, name="town")
     SyncEngine(chief).run()
     return demo, checker, chief, department, ids
 
@@ -257,6 +348,18 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     if window.requests is not None:  # the departments' requests (issue 15)
         window.tabs.setCurrentWidget(window.requests)
         save(window, out / f"supervisor-requests-{language}.png", app)
+    if window.coverage is not None:
+        window.tabs.setCurrentWidget(window.coverage)
+        settle(app, 2.0)
+        save(window, out / f"supervisor-coverage-{language}.png", app)
+    if window.supervisor_map is not None:
+        office_map = window.supervisor_map
+        window.tabs.setCurrentWidget(office_map)
+        settle(app, 1.0)
+        office_map.track_filter.setCurrentIndex(min(2, office_map.track_filter.count() - 1))
+        office_map.map.center_on(28.302, 117.222, 14)
+        settle(app, 2.0)
+        save(window, out / f"supervisor-tracks-{language}.png", app)
     if window.dashboard is not None:
         window.tabs.setCurrentWidget(window.dashboard)
         settle(app, 2.0)
@@ -297,6 +400,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
+    use_sample_grid()
     with tempfile.TemporaryDirectory(prefix="screens-") as tmp:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")

@@ -30,6 +30,8 @@ from server.reference import departments
 from server.reference.router import router as reference_router
 from server.serving import is_loopback
 from server.settings import Settings
+from server.tracks.router import router as tracks_router
+from server.tracks.site_router import router as sites_router
 
 log = logging.getLogger("citypatrol.server")
 
@@ -131,6 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
         comments_router,
         reference_router,
         photos_router,
+        tracks_router,
+        sites_router,
     ):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

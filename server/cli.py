@@ -13,6 +13,7 @@ import tarfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -168,7 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     basemap.add_parser("list", help="list the distributed basemaps")
     basemap.add_parser("remove", help="stop distributing a basemap").add_argument("name")
     grids_cli.add_parsers(sub)
+    _add_site_parser(sub)
     return parser
+
+
+def _add_site_parser(sub: Any) -> None:
+    site = sub.add_parser("site", help="key sites (重点部位) and their rounds").add_subparsers(
+        dest="site_command", required=True
+    )
+    site.add_parser(
+        "load",
+        help="replace the key sites by a GeoJSON file (Point with radius_m, or Polygon; name, "
+        "kind, frequency daily|weekly, due HH:MM, weekday 1-7 for weekly, inspector user name)",
+    ).add_argument("file", type=Path)
+    site.add_parser("list", help="list the key sites")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,6 +364,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _basemap(args, sessions)
     if args.command in grids_cli.COMMANDS:
         return grids_cli.run(args, sessions)
+    if args.command == "site":
+        return _site(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -404,6 +420,28 @@ def _basemap(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         else:
             basemaps.remove_basemap(session, data_dir, args.name)
             print(f"basemap {args.name} removed")
+    return 0
+
+
+def _site(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from app.domain.sites import SiteFileError
+    from server.tracks import sites
+
+    if args.site_command == "list":
+        with sessions.begin() as session:
+            for row in sites.list_sites(session):
+                when = row.due if row.weekday is None else f"{row.weekday}/{row.due}"
+                print(f"{row.id}\t{row.name}\t{row.kind}\t{row.frequency}\t{when}")
+        return 0
+    try:
+        with sessions.begin() as session:
+            changed, unchanged, removed = sites.load_sites(session, args.file)
+    except SiteFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem.en} ({problem.zh})", file=sys.stderr)
+        print("nothing was loaded", file=sys.stderr)
+        return 1
+    print(f"key sites loaded: {changed} new or changed, {unchanged} unchanged, {removed} removed")
     return 0
 
 

@@ -290,3 +290,83 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PatrolTrack(Base):
+    """An inspector's patrol track (server.tracks): the header the client sent, and how many of
+    its points have arrived (``received``: points 0 … received-1 are stored)."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+    point_count: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the last point arrived (and the supervisors' feed got the track); None until then.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrackPoint(Base):
+    """One point of a track, once: the key is the track and the point's index in time order."""
+
+    __tablename__ = "track_points"
+
+    track_id: Mapped[str] = mapped_column(ForeignKey("tracks.id"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lat_e6: Mapped[int] = mapped_column(Integer)
+    lon_e6: Mapped[int] = mapped_column(Integer)
+    t_ms: Mapped[int] = mapped_column(BigInteger)
+    accuracy_dm: Mapped[int | None] = mapped_column(Integer)
+    segment: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrackBatch(Base):
+    """A batch of points received: a resend with the same id is a duplicate, with other points
+    a conflict."""
+
+    __tablename__ = "track_batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    track_id: Mapped[str] = mapped_column(ForeignKey("tracks.id"), index=True)
+    first: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeySiteRow(Base):
+    """A key site (重点部位) with its round's frequency and inspector (server.tracks.sites)."""
+
+    __tablename__ = "key_sites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100), default="")
+    frequency: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(5))  # HH:MM
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    area: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SiteCheckRow(Base):
+    """A check an inspector recorded at a key site; idempotent by the client's id."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("key_sites.id"), index=True)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -78,7 +78,7 @@ M = Message
 #: The fixed wording of both documents, in Chinese and English.
 TEXT: dict[str, Message] = {
     "bulletin": M("城市管理问题处置情况通报", "City Management Case Handling Bulletin"),
-    "units_title": M("门前三包责任单位", "门前三包 responsibility units"),
+    "units_title": M("四、门前三包责任单位", "4. 门前三包 responsibility units"),
     "unit": M("责任单位", "Unit"),
     "letter_no": M("责任书编号", "Letter no."),
     "unit_reported": M("上报问题", "Reported"),
@@ -124,8 +124,20 @@ TEXT: dict[str, Message] = {
     "overdue_title": M("三、超期未处置案件", "3. Overdue cases"),
     "overdue_count": M("共 {n} 件。", "{n} in all."),
     "none": M("无。", "None."),
-    "typical_title": M("四、典型案例", "4. Typical cases"),
+    "typical_title": M("六、典型案例", "6. Typical cases"),
     "typical_case": M("案例 {n}：{category}", "Case {n}: {category}"),
+    "coverage_title": M("五、巡查覆盖", "5. Patrol coverage"),
+    "coverage_share": M(
+        "网格覆盖率 {share}，未到访网格 {n} 个。", "Grid cells visited: {share}; {n} not visited."
+    ),
+    "inspector": M("监督员", "Inspector"),
+    "distance_km": M("巡查里程（公里）", "Patrol distance (km)"),
+    "patrol_h": M("在岗时长（小时）", "Time on patrol (h)"),
+    "tracks": M("轨迹数", "Tracks"),
+    "cells_visited": M("到访网格", "Cells visited"),
+    "blind_spots": M("盲区网格", "Blind spots"),
+    "rounds_due": M("重点部位应检", "Key-site rounds due"),
+    "rounds_missed": M("漏检", "Missed"),
     "timeline": M("处置过程", "Timeline"),
     "comments": M("评论", "Comments"),
     "photos": M("照片", "Photos"),
@@ -513,6 +525,44 @@ def _overdue(data: BulletinData, language: str) -> str:
     return count + _table([say(k, language) for k in keys], rows, widths)
 
 
+def _coverage(data: BulletinData, language: str) -> str:
+    if not data.coverage:
+        return f"<p>{_e(say('none', language))}</p>"
+    keys = [
+        "no",
+        "inspector",
+        "distance_km",
+        "patrol_h",
+        "tracks",
+        "cells_visited",
+        "blind_spots",
+        "rounds_due",
+        "rounds_missed",
+    ]
+    rows = [
+        _tr(
+            [
+                _td(str(i), "num"),
+                _td(_e(c.name)),
+                _td(f"{c.distance_km:.1f}", "num"),
+                _td(f"{c.patrol_h:.1f}", "num"),
+                _td(str(c.tracks), "num"),
+                _td(str(c.cells_visited), "num"),
+                _td(str(c.blind_spots), "num"),
+                _td(str(c.rounds_due), "num"),
+                _td(str(c.rounds_missed), "num"),
+            ]
+        )
+        for i, c in enumerate(data.coverage, start=1)
+    ]
+    share = (
+        f"<p>{_e(say('coverage_share', language, share=format_rate(data.covered_share), n=data.unvisited_cells))}</p>"
+        if data.covered_share is not None
+        else ""
+    )
+    return share + _table([say(k, language) for k in keys], rows, {0: 5, 1: 16})
+
+
 def _timeline_table(timeline: Sequence[TimelineEntry], language: str, *, full: bool) -> str:
     keys = ["no", "when", "action", "actor", "department", "deadline", "opinion"]
     if not full:
@@ -579,6 +629,8 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
         _map_img(images, "cases-map.png", cases_map(_map_source(data.basemap), data.map_points)),
         f'<p class="sub">{_e(say("map_legend", language))}</p>' if data.map_points else "",
         _units(data, language),
+        f"<h2>{_e(say('coverage_title', language))}</h2>",
+        _coverage(data, language),
         f"<h2{_NEW_PAGE if data.typical else ''}>{_e(say('typical_title', language))}</h2>",
     ]
     if not data.typical:
@@ -606,9 +658,11 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
 
 
 def _units(data: BulletinData, language: str) -> str:
-    """Cases per 门前三包 unit (nothing when no case of the period lies in a frontage)."""
+    """Cases per 门前三包 unit ("none" when no case of the period lies in a frontage: the
+    section stays, so the bulletin's numbering does not move from one period to the next)."""
     if not data.units:
-        return ""
+        title = f"<h2>{_e(say('units_title', language))}</h2>"
+        return title + f"<p>{_e(say('none', language))}</p>"
     rows = [
         _tr([_td(_e(u.name)), _td(_e(u.letter_no or NO_VALUE)), *(_td(str(n), "num") for n in
              (u.reported, u.closed, u.open))])

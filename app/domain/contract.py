@@ -48,6 +48,12 @@ class FeedKind(enum.StrEnum):
     RESPONSIBILITY = "responsibility"
     #: A 门前三包 responsibility unit and its frontage (or its removal), for everyone.
     UNIT = "unit"
+    #: A patrol track complete on the server, for supervisors: its header and its points.
+    TRACK = "track"
+    #: A key site (重点部位) loaded, changed or removed, for everyone (its inspector's rounds).
+    KEY_SITE = "key_site"
+    #: A check recorded at a key site (a round done), for supervisors.
+    SITE_CHECK = "site_check"
 
 
 class DecisionPayload(TypedDict):
@@ -160,6 +166,47 @@ class BasemapPayload(TypedDict):
     removed: bool
 
 
+class TrackPayload(TypedDict):
+    """A complete patrol track (entity id: the track's id). ``points`` is
+    :func:`app.domain.tracks.encode_points` of the points in time order."""
+
+    id: str
+    author_id: str
+    author_name: str
+    started_at: str
+    ended_at: str | None
+    distance_m: float
+    point_count: int
+    points: dict[str, list[int]]
+
+
+class KeySitePayload(TypedDict):
+    """A key site (app.domain.sites.KeySite as JSON); ``removed``: no longer checked."""
+
+    id: str
+    name: str
+    kind: str
+    frequency: str  # SiteFrequency
+    due: str  # HH:MM
+    weekday: int | None
+    inspector_id: str
+    area: dict[str, Any]  # SiteArea.to_json()
+    since: str  # the local day the site was first loaded (no round is due before it)
+    removed: bool
+
+
+class SiteCheckPayload(TypedDict):
+    id: str
+    site_id: str
+    inspector_id: str
+    at: str
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    outcome: str  # CheckOutcome
+    case_id: str | None
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -176,4 +223,7 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.GRID_CELL: GridCellPayload,
     FeedKind.RESPONSIBILITY: ResponsibilityPayload,
     FeedKind.UNIT: UnitPayload,
+    FeedKind.TRACK: TrackPayload,
+    FeedKind.KEY_SITE: KeySitePayload,
+    FeedKind.SITE_CHECK: SiteCheckPayload,
 }

@@ -36,6 +36,7 @@ from app.domain.loop_indicators import DEFAULT_SIGN_LIMIT, LoopCounts
 from app.domain.validation import Urgency
 from app.geo.basemaps import BasemapRegistry
 from app.geo.errors import MapError
+from app.storage.coverage import coverage
 from app.storage.handling import loop_indicators
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
@@ -154,6 +155,48 @@ class BulletinData:
     sign_for_limit: timedelta = DEFAULT_SIGN_LIMIT
     #: Cases per 门前三包 unit reported in the period (app.storage.units), most first.
     units: list[UnitCount] = field(default_factory=list)
+    #: Patrol coverage of the period per inspector (巡查覆盖); empty: no track in the period.
+    coverage: list[CoverageRow] = field(default_factory=list)
+    #: Share of the grid's cells visited and how many were not; None: no grid on this laptop.
+    covered_share: float | None = None
+    unvisited_cells: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    """One inspector's line of the bulletin's coverage section."""
+
+    name: str
+    distance_km: float
+    patrol_h: float
+    tracks: int
+    cells_visited: int
+    blind_spots: int
+    #: Key-site rounds due in the period, and missed.
+    rounds_due: int = 0
+    rounds_missed: int = 0
+
+
+def _coverage(store: LocalStore, period: Period) -> tuple[list[CoverageRow], float | None, int]:
+    result = coverage(store, period.start, period.end)
+    report = result.report
+    rows = [
+        CoverageRow(
+            name,
+            i.distance_m / 1000,
+            i.patrol_s / 3600,
+            i.tracks,
+            len(i.cells_visited),
+            len(i.blind_spots),
+            rounds.due,
+            rounds.missed,
+        )
+        for name, i, rounds in result.rows()
+        if i.tracks or i.blind_spots or rounds.due
+    ]
+    if not result.has_grid:
+        return rows, None, 0
+    return rows, report.covered_share, len(report.unvisited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +304,14 @@ def bulletin_data(
         language=language,
     )
     loop = loop_indicators(store, period, now=moment, limit=sign_for_limit)
+    patrols, covered_share, unvisited = _coverage(store, period)
     return BulletinData(
         sign_for=loop.total if loop.total.due_to_sign else None,
         late_sign_for=[(departments.get(d, d or "—"), late) for d, late in loop.late_sign_for()],
         sign_for_limit=sign_for_limit,
+        coverage=patrols,
+        covered_share=covered_share,
+        unvisited_cells=unvisited,
         period=period,
         cutoff=taken_at,
         generated_at=moment,

@@ -37,8 +37,10 @@ from app.storage.models import (
     TimeLimit,
     User,
 )
+from app.storage.sites import apply_check_entry, apply_site_entry
 from app.storage.states import OPEN_STATES, DeliveryState, OutboxEntity
 from app.storage.store import Changes, index_case
+from app.storage.track_sync import apply_track_entry
 
 #: What the server last announced of its category table (see _on_taxonomy).
 TAXONOMY_KEY = "server_taxonomy"
@@ -85,6 +87,10 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
         photo = frozenset({str(payload.get("photo_id", ""))})
         return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
     if kind in _REFERENCE_KINDS or kind in _PLACE_KINDS:
+        return Changes(reference=True)
+    if kind == FeedKind.TRACK:
+        return Changes(tracks=frozenset({entity_id}))
+    if kind in (FeedKind.KEY_SITE, FeedKind.SITE_CHECK):
         return Changes(reference=True)
     return Changes()
 
@@ -312,6 +318,9 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.GRID_CELL: lambda s, e: apply_cell(s, e.payload),
     FeedKind.RESPONSIBILITY: lambda s, e: apply_responsibility(s, e.payload),
     FeedKind.UNIT: lambda s, e: apply_unit(s, e.payload),
+    FeedKind.TRACK: lambda s, e: apply_track_entry(s, e.entity_id, e.payload),
+    FeedKind.KEY_SITE: lambda s, e: apply_site_entry(s, e.entity_id, e.payload),
+    FeedKind.SITE_CHECK: lambda s, e: apply_check_entry(s, e.entity_id, e.payload),
 }
 
 

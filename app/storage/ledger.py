@@ -47,6 +47,7 @@ from app.storage.models import (
     SyncState,
 )
 from app.storage.photos import original_path, store_original, write_thumbnail
+from app.storage.sites import check_counts
 from app.storage.states import (
     CASE_ENTITIES,
     OPEN_DELIVERIES,
@@ -57,6 +58,7 @@ from app.storage.states import (
     OutboxState,
 )
 from app.storage.store import Changes, LocalStore
+from app.storage.track_sync import track_counts
 
 CURSOR_KEY = "feed_cursor"
 LAST_SYNC_KEY = "last_sync"
@@ -162,10 +164,21 @@ class DeliverySummary:
     pending_photos: int
     pending_photo_bytes: int
     failed_photos: int
+    #: Stopped patrol tracks not yet whole on the server, and tracks it refused.
+    pending_tracks: int = 0
+    failed_tracks: int = 0
+    #: Checks at key sites not yet delivered, and checks the server refused.
+    pending_checks: int = 0
+    failed_checks: int = 0
 
     @property
     def idle(self) -> bool:
-        return self.pending_changes == 0 and self.pending_photos == 0
+        return (
+            self.pending_changes == 0
+            and self.pending_photos == 0
+            and self.pending_tracks == 0
+            and self.pending_checks == 0
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -616,7 +629,13 @@ class SyncLedger:
                 .select_from(Photo)
                 .where(Photo.delivery == DeliveryState.FAILED)
             )
+            pending_tracks, failed_tracks = track_counts(s)
+            pending_checks, failed_checks = check_counts(s)
             return DeliverySummary(
+                pending_checks=pending_checks,
+                failed_checks=failed_checks,
+                pending_tracks=pending_tracks,
+                failed_tracks=failed_tracks,
                 pending_changes=sum(by_state.get(state, 0) for state in OPEN_STATES),
                 failed_changes=by_state.get(OutboxState.FAILED, 0),
                 conflicts=by_state.get(OutboxState.CONFLICT, 0),

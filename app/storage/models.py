@@ -196,6 +196,7 @@ class Position(Base):
     """A fix: attached to a case, or one point of a patrol track."""
 
     __tablename__ = "positions"
+    __table_args__ = (Index("ix_positions_track_at", "track_id", "at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -225,6 +226,10 @@ class Track(Base):
     point_count: Mapped[int] = mapped_column(Integer, default=0)
     delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Points the server holds (0 … uploaded_points-1): an interrupted upload resumes here.
+    uploaded_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Why the server refused the track (JSON {code, zh, en}), when it did.
+    delivery_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxEntry(Base):
@@ -330,3 +335,39 @@ class ResponsibilityUnit(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     radius_m: Mapped[float | None] = mapped_column(Float)
+
+
+class KeySite(Base):
+    """A key site (重点部位) from the server's feed, with its round's frequency and inspector."""
+
+    __tablename__ = "key_sites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(100), default="")
+    frequency: Mapped[str] = mapped_column(String(10))
+    due: Mapped[str] = mapped_column(String(5))  # HH:MM, local time
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    inspector_id: Mapped[str] = mapped_column(String(36), index=True)
+    area: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: YYYY-MM-DD: the local day the site was first loaded (no round is due before it).
+    since: Mapped[str | None] = mapped_column(String(10))
+
+
+class SiteCheck(Base):
+    """A check recorded at a key site: this inspector's (queued for sync), or from the feed."""
+
+    __tablename__ = "site_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(36), index=True)
+    inspector_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
+    delivery_error: Mapped[str | None] = mapped_column(Text)

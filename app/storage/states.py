@@ -45,6 +45,7 @@ class OutboxEntity(enum.StrEnum):
     PHOTO = "photo"  # a photo file (a resumable upload)
     DECISION = "decision"  # a supervisor's decision (sent one by one, in the order taken)
     TRACK = "track"  # a stopped patrol track
+    SITE_CHECK = "site_check"  # a check recorded at a key site (a round done)
 
 
 #: The photo role of a department's evidence of its handling (issue 15), beside the report's

@@ -308,6 +308,7 @@ class LocalStore:
     remove_photo = case_photos.remove_photo
 
     start_track = tracks.start_track
+    import_track = tracks.import_track
     add_track_points = tracks.add_track_points
     set_track_state = tracks.set_track_state
     track = tracks.track_row

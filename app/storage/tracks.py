@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.capture.positions import FixQuality, PositionSource
-from app.capture.tracks import TrackPoint, TrackState, track_length_m
+from app.capture.positions import Fix, FixQuality, PositionSource
+from app.capture.tracks import TrackPoint, TrackRecorder, TrackState, track_length_m
 from app.domain.errors import DomainError, Message
 from app.domain.ids import new_id
 from app.storage.changelog import enqueue
@@ -44,6 +44,61 @@ def start_track(store: LocalStore) -> Created:
     return Created(track_id, Changes(tracks=frozenset({track_id})))
 
 
+def import_track(store: LocalStore, fixes: Sequence[Fix]) -> Created:
+    """Record a whole patrol track from a receiver's fixes (a log), thinned as a live track is
+    (:class:`~app.capture.tracks.TrackRecorder`), stopped and queued for sync, in one
+    transaction. Its times are the fixes' times, not the moment of the import."""
+    recorder = TrackRecorder()
+    recorder.start()
+    points = [p for fix in fixes if (p := recorder.offer(fix)) is not None]
+    if not points:
+        raise DomainError(
+            "track_empty",
+            Message(
+                "日志中没有可记录的轨迹点（没有定位或定位太差）",
+                "The log holds no point to record (no fix, or only poor ones)",
+            ),
+        )
+    track_id = new_id()
+    with store.write() as s:
+        s.add(
+            Track(
+                id=track_id,
+                author_id=store.actor.id,
+                state=TrackState.STOPPED.value,
+                started_at=points[0].time,
+                ended_at=points[-1].time,
+                distance_m=track_length_m(points),
+                point_count=len(points),
+            )
+        )
+        s.add_all(_position(track_id, point) for point in points)
+        enqueue(
+            s,
+            OutboxEntity.TRACK,
+            track_id,
+            "upload",
+            {"id": track_id, "points": len(points), "distance_m": round(track_length_m(points), 1)},
+            now=store.clock(),
+        )
+    return Created(track_id, Changes(tracks=frozenset({track_id}), outbox=True))
+
+
+def _position(track_id: str, point: TrackPoint) -> Position:
+    return Position(
+        id=new_id(),
+        track_id=track_id,
+        lat=point.lat,
+        lon=point.lon,
+        accuracy_m=point.accuracy_m,
+        altitude_m=point.altitude_m,
+        at=point.time,
+        fix_quality=FixQuality.UNKNOWN.value,
+        source=PositionSource.GPS.value,
+        segment=point.segment,
+    )
+
+
 def add_track_points(
     store: LocalStore,
     track_id: str,
@@ -54,21 +109,7 @@ def add_track_points(
     """Append kept points (see :class:`app.capture.tracks.TrackRecorder`) in one transaction."""
     with store.write() as s:
         track = _get_track(s, track_id)
-        for point in points:
-            s.add(
-                Position(
-                    id=new_id(),
-                    track_id=track_id,
-                    lat=point.lat,
-                    lon=point.lon,
-                    accuracy_m=point.accuracy_m,
-                    altitude_m=point.altitude_m,
-                    at=point.time,
-                    fix_quality=FixQuality.UNKNOWN.value,
-                    source=PositionSource.GPS.value,
-                    segment=point.segment,
-                )
-            )
+        s.add_all(_position(track_id, point) for point in points)
         track.point_count += len(points)
         if distance_m is not None:
             track.distance_m = distance_m

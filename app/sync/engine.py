@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
+from app.domain.tracks import BATCH_POINTS
 from app.storage.ledger import (
     DeliverySummary,
     OutgoingPhoto,
@@ -43,12 +44,14 @@ from app.storage.ledger import (
     claimed,
 )
 from app.storage.store import Changes, LocalStore, utc_now
+from app.storage.track_sync import outgoing_tracks, track_failed
 from app.sync.backoff import Backoff
 from app.sync.basemaps import sync_basemaps
 from app.sync.client import TIMEOUT, ServerClient
 from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
+from app.sync.tracks import push_site_checks, send_track
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
 
 T = TypeVar("T")
@@ -66,6 +69,8 @@ class SyncOptions:
     attempts: int = 4
     backoff: Backoff = field(default_factory=lambda: Backoff(base_s=0.5, cap_s=30.0))
     feed_page: int = 500
+    #: Points per track batch (app.domain.tracks).
+    track_batch: int = BATCH_POINTS
     timeout: httpx.Timeout = field(default_factory=lambda: TIMEOUT)
 
 
@@ -92,6 +97,12 @@ class SyncReport:
     photo_bytes_sent: int = 0
     pulled: int = 0
     photos_received: int = 0
+    #: Patrol tracks the server now holds whole, and tracks it refused.
+    tracks_sent: int = 0
+    tracks_failed: int = 0
+    #: Checks at key sites delivered, and refused.
+    checks_sent: int = 0
+    checks_failed: int = 0
     #: Basemaps downloaded from the server (names), and the bytes that came for them.
     basemaps_received: list[str] = field(default_factory=list)
     basemap_bytes: int = 0
@@ -114,6 +125,8 @@ class SyncReport:
             and self.left.failed_changes == 0
             and self.left.conflicts == 0
             and self.left.failed_photos == 0
+            and self.left.failed_tracks == 0
+            and self.left.failed_checks == 0
         )
 
     def lines(self, language: str = "zh_CN") -> list[str]:
@@ -146,6 +159,20 @@ class SyncReport:
                     if zh
                     else f"Not yet delivered: {left.pending_changes} changes, "
                     f"{left.pending_photos} photos ({left.pending_photo_bytes / 1e6:.1f} MB)"
+                )
+            if left.pending_checks or left.failed_checks:
+                out.append(
+                    f"重点部位检查：{left.pending_checks} 次尚未送达，{left.failed_checks} 次被拒收"
+                    if zh
+                    else f"Key-site checks: {left.pending_checks} not yet delivered, "
+                    f"{left.failed_checks} refused"
+                )
+            if left.pending_tracks or left.failed_tracks:
+                out.append(
+                    f"巡查轨迹：{left.pending_tracks} 条尚未送达，{left.failed_tracks} 条被拒收"
+                    if zh
+                    else f"Patrol tracks: {left.pending_tracks} not yet delivered, "
+                    f"{left.failed_tracks} refused"
                 )
             if self.photos_held_back and left.pending_photos:
                 out.append(
@@ -254,6 +281,8 @@ class SyncEngine:
             with _timed(report, "push"):
                 self._push(client, report)
                 self._push_decisions(client, report)
+                self._push_tracks(client, report)
+                report.changes |= push_site_checks(client, self.store, self._retrying, report)
             if self.options.photos:
                 with _timed(report, "photos"):
                     self._upload_photos(client, report)
@@ -377,6 +406,35 @@ class SyncEngine:
         report.confirmed += summary.confirmed
         report.conflicts += summary.conflicts
         report.rejected += summary.rejected
+
+    # -- tracks ------------------------------------------------------------------------------
+
+    def _push_tracks(self, client: ServerClient, report: SyncReport) -> None:
+        """Stopped patrol tracks, each resumed from the point count the server last gave."""
+        for track in outgoing_tracks(self.store):
+            if self._stopped():
+                return
+            self._emit(Progress("push", report.pushed, report.pushed + 1, current=track.id))
+            try:
+                report.changes |= self._retrying(
+                    functools.partial(
+                        send_track,
+                        client,
+                        self.store,
+                        track,
+                        batch_points=self.options.track_batch,
+                        stopped=self._stopped,
+                    )
+                )
+            except SyncError as exc:
+                if exc.kind not in (ErrorKind.REJECTED, ErrorKind.CONFLICT):
+                    raise
+                reason = {"code": exc.code, "zh": exc.message.zh, "en": exc.message.en}
+                report.changes |= track_failed(self.store, track.id, reason)
+                report.tracks_failed += 1
+                continue
+            if not self._stopped():
+                report.tracks_sent += 1
 
     # -- photos ------------------------------------------------------------------------------
 

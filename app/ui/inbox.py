@@ -314,6 +314,12 @@ class InboxWidget(QWidget):
         StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
 
+    def add_section(self, widget: QWidget) -> None:
+        """Another list of the inspector's tasks under the inbox (the key-site rounds)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.addWidget(widget)
+
     # -- loading --------------------------------------------------------------------------
 
     @Slot()

@@ -59,6 +59,7 @@ from app.ui.map_tab import MapPanel
 from app.ui.operations import Lane, Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
+from app.ui.rounds import RoundsPanel
 from app.ui.settings import Settings, SettingsDialog
 from app.ui.sign_in import SessionBanner, SignInDialog
 from app.ui.supervisor import (
@@ -68,6 +69,7 @@ from app.ui.supervisor import (
     ReviewPanel,
     SupervisorMapPanel,
 )
+from app.ui.supervisor.coverage import CoveragePanel
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
@@ -122,6 +124,8 @@ class MainWindow(QMainWindow):
         self.review: ReviewPanel | None = None
         self.deadlines: AssignmentsPanel | None = None
         self.supervisor_map: SupervisorMapPanel | None = None
+        #: The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors.
+        self.coverage: CoveragePanel | None = None
         #: The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by
         #: _add_dashboard(); None until then.
         self.dashboard: QWidget | None = None
@@ -248,6 +252,9 @@ class MainWindow(QMainWindow):
 
         self.gps = GpsFeed(tasks, self)
         self.patrol = PatrolController(store, tasks, self.gps, self)
+        # Key-site rounds (重点部位): in the Tasks tab, checked at the receiver's position.
+        self.rounds = RoundsPanel(store, tasks, language, lambda: self.gps.last_fix)
+        self.inbox.add_section(self.rounds)
         self.sync_status = SyncStatusWidget(language)
         self.patrol_label = PatrolLabel(self.patrol)
         self.account_label = QLabel()
@@ -530,6 +537,9 @@ class MainWindow(QMainWindow):
         self.requests.open_case.connect(self.open_case_detail)
         self.requests.count_changed.connect(self._show_request_count)
         self.tabs.addTab(self.requests, self.tr("Requests"))
+        # Patrol coverage: distance, time, cells visited, blind spots (issue 14).
+        self.coverage = CoveragePanel(store, tasks, language)
+        self.tabs.addTab(self.coverage, self.tr("Coverage"))
         self._add_dashboard()
         for shortcut, text, widget in (
             ("Ctrl+3", self.tr("Re&view"), self.review),

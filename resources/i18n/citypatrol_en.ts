@@ -38,6 +38,23 @@
     </message>
 </context>
 <context>
+    <name>CoveragePanel</name>
+    <message numerus="yes">
+        <source>%n inspector(s), %1 km patrolled; no grid cells yet</source>
+        <translation>
+            <numerusform>%n inspector, %1 km patrolled; no grid cells yet</numerusform>
+            <numerusform>%n inspectors, %1 km patrolled; no grid cells yet</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n inspector(s), %1 km patrolled; %2 of the cells visited, %3 not</source>
+        <translation>
+            <numerusform>%n inspector, %1 km patrolled; %2 of the cells visited, %3 not</numerusform>
+            <numerusform>%n inspectors, %1 km patrolled; %2 of the cells visited, %3 not</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message numerus="yes">
         <source>Exported %n case(s) to %1 (%2 MB).</source>
@@ -119,12 +136,36 @@
     </message>
 </context>
 <context>
+    <name>RoundsPanel</name>
+    <message numerus="yes">
+        <source>%n round(s) today and this week</source>
+        <translation>
+            <numerusform>%n round today and this week</numerusform>
+            <numerusform>%n rounds today and this week</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n done</source>
+        <translation>
+            <numerusform>%n done</numerusform>
+            <numerusform>%n done</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SupervisorMapPanel</name>
     <message numerus="yes">
         <source>Last %n day(s)</source>
         <translation>
             <numerusform>Last %n day</numerusform>
             <numerusform>Last %n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n track point(s) that day</source>
+        <translation>
+            <numerusform>%n track point that day</numerusform>
+            <numerusform>%n track points that day</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -777,6 +777,113 @@ What you typed stays here and is saved again shortly.</source>
     </message>
 </context>
 <context>
+    <name>CoveragePanel</name>
+    <message>
+        <source>Patrol coverage</source>
+        <translation>巡查覆盖</translation>
+    </message>
+    <message>
+        <source>First day</source>
+        <translation>起始日</translation>
+    </message>
+    <message>
+        <source>Last day</source>
+        <translation>截止日</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>A responsible cell nobody visited for this many days is a blind spot</source>
+        <translation>责任网格连续这么多天无人巡查即为盲区</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>从：</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>至：</translation>
+    </message>
+    <message>
+        <source>Blind spot after:</source>
+        <translation>盲区判定：</translation>
+    </message>
+    <message>
+        <source>Inspector</source>
+        <translation>监督员</translation>
+    </message>
+    <message>
+        <source>Patrol distance (km)</source>
+        <translation>巡查里程（公里）</translation>
+    </message>
+    <message>
+        <source>Time on patrol (h)</source>
+        <translation>在岗时长（小时）</translation>
+    </message>
+    <message>
+        <source>Tracks</source>
+        <translation>轨迹</translation>
+    </message>
+    <message>
+        <source>Cells visited</source>
+        <translation>到访网格</translation>
+    </message>
+    <message>
+        <source>Blind spots</source>
+        <translation>盲区</translation>
+    </message>
+    <message>
+        <source>Rounds due</source>
+        <translation>重点部位应检</translation>
+    </message>
+    <message>
+        <source>Rounds done</source>
+        <translation>已检</translation>
+    </message>
+    <message>
+        <source>Rounds missed</source>
+        <translation>漏检</translation>
+    </message>
+    <message>
+        <source>Blind spot (cell)</source>
+        <translation>盲区（网格）</translation>
+    </message>
+    <message>
+        <source>Last visit</source>
+        <translation>最近到访</translation>
+    </message>
+    <message>
+        <source>Blind spots by inspector</source>
+        <translation>各监督员的盲区</translation>
+    </message>
+    <message>
+        <source>The last day is before the first day</source>
+        <translation>截止日早于起始日</translation>
+    </message>
+    <message>
+        <source>never visited</source>
+        <translation>从未到访</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n inspector(s), %1 km patrolled; no grid cells yet</source>
+        <translation>
+            <numerusform>%n 名监督员，巡查 %1 公里；尚无单元网格</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n inspector(s), %1 km patrolled; %2 of the cells visited, %3 not</source>
+        <translation>
+            <numerusform>%n 名监督员，巡查 %1 公里；网格覆盖 %2，未到访 %3 个</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>DashboardWidget</name>
     <message>
         <source>Performance dashboard</source>
@@ -1699,7 +1806,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
+        <extracomment>The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors. The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
     </message>
     <message>
@@ -1861,6 +1968,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Requests</source>
         <translation>申请审批</translation>
+    </message>
+    <message>
+        <source>Coverage</source>
+        <translation>巡查覆盖</translation>
     </message>
     <message>
         <source>Re&amp;view</source>
@@ -2770,6 +2881,73 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
 </context>
 <context>
+    <name>RoundsPanel</name>
+    <message>
+        <source>Key-site rounds</source>
+        <translation>重点部位检查</translation>
+    </message>
+    <message>
+        <source>Key site</source>
+        <translation>重点部位</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Due by</source>
+        <translation>检查时限</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>&amp;No problem found here</source>
+        <translation>未发现问题(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Record the round as done at your current position: nothing to report</source>
+        <translation>以当前位置记录本次检查已完成：未发现问题</translation>
+    </message>
+    <message>
+        <source>&amp;Problem reported here</source>
+        <translation>已上报问题(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Record the round as done with the case you reported at the site today</source>
+        <translation>以今天在该部位上报的案件记录本次检查已完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已检</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>待检</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>漏检</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n round(s) today and this week</source>
+        <translation>
+            <numerusform>今日及本周共 %n 次检查</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n done</source>
+        <translation>
+            <numerusform>已完成 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No position yet: connect the GPS receiver and wait for a fix</source>
+        <translation>尚无定位：请连接 GPS 接收机并等待定位</translation>
+    </message>
+</context>
+<context>
     <name>SessionBanner</name>
     <message>
         <source>Your session has expired — sign in again to sync. Your work is kept on this laptop.</source>
@@ -3022,8 +3200,34 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>显示问题集中的区域（所示案件的热力图）</translation>
     </message>
     <message>
+        <source>Patrol tracks</source>
+        <translation>巡查轨迹</translation>
+    </message>
+    <message>
+        <source>No patrol tracks</source>
+        <translation>不显示巡查轨迹</translation>
+    </message>
+    <message>
+        <source>Tracks of every inspector</source>
+        <translation>全部监督员的轨迹</translation>
+    </message>
+    <message>
+        <source>Day of the patrol tracks</source>
+        <translation>轨迹日期</translation>
+    </message>
+    <message>
         <source>Dispatched cases by their deadline: green under 80 % of the time limit, yellow 80–100 %, red overdue; other cases by status. A count ringed in red holds an overdue case.</source>
         <translation>已派遣案件按处置时限着色：绿色为已用时限不足 80%，黄色为 80–100%，红色为超期；其他案件按状态着色。红圈数字表示其中有超期案件。</translation>
+    </message>
+    <message>
+        <source>Patrol tracks:</source>
+        <translation>巡查轨迹：</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n track point(s) that day</source>
+        <translation>
+            <numerusform>当天轨迹点 %n 个</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <source>%n case(s) on the map</source>

@@ -487,6 +487,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/basemaps"): signed_in(200),
     # No basemap was added in this world: a well-formed id is "not found" to every account.
     ("GET", "/api/v1/basemaps/{sha256}"): signed_in(404),
+    ("GET", "/api/v1/tracks"): signed_in(200),
+    ("GET", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200},
+    ("PUT", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
+    ("POST", "/api/v1/tracks/{track_id}/points"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
+    ("GET", "/api/v1/sites"): signed_in(200),
+    # The owner's own key site; another inspector's is "not found".
+    ("POST", "/api/v1/sites/{site_id}/checks"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -599,6 +606,67 @@ class World:
         return photo_id
 
 
+TRACK_HEADER = {"started_at": "2026-12-01T08:00:00+08:00", "distance_m": 0.0, "point_count": 1}
+TRACK_POINT = [28_300_000, 117_210_000, 1_764_547_200_000, 40, 0]
+
+
+def _owner_track(world: World) -> str:
+    """A track of the owner's with one point to come."""
+    track_id = new_id()
+    with world.http(OWNER) as http:
+        assert http.put(f"/api/v1/tracks/{track_id}", json=TRACK_HEADER).status_code == 200
+    return track_id
+
+
+def _put_track(world: World, identity: str) -> httpx.Response:
+    track_id = _owner_track(world)
+    with world.http(identity) as http:
+        return http.put(f"/api/v1/tracks/{track_id}", json=TRACK_HEADER)
+
+
+def _track_points(world: World, identity: str) -> httpx.Response:
+    track_id = _owner_track(world)
+    with world.http(identity) as http:
+        return http.post(
+            f"/api/v1/tracks/{track_id}/points",
+            json={"batch_id": new_id(), "first": 0, "points": [TRACK_POINT]},
+        )
+
+
+def _owner_site(world: World) -> str:
+    """The id of a key site the owner checks (loaded once with ``citypatrol-server site load``)."""
+    with world.http(ADMIN) as http:
+        found = [s["id"] for s in http.get("/api/v1/sites").json() if s["name"] == "矩阵小学"]
+    if found:
+        return str(found[0])
+    with tempfile.TemporaryDirectory(prefix="citypatrol-sites-") as folder:
+        path = Path(folder) / "sites.geojson"
+        feature = {
+            "type": "Feature",
+            "properties": {"name": "矩阵小学", "frequency": "daily", "due": "10:00",
+                           "inspector": USERNAMES[OWNER], "radius_m": 100},
+            "geometry": {"type": "Point", "coordinates": [117.215, 28.3005]},
+        }  # fmt: skip
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(world.server.data_dir),
+             "--database-url", world.server.database_url, "site", "load", str(path)],
+            capture_output=True, text=True, cwd=ROOT, check=False, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    return _owner_site(world)
+
+
+def _site_check(world: World, identity: str) -> httpx.Response:
+    site_id = _owner_site(world)
+    with world.http(identity) as http:
+        return http.post(
+            f"/api/v1/sites/{site_id}/checks",
+            json={"id": new_id(), "at": datetime.now(UTC).isoformat(), "lat": 28.3005,
+                  "lon": 117.215, "outcome": "no_problem"},
+        )  # fmt: skip
+
+
 def _request(method: str, path: str, **kwargs: Any) -> Callable[[World, str], httpx.Response]:
     def call(world: World, identity: str) -> httpx.Response:
         with world.http(identity) as http:
@@ -707,6 +775,12 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("DELETE", "/api/v1/time-limits/{rule_id}"): _delete_time_limit,
     ("GET", "/api/v1/basemaps"): _request("GET", "/api/v1/basemaps"),
     ("GET", "/api/v1/basemaps/{sha256}"): _request("GET", "/api/v1/basemaps/" + "0" * 64),
+    ("GET", "/api/v1/tracks"): _request("GET", "/api/v1/tracks"),
+    ("GET", "/api/v1/tracks/{track_id}"): lambda w, i: _request("GET", f"/api/v1/tracks/{_owner_track(w)}")(w, i),
+    ("PUT", "/api/v1/tracks/{track_id}"): _put_track,
+    ("POST", "/api/v1/tracks/{track_id}/points"): _track_points,
+    ("GET", "/api/v1/sites"): _request("GET", "/api/v1/sites"),
+    ("POST", "/api/v1/sites/{site_id}/checks"): _site_check,
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),

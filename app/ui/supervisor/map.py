@@ -10,13 +10,14 @@ computer (``basemaps.json``: the settings, or the server's distribution).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -24,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.deadlines import WorkingCalendar
 from app.domain.lifecycle import CaseStatus
 from app.geo.basemaps import open_registered
 from app.geo.mbtiles import MBTiles
 from app.storage import LocalStore
+from app.storage.coverage import TrackOwner, day_tracks, track_inspectors
 from app.storage.map_points import SupervisorFilter, mapped_categories, supervisor_points
 from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
@@ -99,6 +102,21 @@ class SupervisorMapPanel(QWidget):
             self.tr("Show where problems concentrate (a heat map of the cases shown)")
         )
         self.count_label = QLabel()
+        # Patrol tracks: one inspector's (or everyone's) on one day.
+        self.track_filter = QComboBox()
+        self.track_filter.setObjectName("map_track_inspector")
+        self.track_filter.setAccessibleName(self.tr("Patrol tracks"))
+        self.track_filter.addItem(self.tr("No patrol tracks"), None)
+        self.track_filter.addItem(self.tr("Tracks of every inspector"), "")
+        self.track_day = QDateEdit()
+        self.track_day.setObjectName("map_track_day")
+        self.track_day.setAccessibleName(self.tr("Day of the patrol tracks"))
+        self.track_day.setCalendarPopup(True)
+        self.track_day.setDisplayFormat("yyyy-MM-dd")
+        today = self._clock().astimezone(WorkingCalendar().tz).date()
+        self.track_day.setDate(QDate(today.year, today.month, today.day))
+        self.track_label = QLabel()
+        self.track_label.setStyleSheet(MUTED)
         self.error_label = error_label("supervisor_map_error")
         legend = QLabel(
             self.tr(
@@ -123,10 +141,18 @@ class SupervisorMapPanel(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.count_label)
         bar.addWidget(self.density_button)
+        track_bar = QHBoxLayout()
+        track_bar.setContentsMargins(8, 0, 8, 2)
+        track_bar.addWidget(QLabel(self.tr("Patrol tracks:")))
+        track_bar.addWidget(self.track_filter)
+        track_bar.addWidget(self.track_day)
+        track_bar.addWidget(self.track_label)
+        track_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
+        layout.addLayout(track_bar)
         layout.addWidget(self.error_label)
         layout.addWidget(self.map, 1)
         layout.addWidget(legend)
@@ -139,6 +165,8 @@ class SupervisorMapPanel(QWidget):
         ):
             combo.currentIndexChanged.connect(self.refresh)
         self.overdue_check.toggled.connect(self.refresh)
+        self.track_filter.currentIndexChanged.connect(self.read_tracks)
+        self.track_day.dateChanged.connect(self.read_tracks)
         self.density_button.toggled.connect(self.map.set_density)
         self.map.case_clicked.connect(self.open_case)
         self.map.cases_loaded.connect(self._show_count)
@@ -146,6 +174,41 @@ class SupervisorMapPanel(QWidget):
         self.reload_basemap()
         self._read_choices()
         self.refresh()
+
+    # -- patrol tracks ------------------------------------------------------------------------
+
+    def read_tracks(self) -> None:
+        """Draw the chosen inspector's (or everyone's) tracks of the chosen day."""
+        chosen = self.track_filter.currentData()
+        if chosen is None:
+            self.map.set_track([])
+            self.track_label.clear()
+            return
+        day = self.track_day.date().toPython()
+        tz = WorkingCalendar().tz
+        start = datetime.combine(day, time(), tz)
+        end = start + timedelta(days=1)
+        store, inspector = self._store, chosen or None
+        self._ops.run(
+            lambda: day_tracks(store, start, end, inspector), self._show_tracks, key="tracks"
+        )
+
+    def _show_tracks(self, segments: list[list[tuple[float, float]]]) -> None:
+        self.map.set_track(segments)
+        points = sum(len(s) for s in segments)
+        self.track_label.setText(self.tr("%n track point(s) that day", "", points))
+
+    def _fill_inspectors(self, owners: list[TrackOwner]) -> None:
+        combo = self.track_filter
+        chosen = combo.currentData()
+        combo.blockSignals(True)
+        while combo.count() > 2:
+            combo.removeItem(2)
+        for owner in owners:
+            combo.addItem(owner.name, owner.id)
+        index = combo.findData(chosen) if chosen is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -180,6 +243,7 @@ class SupervisorMapPanel(QWidget):
             lambda result: self._fill_choices(*result),
             key="choices",
         )
+        self._ops.run(lambda: track_inspectors(store), self._fill_inspectors, key="inspectors")
 
     def _fill_choices(self, known: list[DepartmentRow], categories: list[str]) -> None:
         for combo, items in (
@@ -208,6 +272,10 @@ class SupervisorMapPanel(QWidget):
         self.error_label.show()
 
     def _store_changed(self, changes: Changes) -> None:
+        if changes.tracks or changes.everything:
+            store = self._store
+            self._ops.run(lambda: track_inspectors(store), self._fill_inspectors, key="inspectors")
+            self.read_tracks()
         if workflow_changed(changes) or changes.created:
             self._stale = True
             if changes.reference or changes.everything:
