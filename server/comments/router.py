@@ -33,8 +33,8 @@ def list_comments(case_id: CaseId, session: SessionDep, user: CurrentUser) -> li
 def add_comment(
     case_id: CaseId, body: CommentIn, session: SessionDep, user: CurrentUser
 ) -> CommentOut:
-    """Comment on a case. Its inspector (author and re-inspection assignee) and the supervisors
-    learn of it through the change feed."""
+    """Comment on a case. Its inspector (author and re-inspection assignee), the supervisors and
+    the department it is dispatched to learn of it through the change feed."""
     # The feed lock first, as a mutex (see server.feed's lock order): a comment only reads its
     # case and inserts a row referring to it, which no lock on the case row blocks.
     lock_feed(session)
@@ -62,4 +62,7 @@ def add_comment(
         if recipient is not None and recipient != user.id:
             append_feed(session, FeedKind.COMMENT, case.id, payload, user_id=recipient)
     append_feed(session, FeedKind.COMMENT, case.id, payload, role=Role.SUPERVISOR.value)
+    if case.department_id is not None:
+        # The department the case is dispatched to follows its comments too (issue 15).
+        append_feed(session, FeedKind.COMMENT, case.id, payload, department_id=case.department_id)
     return out

@@ -200,6 +200,14 @@ def test_a_handler_lists_only_its_departments_cases(
     # Comments: the department talks about its case, the inspector and the office hear it.
     said = handler.http.post(f"/api/v1/cases/{ours}/comments", json={"text": "明早处理"})
     assert said.status_code == 201, said.text
+    asked = supervisor.http.post(f"/api/v1/cases/{ours}/comments", json={"text": "请尽快"})
+    assert asked.status_code == 201, asked.text
+    heard = [
+        e["payload"]["text"]
+        for e in handler.everything()
+        if e["kind"] == "comment" and e["entity_id"] == ours
+    ]
+    assert heard == ["明早处理", "请尽快"]  # the department's own, and the office's
     assert (
         stranger.http.post(f"/api/v1/cases/{ours}/comments", json={"text": "x"}).status_code == 404
     )
