@@ -28,6 +28,7 @@ from server.photos.router import router as photos_router
 from server.photos.store import LocalPhotoStore
 from server.reference import departments
 from server.reference.router import router as reference_router
+from server.releases_api import router as releases_router
 from server.serving import is_loopback
 from server.settings import Settings
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         comments_router,
         reference_router,
         photos_router,
+        releases_router,
     ):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
+from app.domain.releases import ReleasePlatform
 from app.domain.validation import Urgency
 from server import serving
 from server.accounts import users
@@ -163,6 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     basemap.add_parser("list", help="list the distributed basemaps")
     basemap.add_parser("remove", help="stop distributing a basemap").add_argument("name")
+
+    release = sub.add_parser(
+        "release", help="installers of the desktop client offered to the laptops as an update"
+    ).add_subparsers(dest="release_command", required=True)
+    rel_add = release.add_parser(
+        "add", help="offer an installer as a platform's new version (must be newer)"
+    )
+    rel_add.add_argument("version", help="PEP 440 version, e.g. 1.2.0")
+    rel_add.add_argument("--platform", required=True, choices=[p.value for p in ReleasePlatform])
+    rel_add.add_argument("file", type=Path)
+    release.add_parser("list", help="list the offered installers, newest first")
     return parser
 
 
@@ -332,6 +344,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _calendar(args, sessions)
     if args.command == "basemap":
         return _basemap(args, sessions)
+    if args.command == "release":
+        return _release(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -386,6 +400,27 @@ def _basemap(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         else:
             basemaps.remove_basemap(session, data_dir, args.name)
             print(f"basemap {args.name} removed")
+    return 0
+
+
+def _release(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server.reference import releases
+
+    data_dir: Path = load_settings(args.data_dir, args.database_url).data_dir
+    with sessions.begin() as session:
+        if args.release_command == "add":
+            platform = ReleasePlatform(args.platform)
+            row = releases.add_release(session, data_dir, args.file, args.version, platform)
+            print(
+                f"release {row.version} for {row.platform} added "
+                f"({row.filename}, {row.size} bytes, sha256 {row.sha256})"
+            )
+        else:
+            for row in releases.list_releases(session):
+                print(
+                    f"{row.platform}\t{row.version}\t{row.filename}\t{row.size}\t{row.sha256}\t"
+                    f"{row.added_at:%Y-%m-%d %H:%M}"
+                )
     return 0
 
 
