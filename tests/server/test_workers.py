@@ -477,6 +477,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/basemaps"): signed_in(200),
     # No basemap was added in this world: a well-formed id is "not found" to every account.
     ("GET", "/api/v1/basemaps/{sha256}"): signed_in(404),
+    # No client release was added in this world either: "not found" to every account.
+    ("GET", "/api/v1/releases/latest"): signed_in(404),
+    ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -697,6 +700,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("DELETE", "/api/v1/time-limits/{rule_id}"): _delete_time_limit,
     ("GET", "/api/v1/basemaps"): _request("GET", "/api/v1/basemaps"),
     ("GET", "/api/v1/basemaps/{sha256}"): _request("GET", "/api/v1/basemaps/" + "0" * 64),
+    ("GET", "/api/v1/releases/latest"): _request("GET", "/api/v1/releases/latest", params={"platform": "windows"}),
+    ("GET", "/api/v1/releases/{sha256}"): _request("GET", "/api/v1/releases/" + "0" * 64),
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
