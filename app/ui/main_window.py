@@ -69,6 +69,7 @@ from app.ui.supervisor import (
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
+from app.ui.updates import UpdateNotifier
 
 log = logging.getLogger(__name__)
 
@@ -361,6 +362,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.log_folder_action)
         self.help = HelpActions(self, self._store, self._ops)
         self.help.add_to(help_menu)
+        self.updates = UpdateNotifier(self, self._store, self._ops, self._language)
+        self.updates.install(self.statusBar(), help_menu, self.sync)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
