@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStatusBar,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -94,7 +95,6 @@ class UpdateDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.download_button = QPushButton(self.tr("&Download"))
         self.open_button = QPushButton(self.tr("&Open folder"))
-        self.open_button.setVisible(False)
         self.close_button = QPushButton(self.tr("&Later"))
         for button, role in (
             (self.download_button, QDialogButtonBox.ButtonRole.AcceptRole),
@@ -102,6 +102,7 @@ class UpdateDialog(QDialog):
             (self.close_button, QDialogButtonBox.ButtonRole.RejectRole),
         ):
             self.buttons.addButton(button, role)
+        self.open_button.setVisible(False)  # once the installer is saved
         self.download_button.clicked.connect(self.download)
         self.open_button.clicked.connect(self.open_folder)
         self.close_button.clicked.connect(self.close)
@@ -152,6 +153,7 @@ class UpdateDialog(QDialog):
         self.download_button.setVisible(False)
         self.open_button.setVisible(True)
         self.close_button.setText(self.tr("&Close"))
+        self.adjustSize()
         self.downloaded.emit(path)
 
     def _failed(self, exc: BaseException) -> None:
@@ -160,6 +162,7 @@ class UpdateDialog(QDialog):
         self.status.setText(error_text(exc, self._language))
         self.download_button.setText(self.tr("&Try again"))
         self.download_button.setEnabled(True)
+        self.adjustSize()
 
 
 class UpdateNotifier(QObject):
@@ -172,6 +175,11 @@ class UpdateNotifier(QObject):
         self.dialog: UpdateDialog | None = None
         self.notice = QToolButton()
         self.notice.setAutoRaise(True)
+        self.notice.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.notice.setIcon(parent.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
+        font = self.notice.font()
+        font.setBold(True)
+        self.notice.setFont(font)
         self.notice.setVisible(False)
         self.notice.clicked.connect(self.show_dialog)
         self.check_action: QAction | None = None
