@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -111,10 +111,16 @@ class MapPanel(QWidget):
             patrol.changed.connect(self._patrol_changed)
         self.reload_basemaps()
         self.reload_overlays()
-        # Read the cases now, in the background, rather than when the tab is first shown:
-        # 100,000 cases take a few hundred milliseconds to read and cluster, and by the time
-        # the inspector opens the tab they are ready to draw.
-        self.refresh()
+        # Read the cases in the background before the tab is first shown: 100,000 cases take
+        # a second to read and cluster, and by the time the inspector opens the tab they are
+        # ready to draw. Not at once, though: the database lane is one queue, and the case
+        # list's first screen goes first (queued at the end of the main window's set-up);
+        # the map's reading waits for the event loop to start.
+        QTimer.singleShot(0, self, self._prefetch)
+
+    def _prefetch(self) -> None:
+        if self._stale:
+            self.refresh()
 
     # -- basemaps ------------------------------------------------------------------------------
 
