@@ -23,12 +23,30 @@ from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.validation import CaseFields, Urgency, ValidationError
-from app.logs import setup_logging
-from app.version import app_version
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version is read (package metadata) only when asked for — reading it
+    for every command cost the start-up of each (importlib.metadata and the email parser)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from app.version import app_version
+
+        print(f"citypatrol {app_version()}")  # to standard output, as argparse's own does
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh_CN", "en"], help="language of messages (default: system locale)"
     )
     parser.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 = ok")
-    parser.add_argument("--version", action="version", version=f"citypatrol {app_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     parser.add_argument(
         "--screenshot", type=Path, help="save a PNG of the main window once loaded, then quit"
     )
@@ -225,6 +243,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _case_command(args, data_dir, language)
         if args.command in ("login", "logout", "sync"):
             # What support needs after a failed sync: it talks to the server, so log it.
+            from app.logs import setup_logging
+
             if not logging.getLogger().handlers:
                 # Warnings still reach the terminal as before (logging's last resort stops
                 # once any handler is installed).
@@ -597,12 +617,14 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
 
 
 def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
-    from app.capture.photos import PhotoError, inspect_photo
+    from app.capture.photo_errors import PhotoError
     from app.storage import CaseQuery, LocalStore
     from app.storage.store import expand_photo_paths
 
     photos = expand_photo_paths(args.photo) if args.case_command == "new" else []
     refused: list[PhotoError] = []
+    if photos:
+        from app.capture.photos import inspect_photo  # Pillow: only when there are photos
     for photo in photos:  # refuse bad photos before anything is written
         try:
             inspect_photo(photo)

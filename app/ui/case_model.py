@@ -61,6 +61,7 @@ class CaseTableModel(QAbstractTableModel):
         query, store = self._query, self._store
         for block in self._pending_blocks:
             self._ops.cancel(("block", block))  # rows of the previous result set
+
         # Only the latest query's result is shown: a newer query supersedes this one. The first
         # block of rows comes with the ids, in the same job: the list shows its first screen
         # after one trip through the database lane, not two (start-up, bench/ui.py).
