@@ -268,6 +268,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _report_command(args, data_dir, language, clock)
         if args.command == "map":
             return _map_command(args, data_dir, language)
+        # The store before Qt: once PySide6 is loaded, it reads the source of every Python
+        # module imported after it (shiboken's __feature__ check), and the store brings
+        # SQLAlchemy's few hundred (0.1 s of a source run's start-up; bench/ui.py).
+        import app.storage  # noqa: F401
         from app.ui.application import run_gui
 
         return run_gui(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
@@ -45,7 +46,6 @@ from app.logs import log_folder
 from app.storage import CaseQuery, LocalStore
 from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
-from app.sync.session import SignOut, sign_out
 from app.ui.basemap_settings import BasemapSettings
 from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
@@ -70,6 +70,9 @@ from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
 from app.ui.updates import UpdateNotifier
+
+if TYPE_CHECKING:
+    from app.sync.session import SignOut
 
 log = logging.getLogger(__name__)
 
@@ -615,6 +618,8 @@ class MainWindow(QMainWindow):
         """Revoke the session on the server (if reachable) and forget it here; unsent work
         stays for the next sign-in."""
         store = self._store
+        from app.sync.session import sign_out  # httpx and keyring: when used (start-up)
+
         self._ops.run(lambda: sign_out(store), self._signed_out, lane=Lane.NET)
 
     def _signed_out(self, result: SignOut) -> None:

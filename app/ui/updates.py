@@ -33,14 +33,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage import LocalStore
-from app.sync.updates import UpdateOffer, check_store_update, download_store_update
 from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import error_text
 from app.ui.operations import Lane, Operations
 from app.version import app_version
 
 if TYPE_CHECKING:
+    # app.sync (and httpx) are imported when an update is checked or downloaded, not with
+    # the window (start-up).
     from app.sync.engine import SyncReport
+    from app.sync.updates import UpdateOffer
     from app.ui.sync_controller import SyncController
 
 
@@ -117,6 +119,8 @@ class UpdateDialog(QDialog):
         self.status.setStyleSheet("")
         self.status.setText(self.tr("Downloading…"))
         self._stop = threading.Event()  # a new try after closing and reopening the dialog
+        from app.sync.updates import download_store_update
+
         store, offer, stop, moved = self._store, self.offer, self._stop, self._moved.emit
         self._ops.run(
             lambda: download_store_update(store, offer, moved, stop),
@@ -218,6 +222,8 @@ class UpdateNotifier(QObject):
 
     def check_now(self) -> None:
         """Help → Check for updates: ask the server now (network lane)."""
+        from app.sync.updates import check_store_update
+
         self._ops.run(
             lambda: check_store_update(self._store),
             self._checked,
