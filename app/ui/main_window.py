@@ -78,6 +78,8 @@ log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 26
 SEARCH_DELAY_MS = 250
+#: How long after the case list has its first rows the hidden Map tab starts reading its cases.
+MAP_PREFETCH_MS = 500
 
 
 #: (days back, label) of the date filter; None = any time.
@@ -259,8 +261,15 @@ class MainWindow(QMainWindow):
         self.patrol.error.connect(self._on_error)
         self.gps.failed.connect(self._on_error)
         self.map_panel = MapPanel(
-            store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
+            store,
+            tasks,
+            language,
+            query=self.current_query,
+            patrol=self.patrol,
+            gps=self.gps,
+            prefetch=False,  # after the list's first screen (see _prefetch_map)
         )
+        self.model.loaded.connect(self._prefetch_map)
         self.map_panel.open_case.connect(self.open_case)
         # The case selected in the list is the one highlighted on the map.
         self.table.selectionModel().currentRowChanged.connect(
@@ -699,6 +708,13 @@ class MainWindow(QMainWindow):
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
         self.map_panel.filters_changed()
+
+    def _prefetch_map(self, _count: int) -> None:
+        """Once the list has its first rows: let them be drawn, then read the hidden map's
+        cases (a second of the database lane and of Python's lock with 100,000 cases, which
+        would otherwise stand between the start and the list shown; bench/ui.py)."""
+        self.model.loaded.disconnect(self._prefetch_map)
+        QTimer.singleShot(MAP_PREFETCH_MS, self.map_panel, self.map_panel.prefetch)
 
     def _on_loaded(self, count: int) -> None:
         filtered = self._filtered()

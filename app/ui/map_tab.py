@@ -53,6 +53,7 @@ class MapPanel(QWidget):
         patrol: PatrolController | None = None,
         gps: GpsFeed | None = None,
         parent: QWidget | None = None,
+        prefetch: bool = True,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -113,12 +114,14 @@ class MapPanel(QWidget):
         self.reload_overlays()
         # Read the cases in the background before the tab is first shown: 100,000 cases take
         # a second to read and cluster, and by the time the inspector opens the tab they are
-        # ready to draw. Not at once, though: the database lane is one queue, and the case
-        # list's first screen goes first (queued at the end of the main window's set-up);
-        # the map's reading waits for the event loop to start.
-        QTimer.singleShot(0, self, self._prefetch)
+        # ready to draw. ``prefetch=False``: the owner says when (the main window lets its case
+        # list show first — the reading holds the database lane and Python's lock for that
+        # second; start-up, bench/ui.py).
+        if prefetch:
+            QTimer.singleShot(0, self, self.prefetch)
 
-    def _prefetch(self) -> None:
+    def prefetch(self) -> None:
+        """Read the cases now, in the background, unless they are read already."""
         if self._stale:
             self.refresh()
 
