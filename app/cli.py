@@ -608,6 +608,8 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                     if report.error is None
                     else {"kind": report.error.kind.value, "code": report.error.code},
                     "left": dataclasses.asdict(left) if left is not None else None,
+                    # A newer client the server offers (never installed from here).
+                    "update": dataclasses.asdict(report.update) if report.update else None,
                     "lines": report.lines(language),
                 },
                 ensure_ascii=False,
