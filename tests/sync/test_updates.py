@@ -6,6 +6,7 @@ discarded with a clear error. Nothing is ever run."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from faultproxy import Fault, FaultProxy
 from helpers import ROOT, ServerProcess
 
+from app.cli import main
 from app.domain.releases import ReleasePlatform
 from app.storage import LocalStore
 from app.sync.backoff import Backoff
@@ -73,7 +75,9 @@ def installer(tmp_path: Path, size: int = 3_000_000) -> Path:
     return path
 
 
-def test_a_sync_learns_of_a_newer_version(server: ServerProcess, tmp_path: Path) -> None:
+def test_a_sync_learns_of_a_newer_version(
+    server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     store = LocalStore(tmp_path / "laptop")
     sign_in(store, server.url, "demo", "demo")
     report = SyncEngine(store).run()
@@ -91,6 +95,10 @@ def test_a_sync_learns_of_a_newer_version(server: ServerProcess, tmp_path: Path)
     assert "A new version is available: 99.0.0" in report.lines("en")
     assert "服务器提供新版本 99.0.0" in report.lines("zh_CN")
     assert not (store.data_dir / UPDATE_DIR).exists()  # learnt of, not downloaded
+    capsys.readouterr()
+    assert main(["--data-dir", str(store.data_dir), "sync", "--json"]) == 0
+    offered = json.loads(capsys.readouterr().out)["update"]
+    assert offered["version"] == "99.0.0" and offered["size"] == file.stat().st_size
 
     # Not newer than the running copy: not offered (as numbers: 0.0.9 < 0.1.0).
     add_release(server, "0.0.9", "windows", file)
