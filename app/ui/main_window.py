@@ -78,7 +78,7 @@ log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 26
 SEARCH_DELAY_MS = 250
-#: How long after the case list has its first rows the hidden Map tab starts reading its cases.
+# How long after the case list has its first rows the hidden Map tab starts reading its cases.
 MAP_PREFETCH_MS = 500
 
 
