@@ -53,9 +53,9 @@ def _megabytes(n: int) -> str:
 class UpdateDialog(QDialog):
     """What is offered, and the download on the user's say (see the module)."""
 
-    #: (bytes done, size) from the network lane; delivered queued to the dialog.
+    # (bytes done, size) from the network lane; delivered queued to the dialog.
     _moved = Signal(int, int)
-    #: The installer's path once it is downloaded and checked.
+    # The installer's path once it is downloaded and checked.
     downloaded = Signal(object)
 
     def __init__(

@@ -2869,7 +2869,6 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>UpdateDialog</name>
     <message>
         <source>Update available</source>
-        <extracomment>(bytes done, size) from the network lane; delivered queued to the dialog. The installer's path once it is downloaded and checked.</extracomment>
         <translation>有新版本</translation>
     </message>
     <message>
