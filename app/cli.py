@@ -24,12 +24,30 @@ from app.config import default_data_dir, system_language
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
 from app.domain.validation import CaseFields, Urgency, ValidationError
-from app.logs import setup_logging
-from app.version import app_version
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the version is read (package metadata) only when asked for — reading it
+    for every command cost the start-up of each (importlib.metadata and the email parser)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from app.version import app_version
+
+        print(f"citypatrol {app_version()}")  # to standard output, as argparse's own does
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["zh_CN", "en"], help="language of messages (default: system locale)"
     )
     parser.add_argument("--self-test", action="store_true", help="headless smoke test; exit 0 = ok")
-    parser.add_argument("--version", action="version", version=f"citypatrol {app_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     parser.add_argument(
         "--screenshot", type=Path, help="save a PNG of the main window once loaded, then quit"
     )
@@ -253,6 +271,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _case_command(args, data_dir, language)
         if args.command in ("login", "logout", "sync"):
             # What support needs after a failed sync: it talks to the server, so log it.
+            from app.logs import setup_logging
+
             if not logging.getLogger().handlers:
                 # Warnings still reach the terminal as before (logging's last resort stops
                 # once any handler is installed).
@@ -280,6 +300,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | N
             return _report_command(args, data_dir, language, clock)
         if args.command == "map":
             return _map_command(args, data_dir, language)
+        # The store before Qt: once PySide6 is loaded, it reads the source of every Python
+        # module imported after it (shiboken's __feature__ check), and the store brings
+        # SQLAlchemy's few hundred (0.1 s of a source run's start-up; bench/ui.py).
+        import app.storage  # noqa: F401
         from app.ui.application import run_gui
 
         return run_gui(
@@ -701,6 +725,8 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
                     if report.error is None
                     else {"kind": report.error.kind.value, "code": report.error.code},
                     "left": dataclasses.asdict(left) if left is not None else None,
+                    # A newer client the server offers (never installed from here).
+                    "update": dataclasses.asdict(report.update) if report.update else None,
                     "lines": report.lines(language),
                 },
                 ensure_ascii=False,
@@ -714,12 +740,14 @@ def _sync_command(args: argparse.Namespace, data_dir: Path, language: str) -> in
 
 
 def _case_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:
-    from app.capture.photos import PhotoError, inspect_photo
+    from app.capture.photo_errors import PhotoError
     from app.storage import CaseQuery, LocalStore
     from app.storage.store import expand_photo_paths
 
     photos = expand_photo_paths(args.photo) if args.case_command == "new" else []
     refused: list[PhotoError] = []
+    if photos:
+        from app.capture.photos import inspect_photo  # Pillow: only when there are photos
     for photo in photos:  # refuse bad photos before anything is written
         try:
             inspect_photo(photo)

@@ -6,8 +6,8 @@ A real demo server (SQLite, demo accounts) and a real store are set up in a temp
 few cases with real photos from ../shared/samples (when present), synced, one returned by the
 supervisor with an opinion and one sent to the inspector for re-inspection. Then, for each
 language, the main window (cases and tasks tabs), the case editor, the re-inspection dialog,
-the delivery ledger, the settings and the sign-in dialog, and the supervisor's review,
-deadlines, requests and dashboard tabs, a case's history, a decision, the export and bulletin
+the delivery ledger, the settings and the sign-in dialog, the update notice and dialog, and the
+supervisor's review, deadlines, requests and dashboard tabs, a case's history, a decision, the export and bulletin
 dialogs, the department's tasks, report of handling and extension request, and place (the
 editor's grid cell, 门前三包 unit and proposed address; dispatch preselecting the responsible
 department, 定人定责) are rendered at 1366×768 with
@@ -394,9 +394,61 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     window.close()
 
 
+def add_release(server: ServerProcess, root: Path) -> None:
+    """An installer newer than this copy, offered for this platform (random bytes)."""
+    import subprocess
+
+    from app.sync.updates import this_platform
+
+    platform = this_platform()
+    assert platform is not None
+    file = root / "citypatrol_99.0.0_amd64.deb"
+    file.write_bytes(os.urandom(3_200_000))
+    subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), "release",
+         "add", "99.0.0", "--platform", platform.value, str(file)],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def update_views(  # noqa: PLR0917 - a script's helper
+    store: LocalStore,
+    tasks: TaskRunner,
+    language: str,
+    settings: Settings,
+    out: Path,
+    app: QApplication,
+) -> None:
+    """The update notice in the status bar, the update dialog before and after the download."""
+    from app.sync.updates import check_store_update
+
+    offer = check_store_update(store)
+    assert offer is not None
+    window = MainWindow(store, tasks, load_default_taxonomy(), language, settings, autosync=False)
+    window.resize(1366, 768)
+    window.show()
+    window.updates.show_offer(offer)
+    save(window, out / f"update-notice-{language}.png", app)
+    dialog = window.updates.show_dialog()
+    assert dialog is not None
+    save(dialog, out / f"update-offer-{language}.png", app)
+    saved: list[object] = []
+    dialog.downloaded.connect(saved.append)
+    dialog.download()
+    end = time.monotonic() + 60
+    while not saved and time.monotonic() < end:
+        settle(app, 0.1)
+    save(dialog, out / f"update-downloaded-{language}.png", app)
+    dialog.close()
+    window.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument(
+        "--only", choices=["all", "updates"], default="all", help="render only these views"
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
@@ -408,10 +460,15 @@ def main() -> int:
             demo, checker, chief, department, ids = prepare(root, server)
             draft, placed = place_setup(root, server, demo, chief)
             ids.append(placed)
+            add_release(server, root)
             for language in ("zh_CN", "en"):
                 install_translators(app, language)
                 tasks = TaskRunner()
                 settings = Settings.from_file(root / f"settings-{language}.ini")
+                update_views(demo, tasks, language, settings, args.out, app)
+                if args.only == "updates":
+                    tasks.wait()
+                    continue
                 window = MainWindow(
                     demo, tasks, load_default_taxonomy(), language, settings, autosync=False
                 )

@@ -28,6 +28,7 @@ from server.photos.router import router as photos_router
 from server.photos.store import LocalPhotoStore
 from server.reference import departments
 from server.reference.router import router as reference_router
+from server.releases_api import router as releases_router
 from server.serving import is_loopback
 from server.settings import Settings
 from server.tracks.router import router as tracks_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
         photos_router,
         tracks_router,
         sites_router,
+        releases_router,
     ):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

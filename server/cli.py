@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.errors import CityPatrolError
 from app.domain.lifecycle import Role
+from app.domain.releases import ReleasePlatform
 from app.domain.validation import Urgency
 from server import serving
 from server.accounts import users
@@ -170,6 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
     basemap.add_parser("remove", help="stop distributing a basemap").add_argument("name")
     grids_cli.add_parsers(sub)
     _add_site_parser(sub)
+
+    release = sub.add_parser(
+        "release", help="installers of the desktop client offered to the laptops as an update"
+    ).add_subparsers(dest="release_command", required=True)
+    rel_add = release.add_parser(
+        "add", help="offer an installer as a platform's new version (must be newer)"
+    )
+    rel_add.add_argument("version", help="PEP 440 version, e.g. 1.2.0")
+    rel_add.add_argument("--platform", required=True, choices=[p.value for p in ReleasePlatform])
+    rel_add.add_argument("file", type=Path)
+    release.add_parser("list", help="list the offered installers, newest first")
     return parser
 
 
@@ -366,6 +378,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return grids_cli.run(args, sessions)
     if args.command == "site":
         return _site(args, sessions)
+    if args.command == "release":
+        return _release(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -442,6 +456,27 @@ def _site(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         print("nothing was loaded", file=sys.stderr)
         return 1
     print(f"key sites loaded: {changed} new or changed, {unchanged} unchanged, {removed} removed")
+    return 0
+
+
+def _release(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server.reference import releases
+
+    data_dir: Path = load_settings(args.data_dir, args.database_url).data_dir
+    with sessions.begin() as session:
+        if args.release_command == "add":
+            platform = ReleasePlatform(args.platform)
+            row = releases.add_release(session, data_dir, args.file, args.version, platform)
+            print(
+                f"release {row.version} for {row.platform} added "
+                f"({row.filename}, {row.size} bytes, sha256 {row.sha256})"
+            )
+        else:
+            for row in releases.list_releases(session):
+                print(
+                    f"{row.platform}\t{row.version}\t{row.filename}\t{row.size}\t{row.sha256}\t"
+                    f"{row.added_at:%Y-%m-%d %H:%M}"
+                )
     return 0
 
 

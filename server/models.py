@@ -156,6 +156,23 @@ class Basemap(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ClientRelease(Base):
+    """An installer of the desktop client the server offers (``citypatrol-server release
+    add``): one row per platform and version; the newest version of a platform is its current
+    release. The file lives in the data folder's ``releases/`` under its SHA-256."""
+
+    __tablename__ = "client_releases"
+    __table_args__ = (UniqueConstraint("platform", "version", name="uq_client_releases_platform"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Case(Base):
     __tablename__ = "cases"
 

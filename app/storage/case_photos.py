@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from app.capture.photos import PhotoError, PhotoInfo, inspect_with_thumbnail
+from app.capture.photo_errors import PhotoError
 from app.capture.positions import Fix, FixQuality, PositionSource
 from app.capture.tracks import SAME_AS_LAPTOP, CameraClock, geotag_from_track
 from app.domain.errors import DomainError, Message
@@ -30,6 +30,7 @@ from app.storage.states import DeliveryState, OutboxEntity, OutboxState
 from app.storage.tracks import track_points_around
 
 if TYPE_CHECKING:
+    from app.capture.photos import PhotoInfo
     from app.storage.store import LocalStore
 
 
@@ -49,6 +50,8 @@ def attach_photo(
     camera's clock). The same file attached twice to one case yields the same record.
     """
     source = Path(source)
+    from app.capture.photos import inspect_with_thumbnail  # Pillow: only to attach a photo
+
     info, thumbnail = inspect_with_thumbnail(source)
     now = store.clock()
     with store.read() as s:

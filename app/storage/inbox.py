@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.capture.photos import PhotoError, inspect_with_thumbnail
+from app.capture.photo_errors import PhotoError
 from app.domain.errors import DomainError, Message
 from app.domain.lifecycle import (
     Action,
@@ -221,6 +221,8 @@ def _items(s: Session, cases: list[Case]) -> list[InboxItem]:
 
 def preview_photos(paths: Sequence[Path]) -> list[PhotoPreview]:
     """Check picked files (folders are expanded) and make their thumbnails; nothing is stored."""
+    from app.capture.photos import inspect_with_thumbnail  # Pillow: only here
+
     previews = []
     for path in expand_photo_paths(paths):
         try:

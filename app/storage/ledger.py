@@ -29,7 +29,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.capture.photos import PhotoError, inspect_with_thumbnail
+from app.capture.photo_errors import PhotoError
 from app.domain.errors import Message
 from app.domain.lifecycle import CaseStatus
 from app.storage.db import translate_errors
@@ -533,6 +533,8 @@ class SyncLedger:
             if photo is None or photo.delivery != REMOTE:
                 return Changes()
             sha256, mime = photo.sha256, photo.mime
+        from app.capture.photos import inspect_with_thumbnail  # Pillow: only here
+
         info, thumbnail = inspect_with_thumbnail(downloaded)
         if info.sha256 != sha256:
             raise PhotoError(

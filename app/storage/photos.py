@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.capture.photos import PhotoError
+from app.capture.photo_errors import PhotoError
 from app.domain.errors import Message
 
 _CHUNK = 1024 * 1024

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.capture.photos import PhotoError
+from app.capture.photo_errors import PhotoError
 from app.capture.positions import Fix
 from app.capture.tracks import TrackState
 from app.domain.lifecycle import CaseStatus, Role

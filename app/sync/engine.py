@@ -52,6 +52,7 @@ from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.tracks import push_site_checks, send_track
+from app.sync.updates import UpdateOffer, check_update
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
 
 T = TypeVar("T")
@@ -106,6 +107,8 @@ class SyncReport:
     #: Basemaps downloaded from the server (names), and the bytes that came for them.
     basemaps_received: list[str] = field(default_factory=list)
     basemap_bytes: int = 0
+    #: A newer client the server offers (app.sync.updates); the app tells the user.
+    update: UpdateOffer | None = None
     error: SyncError | None = None
     problems: list[Message] = field(default_factory=list)
     left: DeliverySummary | None = None
@@ -147,6 +150,9 @@ class SyncReport:
         if self.basemaps_received:
             names = "、".join(self.basemaps_received) if zh else ", ".join(self.basemaps_received)
             out.append(f"已下载底图：{names}" if zh else f"Basemaps downloaded: {names}")
+        if self.update is not None:
+            v = self.update.version
+            out.append(f"服务器提供新版本 {v}" if zh else f"A new version is available: {v}")
         if self.error is not None:
             out.append(self.error.message.zh if zh else self.error.message.en)
         out += [m.zh if zh else m.en for m in self.problems]
@@ -291,10 +297,20 @@ class SyncEngine:
             with _timed(report, "pull"):
                 self._pull(client, report, account.user_id)
                 self._download_photos(client, report)
+                report.update = self._check_update(client)
             # Basemaps are big: held back on a metered connection like photos (the same setting).
             if self.options.photos:
                 with _timed(report, "basemaps"):
                     self._download_basemaps(client, report)
+
+    def _check_update(self, client: ServerClient) -> UpdateOffer | None:
+        """The newer client the server offers, if any; a failed check fails nothing (the
+        records are what the sync is for) and is tried again at the next cycle."""
+        try:
+            return check_update(client)
+        except SyncError as exc:
+            log.info("update check failed: %s", exc.message.en)
+            return None
 
     def _stopped(self) -> bool:
         return self._stop.is_set()

@@ -20,19 +20,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import httpx
-
 from app.sync.backoff import Backoff
 from app.sync.errors import ErrorKind
 
-PROBE_TIMEOUT = httpx.Timeout(3.0)
+PROBE_TIMEOUT_S = 3.0
 
 
 def probe(
-    server_url: str, timeout: httpx.Timeout = PROBE_TIMEOUT, verify: ssl.SSLContext | bool = True
+    server_url: str, timeout: float = PROBE_TIMEOUT_S, verify: ssl.SSLContext | bool = True
 ) -> bool:
     """Whether the server answers its health check (quickly: never blocks for long);
     ``verify``: the certificates to trust (a city's CA, app.sync.connection)."""
+    import httpx  # here, not at the top: the window's first screen does not need it (start-up)
+
     try:
         response = httpx.get(f"{server_url.rstrip('/')}/healthz", timeout=timeout, verify=verify)
     except httpx.HTTPError:

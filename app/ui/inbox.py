@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    QTimer,
     Signal,
     Slot,
 )
@@ -312,7 +313,9 @@ class InboxWidget(QWidget):
         self.setFocusProxy(self.view)
         self._update_buttons()
         StoreEvents.of(store).changed.connect(self._store_changed)
-        self.refresh()
+        # Once the event loop runs: the database lane is one queue, and in the main window the
+        # case list's first screen (queued at the end of its set-up) goes first (start-up).
+        QTimer.singleShot(0, self, self.refresh)
 
     def add_section(self, widget: QWidget) -> None:
         """Another list of the inspector's tasks under the inbox (the key-site rounds)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
@@ -45,7 +46,6 @@ from app.logs import log_folder
 from app.storage import CaseQuery, LocalStore
 from app.storage.states import DeliveryState
 from app.storage.store import Account, Changes
-from app.sync.session import SignOut, sign_out
 from app.ui.basemap_settings import BasemapSettings
 from app.ui.case_model import CaseTableModel
 from app.ui.common.text import unexpected_error_text
@@ -73,11 +73,17 @@ from app.ui.supervisor.coverage import CoveragePanel
 from app.ui.sync_controller import SyncController
 from app.ui.sync_status import SyncStatusWidget
 from app.ui.tasks import TaskRunner
+from app.ui.updates import UpdateNotifier
+
+if TYPE_CHECKING:
+    from app.sync.session import SignOut
 
 log = logging.getLogger(__name__)
 
 ROW_HEIGHT = 26
 SEARCH_DELAY_MS = 250
+# How long after the case list has its first rows the hidden Map tab starts reading its cases.
+MAP_PREFETCH_MS = 500
 
 
 #: (days back, label) of the date filter; None = any time.
@@ -267,8 +273,15 @@ class MainWindow(QMainWindow):
         self.patrol.error.connect(self._on_error)
         self.gps.failed.connect(self._on_error)
         self.map_panel = MapPanel(
-            store, tasks, language, query=self.current_query, patrol=self.patrol, gps=self.gps
+            store,
+            tasks,
+            language,
+            query=self.current_query,
+            patrol=self.patrol,
+            gps=self.gps,
+            prefetch=False,  # after the list's first screen (see _prefetch_map)
         )
+        self.model.loaded.connect(self._prefetch_map)
         self.map_panel.open_case.connect(self.open_case)
         # The case selected in the list is the one highlighted on the map.
         self.table.selectionModel().currentRowChanged.connect(
@@ -373,6 +386,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.log_folder_action)
         self.help = HelpActions(self, self._store, self._ops)
         self.help.add_to(help_menu)
+        self.updates = UpdateNotifier(self, self._store, self._ops, self._language)
+        self.updates.install(self.statusBar(), help_menu, self.sync)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
@@ -668,6 +683,8 @@ class MainWindow(QMainWindow):
         """Revoke the session on the server (if reachable) and forget it here; unsent work
         stays for the next sign-in."""
         store = self._store
+        from app.sync.session import sign_out  # httpx and keyring: when used (start-up)
+
         self._ops.run(lambda: sign_out(store), self._signed_out, lane=Lane.NET)
 
     def _signed_out(self, result: SignOut) -> None:
@@ -747,6 +764,13 @@ class MainWindow(QMainWindow):
     def apply_filters(self) -> None:
         self.model.set_query(self.current_query())
         self.map_panel.filters_changed()
+
+    def _prefetch_map(self, _count: int) -> None:
+        """Once the list has its first rows: let them be drawn, then read the hidden map's
+        cases (a second of the database lane and of Python's lock with 100,000 cases, which
+        would otherwise stand between the start and the list shown; bench/ui.py)."""
+        self.model.loaded.disconnect(self._prefetch_map)
+        QTimer.singleShot(MAP_PREFETCH_MS, self.map_panel, self.map_panel.prefetch)
 
     def _on_loaded(self, count: int) -> None:
         filtered = self._filtered()

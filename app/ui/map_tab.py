@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +53,7 @@ class MapPanel(QWidget):
         patrol: PatrolController | None = None,
         gps: GpsFeed | None = None,
         parent: QWidget | None = None,
+        prefetch: bool = True,
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -116,10 +117,18 @@ class MapPanel(QWidget):
         self.reload_basemaps()
         self.reload_overlays()
         self.reload_grid()
-        # Read the cases now, in the background, rather than when the tab is first shown:
-        # 100,000 cases take a few hundred milliseconds to read and cluster, and by the time
-        # the inspector opens the tab they are ready to draw.
-        self.refresh()
+        # Read the cases in the background before the tab is first shown: 100,000 cases take
+        # a second to read and cluster, and by the time the inspector opens the tab they are
+        # ready to draw. ``prefetch=False``: the owner says when (the main window lets its case
+        # list show first — the reading holds the database lane and Python's lock for that
+        # second; start-up, bench/ui.py).
+        if prefetch:
+            QTimer.singleShot(0, self, self.prefetch)
+
+    def prefetch(self) -> None:
+        """Read the cases now, in the background, unless they are read already."""
+        if self._stale:
+            self.refresh()
 
     # -- basemaps ------------------------------------------------------------------------------
 

@@ -47,7 +47,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.capture.photos import make_preview
 from app.storage.states import DeliveryState
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
 from app.ui.common.text import error_text
@@ -723,6 +722,8 @@ class PhotoViewer(QDialog):
         path = photo.path
 
         def job() -> QImage:
+            from app.capture.photos import make_preview  # Pillow: when a photo is shown
+
             return QImage.fromData(make_preview(path, PREVIEW_EDGE))
 
         def failed(exc: BaseException) -> None:

@@ -8,6 +8,7 @@ session token lives in the OS keyring or the credentials file (``app.sync.creden
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QSettings, Qt
@@ -28,11 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.capture.photos import UploadSizePolicy
 from app.capture.positions import DEFAULT_POOR_ACCURACY_M
 from app.config import default_data_dir, system_language
 from app.ui.common.style import MUTED, WARNING_COLOUR
 from app.ui.common.widgets import error_label
+
+if TYPE_CHECKING:
+    # Pillow comes with it: imported when the photo setting is used, not with the window.
+    from app.capture.photos import UploadSizePolicy
 
 ORGANISATION = APPLICATION = "CityPatrol"
 LANGUAGES = ("", "zh_CN", "en")  # "" = the system's language
@@ -103,6 +107,8 @@ class Settings:
 
     @property
     def upload_policy(self) -> UploadSizePolicy:
+        from app.capture.photos import UploadSizePolicy
+
         try:
             return UploadSizePolicy(self._str("photos/upload_policy", UploadSizePolicy.ORIGINAL))
         except ValueError:
@@ -110,6 +116,8 @@ class Settings:
 
     @upload_policy.setter
     def upload_policy(self, value: UploadSizePolicy) -> None:
+        from app.capture.photos import UploadSizePolicy
+
         self._set("photos/upload_policy", UploadSizePolicy(value).value)
 
     @property
@@ -239,6 +247,8 @@ class SettingsDialog(QDialog):
         server_form.addRow("", self.server_error)
 
         # Photos
+        from app.capture.photos import UploadSizePolicy
+
         self.upload_policy = QComboBox()
         for policy, text in (
             (UploadSizePolicy.ORIGINAL, self.tr("Original size (best evidence, largest)")),
@@ -375,6 +385,8 @@ class SettingsDialog(QDialog):
         return ok
 
     def save(self) -> None:
+        from app.capture.photos import UploadSizePolicy
+
         settings = self.settings
         url = self.server_url.text().strip()
         settings.server_url = (parse_server_url(url) or "") if url else ""

@@ -33,7 +33,6 @@ from app.storage import LocalStore
 from app.storage.store import Account
 from app.sync.connection import ConnectionSettings, load_connection
 from app.sync.errors import ErrorKind, SyncError
-from app.sync.session import sign_in
 from app.ui.common.style import MUTED
 from app.ui.common.widgets import error_label
 from app.ui.operations import Lane, Operations
@@ -224,6 +223,8 @@ class SignInDialog(QDialog):
             settings.server_url = url
             settings.last_user = user
             settings.sync()
+
+        from app.sync.session import sign_in  # httpx and keyring: when signing in (start-up)
 
         self._ops.run(
             lambda: sign_in(store, url, user, password, connection),

@@ -23,6 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkInformation
@@ -32,13 +33,17 @@ from app.storage import LocalStore
 from app.storage.ledger import DeliverySummary, SyncLedger
 from app.storage.store import Account, Changes
 from app.sync.connection import load_connection
-from app.sync.engine import Progress, SyncEngine, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind, SyncError
 from app.sync.scheduler import AutoSync, probe
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.operations import Lane, Operations
 from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    # The engine (and httpx with it) is imported when the first cycle starts, not with the
+    # window: its first screen does not need it (start-up, bench/ui.py).
+    from app.sync.engine import Progress, SyncOptions, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +100,7 @@ class SyncController(QObject):
         self._settings = settings
         self._ledger = SyncLedger(store)
         self.auto = auto or AutoSync()
-        self._options = options or SyncOptions()
+        self._options = options  # SyncOptions() when a cycle first needs them
         self._metered = metered
         self._prober = prober
         self._stop = threading.Event()
@@ -150,6 +155,10 @@ class SyncController(QObject):
 
     def current_options(self) -> SyncOptions:
         """The options for a cycle starting now: photos wait on a metered connection if asked."""
+        if self._options is None:
+            from app.sync.engine import SyncOptions
+
+            self._options = SyncOptions()
         if self._settings.hold_photos_on_metered and self.metered():
             return dataclasses.replace(self._options, photos=False)
         return self._options
@@ -312,6 +321,8 @@ class SyncController(QObject):
             return
         options = self.current_options()
         self.photos_held_back = not options.photos
+        from app.sync.engine import SyncEngine
+
         engine = SyncEngine(
             self._store, options, progress=self._worker_progress.emit, stop=self._stop
         )
@@ -365,6 +376,8 @@ class SyncController(QObject):
             else Message(f"同步意外中止：{exc}", f"Sync stopped unexpectedly: {exc}")
         )
         # What a crashed cycle wrote before it fell is unknown: every view reloads.
+        from app.sync.engine import SyncReport
+
         report = SyncReport(
             error=SyncError(ErrorKind.RETRYABLE, "crashed", message), changes=EVERYTHING
         )

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.storage.ledger import DeliverySummary
-from app.sync.engine import Progress, SyncReport
 from app.sync.errors import ErrorKind
 from app.ui.common.style import (
     CONFIRMED_COLOUR,
@@ -35,6 +34,7 @@ from app.ui.common.style import (
 )
 
 if TYPE_CHECKING:
+    from app.sync.engine import Progress, SyncReport
     from app.ui.sync_controller import SyncController
 
 ONLINE_COLOUR = CONFIRMED_COLOUR

@@ -3399,6 +3399,78 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
 </context>
 <context>
+    <name>UpdateDialog</name>
+    <message>
+        <source>Update available</source>
+        <translation>有新版本</translation>
+    </message>
+    <message>
+        <source>CityPatrol %1 is available; this computer has %2.</source>
+        <translation>城市巡查 %1 已发布；本机为 %2。</translation>
+    </message>
+    <message>
+        <source>The installer (%1 MB) is downloaded through your server and checked. Nothing is installed until you run it yourself.</source>
+        <translation>安装包（%1 MB）经由本市服务器下载并校验。在您亲自运行安装包之前，不会安装任何内容。</translation>
+    </message>
+    <message>
+        <source>&amp;Download</source>
+        <translation>下载(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Open folder</source>
+        <translation>打开所在文件夹(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Later</source>
+        <translation>以后再说(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Downloading…</source>
+        <translation>正在下载…</translation>
+    </message>
+    <message>
+        <source>Downloading… %1 of %2 MB</source>
+        <translation>正在下载… %1 / %2 MB</translation>
+    </message>
+    <message>
+        <source>Saved and checked: %1
+To update, close CityPatrol and run this installer.</source>
+        <translation>已保存并通过校验：%1
+如需更新，请关闭城市巡查后运行此安装包。</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Try again</source>
+        <translation>重试(&amp;T)</translation>
+    </message>
+</context>
+<context>
+    <name>UpdateNotifier</name>
+    <message>
+        <source>Check for &amp;updates…</source>
+        <translation>检查更新(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>Update %1 available</source>
+        <translation>有新版本 %1</translation>
+    </message>
+    <message>
+        <source>A newer CityPatrol is offered by your server: click to download it</source>
+        <translation>服务器提供了较新的城市巡查版本：点击下载</translation>
+    </message>
+    <message>
+        <source>Check for updates</source>
+        <translation>检查更新</translation>
+    </message>
+    <message>
+        <source>CityPatrol %1 is the newest version your server offers.</source>
+        <translation>城市巡查 %1 已是服务器提供的最新版本。</translation>
+    </message>
+</context>
+<context>
     <name>_PathRow</name>
     <message>
         <source>C&amp;hoose…</source>

@@ -494,6 +494,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/sites"): signed_in(200),
     # The owner's own key site; another inspector's is "not found".
     ("POST", "/api/v1/sites/{site_id}/checks"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
+    # No client release was added in this world either: "not found" to every account.
+    ("GET", "/api/v1/releases/latest"): signed_in(404),
+    ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -781,6 +784,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("POST", "/api/v1/tracks/{track_id}/points"): _track_points,
     ("GET", "/api/v1/sites"): _request("GET", "/api/v1/sites"),
     ("POST", "/api/v1/sites/{site_id}/checks"): _site_check,
+    ("GET", "/api/v1/releases/latest"): _request("GET", "/api/v1/releases/latest", params={"platform": "windows"}),
+    ("GET", "/api/v1/releases/{sha256}"): _request("GET", "/api/v1/releases/" + "0" * 64),
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
