@@ -23,7 +23,20 @@ GUI = ("PySide6", "shiboken6", "app.ui")
 #: Loaded only by the commands that use them.
 NETWORK = ("httpx", "keyring", "app.sync", "h11", "anyio")
 PHOTOS = ("PIL", "pillow_heif", "app.capture.photos", "multiprocessing")
-HEAVY = ("alembic", "app.documents", "app.geo", "app.maprender", "logging.handlers")
+#: (``app.geo.cells`` and ``app.geo.vector`` are not: pure Python, about 6 ms, and the store
+#: places every saved case in its grid cell and 门前三包 frontage with them.)
+HEAVY = (
+    "alembic",
+    "app.documents",
+    "app.geo.basemaps",
+    "app.geo.cache",
+    "app.geo.cluster",
+    "app.geo.mbtiles",
+    "app.geo.roads",
+    "app.geo.tiles",
+    "app.maprender",
+    "logging.handlers",
+)
 STORE = ("sqlalchemy", "app.storage")
 
 RUN = """

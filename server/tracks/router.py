@@ -260,7 +260,9 @@ def list_tracks(
     author_id: Annotated[str | None, Query(pattern=UUID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[TrackOut]:
-    """Tracks, newest first: an inspector's own; every inspector's for supervisors and admins."""
+    """Tracks, newest first: an inspector's own; every inspector's for supervisors and admins.
+    A department's handler sees none (403): patrols are the command centre's business."""
+    require_role(user, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN)
     query = select(PatrolTrack, User).join(User, User.id == PatrolTrack.author_id)
     if user.role == Role.INSPECTOR.value:
         query = query.where(PatrolTrack.author_id == user.id)
@@ -281,6 +283,7 @@ def _aware(value: datetime) -> datetime:
 @router.get("/tracks/{track_id}", responses=_NOT_FOUND)
 def get_track(track_id: TrackId, session: SessionDep, user: CurrentUser) -> TrackDetail:
     """A track with the points received so far (``received`` is where a client resumes)."""
+    require_role(user, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN)
     track = _visible(session, user, track_id)
     author = session.get(User, track.author_id)
     out = _out(track, author)

@@ -487,13 +487,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/basemaps"): signed_in(200),
     # No basemap was added in this world: a well-formed id is "not found" to every account.
     ("GET", "/api/v1/basemaps/{sha256}"): signed_in(404),
-    ("GET", "/api/v1/tracks"): signed_in(200),
-    ("GET", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200},
-    ("PUT", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
-    ("POST", "/api/v1/tracks/{track_id}/points"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
+    # A department's handler sees no patrol track.
+    ("GET", "/api/v1/tracks"): {**signed_in(200), HANDLER: 403},
+    ("GET", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 403},
+    ("PUT", "/api/v1/tracks/{track_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
+    ("POST", "/api/v1/tracks/{track_id}/points"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
     ("GET", "/api/v1/sites"): signed_in(200),
     # The owner's own key site; another inspector's is "not found".
-    ("POST", "/api/v1/sites/{site_id}/checks"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403},
+    ("POST", "/api/v1/sites/{site_id}/checks"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
     # No client release was added in this world either: "not found" to every account.
     ("GET", "/api/v1/releases/latest"): signed_in(404),
     ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
