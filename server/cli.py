@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tax_load.add_argument("file", type=Path)
 
+    checklist = sub.add_parser(
+        "checklist", help="checklist templates for scored inspections (see the README)"
+    ).add_subparsers(dest="checklist_command", required=True)
+    checklist.add_parser(
+        "load", help="load a template (JSON); a changed template needs a higher version"
+    ).add_argument("file", type=Path)
+    checklist.add_parser("list", help="list the templates and their versions")
+
     time_limit = sub.add_parser("time-limit", help="time-limit rules").add_subparsers(
         dest="time_limit_command", required=True
     )
@@ -332,6 +340,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _calendar(args, sessions)
     if args.command == "basemap":
         return _basemap(args, sessions)
+    if args.command == "checklist":
+        return _checklist(args, sessions)
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -386,6 +396,20 @@ def _basemap(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         else:
             basemaps.remove_basemap(session, data_dir, args.name)
             print(f"basemap {args.name} removed")
+    return 0
+
+
+def _checklist(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server.inspections import checklists
+
+    with sessions.begin() as session:
+        if args.checklist_command == "load":
+            row, new = checklists.load_checklist(session, args.file)
+            state = "loaded" if new else "unchanged (already loaded)"
+            print(f"checklist {row.code} version {row.version} {state}: {row.name}")
+        else:
+            for row in checklists.list_checklists(session):
+                print(f"{row.code}\t{row.version}\t{row.object_kind}\t{row.name}")
     return 0
 
 

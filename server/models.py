@@ -280,3 +280,18 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChecklistTemplateRow(Base):
+    """One version of a checklist template for scored inspections (app.domain.checklists);
+    every version is kept, since inspections refer to the version they were scored with."""
+
+    __tablename__ = "checklist_templates"
+
+    code: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    object_kind: Mapped[str] = mapped_column(String(30))
+    #: The template as app.domain.checklists.template_document gives it (points as strings).
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -32,7 +32,7 @@ from typing import Any
 
 from app.domain.errors import DomainError, Message
 
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,35}$")
 #: Points are whole or tenths/hundredths: a county scheme never deducts 0.001.
 MAX_PLACES = 2
 MAX_POINTS = Decimal(1000)
@@ -140,8 +140,8 @@ class _Reader:
         if not isinstance(value, str) or not CODE_PATTERN.match(value):
             self.fail(
                 f"{path}.code",
-                "代码须为 1–64 位字母、数字、点、下划线或连字符",
-                "a code is 1–64 letters, digits, dots, underscores or hyphens",
+                "代码须为 1–36 位字母、数字、点、下划线或连字符",
+                "a code is 1–36 letters, digits, dots, underscores or hyphens",
             )
             return str(value)
         return value

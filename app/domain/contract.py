@@ -40,6 +40,8 @@ class FeedKind(enum.StrEnum):
     TAXONOMY = "taxonomy"
     #: A basemap added, replaced or removed on the server, for everyone (the sync downloads it).
     BASEMAP = "basemap"
+    #: A new version of a checklist template for scored inspections, for everyone.
+    CHECKLIST = "checklist"
 
 
 class DecisionPayload(TypedDict):
@@ -152,6 +154,15 @@ class BasemapPayload(TypedDict):
     removed: bool
 
 
+class ChecklistPayload(TypedDict):
+    """One version of a template (``app.domain.checklists.template_document``); every version
+    is kept on the laptop, since an inspection is scored with the version it was begun on."""
+
+    code: str
+    version: int
+    document: dict[str, Any]
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -165,4 +176,5 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.CALENDAR_DAY: CalendarDayPayload,
     FeedKind.TAXONOMY: TaxonomyPayload,
     FeedKind.BASEMAP: BasemapPayload,
+    FeedKind.CHECKLIST: ChecklistPayload,
 }

@@ -27,6 +27,7 @@ from app.storage.models import (
     CalendarDay,
     Case,
     CaseStep,
+    ChecklistTemplateRow,
     Comment,
     Department,
     OutboxEntry,
@@ -48,7 +49,13 @@ BASEMAPS_KEY = "server_basemaps"
 _CASE_KINDS = frozenset({FeedKind.CASE, FeedKind.DECISION, FeedKind.TASK})
 #: Feed kinds of reference data.
 _REFERENCE_KINDS = frozenset(
-    {FeedKind.USER, FeedKind.DEPARTMENT, FeedKind.TIME_LIMIT, FeedKind.CALENDAR_DAY}
+    {
+        FeedKind.USER,
+        FeedKind.DEPARTMENT,
+        FeedKind.TIME_LIMIT,
+        FeedKind.CALENDAR_DAY,
+        FeedKind.CHECKLIST,
+    }
 )
 
 
@@ -205,6 +212,15 @@ def _on_calendar_day(s: Session, e: _Entry) -> int:
     return 1
 
 
+def _on_checklist(s: Session, e: _Entry) -> int:
+    key = (str(e.payload.get("code") or e.entity_id), int(e.payload.get("version") or 0))
+    document = e.payload.get("document")
+    if not isinstance(document, dict) or s.get(ChecklistTemplateRow, key) is not None:
+        return 0  # versions never change once loaded (server.inspections.checklists)
+    s.add(ChecklistTemplateRow(code=key[0], version=key[1], document=document))
+    return 1
+
+
 def _on_department(s: Session, e: _Entry) -> int:
     payload = e.payload
     department = s.get(Department, e.entity_id) or Department(id=e.entity_id)
@@ -295,6 +311,7 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TIME_LIMIT: _on_time_limit,
     FeedKind.TAXONOMY: _on_taxonomy,
     FeedKind.BASEMAP: _on_basemap,
+    FeedKind.CHECKLIST: _on_checklist,
 }
 
 

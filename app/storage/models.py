@@ -280,3 +280,15 @@ class CalendarDay(Base):
     day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD
     working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ChecklistTemplateRow(Base):
+    """One version of a checklist template for scored inspections, from the server's feed
+    (``document``: app.domain.checklists.template_document). Every version is kept: an
+    inspection is scored with the version it was begun on."""
+
+    __tablename__ = "checklist_templates"
+
+    code: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
