@@ -42,6 +42,11 @@ class FeedKind(enum.StrEnum):
     BASEMAP = "basemap"
     #: A new version of a checklist template for scored inspections, for everyone.
     CHECKLIST = "checklist"
+    #: A scored inspection (app.domain.inspections): to supervisors when it arrives, to
+    #: everyone once published (an unannounced one reaches the unit only then).
+    INSPECTION = "inspection"
+    #: An object inspections look at (a street section, a unit, a contractor's area …).
+    INSPECTION_OBJECT = "inspection_object"
 
 
 class DecisionPayload(TypedDict):
@@ -163,6 +168,23 @@ class ChecklistPayload(TypedDict):
     document: dict[str, Any]
 
 
+class InspectionPayload(TypedDict):
+    """``inspection``: app.domain.inspections.inspection_document; ``published_at`` ISO or
+    None; ``author``: the inspector's display name."""
+
+    inspection: dict[str, Any]
+    published_at: str | None
+    author: str
+
+
+class InspectionObjectPayload(TypedDict):
+    kind: str
+    id: str
+    name: str
+    department_code: str | None
+    active: bool
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -177,4 +199,6 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.TAXONOMY: TaxonomyPayload,
     FeedKind.BASEMAP: BasemapPayload,
     FeedKind.CHECKLIST: ChecklistPayload,
+    FeedKind.INSPECTION: InspectionPayload,
+    FeedKind.INSPECTION_OBJECT: InspectionObjectPayload,
 }

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.domain.contract import BasemapPayload, FeedKind
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
+from app.storage.inspection_feed import apply_inspection, apply_inspection_object
 from app.storage.models import (
     CalendarDay,
     Case,
@@ -55,6 +56,7 @@ _REFERENCE_KINDS = frozenset(
         FeedKind.TIME_LIMIT,
         FeedKind.CALENDAR_DAY,
         FeedKind.CHECKLIST,
+        FeedKind.INSPECTION_OBJECT,
     }
 )
 
@@ -88,6 +90,8 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
         return Changes(cases=frozenset({str(payload.get("case_id", ""))}), photos=photo)
     if kind in _REFERENCE_KINDS:
         return Changes(reference=True)
+    if kind == FeedKind.INSPECTION:
+        return Changes(inspections=frozenset({entity_id}))
     return Changes()
 
 
@@ -221,6 +225,14 @@ def _on_checklist(s: Session, e: _Entry) -> int:
     return 1
 
 
+def _on_inspection(s: Session, e: _Entry) -> int:
+    return apply_inspection(s, e.payload)
+
+
+def _on_inspection_object(s: Session, e: _Entry) -> int:
+    return apply_inspection_object(s, e.payload)
+
+
 def _on_department(s: Session, e: _Entry) -> int:
     payload = e.payload
     department = s.get(Department, e.entity_id) or Department(id=e.entity_id)
@@ -312,6 +324,8 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TAXONOMY: _on_taxonomy,
     FeedKind.BASEMAP: _on_basemap,
     FeedKind.CHECKLIST: _on_checklist,
+    FeedKind.INSPECTION: _on_inspection,
+    FeedKind.INSPECTION_OBJECT: _on_inspection_object,
 }
 
 

@@ -45,6 +45,8 @@ class OutboxEntity(enum.StrEnum):
     PHOTO = "photo"  # a photo file (a resumable upload)
     DECISION = "decision"  # a supervisor's decision (sent one by one, in the order taken)
     TRACK = "track"  # a stopped patrol track
+    INSPECTION = "inspection"  # a finished scored inspection (whole), or its publication
+    INSPECTION_PHOTO = "inspection_photo"  # a deduction's photo (one request, whole file)
 
 
 #: Outbox states that still wait for the server.
