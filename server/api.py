@@ -20,6 +20,7 @@ from server.comments.router import router as comments_router
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep
 from server.feed import lock_feed
+from server.inspections.router import router as inspections_router
 from server.limits import BodyLimit
 from server.models import Department, User
 from server.photos.cleanup import cleanup_uploads
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         comments_router,
         reference_router,
         photos_router,
+        inspections_router,
     ):
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

@@ -130,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_argument("file", type=Path)
     checklist.add_parser("list", help="list the templates and their versions")
 
+    objects = sub.add_parser(
+        "inspection-object", help="objects scored inspections look at (see the README)"
+    ).add_subparsers(dest="object_command", required=True)
+    objects.add_parser(
+        "load", help="load kind,id,name,department_code rows (CSV with that header line)"
+    ).add_argument("file", type=Path)
+
     time_limit = sub.add_parser("time-limit", help="time-limit rules").add_subparsers(
         dest="time_limit_command", required=True
     )
@@ -342,6 +349,13 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _basemap(args, sessions)
     if args.command == "checklist":
         return _checklist(args, sessions)
+    if args.command == "inspection-object":
+        from server.inspections.records import load_objects
+
+        with sessions.begin() as session:
+            count = load_objects(session, args.file)
+        print(f"inspection objects loaded: {count} new or changed")
+        return 0
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
