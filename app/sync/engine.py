@@ -49,6 +49,7 @@ from app.sync.client import TIMEOUT, ServerClient
 from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
+from app.sync.inspections import download_inspection_photos, push_inspections
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
 
 T = TypeVar("T")
@@ -254,6 +255,7 @@ class SyncEngine:
             with _timed(report, "push"):
                 self._push(client, report)
                 self._push_decisions(client, report)
+                self._push_inspections(client, report)
             if self.options.photos:
                 with _timed(report, "photos"):
                     self._upload_photos(client, report)
@@ -262,6 +264,15 @@ class SyncEngine:
             with _timed(report, "pull"):
                 self._pull(client, report, account.user_id)
                 self._download_photos(client, report)
+                received, changes = download_inspection_photos(
+                    self.store,
+                    client,
+                    self._retrying,
+                    self._stopped,
+                    _partial_path(self.store, "x").parent,
+                )
+                report.photos_received += received
+                report.changes |= changes
             # Basemaps are big: held back on a metered connection like photos (the same setting).
             if self.options.photos:
                 with _timed(report, "basemaps"):
@@ -349,6 +360,16 @@ class SyncEngine:
                     decision.change_id, reason or {}, current, utc_now()
                 )
                 report.rejected += 1
+
+    def _push_inspections(self, client: ServerClient, report: SyncReport) -> None:
+        """Scored inspections, then their photos (app.sync.inspections)."""
+        sent, changes, problems = push_inspections(
+            self.store, client, self._retrying, self._stopped, photos=self.options.photos
+        )
+        report.pushed += sent
+        report.confirmed += sent
+        report.changes |= changes
+        report.problems += problems
 
     def _push_one_by_one(self, client: ServerClient, report: SyncReport, count: int) -> None:
         for _ in range(count):

@@ -142,7 +142,7 @@ def receive(session: Session, user: User, raw: Any) -> tuple[Inspection, bool]:
     session.flush()
     payload = _payload(session, row)
     audiences: list[str | None] = (
-        [None] if record.mode is InspectionMode.OPEN else sorted(OVERSEERS)
+        [None] if record.mode is InspectionMode.OPEN else [*sorted(OVERSEERS)]
     )
     append_feed_entries(
         session,

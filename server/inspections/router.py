@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -78,6 +78,11 @@ def publish_inspection(inspection_id: Id, session: SessionDep, user: CurrentUser
     return records.inspection_json(session, records.publish(session, user, inspection_id))
 
 
+def _durable(out: IO[bytes]) -> None:
+    out.flush()
+    os.fsync(out.fileno())
+
+
 def _too_large() -> Exception:
     return refuse(
         status.HTTP_413_CONTENT_TOO_LARGE,
@@ -115,7 +120,7 @@ async def put_photo(
                 if received > MAX_PHOTO_BYTES:
                     raise _too_large()
                 await anyio.to_thread.run_sync(out.write, chunk)
-            await anyio.to_thread.run_sync(lambda: (out.flush(), os.fsync(out.fileno())))
+            await anyio.to_thread.run_sync(_durable, out)
         new = await anyio.to_thread.run_sync(
             records.receive_photo, session, user, store, (inspection_id, deduction_id), temp
         )
