@@ -137,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
         "load", help="load kind,id,name,department_code rows (CSV with that header line)"
     ).add_argument("file", type=Path)
 
+    assessment = sub.add_parser(
+        "assessment", help="the year-end assessment's settings (see the README)"
+    ).add_subparsers(dest="assessment_command", required=True)
+    weights = assessment.add_parser(
+        "weights", help="set one year's weights (whole %, adding up to 100) and thresholds"
+    )
+    weights.add_argument("--year", type=int, required=True)
+    for name in ("on-time", "closure", "rework", "sign-for", "inspection"):
+        weights.add_argument(f"--{name}", type=int, required=True, metavar="PERCENT")
+    weights.add_argument("--criticise-below", default="60", help="score below which: 通报批评")
+    weights.add_argument("--criticise-last", type=int, default=1, help="the last N ranked too")
+    weights.add_argument("--payment-full-at", default="90")
+    weights.add_argument("--payment-per-point", default="1")
+    weights.add_argument("--payment-most", default="30")
+    assessment.add_parser("show", help="the settings of every year").add_argument(
+        "--year", type=int
+    )
+
     time_limit = sub.add_parser("time-limit", help="time-limit rules").add_subparsers(
         dest="time_limit_command", required=True
     )
@@ -349,6 +367,17 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _basemap(args, sessions)
     if args.command == "checklist":
         return _checklist(args, sessions)
+    if args.command == "assessment":
+        from server.inspections import assessment
+
+        with sessions.begin() as session:
+            if args.assessment_command == "weights":
+                settings = assessment.set_weights(session, args)
+                print(f"assessment settings of {args.year} set: {json.dumps(settings)}")
+            else:
+                for year, document in assessment.all_settings(session, args.year):
+                    print(f"{year}\t{json.dumps(document, ensure_ascii=False)}")
+        return 0
     if args.command == "inspection-object":
         from server.inspections.records import load_objects
 

@@ -47,6 +47,8 @@ class FeedKind(enum.StrEnum):
     INSPECTION = "inspection"
     #: An object inspections look at (a street section, a unit, a contractor's area …).
     INSPECTION_OBJECT = "inspection_object"
+    #: The year-end assessment's weights and thresholds for one year (app.domain.assessment).
+    ASSESSMENT = "assessment"
 
 
 class DecisionPayload(TypedDict):
@@ -185,6 +187,11 @@ class InspectionObjectPayload(TypedDict):
     active: bool
 
 
+class AssessmentPayload(TypedDict):
+    year: int
+    settings: dict[str, Any]
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -201,4 +208,5 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.CHECKLIST: ChecklistPayload,
     FeedKind.INSPECTION: InspectionPayload,
     FeedKind.INSPECTION_OBJECT: InspectionObjectPayload,
+    FeedKind.ASSESSMENT: AssessmentPayload,
 }

@@ -44,6 +44,8 @@ from app.storage.store import Changes, index_case
 TAXONOMY_KEY = "server_taxonomy"
 #: The basemaps the server distributes, by name (see _on_basemap).
 BASEMAPS_KEY = "server_basemaps"
+#: SyncState key prefix of one year's assessment settings (``assessment:2026``).
+ASSESSMENT_KEY = "assessment"
 
 
 #: Feed kinds that carry a case (and may add its step and its report's photos).
@@ -57,6 +59,7 @@ _REFERENCE_KINDS = frozenset(
         FeedKind.CALENDAR_DAY,
         FeedKind.CHECKLIST,
         FeedKind.INSPECTION_OBJECT,
+        FeedKind.ASSESSMENT,
     }
 )
 
@@ -233,6 +236,14 @@ def _on_inspection_object(s: Session, e: _Entry) -> int:
     return apply_inspection_object(s, e.payload)
 
 
+def _on_assessment(s: Session, e: _Entry) -> int:
+    year, settings = e.payload.get("year"), e.payload.get("settings")
+    if not isinstance(year, int) or not isinstance(settings, dict):
+        return 0
+    s.merge(SyncState(key=f"{ASSESSMENT_KEY}:{year}", value=json.dumps(settings)))
+    return 1
+
+
 def _on_department(s: Session, e: _Entry) -> int:
     payload = e.payload
     department = s.get(Department, e.entity_id) or Department(id=e.entity_id)
@@ -326,6 +337,7 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.CHECKLIST: _on_checklist,
     FeedKind.INSPECTION: _on_inspection,
     FeedKind.INSPECTION_OBJECT: _on_inspection_object,
+    FeedKind.ASSESSMENT: _on_assessment,
 }
 
 
