@@ -167,11 +167,11 @@ def test_contractors_monthly_csv_with_payment_deduction(tmp_path: Path) -> None:
     inspect(store, may + timedelta(days=40), "C1", ["C1"], kind="contractor_area")  # June: not May
     rows = {r.object_id: r for r in contractor_month(store, 2026, 5)}
     assert (rows["C1"].mean, rows["C1"].deduction) == (Decimal("90.00"), Decimal(0))
-    # C2: mean (83 + 98) / 2 = 90.5: full payment; its lowest stays 83.
+    # C2: mean (83 + 77) / 2 = 80: (90 − 80) × 1 % = 10 % withheld; lowest 77.
     assert (rows["C2"].mean, rows["C2"].lowest, rows["C2"].deduction) == (
-        Decimal("90.50"),
-        Decimal("83.00"),
-        Decimal(0),
+        Decimal("80.00"),
+        Decimal("77.00"),
+        Decimal("10.00"),
     )
     assert (rows["C3"].inspections, rows["C3"].deduction) == (0, None)
     june = {r.object_id: r for r in contractor_month(store, 2026, 6)}
