@@ -49,6 +49,7 @@ from app.documents.maps import MapSource, cases_map, location_map
 from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import CityPatrolError, Message
 from app.domain.indicators import Counts, Period
+from app.domain.inspections import MODE_NAMES
 from app.storage.bulletin import (
     BulletinData,
     CaseReportData,
@@ -170,6 +171,25 @@ TEXT: dict[str, Message] = {
     "comment": M("内容", "Comment"),
     "closed_at": M("结案时间", "Closed"),
     "accuracy": M("精度 ±{m} 米", "accuracy ±{m} m"),
+    # inspections (督导检查)
+    "inspections_title": M("五、督导检查情况", "5. Scored inspections"),
+    "inspections_summary": M(
+        "本期通报检查 {n} 次，平均得分率 {mean}%。",
+        "{n} inspections published in this period; mean score {mean} %.",
+    ),
+    "object": M("检查对象", "Object"),
+    "mode": M("方式", "Mode"),
+    "score": M("得分", "Score"),
+    "percent": M("得分率", "Percent"),
+    "how": M("计算过程", "How"),
+    "object_ranking": M("检查对象排名", "Objects ranked"),
+    "mean": M("平均得分率", "Mean"),
+    "lowest": M("最低", "Lowest"),
+    "count": M("检查次数", "Inspections"),
+    "best": M("表扬（得分靠前）：{names}", "Commended (best scores): {names}"),
+    "worst": M("通报（得分靠后）：{names}", "Named for improvement (lowest scores): {names}"),
+    "exposed": M("曝光典型问题", "Typical problems exposed (曝光典型)"),
+    "problem": M("问题 {n}：{object} — {item}", "Problem {n}: {object} — {item}"),
 }
 
 
@@ -562,6 +582,76 @@ def bulletin_html(data: BulletinData, images: _Images, language: str) -> str:
             f"<p><b>{_e(say('photos', language))}</b></p>",
             _photo_table(case.before, case.after, images, language),
         ]
+    parts.append(_inspections(data, images, language))
+    return "".join(parts)
+
+
+def _inspections(data: BulletinData, images: _Images, language: str) -> str:
+    """The section of published inspections: their scores with the arithmetic, the objects
+    ranked (best and worst named), typical problems with their photos (曝光典型)."""
+    section = data.inspections
+    if section is None or not section.inspections:
+        title = _e(say("inspections_title", language))
+        return f"<h2>{title}</h2><p>{_e(say('none', language))}</p>"
+    parts = [f"<h2{_NEW_PAGE}>{_e(say('inspections_title', language))}</h2>"]
+    mean = sum(v.percent for v in section.inspections) / len(section.inspections)
+    parts.append(
+        f"<p>{_e(say('inspections_summary', language, n=len(section.inspections), mean=f'{mean:.2f}'))}</p>"
+    )
+    rows = [
+        _tr(
+            [
+                _td(_e(format_datetime(v.finished_at))),
+                _td(_e(v.object_name)),
+                _td(_e(MODE_NAMES[v.mode].text(language))),
+                _td(_e(f"{v.sheet.score}/{v.sheet.total}")),
+                _td(_e(f"{v.sheet.percent}%")),
+                _td(_e(v.sheet.explain().text(language))),
+            ]
+        )
+        for v in section.inspections
+    ]
+    parts.append(
+        _table(
+            [say(k, language) for k in ("when", "object", "mode", "score", "percent", "how")],
+            rows,
+            {5: 40},
+        )
+    )
+    parts.append(f"<p><b>{_e(say('object_ranking', language))}</b></p>")
+    ranked = [
+        _tr(
+            [
+                _td(str(o.rank)),
+                _td(_e(o.name)),
+                _td(str(o.inspections)),
+                _td(f"{o.mean}%"),
+                _td(f"{o.lowest}%"),
+            ]
+        )
+        for o in section.ranking
+    ]
+    parts.append(
+        _table([say(k, language) for k in ("rank", "object", "count", "mean", "lowest")], ranked)
+    )
+    for key, group in (("best", section.best), ("worst", section.worst)):
+        if group:
+            names = _join((f"{o.name}（{o.mean}%）" for o in group), language)
+            parts.append(f"<p>{_e(say(key, language, names=names))}</p>")
+    if section.typical:
+        parts.append(f"<p><b>{_e(say('exposed', language))}</b></p>")
+    for n, problem in enumerate(section.typical, start=1):
+        item = problem.item.text(language)
+        parts.append(
+            f"<p>{_e(say('problem', language, n=n, object=problem.object_name, item=item))}"
+            + (f"：{_e(problem.note)}" if problem.note else "")
+            + "</p>"
+        )
+        if problem.photo is not None:
+            ref = PhotoRef(
+                problem.photo, problem.thumbnail or problem.photo, "before", problem.at, ""
+            )
+            parts.append(f"<p>{images.img(ref, language)}</p>")
     return "".join(parts)
 
 

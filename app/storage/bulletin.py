@@ -35,6 +35,7 @@ from app.domain.lifecycle import ACTION_NAMES, STATUS_NAMES, Action
 from app.domain.validation import Urgency
 from app.geo.basemaps import BasemapRegistry
 from app.geo.errors import MapError
+from app.storage.inspection_scores import InspectionSection, bulletin_section
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
     as_of,
@@ -142,6 +143,8 @@ class BulletinData:
     map_points: list[tuple[float, float, bool]] = field(default_factory=list)
     #: The basemap the maps are drawn on, ``(file, datum)``; None: a plain background.
     basemap: tuple[str, str] | None = None
+    #: The period's published inspections: scores, best and worst objects, typical problems.
+    inspections: InspectionSection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +259,7 @@ def bulletin_data(
         typical=cases,
         map_points=_map_points(store, period, overdue),
         basemap=document_basemap(store),
+        inspections=bulletin_section(store, period),
     )
 
 

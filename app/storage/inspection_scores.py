@@ -341,6 +341,7 @@ class TypicalProblem:
     percent: Decimal
     at: datetime
     photo: Path | None
+    thumbnail: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +360,11 @@ def bulletin_section(
 ) -> InspectionSection:
     views = scored(store, period, published_only=True)
     ranking = [o for o in object_ranking(store, period, views=views) if o.rank is not None]
-    best = ranking[:podium]
-    worst = [o for o in reversed(ranking) if o not in best][:podium]
+    # As the departments' podium: up to ``podium`` each, half each (rounded down) when fewer
+    # are ranked, so no object is both; one ranked alone is named at the top.
+    n = 1 if len(ranking) == 1 else min(podium, len(ranking) // 2)
+    best = ranking[:n]
+    worst = list(reversed(ranking[-n:])) if len(ranking) > 1 and n else []
     problems: list[TypicalProblem] = []
     for v in sorted(views, key=lambda v: (v.percent, v.id)):
         for d in v.deductions:
