@@ -107,8 +107,8 @@
         <translation>无</translation>
     </message>
     <message>
-        <source>%1 units ranked · %2 objects inspected</source>
-        <translation>%1 个单位参与排名 · %2 个对象接受检查</translation>
+        <source>Units ranked: %1 · objects inspected: %2</source>
+        <translation>参与排名单位：%1 · 接受检查对象：%2</translation>
     </message>
     <message>
         <source>The assessment could not be computed: %1</source>
@@ -1486,8 +1486,8 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>通报(&amp;U)</translation>
     </message>
     <message>
-        <source>%1 inspections</source>
-        <translation>共 %1 次检查</translation>
+        <source>Inspections: %1</source>
+        <translation>检查次数：%1</translation>
     </message>
     <message>
         <source>%1 — %2 v%3 · %4 · %5</source>

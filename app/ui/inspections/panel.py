@@ -101,7 +101,7 @@ class InspectionsPanel(QWidget):
                 self.tr("Score"),
                 self.tr("Date"),
             ],
-            (180, 70, 80, 70, 120),
+            (170, 60, 70, 70, 110),
             0,
             nested=False,
         )
@@ -130,8 +130,8 @@ class InspectionsPanel(QWidget):
                 self.tr("Photo"),
                 self.tr("Case"),
             ],
-            (240, 180, 150, 80, 90),
-            0,
+            (260, 150, 150, 60, 80),
+            1,
             nested=False,
         )
         self.item_combo = QComboBox()
@@ -148,6 +148,7 @@ class InspectionsPanel(QWidget):
         self.add_button.setObjectName("add_deduction")
         self.add_button.clicked.connect(self.add_deduction)
         recording = QGroupBox(self.tr("Record a deduction"))
+        self.recording = recording
         rec = QFormLayout(recording)
         rec.addRow(self.tr("Item:"), self.item_combo)
         rec.addRow(self.tr("Note:"), self.note_edit)
@@ -189,7 +190,15 @@ class InspectionsPanel(QWidget):
         right_layout.addWidget(self.heading)
         right_layout.addWidget(self.score_label)
         right_layout.addWidget(self.how_label)
-        right_layout.addWidget(self.deductions, 1)
+        self.preview = QLabel()
+        self.preview.setObjectName("deduction_photo")
+        self.preview.setFixedSize(260, 200)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.deductions.currentItemChanged.connect(self._preview)
+        found = QHBoxLayout()
+        found.addWidget(self.deductions, 1)
+        found.addWidget(self.preview)
+        right_layout.addLayout(found, 1)
         right_layout.addLayout(actions)
         right_layout.addWidget(recording)
         right_layout.addWidget(self.error_label)
@@ -198,6 +207,7 @@ class InspectionsPanel(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([430, 930])
         layout = QVBoxLayout(self)
         layout.addLayout(panel_header(self.title, self.summary_label, self.refresh_button))
         layout.addWidget(splitter, 1)
@@ -257,7 +267,7 @@ class InspectionsPanel(QWidget):
             if v.id == current:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
-        self.summary_label.setText(self.tr("%1 inspections").replace("%1", str(len(views))))
+        self.summary_label.setText(self.tr("Inspections: %1").replace("%1", str(len(views))))
         self.begin_button.setEnabled(bool(templates))
         if current is not None:
             self.show_inspection(current)
@@ -297,6 +307,7 @@ class InspectionsPanel(QWidget):
         for widget in (self.add_button, self.item_combo, self.note_edit, self.photo_button):
             widget.setEnabled(recording)
         self.remove_button.setEnabled(recording)
+        self.recording.setVisible(recording)
         self.finish_button.setEnabled(recording)
         supervisor = self._store.actor.role in (Role.SUPERVISOR, Role.ADMIN)
         self.publish_button.setVisible(supervisor)
@@ -348,9 +359,24 @@ class InspectionsPanel(QWidget):
             if d.thumbnail is not None:
                 row.setIcon(3, QIcon(QPixmap(str(d.thumbnail))))
             row.setData(0, ITEM_ROLE, d.id)
+            row.setData(1, ITEM_ROLE, str(d.thumbnail or d.photo_path or ""))
             self.deductions.addTopLevelItem(row)
         if view.deductions:
             self.deductions.setCurrentItem(self.deductions.topLevelItem(0))
+
+    def _preview(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:
+        path = "" if item is None else str(item.data(1, ITEM_ROLE) or "")
+        pixmap = QPixmap(path) if path else QPixmap()
+        if pixmap.isNull():
+            self.preview.setText(self.tr("No photo") if item is not None else "")
+            return
+        self.preview.setPixmap(
+            pixmap.scaled(
+                self.preview.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -173,7 +173,7 @@ class AssessmentPanel(QWidget):
             )
         ranked = sum(1 for line in data.units if line.unit.rank is not None)
         self.summary_label.setText(
-            self.tr("%1 units ranked · %2 objects inspected")
+            self.tr("Units ranked: %1 · objects inspected: %2")
             .replace("%1", str(ranked))
             .replace("%2", str(sum(1 for o in data.objects if o.inspections)))
         )
