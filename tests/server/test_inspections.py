@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import tarfile
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,6 +120,14 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
         assert [
             e["payload"]["published_at"] is not None for e in unit_feed if e["entity_id"] == iid
         ] == [True]
+
+        # A backup carries the deduction photos with the case photos.
+        archive = server.data_dir.parent / f"backup-{server.backend}.tar"
+        done = admin_cli(server, "backup", str(archive))
+        assert done.returncode == 0, done.stderr
+        with tarfile.open(archive) as tar:
+            names = tar.getnames()
+        assert f"photos/complete/inspection-{hashlib.sha256(photo).hexdigest()}" in names
 
         # An open (明察) inspection is visible to the unit at once.
         open_body = inspection("open")
