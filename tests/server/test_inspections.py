@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import tarfile
 import sys
+import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any

@@ -14,9 +14,12 @@ import pytest
 from helpers import ROOT, ServerProcess
 from sqlalchemy import update
 
+from app.domain.assessment import DEFAULT_SETTINGS
 from app.domain.checklists import ObjectKind
 from app.domain.inspections import InspectionMode, InspectionState
+from app.domain.scoring import Component
 from app.storage import LocalStore
+from app.storage.inspection_scores import assessment_settings
 from app.storage.inspections import (
     InspectableObject,
     add_deduction,
@@ -103,3 +106,26 @@ def test_unannounced_inspection_reaches_the_unit_only_when_published(
     assert published.state is InspectionState.PUBLISHED and published.sheet.score == 91
     assert SyncEngine(inspector, SyncOptions(attempts=2)).run().ok
     assert inspection_view(inspector, iid).state is InspectionState.PUBLISHED
+
+
+def test_assessment_weights_set_on_the_server_reach_the_laptop_per_year(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir), "assessment", *args],
+            check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    weights = ["--on-time", "20", "--closure", "20", "--rework", "10", "--sign-for", "0"]
+    refused = admin("weights", "--year", "2026", *weights, "--inspection", "40")
+    assert refused.returncode == 1 and "add up to 100 (they add up to 90)" in refused.stderr
+    done = admin(
+        "weights", "--year", "2026", *weights, "--inspection", "50", "--criticise-last", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    assert admin("show").stdout.startswith("2026\t")
+    store = laptop(server, tmp_path / "chief", "supervisor")
+    settings = assessment_settings(store, 2026)
+    assert settings.weights.values[Component.INSPECTION] == 50 and settings.criticise_last == 2
+    assert assessment_settings(store, 2027) == DEFAULT_SETTINGS  # another year: the defaults
