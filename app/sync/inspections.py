@@ -92,7 +92,7 @@ def push_inspections(
                 f"The server refused {failed} inspection records or photos; see the reasons",
             )
         )
-    if waiting and photos:
+    if waiting:
         problems.append(
             Message(
                 f"尚有 {waiting} 项检查记录未送达", f"{waiting} inspection items not yet delivered"

@@ -129,3 +129,26 @@ def test_assessment_weights_set_on_the_server_reach_the_laptop_per_year(
     settings = assessment_settings(store, 2026)
     assert settings.weights.values[Component.INSPECTION] == 50 and settings.criticise_last == 2
     assert assessment_settings(store, 2027) == DEFAULT_SETTINGS  # another year: the defaults
+
+
+def test_photos_held_back_then_sent_where_the_last_cycle_stopped(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    inspector = laptop(server, tmp_path / "inspector", "demo")
+    template = checklist_template(inspector, "street-sanitation", 1)
+    assert template is not None
+    iid = begin_inspection(inspector, template, STREET, InspectionMode.OPEN).id
+    for photo in PHOTOS[:2]:
+        add_deduction(inspector, iid, "B1", photo=photo)
+    finish_inspection(inspector, iid)
+    metered = SyncEngine(inspector, SyncOptions(attempts=2, photos=False)).run()
+    assert not metered.ok and any("2 inspection items" in m.en for m in metered.problems)
+    view = inspection_view(inspector, iid)
+    assert view.delivery == DeliveryState.CONFIRMED  # the record went
+    assert [d.photo_delivery for d in view.deductions] == [DeliveryState.PENDING] * 2
+    done = SyncEngine(inspector, SyncOptions(attempts=2)).run()
+    assert done.ok, done.lines("en")
+    assert done.confirmed == 2  # only the two photos were left
+    assert [d.photo_delivery for d in inspection_view(inspector, iid).deductions] == [
+        DeliveryState.CONFIRMED
+    ] * 2
