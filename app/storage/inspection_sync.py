@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.capture.photos import inspect_with_thumbnail
 from app.domain.errors import DomainError, Message
+from app.domain.inspections import InspectionState
 from app.storage.db import translate_errors
 from app.storage.models import DeductionRow, InspectionRow, OutboxEntry
 from app.storage.photos import original_path, store_original, write_thumbnail
@@ -101,7 +102,10 @@ def settle(
                 row.delivery_error = text
                 row.confirmed_at = now if reason is None else None
             elif row is not None and reason is not None:
+                # The server refused the publication: it is not published (shown with why).
                 row.delivery_error = text
+                if row.state == InspectionState.PUBLISHED and work.op == "publish":
+                    row.state, row.published_at = InspectionState.FINISHED, None
     return Changes(inspections=frozenset({work.inspection_id}), outbox=True)
 
 

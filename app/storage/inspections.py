@@ -362,7 +362,7 @@ def finish_inspection(store: LocalStore, inspection_id: str) -> Changes:
 def publish_inspection(store: LocalStore, inspection_id: str) -> Changes:
     """A supervisor publishes a finished inspection (通报): the unit then sees it, an unannounced
     one included. Queued like a decision; the server's feed confirms it to everyone."""
-    if store.actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if store.actor.role is not Role.SUPERVISOR:
         raise DomainError(
             "role_not_allowed",
             Message("只有值班长可以通报检查结果", "Only a supervisor publishes inspections"),

@@ -24,6 +24,7 @@ from app.storage.inspections import (
     finish_inspection,
     inspectable_objects,
     inspection_view,
+    publish_inspection,
     remove_deduction,
 )
 from app.storage.models import ChecklistTemplateRow, Department, OutboxEntry
@@ -78,6 +79,8 @@ def test_deductions_with_photos_give_the_running_score_and_finish_queues_all(
 
     third = add_deduction(store, created.id, "A1", note="撤回")
     remove_deduction(store, third.id)
+    with pytest.raises(DomainError, match="Only a supervisor"):
+        publish_inspection(store, created.id)  # an inspector's laptop
     finish_inspection(store, created.id)
     with pytest.raises(DomainError, match="finished"):
         add_deduction(store, created.id, "A1")

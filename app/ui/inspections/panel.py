@@ -309,7 +309,7 @@ class InspectionsPanel(QWidget):
         self.remove_button.setEnabled(recording)
         self.recording.setVisible(recording)
         self.finish_button.setEnabled(recording)
-        supervisor = self._store.actor.role in (Role.SUPERVISOR, Role.ADMIN)
+        supervisor = self._store.actor.role is Role.SUPERVISOR
         self.publish_button.setVisible(supervisor)
         self.publish_button.setEnabled(
             supervisor and view is not None and view.state is InspectionState.FINISHED
