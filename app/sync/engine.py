@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
+from app.domain.lifecycle import Role
 from app.storage.ledger import (
     DeliverySummary,
     OutgoingPhoto,
@@ -264,15 +265,17 @@ class SyncEngine:
             with _timed(report, "pull"):
                 self._pull(client, report, account.user_id)
                 self._download_photos(client, report)
-                received, changes = download_inspection_photos(
-                    self.store,
-                    client,
-                    self._retrying,
-                    self._stopped,
-                    _partial_path(self.store, "x").parent,
-                )
-                report.photos_received += received
-                report.changes |= changes
+                if self.store.actor.role in (Role.SUPERVISOR, Role.ADMIN):
+                    # Bulletins are made at the office: only its laptops fetch these photos.
+                    received, changes = download_inspection_photos(
+                        self.store,
+                        client,
+                        self._retrying,
+                        self._stopped,
+                        _partial_path(self.store, "x").parent,
+                    )
+                    report.photos_received += received
+                    report.changes |= changes
             # Basemaps are big: held back on a metered connection like photos (the same setting).
             if self.options.photos:
                 with _timed(report, "basemaps"):

@@ -104,6 +104,8 @@ def test_unannounced_inspection_reaches_the_unit_only_when_published(
     assert SyncEngine(other, SyncOptions(attempts=2)).run().ok
     (published,) = list_inspections(other)
     assert published.state is InspectionState.PUBLISHED and published.sheet.score == 91
+    # Only the office's laptops fetch inspection photos (for bulletins); inspectors' do not.
+    assert all(d.photo_path is None for d in published.deductions)
     assert SyncEngine(inspector, SyncOptions(attempts=2)).run().ok
     assert inspection_view(inspector, iid).state is InspectionState.PUBLISHED
 
