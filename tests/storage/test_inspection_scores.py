@@ -9,16 +9,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from helpers import ROOT
-from report_builders import add_case_with_steps, add_department, add_user
+from inspection_builders import add_templates, city, inspect
+from report_builders import add_case_with_steps
 
-from app.domain.checklists import load_template, template_document
-from app.domain.ids import new_id
 from app.domain.scoring import Component
 from app.storage import LocalStore
-from app.storage.inspection_feed import apply_inspection, apply_inspection_object
+from app.storage.inspection_feed import apply_inspection_object
 from app.storage.inspection_scores import (
     assessment_json,
     contractor_month,
@@ -27,79 +24,14 @@ from app.storage.inspection_scores import (
     year_assessment,
     year_period,
 )
-from app.storage.models import ChecklistTemplateRow
 from app.storage.reports import indicators
-
-TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
-
-
-def _templates(store: LocalStore) -> None:
-    street = load_template(TEMPLATE.read_bytes())
-    raw = json.loads(TEMPLATE.read_text(encoding="utf-8"))
-    raw.update(code="contractor", object_kind="contractor_area")
-    contractor = load_template(json.dumps(raw))
-    with store.write() as s:
-        for t in (street, contractor):
-            s.add(ChecklistTemplateRow(code=t.code, version=1, document=template_document(t)))
-
-
-def inspect(
-    store: LocalStore,
-    at: datetime,
-    object_id: str,
-    items: list[str],
-    *,
-    department: str | None = None,
-    kind: str = "street_section",
-    published: bool = True,
-) -> str:
-    iid = new_id()
-    document: dict[str, Any] = {
-        "id": iid, "template_code": "contractor" if kind == "contractor_area" else "street-sanitation",
-        "template_version": 1, "object_kind": kind, "object_id": object_id,
-        "object_name": f"对象{object_id}", "department_code": department, "mode": "unannounced",
-        "started_at": at.isoformat(), "finished_at": at.isoformat(),
-        "deductions": [{"id": new_id(), "item_code": c, "note": "", "at": at.isoformat()} for c in items],
-    }  # fmt: skip
-    with store.write() as s:
-        apply_inspection(
-            s,
-            {
-                "inspection": document,
-                "published_at": at.isoformat() if published else None,
-                "author": "督导组",
-            },
-        )
-    return iid
-
-
-def city(store: LocalStore) -> dict[str, str]:
-    """HW handles its case on time and closes it; SZ handles late; YL has nothing at all."""
-    deps = {
-        code: add_department(store, name, code=code)
-        for code, name in (("HW", "环卫所"), ("SZ", "市政处"), ("YL", "园林局"))
-    }
-    sup: dict[str, Any] = {"actor_id": add_user(store, "lisi", role="supervisor")}
-    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    for code, handled in (("HW", t0 + timedelta(days=1)), ("SZ", t0 + timedelta(days=6))):
-        add_case_with_steps(
-            store,
-            [
-                ("submit", t0), ("accept", t0 + timedelta(hours=1), sup),
-                ("register", t0 + timedelta(hours=2), sup),
-                ("dispatch", t0 + timedelta(hours=3), {**sup, "department_id": deps[code], "deadline": t0 + timedelta(days=3)}),
-                ("handle", handled, sup),
-            ],
-            created_at=t0,
-        )  # fmt: skip
-    return deps
 
 
 def test_assessment_weighs_indicators_and_inspections_and_recomputes_identically(
     tmp_path: Path,
 ) -> None:
     store = LocalStore(tmp_path / "laptop")
-    _templates(store)
+    add_templates(store)
     deps = city(store)
     march = datetime(2026, 3, 10, 10, tzinfo=UTC)
     inspect(store, march, "S1", ["A1", "A1", "A1"], department="HW")  # 100 − 6 = 94
@@ -150,7 +82,7 @@ def test_assessment_weighs_indicators_and_inspections_and_recomputes_identically
 
 def test_contractors_monthly_csv_with_payment_deduction(tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "laptop")
-    _templates(store)
+    add_templates(store)
     with store.write() as s:
         for object_id, name in (
             ("C1", "洁城公司一标段"),
