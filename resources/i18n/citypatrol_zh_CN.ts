@@ -87,6 +87,18 @@
         <translation>趋势</translation>
     </message>
     <message>
+        <source>Month %1</source>
+        <translation>%1 月</translation>
+    </message>
+    <message>
+        <source>Contractors' scores (&amp;CSV)…</source>
+        <translation>保洁公司得分（CSV）(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>市场化保洁 — monthly scores and payment deductions:</source>
+        <translation>市场化保洁——月度得分与扣款：</translation>
+    </message>
+    <message>
         <source>Year:</source>
         <translation>年度：</translation>
     </message>
@@ -109,6 +121,14 @@
     <message>
         <source>Units ranked: %1 · objects inspected: %2</source>
         <translation>参与排名单位：%1 · 接受检查对象：%2</translation>
+    </message>
+    <message>
+        <source>Contractors' monthly scores</source>
+        <translation>保洁公司月度得分</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
     </message>
     <message>
         <source>The assessment could not be computed: %1</source>

@@ -54,3 +54,13 @@ def test_units_ranked_with_their_arithmetic_and_criticism(
         panel.units.topLevelItem(i).text(0) == "—" for i in range(panel.units.topLevelItemCount())
     )
     assert panel.criticised_label.text() == "Named for criticism (通报批评): none"
+
+    # 市场化保洁: the chosen month's contractors' scores as CSV.
+    inspect(store, datetime(2025, 5, 6, 3, tzinfo=UTC), "C9", ["B2"] * 4, kind="contractor_area")
+    panel.month.setCurrentIndex(panel.month.findData(5))
+    out = tmp_path / "may.csv"
+    panel.export_contractors(out)
+    qtbot.waitUntil(lambda: panel.export_label.text() == f"Written: {out}", timeout=10_000)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    # 100 − 4 × 5 = 80: (90 − 80) × 1 % = 10 % of the payment withheld.
+    assert lines[1] == "C9,对象C9,1,80.00,80.00,10.00"

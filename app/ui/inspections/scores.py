@@ -5,14 +5,31 @@ app.storage.inspection_scores in the background."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.deadlines import TrafficLight
 from app.domain.scoring import COMPONENT_NAMES
 from app.storage import LocalStore
-from app.storage.inspection_scores import AssessmentData, year_assessment
+from app.storage.inspection_scores import (
+    AssessmentData,
+    contractor_month,
+    write_contractor_csv,
+    year_assessment,
+)
 from app.storage.store import Changes
 from app.ui.common.style import LIGHT_COLOURS
 from app.ui.common.text import error_text
@@ -90,6 +107,23 @@ class AssessmentPanel(QWidget):
             1,
             nested=False,
         )
+        self.month = QComboBox()
+        self.month.setObjectName("contractor_month")
+        for m in range(1, 13):
+            self.month.addItem(self.tr("Month %1").replace("%1", str(m)), m)
+        self.month.setCurrentIndex(clock().month - 1)
+        self.export_button = QPushButton(self.tr("Contractors' scores (&CSV)…"))
+        self.export_button.setObjectName("contractors_csv")
+        self.export_button.clicked.connect(self.choose_export)
+        self.export_label = QLabel()
+        self.export_label.setObjectName("contractors_written")
+        contractors = QHBoxLayout()
+        contractors.addWidget(
+            QLabel(self.tr("市场化保洁 — monthly scores and payment deductions:"))
+        )
+        contractors.addWidget(self.month)
+        contractors.addWidget(self.export_button)
+        contractors.addWidget(self.export_label, 1)
         self.error_label = error_label("assessment_error")
         layout = QVBoxLayout(self)
         layout.addLayout(
@@ -106,6 +140,7 @@ class AssessmentPanel(QWidget):
         layout.addWidget(self.criticised_label)
         layout.addWidget(bold(QLabel(self.tr("Objects inspected, ranked by mean score"))))
         layout.addWidget(self.objects, 1)
+        layout.addLayout(contractors)
         layout.addWidget(self.error_label)
         StoreEvents.of(store).changed.connect(self._store_changed)
         self.refresh()
@@ -178,6 +213,24 @@ class AssessmentPanel(QWidget):
             .replace("%2", str(sum(1 for o in data.objects if o.inspections)))
         )
         self.loaded.emit()
+
+    @Slot()
+    def choose_export(self) -> None:
+        name = f"contractors-{self.year.value()}-{self.month.currentData():02d}.csv"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Contractors' monthly scores"), name, "CSV (*.csv)"
+        )
+        if path:
+            self.export_contractors(Path(path))
+
+    def export_contractors(self, out: Path) -> None:
+        """The chosen month's contractors' scores and payment deductions as CSV."""
+        store, year, month = self._store, self.year.value(), int(self.month.currentData())
+        self._ops.run(
+            lambda: write_contractor_csv(contractor_month(store, year, month), out),
+            lambda path: self.export_label.setText(self.tr("Written: %1").replace("%1", str(path))),
+            on_error=self._failed,
+        )
 
     def _failed(self, exc: BaseException) -> None:
         self.error_label.setText(
