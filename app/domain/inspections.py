@@ -12,6 +12,8 @@ photos one by one; the server and the laptop read it with :func:`read_inspection
 from __future__ import annotations
 
 import enum
+import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from app.domain.scoring import ScoreSheet, score_inspection
 #: A deduction's note and an object's name are short texts.
 MAX_NOTE = 2000
 MAX_NAME = 200
+#: Inspections and deductions are named by the client's UUIDs (they appear in URLs).
+ID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: A walk of one street never finds more problems than this.
 MAX_DEDUCTIONS = 500
 
@@ -95,12 +99,26 @@ def _bad(zh: str, en: str) -> DomainError:
     )
 
 
+def _clean(key: str, value: str) -> str:
+    # PostgreSQL text holds neither NUL nor a lone surrogate (half of a UTF-16 pair).
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise _bad(f"{key} 含有无效字符", f"{key} holds an invalid character")
+    return value
+
+
 def _text(raw: Mapping[str, Any], key: str, limit: int, *, required: bool = True) -> str:
     value = raw.get(key)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
         raise _bad(f"{key} 须为不超过 {limit} 字的文字", f"{key} must be text of at most {limit}")
+    return _clean(key, value)
+
+
+def _id(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise _bad(f"{key} 须为 UUID", f"{key} must be a UUID")
     return value
 
 
@@ -119,9 +137,22 @@ def _number(raw: Mapping[str, Any], key: str) -> float | None:
     value = raw.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(float(value))
+    ):
         raise _bad(f"{key} 须为数字", f"{key} must be a number")
     return float(value)
+
+
+def _optional(raw: Mapping[str, Any], key: str, limit: int) -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise _bad(f"{key} 须为不超过 {limit} 字的文字", f"{key} must be text of at most {limit}")
+    return _clean(key, value)
 
 
 def read_inspection(raw: Any) -> Inspection:
@@ -152,14 +183,14 @@ def read_inspection(raw: Any) -> Inspection:
             raise _bad("照片大小无效", "a photo's size is not valid")
         deductions.append(
             Deduction(
-                id=_text(item, "id", 36),
+                id=_id(item, "id"),
                 item_code=_text(item, "item_code", 36),
                 note=_text(item, "note", MAX_NOTE, required=False),
                 at=_time(item, "at"),
                 lat=_number(item, "lat"),
                 lon=_number(item, "lon"),
                 accuracy_m=_number(item, "accuracy_m"),
-                position_source=item.get("position_source") or None,
+                position_source=_optional(item, "position_source", 20),
                 photo_sha256=sha,
                 photo_mime=_text(item, "photo_mime", 50) if sha else None,
                 photo_size=size if sha else None,
@@ -167,15 +198,15 @@ def read_inspection(raw: Any) -> Inspection:
         )
     if len({d.id for d in deductions}) != len(deductions):
         raise _bad("扣分记录编号重复", "two deductions share an id")
-    department = raw.get("department_code")
+    department = _optional(raw, "department_code", 50)
     return Inspection(
-        id=_text(raw, "id", 36),
+        id=_id(raw, "id"),
         template_code=_text(raw, "template_code", 36),
         template_version=version,
         object_kind=kind,
         object_id=_text(raw, "object_id", 100),
         object_name=_text(raw, "object_name", MAX_NAME),
-        department_code=str(department) if department else None,
+        department_code=department,
         mode=mode,
         started_at=_time(raw, "started_at"),
         finished_at=_time(raw, "finished_at"),

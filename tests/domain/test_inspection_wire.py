@@ -20,6 +20,8 @@ from app.domain.inspections import (
 
 AT = datetime(2026, 6, 1, 9, tzinfo=UTC)
 SHA = "a" * 64
+D1 = "0190e4b0-0000-7000-8000-0000000000d1"
+D2 = "0190e4b0-0000-7000-8000-0000000000d2"
 
 
 def sample() -> Inspection:
@@ -28,8 +30,8 @@ def sample() -> Inspection:
         template_version=2, object_kind=ObjectKind.MARKET, object_id="M-1", object_name="东门市场",
         department_code="HWC", mode=InspectionMode.UNANNOUNCED, started_at=AT, finished_at=AT,
         deductions=(
-            Deduction("d1", "A1", "垃圾", AT, 28.2, 117.2, 5.0, "gps", SHA, "image/jpeg", 1234),
-            Deduction("d2", "A1", "", AT),
+            Deduction(D1, "A1", "垃圾", AT, 28.2, 117.2, 5.0, "gps", SHA, "image/jpeg", 1234),
+            Deduction(D2, "A1", "", AT),
         ),
     )  # fmt: skip
 
@@ -50,6 +52,10 @@ def test_round_trip_and_occurrences() -> None:
         ({"started_at": "2026-06-01T09:00:00"}, "started_at has no time zone"),
         ({"finished_at": "yesterday"}, "finished_at is not a time"),
         ({"object_name": ""}, "object_name"),
+        ({"department_code": ["HWC"]}, "department_code"),
+        ({"id": "inspection-1"}, "id must be a UUID"),
+        ({"object_name": "建设路\x00"}, "object_name holds an invalid character"),
+        ({"object_name": "建设路\ud800"}, "object_name holds an invalid character"),
         ({"object_name": "x" * 201}, "object_name"),
         ({"deductions": "none"}, "deductions must be a list"),
         ({"deductions": [1]}, "a deduction must be an object"),
@@ -64,7 +70,7 @@ def test_bad_inspections_say_what_is_wrong(change: dict[str, Any], words: str) -
 
 def test_bad_deductions_are_refused() -> None:
     raw = inspection_document(sample())
-    raw["deductions"][1]["id"] = "d1"
+    raw["deductions"][1]["id"] = D1
     with pytest.raises(DomainError, match="share an id"):
         read_inspection(raw)
     raw = inspection_document(sample())
@@ -74,6 +80,15 @@ def test_bad_deductions_are_refused() -> None:
     raw = inspection_document(sample())
     raw["deductions"][0]["photo_size"] = -1
     with pytest.raises(DomainError, match="size"):
+        read_inspection(raw)
+    for bad in (float("nan"), float("inf")):
+        raw = inspection_document(sample())
+        raw["deductions"][0]["lon"] = bad
+        with pytest.raises(DomainError, match="lon must be a number"):
+            read_inspection(raw)
+    raw = inspection_document(sample())
+    raw["deductions"][0]["position_source"] = {"x": 1}
+    with pytest.raises(DomainError, match="position_source"):
         read_inspection(raw)
     raw = inspection_document(sample())
     raw["deductions"][0]["lat"] = "north"
