@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     bulletin.add_argument(
         "--language", choices=["zh_CN", "en"], help="the PDF's language (default: zh_CN)"
     )
+    from app import inspection_cli
+
+    inspection_cli.add_parsers(report, _day)
     _add_map_parser(sub)
     return parser
 
@@ -414,6 +417,10 @@ def _report_command(
     from app.storage.handling import loop_indicators
     from app.storage.reports import department_names, indicators
 
+    if args.report_command in ("inspections", "contractors", "assessment"):
+        from app import inspection_cli
+
+        return inspection_cli.run(args, data_dir, language)
     if args.last < args.first:
         print("error: --to is before --from", file=sys.stderr)
         return EXIT_USAGE

@@ -231,6 +231,7 @@ def prepare(
     load_key_sites(root, server)
     SyncEngine(demo).run()
     SyncEngine(checker).run()
+    inspections(root, server, demo, photos)
     chief = LocalStore(root / "supervisor")
     sign_in(chief, server.url, "supervisor", "supervisor")
     town = ROOT.parent / "shared" / "samples" / "map" / "town.mbtiles"
@@ -321,6 +322,37 @@ def place_setup(
     return draft, case_id
 
 
+def inspections(root: Path, server: ServerProcess, demo: LocalStore, photos: list[Path]) -> None:
+    """Scored inspections (issue 18): a checklist and two streets loaded on the server; one
+    unannounced inspection finished and synced, another still being recorded."""
+    from app.domain.inspections import InspectionMode
+    from app.storage import inspections as records
+
+    template = ROOT / "resources" / "checklists" / "street-sanitation.json"
+    run_server_cli(server, "checklist", "load", str(template))
+    objects = root / "objects.csv"
+    objects.write_text(
+        "kind,id,name,department_code\n"
+        "street_section,S-001,建设路（人民路—正义路）,HWC\n"
+        "street_section,S-002,人民路（站前路—建设路）,HWC\n",
+        encoding="utf-8",
+    )
+    run_server_cli(server, "inspection-object", "load", str(objects))
+    SyncEngine(demo).run()
+    (checklist,) = records.checklist_templates(demo)
+    streets = records.inspectable_objects(demo)
+    for n, (target, items) in enumerate(
+        ((streets[1], ["A1", "A1", "B2"]), (streets[0], ["A3", "B1"]))
+    ):
+        iid = records.begin_inspection(demo, checklist, target, InspectionMode.UNANNOUNCED).id
+        for i, code in enumerate(items):
+            photo = photos[(i + 3 * n) % len(photos)] if photos else None
+            records.add_deduction(demo, iid, code, note=f"{code} 现场发现", photo=photo)
+        if n == 0:
+            records.finish_inspection(demo, iid)
+    SyncEngine(demo).run()
+
+
 def supervisor_views(  # noqa: PLR0917 - a script's helper
     store: LocalStore,
     tasks: TaskRunner,
@@ -360,6 +392,11 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
         office_map.map.center_on(28.302, 117.222, 14)
         settle(app, 2.0)
         save(window, out / f"supervisor-tracks-{language}.png", app)
+    window.tabs.setCurrentWidget(window.inspections)
+    window.inspections.list.setCurrentItem(window.inspections.list.topLevelItem(0))
+    save(window, out / f"supervisor-inspections-{language}.png", app)
+    window.tabs.setCurrentWidget(window.assessment)
+    save(window, out / f"assessment-{language}.png", app)
     if window.dashboard is not None:
         window.tabs.setCurrentWidget(window.dashboard)
         settle(app, 2.0)
@@ -477,6 +514,10 @@ def main() -> int:
                 save(window, args.out / f"main-{language}.png", app)
                 window.tabs.setCurrentIndex(1)
                 save(window, args.out / f"tasks-{language}.png", app)
+                window.tabs.setCurrentWidget(window.inspections)
+                settle(app, 0.5)
+                window.inspections.list.setCurrentItem(window.inspections.list.topLevelItem(0))
+                save(window, args.out / f"inspection-{language}.png", app)
                 window.tabs.setCurrentIndex(0)
                 window.open_case(ids[0])
                 editor = window._editors[-1]

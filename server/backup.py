@@ -83,7 +83,13 @@ def _pg_conninfo(settings: Settings) -> str:
 
 
 def _photos_query() -> str:
-    return "SELECT storage_name, state, upload_offset, size_bytes FROM photos"
+    # Case photos, and the deduction photos of scored inspections (stored whole, by SHA-256,
+    # as ``inspection-<sha256>``: server.inspections.records.storage_name).
+    return (
+        "SELECT storage_name, state, upload_offset, size_bytes FROM photos "
+        "UNION SELECT DISTINCT 'inspection-' || sha256, 'complete', size_bytes, size_bytes "
+        "FROM inspection_photos"
+    )
 
 
 def _photo_files(rows: list[tuple[str, str, int, int]]) -> list[PhotoFile]:

@@ -128,6 +128,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tax_load.add_argument("file", type=Path)
 
+    checklist = sub.add_parser(
+        "checklist", help="checklist templates for scored inspections (see the README)"
+    ).add_subparsers(dest="checklist_command", required=True)
+    checklist.add_parser(
+        "load", help="load a template (JSON); a changed template needs a higher version"
+    ).add_argument("file", type=Path)
+    checklist.add_parser("list", help="list the templates and their versions")
+
+    objects = sub.add_parser(
+        "inspection-object", help="objects scored inspections look at (see the README)"
+    ).add_subparsers(dest="object_command", required=True)
+    objects.add_parser(
+        "load", help="load kind,id,name,department_code rows (CSV with that header line)"
+    ).add_argument("file", type=Path)
+
+    assessment = sub.add_parser(
+        "assessment", help="the year-end assessment's settings (see the README)"
+    ).add_subparsers(dest="assessment_command", required=True)
+    weights = assessment.add_parser(
+        "weights", help="set one year's weights (whole %, adding up to 100) and thresholds"
+    )
+    weights.add_argument("--year", type=int, required=True)
+    for name in ("on-time", "closure", "rework", "sign-for", "inspection"):
+        weights.add_argument(f"--{name}", type=int, required=True, metavar="PERCENT")
+    weights.add_argument("--criticise-below", default="60", help="score below which: 通报批评")
+    weights.add_argument("--criticise-last", type=int, default=1, help="the last N ranked too")
+    weights.add_argument("--payment-full-at", default="90")
+    weights.add_argument("--payment-per-point", default="1")
+    weights.add_argument("--payment-most", default="30")
+    assessment.add_parser("show", help="the settings of every year").add_argument(
+        "--year", type=int
+    )
+
     time_limit = sub.add_parser("time-limit", help="time-limit rules").add_subparsers(
         dest="time_limit_command", required=True
     )
@@ -380,6 +413,26 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
         return _site(args, sessions)
     if args.command == "release":
         return _release(args, sessions)
+    if args.command == "checklist":
+        return _checklist(args, sessions)
+    if args.command == "assessment":
+        from server.inspections import assessment
+
+        with sessions.begin() as session:
+            if args.assessment_command == "weights":
+                settings = assessment.set_weights(session, args)
+                print(f"assessment settings of {args.year} set: {json.dumps(settings)}")
+            else:
+                for year, document in assessment.all_settings(session, args.year):
+                    print(f"{year}\t{json.dumps(document, ensure_ascii=False)}")
+        return 0
+    if args.command == "inspection-object":
+        from server.inspections.records import load_objects
+
+        with sessions.begin() as session:
+            count = load_objects(session, args.file)
+        print(f"inspection objects loaded: {count} new or changed")
+        return 0
     with sessions.begin() as session:
         count = load_taxonomy(session, args.file)
     print(f"category table loaded: {count} categories")
@@ -477,6 +530,20 @@ def _release(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                     f"{row.platform}\t{row.version}\t{row.filename}\t{row.size}\t{row.sha256}\t"
                     f"{row.added_at:%Y-%m-%d %H:%M}"
                 )
+    return 0
+
+
+def _checklist(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
+    from server.inspections import checklists
+
+    with sessions.begin() as session:
+        if args.checklist_command == "load":
+            row, new = checklists.load_checklist(session, args.file)
+            state = "loaded" if new else "unchanged (already loaded)"
+            print(f"checklist {row.code} version {row.version} {state}: {row.name}")
+        else:
+            for row in checklists.list_checklists(session):
+                print(f"{row.code}\t{row.version}\t{row.object_kind}\t{row.name}")
     return 0
 
 

@@ -37,8 +37,17 @@ _TOO_LARGE = Text(
 
 
 def _streams_to_disk(scope: Scope) -> bool:
-    """A tus PATCH: its body goes to the photo store, a buffer at a time."""
-    return bool(scope["method"] == "PATCH" and scope["path"].startswith(UPLOADS_PATH + "/"))
+    """A tus PATCH, or a deduction photo's PUT: its body goes to the photo store, a buffer at
+    a time, bounded by the photo size limit (server.inspections.router)."""
+    path = scope["path"]
+    return bool(
+        (scope["method"] == "PATCH" and path.startswith(UPLOADS_PATH + "/"))
+        or (
+            scope["method"] == "PUT"
+            and path.startswith("/api/v1/inspections/")
+            and "/photos/" in path
+        )
+    )
 
 
 class BodyLimit:

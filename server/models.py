@@ -386,4 +386,70 @@ class SiteCheckRow(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ChecklistTemplateRow(Base):
+    """One version of a checklist template for scored inspections (app.domain.checklists);
+    every version is kept, since inspections refer to the version they were scored with."""
+
+    __tablename__ = "checklist_templates"
+
+    code: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    object_kind: Mapped[str] = mapped_column(String(30))
+    #: The template as app.domain.checklists.template_document gives it (points as strings).
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InspectionObject(Base):
+    """An object inspections look at (``citypatrol-server inspection-object load``); the
+    grids issue's units, cells and contractors' areas at merge."""
+
+    __tablename__ = "inspection_objects"
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Inspection(Base):
+    """A scored inspection as its inspector sent it (``document``: app.domain.inspections), with
+    the score the server computed from the template version it names."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    template_code: Mapped[str] = mapped_column(String(36))
+    template_version: Mapped[int] = mapped_column(Integer)
+    object_kind: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str] = mapped_column(String(100))
+    object_name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(50))
+    mode: Mapped[str] = mapped_column(String(20))
+    #: Decimals as text (exact): the score and its percentage of the template's total.
+    score: Mapped[str] = mapped_column(String(20))
+    percent: Mapped[str] = mapped_column(String(20))
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(String(36))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class InspectionPhoto(Base):
+    """A deduction's photo, received whole and checked against the SHA-256 the inspection
+    declared; its bytes are ``inspection-<sha256>`` in the photo store's finished files."""
+
+    __tablename__ = "inspection_photos"
+
+    deduction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(50))
+    size_bytes: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)

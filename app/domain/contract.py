@@ -54,6 +54,15 @@ class FeedKind(enum.StrEnum):
     KEY_SITE = "key_site"
     #: A check recorded at a key site (a round done), for supervisors.
     SITE_CHECK = "site_check"
+    #: A new version of a checklist template for scored inspections, for everyone.
+    CHECKLIST = "checklist"
+    #: A scored inspection (app.domain.inspections): to supervisors when it arrives, to
+    #: everyone once published (an unannounced one reaches the unit only then).
+    INSPECTION = "inspection"
+    #: An object inspections look at (a street section, a unit, a contractor's area …).
+    INSPECTION_OBJECT = "inspection_object"
+    #: The year-end assessment's weights and thresholds for one year (app.domain.assessment).
+    ASSESSMENT = "assessment"
 
 
 class DecisionPayload(TypedDict):
@@ -207,6 +216,37 @@ class SiteCheckPayload(TypedDict):
     case_id: str | None
 
 
+class ChecklistPayload(TypedDict):
+    """One version of a template (``app.domain.checklists.template_document``); every version
+    is kept on the laptop, since an inspection is scored with the version it was begun on."""
+
+    code: str
+    version: int
+    document: dict[str, Any]
+
+
+class InspectionPayload(TypedDict):
+    """``inspection``: app.domain.inspections.inspection_document; ``published_at`` ISO or
+    None; ``author``: the inspector's display name."""
+
+    inspection: dict[str, Any]
+    published_at: str | None
+    author: str
+
+
+class InspectionObjectPayload(TypedDict):
+    kind: str
+    id: str
+    name: str
+    department_code: str | None
+    active: bool
+
+
+class AssessmentPayload(TypedDict):
+    year: int
+    settings: dict[str, Any]
+
+
 #: The payload type of each kind (documentation, and a check that every kind has one).
 PAYLOADS: dict[FeedKind, type] = {
     FeedKind.DECISION: DecisionPayload,
@@ -226,4 +266,8 @@ PAYLOADS: dict[FeedKind, type] = {
     FeedKind.TRACK: TrackPayload,
     FeedKind.KEY_SITE: KeySitePayload,
     FeedKind.SITE_CHECK: SiteCheckPayload,
+    FeedKind.CHECKLIST: ChecklistPayload,
+    FeedKind.INSPECTION: InspectionPayload,
+    FeedKind.INSPECTION_OBJECT: InspectionObjectPayload,
+    FeedKind.ASSESSMENT: AssessmentPayload,
 }

@@ -38,6 +38,7 @@ from app.geo.basemaps import BasemapRegistry
 from app.geo.errors import MapError
 from app.storage.coverage import coverage
 from app.storage.handling import loop_indicators
+from app.storage.inspection_scores import InspectionSection, bulletin_section
 from app.storage.models import Case, CaseStep, Comment, Photo
 from app.storage.reports import (
     as_of,
@@ -160,6 +161,8 @@ class BulletinData:
     #: Share of the grid's cells visited and how many were not; None: no grid on this laptop.
     covered_share: float | None = None
     unvisited_cells: int = 0
+    #: The period's published inspections: scores, best and worst objects, typical problems.
+    inspections: InspectionSection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +328,7 @@ def bulletin_data(
         map_points=_map_points(store, period, overdue),
         basemap=document_basemap(store),
         units=unit_counts(store, period),
+        inspections=bulletin_section(store, period),
     )
 
 

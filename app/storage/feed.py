@@ -25,10 +25,12 @@ from app.domain.contract import BasemapPayload, FeedKind
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
 from app.storage.grids import apply_cell, apply_responsibility, apply_unit, place_server_case
+from app.storage.inspection_feed import apply_inspection, apply_inspection_object
 from app.storage.models import (
     CalendarDay,
     Case,
     CaseStep,
+    ChecklistTemplateRow,
     Comment,
     Department,
     OutboxEntry,
@@ -46,13 +48,23 @@ from app.storage.track_sync import apply_track_entry
 TAXONOMY_KEY = "server_taxonomy"
 #: The basemaps the server distributes, by name (see _on_basemap).
 BASEMAPS_KEY = "server_basemaps"
+#: SyncState key prefix of one year's assessment settings (``assessment:2026``).
+ASSESSMENT_KEY = "assessment"
 
 
 #: Feed kinds that carry a case (and may add its step and its report's photos).
 _CASE_KINDS = frozenset({FeedKind.CASE, FeedKind.DECISION, FeedKind.TASK})
 #: Feed kinds of reference data.
 _REFERENCE_KINDS = frozenset(
-    {FeedKind.USER, FeedKind.DEPARTMENT, FeedKind.TIME_LIMIT, FeedKind.CALENDAR_DAY}
+    {
+        FeedKind.USER,
+        FeedKind.DEPARTMENT,
+        FeedKind.TIME_LIMIT,
+        FeedKind.CALENDAR_DAY,
+        FeedKind.CHECKLIST,
+        FeedKind.INSPECTION_OBJECT,
+        FeedKind.ASSESSMENT,
+    }
 )
 
 #: Feed kinds of place (cells, responsibilities, units): reference data too.
@@ -92,6 +104,8 @@ def feed_changes(entry: dict[str, Any], known: frozenset[str]) -> Changes:
         return Changes(tracks=frozenset({entity_id}))
     if kind in (FeedKind.KEY_SITE, FeedKind.SITE_CHECK):
         return Changes(reference=True)
+    if kind == FeedKind.INSPECTION:
+        return Changes(inspections=frozenset({entity_id}))
     return Changes()
 
 
@@ -225,6 +239,31 @@ def _on_calendar_day(s: Session, e: _Entry) -> int:
     return 1
 
 
+def _on_checklist(s: Session, e: _Entry) -> int:
+    key = (str(e.payload.get("code") or e.entity_id), int(e.payload.get("version") or 0))
+    document = e.payload.get("document")
+    if not isinstance(document, dict) or s.get(ChecklistTemplateRow, key) is not None:
+        return 0  # versions never change once loaded (server.inspections.checklists)
+    s.add(ChecklistTemplateRow(code=key[0], version=key[1], document=document))
+    return 1
+
+
+def _on_inspection(s: Session, e: _Entry) -> int:
+    return apply_inspection(s, e.payload)
+
+
+def _on_inspection_object(s: Session, e: _Entry) -> int:
+    return apply_inspection_object(s, e.payload)
+
+
+def _on_assessment(s: Session, e: _Entry) -> int:
+    year, settings = e.payload.get("year"), e.payload.get("settings")
+    if not isinstance(year, int) or not isinstance(settings, dict):
+        return 0
+    s.merge(SyncState(key=f"{ASSESSMENT_KEY}:{year}", value=json.dumps(settings)))
+    return 1
+
+
 def _on_department(s: Session, e: _Entry) -> int:
     payload = e.payload
     department = s.get(Department, e.entity_id) or Department(id=e.entity_id)
@@ -321,6 +360,10 @@ _HANDLERS: dict[FeedKind, Callable[[Session, _Entry], int]] = {
     FeedKind.TRACK: lambda s, e: apply_track_entry(s, e.entity_id, e.payload),
     FeedKind.KEY_SITE: lambda s, e: apply_site_entry(s, e.entity_id, e.payload),
     FeedKind.SITE_CHECK: lambda s, e: apply_check_entry(s, e.entity_id, e.payload),
+    FeedKind.CHECKLIST: _on_checklist,
+    FeedKind.INSPECTION: _on_inspection,
+    FeedKind.INSPECTION_OBJECT: _on_inspection_object,
+    FeedKind.ASSESSMENT: _on_assessment,
 }
 
 

@@ -371,3 +371,81 @@ class SiteCheck(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
     delivery_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChecklistTemplateRow(Base):
+    """One version of a checklist template for scored inspections, from the server's feed
+    (``document``: app.domain.checklists.template_document). Every version is kept: an
+    inspection is scored with the version it was begun on."""
+
+    __tablename__ = "checklist_templates"
+
+    code: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class InspectionObjectRow(Base):
+    """An object inspections look at (server.inspections.objects; the grids issue's units and
+    cells at merge): kind (app.domain.checklists.ObjectKind), id, name, responsible department."""
+
+    __tablename__ = "inspection_objects"
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InspectionRow(Base):
+    """A scored inspection: made here (``mine``) or received from the server's feed."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    template_code: Mapped[str] = mapped_column(String(36))
+    template_version: Mapped[int] = mapped_column(Integer)
+    object_kind: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str] = mapped_column(String(100))
+    object_name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str | None] = mapped_column(String(50))
+    #: app.domain.inspections.InspectionMode / InspectionState
+    mode: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[str | None] = mapped_column(String(36))
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mine: Mapped[bool] = mapped_column(Boolean, default=True)
+    delivery: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING)
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeductionRow(Base):
+    """One problem found (one occurrence of a checklist item), with its note, photo and position.
+    The photo is a file of the content-addressed photo store (app.storage.photos), by SHA-256."""
+
+    __tablename__ = "inspection_deductions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    inspection_id: Mapped[str] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    item_code: Mapped[str] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_source: Mapped[str | None] = mapped_column(String(20))
+    photo_sha256: Mapped[str | None] = mapped_column(String(64))
+    photo_mime: Mapped[str | None] = mapped_column(String(50))
+    photo_size: Mapped[int | None] = mapped_column(Integer)
+    photo_name: Mapped[str] = mapped_column(Text, default="")
+    #: DeliveryState of the photo (None: no photo); REMOTE: on the server, not downloaded yet.
+    photo_delivery: Mapped[str | None] = mapped_column(String(20))
+    #: The case created from this deduction (one step into the normal loop).
+    case_id: Mapped[str | None] = mapped_column(String(36))

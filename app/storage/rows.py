@@ -55,6 +55,8 @@ class Changes:
     everything: bool = False
     #: Reference data from the server changed: accounts, departments, time limits, calendar.
     reference: bool = False
+    #: Scored inspections added or changed (app.storage.inspections).
+    inspections: frozenset[str] = frozenset()
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -66,6 +68,7 @@ class Changes:
             self.tracks | other.tracks,
             self.everything or other.everything,
             self.reference or other.reference,
+            self.inspections | other.inspections,
         )
 
 

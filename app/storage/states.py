@@ -46,6 +46,8 @@ class OutboxEntity(enum.StrEnum):
     DECISION = "decision"  # a supervisor's decision (sent one by one, in the order taken)
     TRACK = "track"  # a stopped patrol track
     SITE_CHECK = "site_check"  # a check recorded at a key site (a round done)
+    INSPECTION = "inspection"  # a finished scored inspection (whole), or its publication
+    INSPECTION_PHOTO = "inspection_photo"  # a deduction's photo (one request, whole file)
 
 
 #: The photo role of a department's evidence of its handling (issue 15), beside the report's

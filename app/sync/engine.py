@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 
 from app.capture.photos import PhotoError
 from app.domain.errors import Message
+from app.domain.lifecycle import Role
 from app.domain.tracks import BATCH_POINTS
 from app.storage.ledger import (
     DeliverySummary,
@@ -51,6 +52,7 @@ from app.sync.client import TIMEOUT, ServerClient
 from app.sync.connection import load_connection
 from app.sync.credentials import CredentialStore
 from app.sync.errors import ErrorKind, SyncError
+from app.sync.inspections import download_inspection_photos, push_inspections
 from app.sync.tracks import push_site_checks, send_track
 from app.sync.updates import UpdateOffer, check_update
 from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_local_file
@@ -289,6 +291,7 @@ class SyncEngine:
                 self._push_decisions(client, report)
                 self._push_tracks(client, report)
                 report.changes |= push_site_checks(client, self.store, self._retrying, report)
+                self._push_inspections(client, report)
             if self.options.photos:
                 with _timed(report, "photos"):
                     self._upload_photos(client, report)
@@ -298,6 +301,17 @@ class SyncEngine:
                 self._pull(client, report, account.user_id)
                 self._download_photos(client, report)
                 report.update = self._check_update(client)
+                if self.store.actor.role in (Role.SUPERVISOR, Role.ADMIN):
+                    # Bulletins are made at the office: only its laptops fetch these photos.
+                    received, changes = download_inspection_photos(
+                        self.store,
+                        client,
+                        self._retrying,
+                        self._stopped,
+                        _partial_path(self.store, "x").parent,
+                    )
+                    report.photos_received += received
+                    report.changes |= changes
             # Basemaps are big: held back on a metered connection like photos (the same setting).
             if self.options.photos:
                 with _timed(report, "basemaps"):
@@ -394,6 +408,16 @@ class SyncEngine:
                     decision.change_id, reason or {}, current, utc_now()
                 )
                 report.rejected += 1
+
+    def _push_inspections(self, client: ServerClient, report: SyncReport) -> None:
+        """Scored inspections, then their photos (app.sync.inspections)."""
+        sent, changes, problems = push_inspections(
+            self.store, client, self._retrying, self._stopped, photos=self.options.photos
+        )
+        report.pushed += sent
+        report.confirmed += sent
+        report.changes |= changes
+        report.problems += problems
 
     def _push_one_by_one(self, client: ServerClient, report: SyncReport, count: int) -> None:
         for _ in range(count):

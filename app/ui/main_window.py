@@ -288,6 +288,14 @@ class MainWindow(QMainWindow):
             lambda *_: self.map_panel.select_case(self.selected_case_id())
         )
         self.tabs.addTab(self.map_panel, self.tr("Map"))
+        # Scored inspections (督导检查, issue 18): the 督导检查组 records them here.
+        from app.ui.inspections.panel import InspectionsPanel
+
+        self.inspections = InspectionsPanel(
+            store, tasks, language, current_fix=lambda: self.gps.last_fix
+        )
+        self.inspections.case_created.connect(self.open_case)
+        self.tabs.addTab(self.inspections, self.tr("Inspections"))
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
         self.sync_status.bind(self.sync)
@@ -626,6 +634,10 @@ class MainWindow(QMainWindow):
         self.dashboard.bulletin_requested.connect(self.write_bulletin)
         self.dashboard.export_requested.connect(self.export_cases)
         self.tabs.addTab(self.dashboard, self.tr("Dashboard"))
+        from app.ui.inspections.scores import AssessmentPanel
+
+        self.assessment = AssessmentPanel(self._store, self._tasks, self._language)
+        self.tabs.addTab(self.assessment, self.tr("Assessment"))
 
     def open_case_detail(self, case_id: str) -> CaseDetailDialog:
         """The case's history with the supervisor's actions (one window per case)."""

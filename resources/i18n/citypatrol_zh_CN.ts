@@ -40,6 +40,102 @@
     </message>
 </context>
 <context>
+    <name>AssessmentPanel</name>
+    <message>
+        <source>Year-end assessment</source>
+        <extracomment>The year's figures were read and shown.</extracomment>
+        <translation>年终考核</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Rank</source>
+        <translation>排名</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>得分</translation>
+    </message>
+    <message>
+        <source>Inspections</source>
+        <translation>检查次数</translation>
+    </message>
+    <message>
+        <source>How it was made</source>
+        <translation>计算过程</translation>
+    </message>
+    <message>
+        <source>Object</source>
+        <translation>检查对象</translation>
+    </message>
+    <message>
+        <source>Mean</source>
+        <translation>平均得分率</translation>
+    </message>
+    <message>
+        <source>Lowest</source>
+        <translation>最低</translation>
+    </message>
+    <message>
+        <source>Trend</source>
+        <translation>趋势</translation>
+    </message>
+    <message>
+        <source>Month %1</source>
+        <translation>%1 月</translation>
+    </message>
+    <message>
+        <source>Contractors' scores (&amp;CSV)…</source>
+        <translation>保洁公司得分（CSV）(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>市场化保洁 — monthly scores and payment deductions:</source>
+        <translation>市场化保洁——月度得分与扣款：</translation>
+    </message>
+    <message>
+        <source>Year:</source>
+        <translation>年度：</translation>
+    </message>
+    <message>
+        <source>Objects inspected, ranked by mean score</source>
+        <translation>检查对象（按平均得分率排名）</translation>
+    </message>
+    <message>
+        <source>Weights: %1</source>
+        <translation>权重：%1</translation>
+    </message>
+    <message>
+        <source>Named for criticism (通报批评): %1</source>
+        <translation>通报批评：%1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Units ranked: %1 · objects inspected: %2</source>
+        <translation>参与排名单位：%1 · 接受检查对象：%2</translation>
+    </message>
+    <message>
+        <source>Contractors' monthly scores</source>
+        <translation>保洁公司月度得分</translation>
+    </message>
+    <message>
+        <source>Written: %1</source>
+        <translation>已写入：%1</translation>
+    </message>
+    <message>
+        <source>The assessment could not be computed: %1</source>
+        <translation>无法计算考核结果：%1</translation>
+    </message>
+</context>
+<context>
     <name>AssignmentsPanel</name>
     <message>
         <source>Deadlines</source>
@@ -1622,6 +1718,178 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
 </context>
 <context>
+    <name>InspectionsPanel</name>
+    <message>
+        <source>Inspections</source>
+        <extracomment>The current inspection was read and shown (its id). A case was created from a deduction (its id): the main window may open it.</extracomment>
+        <translation>督导检查</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open (明察)</source>
+        <translation>明察</translation>
+    </message>
+    <message>
+        <source>Unannounced (暗访)</source>
+        <translation>暗访</translation>
+    </message>
+    <message>
+        <source>&amp;Begin inspection</source>
+        <translation>开始检查(&amp;B)</translation>
+    </message>
+    <message>
+        <source>New inspection</source>
+        <translation>新建检查</translation>
+    </message>
+    <message>
+        <source>Checklist:</source>
+        <translation>检查表：</translation>
+    </message>
+    <message>
+        <source>Object:</source>
+        <translation>检查对象：</translation>
+    </message>
+    <message>
+        <source>Mode:</source>
+        <translation>方式：</translation>
+    </message>
+    <message>
+        <source>Object</source>
+        <translation>检查对象</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Score</source>
+        <translation>得分率</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>No inspection chosen</source>
+        <translation>未选择检查</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>检查项</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>What was found, where</source>
+        <translation>发现的问题及地点</translation>
+    </message>
+    <message>
+        <source>&amp;Photo…</source>
+        <translation>照片(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <source>&amp;Add deduction</source>
+        <translation>记录扣分(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Record a deduction</source>
+        <translation>记录扣分</translation>
+    </message>
+    <message>
+        <source>Item:</source>
+        <translation>检查项：</translation>
+    </message>
+    <message>
+        <source>Note:</source>
+        <translation>说明：</translation>
+    </message>
+    <message>
+        <source>Photo:</source>
+        <translation>照片：</translation>
+    </message>
+    <message>
+        <source>Position:</source>
+        <translation>位置：</translation>
+    </message>
+    <message>
+        <source>&amp;Remove deduction</source>
+        <translation>撤销扣分(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Create &amp;case</source>
+        <translation>立为案件(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Finish inspection</source>
+        <translation>完成检查(&amp;F)</translation>
+    </message>
+    <message>
+        <source>P&amp;ublish</source>
+        <translation>通报(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Inspections: %1</source>
+        <translation>检查次数：%1</translation>
+    </message>
+    <message>
+        <source>%1 — %2 v%3 · %4 · %5</source>
+        <translation>%1 — %2 第%3版 · %4 · %5</translation>
+    </message>
+    <message>
+        <source>Score %1 / %2 (%3 %)</source>
+        <translation>得分 %1 / %2（%3%）</translation>
+    </message>
+    <message>
+        <source> (veto)</source>
+        <translation>（一票否决）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>有</translation>
+    </message>
+    <message>
+        <source>Choose a checklist and an object first.</source>
+        <translation>请先选择检查表和检查对象。</translation>
+    </message>
+    <message>
+        <source>Photo of the problem</source>
+        <translation>问题照片</translation>
+    </message>
+    <message>
+        <source>Photos (*.jpg *.jpeg *.png *.heic)</source>
+        <translation>照片 (*.jpg *.jpeg *.png *.heic)</translation>
+    </message>
+    <message>
+        <source>Choose a deduction first.</source>
+        <translation>请先选择一条扣分记录。</translation>
+    </message>
+</context>
+<context>
     <name>LedgerDialog</name>
     <message>
         <source>Delivery ledger</source>
@@ -1874,6 +2142,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>地图</translation>
     </message>
     <message>
+        <source>Inspections</source>
+        <translation>督导检查</translation>
+    </message>
+    <message>
         <source>&amp;New case</source>
         <translation>新建案件(&amp;N)</translation>
     </message>
@@ -2004,6 +2276,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Dashboard</source>
         <translation>考核看板</translation>
+    </message>
+    <message>
+        <source>Assessment</source>
+        <translation>年终考核</translation>
     </message>
     <message>
         <source>Review (%1)</source>

@@ -47,7 +47,7 @@ def test_the_map_tab_shows_the_cases_with_the_list_filters_and_opens_a_clicked_c
     tasks.wait(5000)  # the inbox has counted its tasks (and named its tab) by now
     qtbot.wait(50)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["Cases", "Tasks", "Map"]
+    assert titles == ["Cases", "Tasks", "Map", "Inspections"]
 
     # A case created elsewhere is announced on the store's events: the map reads again.
     created = store.create_case(

@@ -498,6 +498,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # No client release was added in this world either: "not found" to every account.
     ("GET", "/api/v1/releases/latest"): signed_in(404),
     ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
+    # Inspections (an unannounced one by the owner, not published): issue 18.
+    ("POST", "/api/v1/inspections"): {ANON: 401, OWNER: 201, OTHER: 201, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
+    ("GET", "/api/v1/inspections"): signed_in(200),
+    ("GET", "/api/v1/inspections/{inspection_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
+    ("POST", "/api/v1/inspections/{inspection_id}/publish"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 403, HANDLER: 403},
+    ("PUT", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): uploader_only(200),
+    ("GET", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -749,6 +756,54 @@ def _delete_time_limit(world: World, identity: str) -> httpx.Response:
         return http.delete(f"/api/v1/time-limits/{rule_id}")
 
 
+def _inspection_body(world: World) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {
+        "id": new_id(), "template_code": "street-sanitation", "template_version": 1,
+        "object_kind": "street_section", "object_id": "S-1", "object_name": "建设路",
+        "department_code": None, "mode": "unannounced", "started_at": now, "finished_at": now,
+        "deductions": [{
+            "id": new_id(), "item_code": "A1", "note": "", "at": now,
+            "photo_sha256": hashlib.sha256(world.photo).hexdigest(),
+            "photo_mime": "image/jpeg", "photo_size": len(world.photo),
+        }],
+    }  # fmt: skip
+
+
+def _send_inspection(world: World, identity: str) -> httpx.Response:
+    with world.http(identity) as http:
+        return http.post("/api/v1/inspections", json=_inspection_body(world))
+
+
+def _new_inspection(world: World) -> tuple[str, str]:
+    body = _inspection_body(world)
+    with world.http(OWNER) as http:
+        response = http.post("/api/v1/inspections", json=body)
+    assert response.status_code == 201, response.text
+    return body["id"], body["deductions"][0]["id"]
+
+
+def _inspection_call(
+    method: str, tail: str = "", *, photo: bool = False
+) -> Callable[[World, str], httpx.Response]:
+    def call(world: World, identity: str) -> httpx.Response:
+        inspection_id, deduction_id = _new_inspection(world)
+        if photo and method == "GET":
+            with world.http(OWNER) as http:
+                put = http.put(
+                    f"/api/v1/inspections/{inspection_id}/photos/{deduction_id}",
+                    content=world.photo,
+                )
+            assert put.status_code == 200, put.text
+        path = f"/api/v1/inspections/{inspection_id}{tail}"
+        if photo:
+            path += f"/photos/{deduction_id}"
+        with world.http(identity) as http:
+            return http.request(method, path, content=world.photo if method == "PUT" else None)
+
+    return call
+
+
 #: A minimal valid request for each route, made as a given identity.
 REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("GET", "/healthz"): _request("GET", "/healthz"),
@@ -787,6 +842,12 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("POST", "/api/v1/sites/{site_id}/checks"): _site_check,
     ("GET", "/api/v1/releases/latest"): _request("GET", "/api/v1/releases/latest", params={"platform": "windows"}),
     ("GET", "/api/v1/releases/{sha256}"): _request("GET", "/api/v1/releases/" + "0" * 64),
+    ("POST", "/api/v1/inspections"): _send_inspection,
+    ("GET", "/api/v1/inspections"): _request("GET", "/api/v1/inspections"),
+    ("GET", "/api/v1/inspections/{inspection_id}"): _inspection_call("GET"),
+    ("POST", "/api/v1/inspections/{inspection_id}/publish"): _inspection_call("POST", "/publish"),
+    ("PUT", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): _inspection_call("PUT", photo=True),
+    ("GET", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): _inspection_call("GET", photo=True),
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
@@ -834,6 +895,13 @@ def test_the_benchmark_endpoint_is_only_in_the_benchmarks_app(server: ServerProc
 
 
 def test_role_route_matrix(server: ServerProcess) -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
+         "--database-url", server.database_url, "checklist", "load",
+         str(ROOT / "resources" / "checklists" / "street-sanitation.json")],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
     tokens = {i: token(server, u, u) for i, u in USERNAMES.items()}
     world = World(server, tokens, case_id="", photo=tiny_jpeg())
     world.case_id = world.submitted_case()

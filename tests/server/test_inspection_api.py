@@ -1,0 +1,171 @@
+"""Scored inspections on a real server (SQLite and PostgreSQL): receipt idempotent by id, the
+score computed from the template version, photos checked against the declared SHA-256, and
+who sees an unannounced (暗访) inspection before and after a supervisor publishes it."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from helpers import ROOT, ServerProcess
+
+from app.domain.ids import new_id
+
+TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
+PHOTO = Path("/work/shared/samples/photos/jpg/Nikon_D70.jpg")
+
+
+def admin_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
+         "--database-url", server.database_url, *args],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def http(server: ServerProcess, username: str) -> httpx.Client:
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"username": username, "password": username},
+        timeout=60,
+    ).json()["token"]
+    return httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
+
+
+def inspection(mode: str, photo: bytes | None = None) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    deductions = [
+        {"id": new_id(), "item_code": "A1", "note": f"垃圾 {i}", "at": now, "lat": 28.2,
+         "lon": 117.2, "accuracy_m": 5.0, "position_source": "gps",
+         "photo_sha256": hashlib.sha256(photo).hexdigest() if photo else None,
+         "photo_mime": "image/jpeg" if photo else None,
+         "photo_size": len(photo) if photo else None}
+        for i in range(3)
+    ]  # fmt: skip
+    return {
+        "id": new_id(), "template_code": "street-sanitation", "template_version": 1,
+        "object_kind": "street_section", "object_id": "S-001", "object_name": "建设路",
+        "department_code": "HW", "mode": mode, "started_at": now, "finished_at": now,
+        "deductions": deductions,
+    }  # fmt: skip
+
+
+def test_unannounced_inspection_hidden_until_published(server: ServerProcess) -> None:
+    loaded = admin_cli(server, "checklist", "load", str(TEMPLATE))
+    assert loaded.returncode == 0, loaded.stderr
+    photo = PHOTO.read_bytes()
+    body = inspection("unannounced", photo)
+    with (
+        http(server, "demo") as author,
+        http(server, "inspector2") as unit,
+        http(server, "supervisor") as chief,
+        http(server, "admin") as admin,
+    ):
+        sent = author.post("/api/v1/inspections", json=body)
+        assert sent.status_code == 201, sent.text
+        # A1: 3 × 2 = 6 (cap 10): 100 − 6 = 94.
+        assert sent.json() == {"outcome": "applied", "score": "94", "percent": "94.00"}
+        again = author.post("/api/v1/inspections", json=body)
+        assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+        changed = {**body, "object_name": "别的路"}
+        assert author.post("/api/v1/inspections", json=changed).status_code == 409
+        assert chief.post("/api/v1/inspections", json=inspection("open")).status_code == 403
+
+        iid = body["id"]
+        first = body["deductions"][0]["id"]
+        assert (
+            author.put(f"/api/v1/inspections/{iid}/photos/{first}", content=b"x" * 10).status_code
+            == 400
+        )
+        assert (
+            unit.put(f"/api/v1/inspections/{iid}/photos/{first}", content=photo).status_code == 404
+        )
+        put = author.put(f"/api/v1/inspections/{iid}/photos/{first}", content=photo)
+        assert put.status_code == 200 and put.json()["outcome"] == "applied"
+        assert (
+            author.put(f"/api/v1/inspections/{iid}/photos/{first}", content=photo).json()["outcome"]
+            == "duplicate"
+        )
+
+        # Before publication: the unit (any other account) neither reads nor lists it.
+        assert unit.get(f"/api/v1/inspections/{iid}").status_code == 404
+        assert unit.get(f"/api/v1/inspections/{iid}/photos/{first}").status_code == 404
+        assert iid not in [i["inspection"]["id"] for i in unit.get("/api/v1/inspections").json()]
+        unit_feed = unit.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+        assert iid not in [e["entity_id"] for e in unit_feed]
+        for reader in (author, chief, admin):
+            assert reader.get(f"/api/v1/inspections/{iid}").status_code == 200
+        chief_feed = chief.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+        assert [e["kind"] for e in chief_feed if e["entity_id"] == iid] == ["inspection"]
+
+        assert author.post(f"/api/v1/inspections/{iid}/publish").status_code == 403
+        assert admin.post(f"/api/v1/inspections/{iid}/publish").status_code == 403
+        published = chief.post(f"/api/v1/inspections/{iid}/publish")
+        assert published.status_code == 200 and published.json()["published_at"]
+        assert chief.post(f"/api/v1/inspections/{iid}/publish").json() == published.json()
+
+        seen = unit.get(f"/api/v1/inspections/{iid}")
+        assert seen.status_code == 200 and seen.json()["score"] == "94"
+        got = unit.get(f"/api/v1/inspections/{iid}/photos/{first}")
+        assert got.status_code == 200 and got.content == photo
+        unit_feed = unit.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+        assert [
+            e["payload"]["published_at"] is not None for e in unit_feed if e["entity_id"] == iid
+        ] == [True]
+
+        # A backup carries the deduction photos with the case photos.
+        archive = server.data_dir.parent / f"backup-{server.backend}.tar"
+        done = admin_cli(server, "backup", str(archive))
+        assert done.returncode == 0, done.stderr
+        with tarfile.open(archive) as tar:
+            names = tar.getnames()
+        assert f"photos/complete/inspection-{hashlib.sha256(photo).hexdigest()}" in names
+
+        # An open (明察) inspection is visible to the unit at once.
+        open_body = inspection("open")
+        assert author.post("/api/v1/inspections", json=open_body).status_code == 201
+        assert unit.get(f"/api/v1/inspections/{open_body['id']}").status_code == 200
+
+
+def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess) -> None:
+    admin_cli(server, "checklist", "load", str(TEMPLATE))
+    with http(server, "demo") as author:
+        unknown_item = inspection("open")
+        unknown_item["deductions"][0]["item_code"] = "Z9"
+        refused = author.post("/api/v1/inspections", json=unknown_item)
+        assert refused.status_code == 400 and "Z9" in refused.json()["detail"]["en"]
+        no_version = {**inspection("open"), "template_version": 7}
+        refused = author.post("/api/v1/inspections", json=no_version)
+        assert refused.status_code == 400 and "version 7" in refused.json()["detail"]["en"]
+        refused = author.post("/api/v1/inspections", json={**inspection("open"), "mode": "x"})
+        assert (
+            refused.status_code == 400 and refused.json()["detail"]["code"] == "invalid_inspection"
+        )
+
+
+def test_objects_load_from_csv_and_reach_the_feed(server: ServerProcess, tmp_path: Path) -> None:
+    good = tmp_path / "objects.csv"
+    good.write_text(
+        "kind,id,name,department_code\nstreet_section,S-001,建设路,HW\nmarket,M-1,东门市场,\n",
+        encoding="utf-8",
+    )
+    done = admin_cli(server, "inspection-object", "load", str(good))
+    assert done.returncode == 0 and "2 new or changed" in done.stdout, done.stderr
+    assert "0 new or changed" in admin_cli(server, "inspection-object", "load", str(good)).stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,id,name\nplanet,P,火星\nmarket,,\n", encoding="utf-8")
+    refused = admin_cli(server, "inspection-object", "load", str(bad))
+    assert refused.returncode == 1
+    assert "line 2: kind" in refused.stderr and "line 3: id and name" in refused.stderr
+    with http(server, "inspector2") as reader:
+        entries = reader.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+    names = [e["payload"]["name"] for e in entries if e["kind"] == "inspection_object"]
+    assert sorted(names) == ["东门市场", "建设路"]
