@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from server.deps import Credentials
@@ -227,13 +227,13 @@ def terminate_upload(photo_id: str, request: Request, credentials: Credentials) 
 
 @photos_router.get(
     "/api/v1/photos/{photo_id}",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {"content": {m: {} for m in MIME_EXTENSIONS}, "description": "the photo's bytes"},
         **documented({401: "not signed in", 404: "no such complete photo, or not yours to see"}),
     },
 )
-def download_photo(photo_id: str, request: Request, credentials: Credentials) -> FileResponse:
+def download_photo(photo_id: str, request: Request, credentials: Credentials) -> Response:
     """A complete photo's bytes, for its uploader, the case's author and assignee, supervisors
     and administrators (everyone else: 404)."""
     ctx = context(request)
@@ -249,19 +249,21 @@ def download_photo(photo_id: str, request: Request, credentials: Credentials) ->
         case = session.get(Case, photo.case_id)
     if not access.may_download(actor, photo, case):
         raise not_found
-    path = ctx.store.finished(photo.storage_name)
-    if path is None:
+    found = ctx.store.finished(photo.storage_name, photo.sha256)
+    if found is None:
         log.error("photo %s is complete but its file %s is missing", pid, photo.storage_name)
         raise not_found
-    return FileResponse(
-        path,
-        media_type=photo.mime,  # explicit: never guessed from a name
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f'inline; filename="{pid}.{MIME_EXTENSIONS[photo.mime]}"',
-            "Cache-Control": "private, max-age=86400",
-        },
-    )
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'inline; filename="{pid}.{MIME_EXTENSIONS[photo.mime]}"',
+        "Cache-Control": "private, max-age=86400",
+    }
+    # The media type is explicit: never guessed from a name.
+    if found.path is not None:
+        return FileResponse(found.path, media_type=photo.mime, headers=headers)
+    assert found.chunks is not None
+    headers["Content-Length"] = str(found.size)
+    return StreamingResponse(found.chunks(), media_type=photo.mime, headers=headers)
 
 
 router = APIRouter()

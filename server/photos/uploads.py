@@ -493,9 +493,13 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
             append_feed(
                 session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value
             )
-    # The database says complete from here on; the store's finished() repairs the move if the
-    # process dies before it.
-    ctx.store.publish(lease.storage_name)
+    # The database says complete from here on; the store's finished() (and the sweep) repairs
+    # the move if the process dies before it, or the object store fails meanwhile: the bytes
+    # are stored already, only not yet where downloads look first.
+    try:
+        ctx.store.publish(lease.storage_name, lease.sha256)
+    except errors.ApiError:
+        log.warning("photo %s: publishing deferred (photo store unavailable)", lease.photo_id)
     log.info("photo %s complete (%d bytes)", lease.photo_id, lease.length)
     observability.PHOTOS_COMPLETED.inc()
     observability.PHOTO_BYTES.inc(lease.length)
