@@ -218,7 +218,7 @@ def _hash_at_start(part: Part, photo: Photo) -> Hash:
     if kept is not None:
         return kept
     log.info(
-        "upload %s: hashing the %d bytes received before from disk (restart or other worker)",
+        "upload %s: hashing the %d bytes received before from the store (restart or other worker)",
         photo.id,
         photo.upload_offset,
     )
