@@ -430,7 +430,7 @@ class SyncEngine:
                 self.ledger.upload_forgotten(photo.photo_id)
                 url = None
         if url is None:
-            url, offset = uploader.create(photo)
+            url, offset = uploader.create(photo, on_sent=sent)
             self.ledger.upload_created(photo.photo_id, url, offset)
         assert offset is not None
         moved(offset)

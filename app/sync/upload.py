@@ -1,7 +1,10 @@
 """The client side of tus 1.0: create an upload, ask its offset, send the missing bytes.
 
 One photo at a time, streamed from the photo store in PATCHes of at most ``chunk_size`` bytes
-(never the whole file in memory); the server verifies the whole file's SHA-256 at the end. The upload's URL and the server's offset are written to the store after every answer,
+(never the whole file in memory); the server verifies the whole file's SHA-256 at the end. A
+photo that fits one request goes with its creation (tus creation-with-upload): created,
+received and verified in one round trip. The upload's URL and the server's offset are written
+to the store after every answer,
 so an upload interrupted by a dropped connection or by the app being killed resumes from the
 server's offset — only the missing bytes are sent again.
 """
@@ -86,16 +89,42 @@ class Uploader:
     #: Body bytes handed to the network, confirmed or not (to count what a resume re-sends).
     bytes_sent: int = 0
 
-    def create(self, photo: OutgoingPhoto) -> tuple[str, int]:
-        """Create the upload (or find it again: the photo id makes creation idempotent)."""
+    def create(
+        self, photo: OutgoingPhoto, *, on_sent: Callable[[int], None] = lambda _n: None
+    ) -> tuple[str, int]:
+        """Create the upload (or find it again: the photo id makes creation idempotent); a
+        photo of at most one chunk goes along (creation-with-upload). Returns the upload's URL
+        and the server's offset (the photo's size when it went whole)."""
         headers = {
             **TUS,
             "Upload-Length": str(photo.size_bytes),
             "Upload-Metadata": _metadata(photo),
         }
+        content: Iterator[bytes] | None = None
+        if photo.size_bytes <= self.chunk_size:
+            headers["Content-Type"] = "application/offset+octet-stream"
+            headers["Content-Length"] = str(photo.size_bytes)
+            content = self._pieces(photo, 0, photo.size_bytes, on_sent)
         response = self.client.send(
-            "POST", UPLOADS_PATH, headers=headers, expect=frozenset({400, 403, 404, 409, 413, 415})
+            "POST",
+            UPLOADS_PATH,
+            headers=headers,
+            content=content,
+            expect=frozenset({400, 403, 404, 409, 413, 415, _CHECKSUM_MISMATCH}),
         )
+        if response.status_code == _CHECKSUM_MISMATCH:
+            # The bytes that went along did not match: is our copy damaged, or were they
+            # damaged on the way? (The upload exists, at offset 0: the next attempt resends.)
+            if _file_sha256(photo) != photo.sha256:
+                raise _damaged(photo, "its content changed")
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "photo_garbled",
+                Message(
+                    "照片数据在传输中损坏，将重新发送",
+                    "The photo was damaged on the way; resending",
+                ),
+            )
         if response.is_error:
             raise _refused(photo, response)
         location = response.headers.get("Location", "")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from server.deps import Credentials
@@ -21,11 +22,13 @@ from server.photos.protocol import (
     TUS_VERSION,
     UPLOADS_PATH,
     CreationHeaders,
+    PatchHeaders,
     TusHeader,
     TusRoute,
     canonical_uuid,
     doc,
     gone,
+    is_offset_octets,
     parse_patch,
     require_tus,
     tus_error,
@@ -33,6 +36,7 @@ from server.photos.protocol import (
 )
 from server.photos.state import (
     COMPLETE,
+    UploadContext,
     context,
     delete_upload,
     expired,
@@ -75,13 +79,16 @@ async def tus_options() -> Response:
                 403: "not an inspector, or neither author nor assignee of the case",
                 404: "no such case (push the case first)",
                 409: "the photo id is taken, or was created with other content",
-                413: "larger than Tus-Max-Size",
-                415: "mime is not image/jpeg, image/png, image/heic or image/heif",
+                413: "larger than Tus-Max-Size, or a body past Upload-Length",
+                415: "mime is not image/jpeg, image/png, image/heic or image/heif, or the bytes "
+                "sent with the creation are not the declared type",
+                423: "another request is writing to this upload; retry",
+                460: "the bytes sent with the creation do not match the declared SHA-256",
             }
         ),
     },
 )
-def create_upload(
+async def create_upload(
     request: Request,
     credentials: Credentials,
     *,
@@ -89,6 +96,8 @@ def create_upload(
     upload_metadata: TusHeader = None,
     upload_defer_length: TusHeader = None,
     content_length: TusHeader = None,
+    content_type: TusHeader = None,
+    upload_checksum: TusHeader = None,
 ) -> Response:
     """Create (or find again) the upload of one photo of a case (tus creation).
 
@@ -98,9 +107,34 @@ def create_upload(
     ``mime`` (image/jpeg, image/png, image/heic or image/heif), optional ``role``
     (before|after) and ``filename`` (kept as information only). Only the case's author or its
     re-inspection assignee may upload; the case must have been pushed first.
+
+    creation-with-upload: a body (``Content-Type: application/offset+octet-stream``) is the
+    file's first bytes — a photo that fits one request is created, received, verified and
+    complete in one round trip. The answer's ``Upload-Offset`` says how much was kept; a body
+    sent again for an upload that has bytes already is ignored (PATCH from its offset).
     """
-    headers = CreationHeaders(upload_length, upload_metadata, upload_defer_length, content_length)
-    return uploads.create(context(request), credentials, headers)
+    with_body = content_length not in (None, "0") and is_offset_octets(content_type)
+    headers = CreationHeaders(
+        upload_length, upload_metadata, upload_defer_length, None if with_body else content_length
+    )
+    ctx = context(request)
+    created = await run_in_threadpool(uploads.create, ctx, credentials, headers)
+    if not with_body or created.headers.get("Upload-Offset") != "0":
+        return created
+    patch = parse_patch(
+        upload_offset="0",
+        content_type=content_type,
+        content_length=content_length,
+        upload_checksum=upload_checksum,
+    )
+    photo_id = created.headers["Location"].rsplit("/", 1)[1]
+    received = await _receive_patch(ctx, request, credentials, photo_id, patch)
+    for name in ("Upload-Offset", "Upload-Expires"):
+        if name in received.headers:
+            created.headers[name] = received.headers[name]
+    if "Upload-Expires" not in received.headers and "upload-expires" in created.headers:
+        del created.headers["Upload-Expires"]  # complete: no expiry any more
+    return created
 
 
 @uploads_router.head(
@@ -177,7 +211,17 @@ async def upload_bytes(
     pid = canonical_uuid(photo_id)
     if pid is None:
         raise upload_not_found()
-    ctx = context(request)
+    return await _receive_patch(context(request), request, credentials, pid, patch)
+
+
+async def _receive_patch(
+    ctx: UploadContext,
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    pid: str,
+    patch: PatchHeaders,
+) -> Response:
+    """A PATCH's work (or a creation's body): lease, receive, finish."""
     begun = await run_in_threadpool(
         uploads.begin_patch, ctx, credentials, pid, patch.offset, patch.body_len
     )

@@ -37,6 +37,7 @@ from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
 from app.domain.lifecycle import CaseStatus, Role
 from server import errors, observability
+from server.db import relax_commit
 from server.feed import append_feed
 from server.models import Case, Photo
 from server.photos import access, quota
@@ -142,6 +143,9 @@ def create(
         with ctx.sessions() as session:
             try:
                 with session.begin():
+                    # Not flushed: a creation lost in a crash is created again by the client
+                    # (its PATCH or HEAD finds no upload); nothing was promised about bytes.
+                    relax_commit(session)
                     actor = sign_in(session, credentials, ctx.idle)
                     spec = parse_creation(headers)
                     access.check_uploader(actor, session.get(Case, spec.case_id), spec.case_id)
@@ -414,6 +418,10 @@ def _commit_offset(ctx: UploadContext, lease: Lease, new_offset: int) -> datetim
     """Commit the offset (after the bytes were synced); the new ``expires_at``."""
     expires = datetime.now(UTC) + ctx.expiry
     with ctx.sessions.begin() as session:
+        # Not flushed to disk: the part was synced before this, so a lost commit leaves the
+        # offset behind the bytes (cut back, resent), never ahead of them. Only the completion
+        # below is a durable commit: after it the client forgets the photo.
+        relax_commit(session)
         # One conditional UPDATE: the row must still be this upload (not terminated, expired and
         # created again, or completed meanwhile).
         result = session.execute(
