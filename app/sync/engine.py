@@ -431,6 +431,10 @@ class SyncEngine:
                 url = None
         if url is None:
             url, offset = uploader.create(photo, on_sent=sent)
+            if offset >= photo.size_bytes:  # it went whole with its creation: one local write
+                moved(offset)
+                self.ledger.upload_confirmed(photo.photo_id, utc_now())
+                return
             self.ledger.upload_created(photo.photo_id, url, offset)
         assert offset is not None
         moved(offset)
