@@ -21,6 +21,7 @@ SMALL_RUNS = {
     "reports.py": ["--cases", "2000", "--repeat", "1"],
     "save_queries.py": ["--cases", "20"],
     "map.py": ["--cases", "2000", "--seconds", "1"],
+    "s3.py": ["--count", "2", "--size-mb", "0.5"],
 }
 
 

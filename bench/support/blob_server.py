@@ -1,7 +1,7 @@
 """The benchmarks' server: the production app plus a bare ``PUT /api/v1/bench/blob``.
 
 Run as ``python bench/support/blob_server.py [citypatrol-server options]`` (the serving options
-only: ``--data-dir``, ``--database-url``, ``--host``, ``--port``, ``--demo``). The app is built
+only: ``--data-dir``, ``--database-url``, ``--host``, ``--port``, ``--demo``, ``--photo-store``). The app is built
 by the production factory (:func:`server.api.create_app`) from the same settings the real
 command reads; only this script adds the baseline route, so the production app never has it
 (``tests/server/test_workers.py`` checks its OpenAPI document and routes).
@@ -80,7 +80,10 @@ def main() -> int:
     import uvicorn
 
     args = build_parser().parse_args()
-    settings = load_settings(args.data_dir, args.database_url, args.host, args.port, args.demo)
+    settings = load_settings(
+        args.data_dir, args.database_url, args.host, args.port, args.demo,
+        photo_store=args.photo_store,
+    )  # fmt: skip
     logging.basicConfig(level=logging.INFO)
     uvicorn.run(create_bench_app(settings), host=settings.host, port=settings.port, log_config=None)
     return 0
