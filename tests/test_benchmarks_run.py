@@ -22,6 +22,7 @@ SMALL_RUNS = {
     "save_queries.py": ["--cases", "20"],
     "map.py": ["--cases", "2000", "--seconds", "1"],
     "s3.py": ["--count", "2", "--size-mb", "0.5"],
+    "load.py": ["--inspectors", "10", "--supervisors", "2", "--cases", "1", "--photo-kb", "20"],
 }
 
 
