@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from server.deps import Credentials
 from server.errors import documented, not_signed_in, refuse
 from server.models import Case, Photo
-from server.photos import access, uploads
+from server.photos import access, thumbnails, uploads
 from server.photos.hashing import CHECKSUM_ALGORITHMS
 from server.photos.protocol import (
     MAX_UPLOAD_BYTES,
@@ -269,17 +269,8 @@ def terminate_upload(photo_id: str, request: Request, credentials: Credentials) 
     return Response(status_code=204)
 
 
-@photos_router.get(
-    "/api/v1/photos/{photo_id}",
-    response_class=Response,
-    responses={
-        200: {"content": {m: {} for m in MIME_EXTENSIONS}, "description": "the photo's bytes"},
-        **documented({401: "not signed in", 404: "no such complete photo, or not yours to see"}),
-    },
-)
-def download_photo(photo_id: str, request: Request, credentials: Credentials) -> Response:
-    """A complete photo's bytes, for its uploader, the case's author and assignee, supervisors
-    and administrators (everyone else: 404)."""
+def _finished_photo(request: Request, credentials: Credentials, photo_id: str) -> Photo:
+    """A complete photo the signed-in user may see, or 404."""
     ctx = context(request)
     not_found = refuse(404, "photo_not_found", "找不到该照片", "photo not found")
     with ctx.sessions() as session:
@@ -293,10 +284,67 @@ def download_photo(photo_id: str, request: Request, credentials: Credentials) ->
         case = session.get(Case, photo.case_id)
     if not access.may_download(actor, photo, case):
         raise not_found
+    return photo
+
+
+@photos_router.get(
+    "/api/v1/photos/{photo_id}/thumbnail",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}}, "description": "a JPEG thumbnail of the photo"},
+        **documented(
+            {
+                401: "not signed in",
+                404: "no such complete photo, or not yours to see",
+                422: "the photo's bytes cannot be made into a thumbnail",
+            }
+        ),
+    },
+)
+def photo_thumbnail(photo_id: str, request: Request, credentials: Credentials) -> Response:
+    """An upright JPEG thumbnail of a complete photo (long edge at most 256 px), for the same
+    users as the photo: offices fetch these first and originals only when needed."""
+    photo = _finished_photo(request, credentials, photo_id)
+    ctx = context(request)
+    found = ctx.store.finished(photo.storage_name, photo.sha256)
+    if found is None:
+        log.error("photo %s is complete but its file %s is missing", photo.id, photo.storage_name)
+        raise refuse(404, "photo_not_found", "找不到该照片", "photo not found")
+    try:
+        data = thumbnails.thumbnail(ctx.settings.data_dir / "thumbs", photo.storage_name, found)
+    except thumbnails.ThumbnailError as exc:
+        log.warning("photo %s: no thumbnail (%s)", photo.id, exc)
+        raise refuse(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "no_thumbnail",
+            "无法为该照片生成缩略图；请下载原图",
+            "no thumbnail can be made of this photo; download the original",
+        ) from None
+    return Response(
+        data,
+        media_type="image/jpeg",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"},
+    )
+
+
+@photos_router.get(
+    "/api/v1/photos/{photo_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {m: {} for m in MIME_EXTENSIONS}, "description": "the photo's bytes"},
+        **documented({401: "not signed in", 404: "no such complete photo, or not yours to see"}),
+    },
+)
+def download_photo(photo_id: str, request: Request, credentials: Credentials) -> Response:
+    """A complete photo's bytes, for its uploader, the case's author and assignee, supervisors
+    and administrators (everyone else: 404)."""
+    photo = _finished_photo(request, credentials, photo_id)
+    pid = photo.id
+    ctx = context(request)
     found = ctx.store.finished(photo.storage_name, photo.sha256)
     if found is None:
         log.error("photo %s is complete but its file %s is missing", pid, photo.storage_name)
-        raise not_found
+        raise refuse(404, "photo_not_found", "找不到该照片", "photo not found")
     headers = {
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'inline; filename="{pid}.{MIME_EXTENSIONS[photo.mime]}"',
