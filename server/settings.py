@@ -86,6 +86,9 @@ class Settings:
 
     @property
     def photos_dir(self) -> Path:
+        """The photo folder (``--photo-store FOLDER``, else ``photos/`` in the data folder)."""
+        if self.photo_store and not self.photo_store.startswith("s3:"):
+            return Path(self.photo_store)
         return self.data_dir / "photos"
 
 

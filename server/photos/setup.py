@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Engine
 
 from server.photos.locks import locks_for
@@ -20,4 +18,4 @@ def open_photo_store(settings: Settings, engine: Engine) -> PhotoStore:
 
         locks = locks_for(engine, settings.data_dir / "photo-locks")
         return S3PhotoStore.from_location(location, settings.data_dir / "photo-spool", locks)
-    return LocalPhotoStore(Path(location) if location else settings.photos_dir)
+    return LocalPhotoStore(settings.photos_dir)

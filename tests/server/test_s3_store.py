@@ -10,6 +10,8 @@ completes loses nothing (503 and the old offset), and the upload finishes once i
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,3 +153,14 @@ def test_a_download_while_the_store_is_away_is_503_not_404(server: S3Server, s3:
         assert response.status_code == 503
         assert response.json()["detail"]["code"] == "photo_store_unavailable"
     assert demo.download(photo_id).content == data
+
+
+def test_backup_refuses_a_bucket_it_cannot_copy(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(tmp_path / "data"),
+         "--photo-store", "s3://photos/city", "backup", str(tmp_path / "out.tar")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "object storage" in result.stderr
+    assert not (tmp_path / "out.tar").exists()
