@@ -118,17 +118,23 @@ async def create_upload(
         upload_length, upload_metadata, upload_defer_length, None if with_body else content_length
     )
     ctx = context(request)
-    created = await run_in_threadpool(uploads.create, ctx, credentials, headers)
-    if not with_body or created.headers.get("Upload-Offset") != "0":
-        return created
+    if not with_body:
+        return await run_in_threadpool(uploads.create, ctx, credentials, headers)
     patch = parse_patch(
         upload_offset="0",
         content_type=content_type,
         content_length=content_length,
         upload_checksum=upload_checksum,
     )
-    photo_id = created.headers["Location"].rsplit("/", 1)[1]
-    received = await _receive_patch(ctx, request, credentials, photo_id, patch)
+    created, new = await run_in_threadpool(uploads.create_upload, ctx, credentials, headers)
+    if new is not None:  # just created: its lease needs no second transaction
+        lease = await run_in_threadpool(uploads.lease_new, ctx, new, patch.body_len)
+        received = await _receive_into(ctx, request, lease, patch)
+    elif created.headers.get("Upload-Offset") == "0":  # created before, still empty
+        photo_id = created.headers["Location"].rsplit("/", 1)[1]
+        received = await _receive_patch(ctx, request, credentials, photo_id, patch)
+    else:
+        return created  # bytes arrived before: the client PATCHes from the offset
     for name in ("Upload-Offset", "Upload-Expires"):
         if name in received.headers:
             created.headers[name] = received.headers[name]
@@ -227,6 +233,12 @@ async def _receive_patch(
     )
     if isinstance(begun, Response):
         return begun
+    return await _receive_into(ctx, request, begun, patch)
+
+
+async def _receive_into(
+    ctx: UploadContext, request: Request, begun: uploads.Lease, patch: PatchHeaders
+) -> Response:
     received = uploads.Received(chunk_hash=patch.chunk_hash)
     try:
         await uploads.receive(ctx, request, begun, received)

@@ -138,6 +138,14 @@ def create(
 ) -> Response:
     """Sign in, check and add the upload, in one transaction; a photo id seen before is answered
     by _answer_existing (or created again if its upload expired)."""
+    return create_upload(ctx, credentials, headers)[0]
+
+
+def create_upload(
+    ctx: UploadContext, credentials: HTTPAuthorizationCredentials | None, headers: CreationHeaders
+) -> tuple[Response, Photo | None]:
+    """:func:`create`, and the new upload's row when this request created it (its values stay
+    readable after the commit)."""
     for _attempt in range(3):
         photo: Photo | None = None
         with ctx.sessions() as session:
@@ -164,11 +172,11 @@ def create(
         maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
         if photo is not None:
             log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
-            return _creation_response(ctx, photo, status.HTTP_201_CREATED)
+            return _creation_response(ctx, photo, status.HTTP_201_CREATED), photo
         assert existing is not None  # a photo is added exactly when none existed
         answer = _answer_existing(ctx, actor, spec, existing)
         if answer is not None:
-            return answer
+            return answer, None
         # The expired upload was removed: create it again.
     raise errors.retry_later(
         status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -332,6 +340,30 @@ def begin_patch(
         if part is not None:
             part.close()
         raise
+
+
+def lease_new(ctx: UploadContext, photo: Photo, body_len: int | None) -> Lease:
+    """The lease of an upload this request has just created (creation-with-upload): no second
+    transaction — nobody else can have seen it yet, let alone moved its offset."""
+    if body_len is not None and body_len > photo.size_bytes:
+        raise tus_error(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            "past_length",
+            f"请求体（{body_len} 字节）超出 Upload-Length {photo.size_bytes}；未写入任何数据",
+            f"the body ({body_len} bytes) would go past Upload-Length {photo.size_bytes}; "
+            "nothing was written",
+            {"Upload-Offset": "0"},
+        )
+    quota.check_disk(ctx, photo.size_bytes if body_len is None else body_len)
+    part = ctx.store.open_part(photo.storage_name)
+    if part is None:  # a lock connection could not be had (object storage, all in use)
+        raise locked()
+    file_hash = hashlib.sha256()
+    return Lease(
+        photo.id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
+        photo.case_id, photo.role, photo.uploader_id, 0, photo.expires_at, part,
+        file_hash, file_hash.copy(),
+    )  # fmt: skip
 
 
 async def receive(ctx: UploadContext, request: Request, lease: Lease, received: Received) -> None:
