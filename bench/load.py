@@ -67,6 +67,8 @@ class Stats:
     photo_bytes: int = 0
     #: Requests sent again after the connection closed under them (not errors).
     retried: int = 0
+    #: Inspectors that ran (the rest were not started: --max-seconds had passed).
+    inspectors_done: int = 0
     case_ids: set[str] = field(default_factory=set)
     photo_ids: set[str] = field(default_factory=set)
 
@@ -247,6 +249,7 @@ async def drive(
         async with gate:
             if time.perf_counter() < deadline:
                 await inspector(nodes, token, args, photo, stats)
+                stats.inspectors_done += 1
 
     try:
         work = [asyncio.create_task(one(t)) for t in inspectors]
@@ -307,7 +310,8 @@ def main() -> int:
     expected = stats.case_ids | stats.photo_ids
     complete = sum(expected <= s for s in seen)
     results: dict[str, Any] = {
-        "inspectors": launched,
+        "inspectors": stats.inspectors_done,
+        "inspectors_planned": launched,
         "supervisors": args.supervisors,
         "seconds": round(elapsed, 2),
         "requests": requests,
@@ -334,7 +338,8 @@ def main() -> int:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     else:
         print(
-            f"{launched} inspectors ({args.concurrency} at once) and {args.supervisors} "
+            f"{stats.inspectors_done} of {launched} inspectors ({args.concurrency} at once; the "
+            f"rest not started after --max-seconds) and {args.supervisors} "
             f"supervisors, two nodes on PostgreSQL + S3 (moto), {elapsed:.1f} s"
         )
         print(
