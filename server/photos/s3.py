@@ -178,9 +178,11 @@ class S3Part:
         """Store the spooled bytes as a segment (S3 answers only once the object is durable)."""
         if self._spool is None or not self._spool_len:
             return
-        _fd, path = self._spool
+        fd, _path = self._spool
         key = self._store.segment_key(self._name, self._spool_start)
-        with _store_call("storing a segment"), open(path, "rb") as body:
+        os.lseek(fd, 0, os.SEEK_SET)
+        # Read through the descriptor (a duplicate: closing it leaves the spool open).
+        with _store_call("storing a segment"), open(os.dup(fd), "rb") as body:
             self._store.client.put_object(
                 Bucket=self._store.bucket, Key=key, Body=body, ContentLength=self._spool_len
             )
@@ -223,6 +225,24 @@ class S3Part:
             path.unlink(missing_ok=True)
 
 
+def _clear_dead_spools(root: Path) -> None:
+    """Spooled bytes of PATCHes whose process died were never committed: removed. A folder
+    of a process still running (another worker) is left alone."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        pid = int(folder.name) if folder.name.isdigit() else 0
+        try:
+            if pid and pid != os.getpid():
+                os.kill(pid, 0)
+                continue  # alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's process: alive
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _streamer(body: Any) -> Callable[[], Iterator[bytes]]:
     def chunks() -> Iterator[bytes]:
         try:
@@ -250,9 +270,10 @@ class S3PhotoStore:
         self.spool_dir = spool_dir
         self.locks = locks
         self.client = client or s3_client()
-        # Spooled bytes of PATCHes a crash interrupted were never committed: start clean.
-        shutil.rmtree(spool_dir, ignore_errors=True)
-        spool_dir.mkdir(parents=True, exist_ok=True)
+        _clear_dead_spools(spool_dir)
+        # One folder per process: workers (--workers N) share the data folder.
+        self.spool_dir = spool_dir / f"{os.getpid()}"
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def from_location(cls, location: str, spool_dir: Path, locks: PartLocks) -> S3PhotoStore:
