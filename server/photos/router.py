@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from server.deps import Credentials
-from server.errors import documented, not_signed_in, refuse
+from server.errors import ApiError, documented, not_signed_in, refuse
 from server.models import Case, Photo
 from server.photos import access, thumbnails, uploads
 from server.photos.hashing import CHECKSUM_ALGORITHMS
@@ -126,15 +126,32 @@ async def create_upload(
         content_length=content_length,
         upload_checksum=upload_checksum,
     )
-    created, new = await run_in_threadpool(uploads.create_upload, ctx, credentials, headers)
-    if new is not None:  # just created: its lease needs no second transaction
-        lease = await run_in_threadpool(uploads.lease_new, ctx, new, patch.body_len)
+    created, lease = await run_in_threadpool(
+        uploads.create_upload, ctx, credentials, headers, patch.body_len
+    )
+    if lease is not None:  # new, and locked since before anyone could see it
         received = await _receive_into(ctx, request, lease, patch)
-    elif created.headers.get("Upload-Offset") == "0":  # created before, still empty
-        photo_id = created.headers["Location"].rsplit("/", 1)[1]
-        received = await _receive_patch(ctx, request, credentials, photo_id, patch)
-    else:
+        return _merged(created, received)
+    if created.headers.get("Upload-Offset") != "0":
         return created  # bytes arrived before: the client PATCHes from the offset
+    photo_id = created.headers["Location"].rsplit("/", 1)[1]
+    try:
+        # The PATCH path, lease and all: a resend of this creation (its answer was lost) may
+        # be receiving on another node right now, and the lease is what keeps them apart.
+        received = await _receive_patch(ctx, request, credentials, photo_id, patch)
+    except ApiError as exc:
+        if exc.status_code != status.HTTP_409_CONFLICT or "Upload-Offset" not in exc.headers:
+            raise
+        # Bytes arrived meanwhile through another request: answer as a creation that found
+        # the upload (its offset); the client PATCHes from there.
+        created.status_code = status.HTTP_200_OK
+        created.headers["Upload-Offset"] = exc.headers["Upload-Offset"]
+        return created
+    return _merged(created, received)
+
+
+def _merged(created: Response, received: Response) -> Response:
+    """The creation's answer with the offset (and expiry) after its body."""
     for name in ("Upload-Offset", "Upload-Expires"):
         if name in received.headers:
             created.headers[name] = received.headers[name]

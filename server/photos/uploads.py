@@ -109,6 +109,11 @@ def _answer_existing(
         )
     if expired(photo, datetime.now(UTC)) and delete_upload(ctx, photo.id):
         return None  # start over: the old upload is gone
+    if photo.state == UPLOADING and ctx.store.part_in_use(photo.storage_name):
+        # A request is receiving this upload's bytes right now (the earlier send of this
+        # creation, whose answer was lost, say): its offset is about to move. Retry shortly
+        # rather than be told an offset the client would resend from in vain.
+        raise locked()
     return _creation_response(ctx, photo, status.HTTP_200_OK)
 
 
@@ -142,12 +147,18 @@ def create(
 
 
 def create_upload(
-    ctx: UploadContext, credentials: HTTPAuthorizationCredentials | None, headers: CreationHeaders
-) -> tuple[Response, Photo | None]:
-    """:func:`create`, and the new upload's row when this request created it (its values stay
-    readable after the commit)."""
+    ctx: UploadContext,
+    credentials: HTTPAuthorizationCredentials | None,
+    headers: CreationHeaders,
+    body_len: int | None = None,
+) -> tuple[Response, Lease | None]:
+    """:func:`create`; with ``body_len`` (creation-with-upload), a new upload also comes back
+    leased: its part is opened and locked *before* the row is committed, so no other request
+    (a resend of this creation on another node, say) can see the upload without meeting the
+    lock — it is answered 423 until this request has stored and committed what it received."""
     for _attempt in range(3):
         photo: Photo | None = None
+        part: Part | None = None
         with ctx.sessions() as session:
             try:
                 with session.begin():
@@ -162,17 +173,27 @@ def create_upload(
                         quota.check_quotas(session, ctx, actor.id, spec.case_id, spec.length)
                         quota.check_disk(ctx, spec.length)
                         photo = _new_upload(ctx, actor, spec)
+                        if body_len is not None:
+                            _check_body(photo, body_len)
+                            part = ctx.store.open_part(photo.storage_name)
+                            if part is None:  # no lock connection to be had (all in use)
+                                raise locked()
                         session.add(photo)
             except IntegrityError:
                 # The same photo id was created concurrently (a resend racing the first send).
-                photo = None
+                _drop_part(ctx, part, photo)
+                photo = part = None
                 existing = session.get(Photo, spec.photo_id)
                 if existing is None:
                     raise
+            except BaseException:
+                _drop_part(ctx, part, photo)
+                raise
         maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
         if photo is not None:
             log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
-            return _creation_response(ctx, photo, status.HTTP_201_CREATED), photo
+            lease = None if part is None else _new_lease(photo, part)
+            return _creation_response(ctx, photo, status.HTTP_201_CREATED), lease
         assert existing is not None  # a photo is added exactly when none existed
         answer = _answer_existing(ctx, actor, spec, existing)
         if answer is not None:
@@ -185,6 +206,33 @@ def create_upload(
         "this upload is being created and removed concurrently; retry shortly",
         errors.RetryAfter.CONTENDED,
     )
+
+
+def _check_body(photo: Photo, body_len: int) -> None:
+    if body_len > photo.size_bytes:
+        raise tus_error(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            "past_length",
+            f"请求体（{body_len} 字节）超出 Upload-Length {photo.size_bytes}；未写入任何数据",
+            f"the body ({body_len} bytes) would go past Upload-Length {photo.size_bytes}; "
+            "nothing was written",
+        )
+
+
+def _drop_part(ctx: UploadContext, part: Part | None, photo: Photo | None) -> None:
+    """A part opened for a creation that did not commit: released and removed."""
+    if part is not None and photo is not None:
+        part.close()
+        ctx.store.remove_part(photo.storage_name)
+
+
+def _new_lease(photo: Photo, part: Part) -> Lease:
+    file_hash = hashlib.sha256()
+    return Lease(
+        photo.id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
+        photo.case_id, photo.role, photo.uploader_id, 0, photo.expires_at, part,
+        file_hash, file_hash.copy(),
+    )  # fmt: skip
 
 
 # --- PATCH ------------------------------------------------------------------------------------
@@ -340,30 +388,6 @@ def begin_patch(
         if part is not None:
             part.close()
         raise
-
-
-def lease_new(ctx: UploadContext, photo: Photo, body_len: int | None) -> Lease:
-    """The lease of an upload this request has just created (creation-with-upload): no second
-    transaction — nobody else can have seen it yet, let alone moved its offset."""
-    if body_len is not None and body_len > photo.size_bytes:
-        raise tus_error(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            "past_length",
-            f"请求体（{body_len} 字节）超出 Upload-Length {photo.size_bytes}；未写入任何数据",
-            f"the body ({body_len} bytes) would go past Upload-Length {photo.size_bytes}; "
-            "nothing was written",
-            {"Upload-Offset": "0"},
-        )
-    quota.check_disk(ctx, photo.size_bytes if body_len is None else body_len)
-    part = ctx.store.open_part(photo.storage_name)
-    if part is None:  # a lock connection could not be had (object storage, all in use)
-        raise locked()
-    file_hash = hashlib.sha256()
-    return Lease(
-        photo.id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
-        photo.case_id, photo.role, photo.uploader_id, 0, photo.expires_at, part,
-        file_hash, file_hash.copy(),
-    )  # fmt: skip
 
 
 async def receive(ctx: UploadContext, request: Request, lease: Lease, received: Received) -> None:

@@ -24,7 +24,7 @@ import pytest
 from faultproxy import Fault, FaultProxy
 from helpers import ApiClient, ServerProcess, change, snapshot
 from objectstore import MotoS3
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sync_helpers import sha256, submitted_case
 
 from app.storage import LocalStore
@@ -110,12 +110,21 @@ def test_an_upload_begun_on_one_node_resumes_on_the_other(cluster: Cluster, samp
             ).encode()
             + data[half : half + 1000]
         )
-        deadline = time.monotonic() + 10
-        while True:  # an empty PATCH: 423 while A holds the lock, else 204 (nothing sent)
-            busy = on_b.patch(url, content=b"", headers={"Upload-Offset": str(half), **octets})
-            if busy.status_code == 423 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)  # until A has taken the lock
+        # Until A holds the upload's advisory lock (PostgreSQL shows it), then B is refused.
+        engine = create_db_engine(cluster.database_url)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    locks = conn.execute(
+                        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                    ).scalar()
+                if locks:
+                    break
+                time.sleep(0.05)
+        finally:
+            engine.dispose()
+        busy = on_b.patch(url, content=b"", headers={"Upload-Offset": str(half), **octets})
         assert busy.status_code == 423, busy.text
     # A saw the connection drop and kept the 1000 bytes that arrived (no checksum).
     deadline = time.monotonic() + 10
