@@ -18,11 +18,14 @@ with their SHA-256 declared — are sent one after the other over one keep-alive
    feed entry.
 2. **tus, one PATCH** — the same, with the whole photo in one PATCH (what tus clients do by
    default: tuspy and tus-js-client send the rest of the file unless told to chunk).
-3. **plain PUT** — the same bytes in one request to the bare endpoint, which streams them to a
+3. **tus, one request** — creation-with-upload: the whole photo with its creation (POST), as
+   the CityPatrol client sends a photo that fits one chunk; the target ≥ 0.8 is for this way.
+4. **plain PUT** — the same bytes in one request to the bare endpoint, which streams them to a
    temporary file the way a PATCH does and fsyncs it (and nothing else: no sign-in, no
    database, no hashing, no verification).
 
-Printed: MB/s of each, the ratio of each tus way to the PUT (target ≥ 0.8), the server
+Printed: MB/s of each, the ratio of each tus way to the PUT (targets: ≥ 0.8 in one request,
+≥ 0.7 in chunks), the server
 process's CPU time per photo for each way (user + system: steadier than wall time on a shared
 machine) and its peak resident size (``VmHWM``) after 10 photos and after all of them — flat,
 because no request holds a whole file in memory. Payload generation and hashing on this side
@@ -54,8 +57,10 @@ import httpx  # noqa: E402
 from server.db import create_db_engine, session_factory  # noqa: E402
 from server.models import Case, User  # noqa: E402
 
-TARGET_RATIO = 0.8
-MODES = ("tus_chunked", "tus_whole", "put")
+MODES = ("tus_chunked", "tus_whole", "tus_one_request", "put")
+TUS_MODES = MODES[:-1]
+#: The targets of issue 16: one request ≥ 0.8 of the PUT, chunks ≥ 0.7.
+TARGETS = {"tus_chunked": 0.7, "tus_whole": 0.8, "tus_one_request": 0.8}
 MB = 1_000_000
 
 
@@ -130,15 +135,24 @@ def photo_bytes(size: int) -> bytes:
     return b"\xff\xd8\xff\xe0" + os.urandom(size - 4)
 
 
-def tus_upload(http: httpx.Client, case_id: str, data: bytes, sha256: str, chunk: int) -> str:
+def tus_upload(
+    http: httpx.Client, case_id: str, data: bytes, sha256: str, chunk: int, *, along: bool = False
+) -> str:
+    """A tus upload in PATCHes of ``chunk`` bytes; ``along``: the whole photo goes with its
+    creation (creation-with-upload), no PATCH."""
     photo_id = str(uuid.uuid4())
     meta = {"case_id": case_id, "photo_id": photo_id, "sha256": sha256, "mime": "image/jpeg"}
     encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
-    created = http.post(
-        "/api/v1/uploads", headers={"Upload-Length": str(len(data)), "Upload-Metadata": encoded}
-    )
+    headers = {"Upload-Length": str(len(data)), "Upload-Metadata": encoded}
+    if along:
+        headers["Content-Type"] = "application/offset+octet-stream"
+    created = http.post("/api/v1/uploads", headers=headers, content=data if along else None)
     if created.status_code != 201:
         raise RuntimeError(f"creation failed: {created.status_code} {created.text}")
+    if along:
+        if created.headers["Upload-Offset"] != str(len(data)):
+            raise RuntimeError(f"creation-with-upload kept {created.headers['Upload-Offset']}")
+        return photo_id
     url = created.headers["Location"]
     for start in range(0, len(data), chunk):
         response = http.patch(
@@ -192,14 +206,17 @@ def main() -> int:
                     data = photo_bytes(size)
                     sha256 = hashlib.sha256(data).hexdigest()
                     # Rotate which goes first, so none always meets another's dirty pages.
-                    for mode in MODES[i % 3 :] + MODES[: i % 3]:
+                    turn = i % len(MODES)
+                    for mode in MODES[turn:] + MODES[:turn]:
                         cpu_before = cpu_seconds(process.pid)
                         started = time.perf_counter()
                         if mode == "put":
                             plain_put(http, data)
                         else:
                             step = chunk if mode == "tus_chunked" else len(data)
-                            sent.append((tus_upload(http, case_id, data, sha256, step), sha256))
+                            along = mode == "tus_one_request"
+                            photo_id = tus_upload(http, case_id, data, sha256, step, along=along)
+                            sent.append((photo_id, sha256))
                         if i >= args.warmup:
                             seconds[mode] += time.perf_counter() - started
                             cpu[mode] += cpu_seconds(process.pid) - cpu_before
@@ -220,14 +237,14 @@ def main() -> int:
 
     total_mb = args.count * size / MB
     rates = {mode: total_mb / seconds[mode] for mode in MODES}
-    ratios = {mode: rates[mode] / rates["put"] for mode in ("tus_chunked", "tus_whole")}
+    ratios = {mode: rates[mode] / rates["put"] for mode in TUS_MODES}
     figures: dict[str, float] = {
         "photos": args.count,
         "photo_mb": size / MB,
         "chunk_mib": chunk / 1024 / 1024,
         **{f"{mode}_mb_per_s": round(rate, 1) for mode, rate in rates.items()},
         **{f"ratio_{mode}": round(ratio, 3) for mode, ratio in ratios.items()},
-        "target_ratio": TARGET_RATIO,
+        **{f"target_{mode}": target for mode, target in TARGETS.items()},
         **{
             f"server_cpu_ms_per_photo_{mode}": round(cpu[mode] / args.count * 1000, 1)
             for mode in MODES
@@ -241,6 +258,7 @@ def main() -> int:
         labels = {
             "tus_chunked": f"tus, {chunk / 1024 / 1024:g} MiB PATCHes",
             "tus_whole": "tus, one PATCH per photo",
+            "tus_one_request": "tus, creation-with-upload",
             "put": "plain PUT + fsync",
         }
         print(f"{args.count} photos of {size / MB:g} MB ({total_mb:g} MB per way), one connection")
@@ -250,8 +268,8 @@ def main() -> int:
                 f"server CPU {cpu[mode] / args.count * 1000:4.1f} ms/photo)"
             )
             if mode in ratios:
-                verdict = "ok" if ratios[mode] >= TARGET_RATIO else "MISS"
-                line += f"   ratio to PUT {ratios[mode]:.2f} ({verdict}, target {TARGET_RATIO})"
+                verdict = "ok" if ratios[mode] >= TARGETS[mode] else "MISS"
+                line += f"   ratio to PUT {ratios[mode]:.2f} ({verdict}, target {TARGETS[mode]})"
             print(line)
         print(
             f"  server peak RSS (VmHWM): {rss_at_checkpoint:.1f} MB after {checkpoint} photos, "

@@ -16,7 +16,7 @@ compress; each made distinct by a JPEG comment, so the content-addressed store k
    target < 300 MB, whatever the photo sizes).
 2. **Baseline**: the same photo bytes sent with a plain HTTP PUT to the bare endpoint of the
    same server (one keep-alive connection, the files streamed from disk), before and after the
-   sync; the ratio of the sync's photo throughput to the mean PUT throughput (target ≥ 0.8).
+   sync; the ratio of the sync's photo throughput to the mean PUT throughput (target ≥ 0.7).
 3. **Cut**: one more case with one ``--cut-mb`` MB photo, synced through a TCP proxy that cuts
    the connection when half of the photo has gone; then synced again. Printed: bytes sent again
    (sum of PATCH bodies over both runs − the file size; target ≤ one chunk of the client).
@@ -57,7 +57,7 @@ from app.sync.upload import DEFAULT_CHUNK  # noqa: E402
 MB = 1_000_000
 #: The production app plus the bare PUT baseline (only the benchmarks' server has it).
 BLOB_SERVER = [sys.executable, str(ROOT / "bench" / "support" / "blob_server.py")]
-TARGET_RATIO = 0.8
+TARGET_RATIO = 0.7  # issue 16: a full sync of photos >= 0.7 of the plain PUT rate
 TARGET_RSS_MB = 300.0
 PLACES = ("鼓楼区中山路", "玄武区北京东路", "秦淮区夫子庙", "建邺区江东中路", "栖霞区仙林大道")
 PROBLEMS = (

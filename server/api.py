@@ -26,7 +26,7 @@ from server.models import Department, User
 from server.photos.cleanup import cleanup_uploads
 from server.photos.protocol import MethodOverride
 from server.photos.router import router as photos_router
-from server.photos.store import LocalPhotoStore
+from server.photos.setup import open_photo_store
 from server.reference import departments
 from server.reference.router import router as reference_router
 from server.releases_api import router as releases_router
@@ -103,7 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.database_url, busy_timeout_s=settings.busy_timeout_s)
     sessions = session_factory(engine)
-    photo_store = LocalPhotoStore(settings.photos_dir)
+    photo_store = open_photo_store(settings, engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

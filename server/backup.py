@@ -181,8 +181,18 @@ def _manifest(tar: tarfile.TarFile, database: str, photos: int, size: int) -> No
     tar.addfile(info, io.BytesIO(data))
 
 
+def _refuse_object_storage(settings: Settings) -> None:
+    if settings.photo_store.startswith("s3:"):
+        raise BackupError(
+            f"the photos are in object storage ({settings.photo_store}): back up the bucket with "
+            "the store's own tools (versioning, replication, rclone) and the database with "
+            "pg_dump; this command copies a photo folder"
+        )
+
+
 def backup(settings: Settings, out: Path) -> Summary:
     """Write a consistent backup of a (possibly running) server to ``out``."""
+    _refuse_object_storage(settings)
     backend = _backend(settings)
     with _archive(out) as tar:
         if backend == "sqlite":
@@ -301,6 +311,7 @@ def _pg_is_empty(conninfo: str) -> bool:
 
 def restore(settings: Settings, archive: Path) -> Summary:
     """Restore ``archive`` into this (empty) server's database and photo folder."""
+    _refuse_object_storage(settings)
     backend = _backend(settings)
     if settings.photos_dir.exists() and any(settings.photos_dir.rglob("*")):
         raise BackupError(f"{settings.photos_dir} is not empty: restore into a new data folder")

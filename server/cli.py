@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CIDR",
         help="a reverse proxy whose X-Forwarded-For gives the client's address (repeatable)",
     )
+    parser.add_argument(
+        "--photo-store",
+        metavar="LOCATION",
+        help="where photos live: s3://BUCKET[/PREFIX] (S3-compatible object storage; endpoint, "
+        "region and credentials from the standard AWS settings) or a folder (default: photos/ "
+        "in the data folder)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     sub.add_parser(
@@ -242,8 +249,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
             trusted_proxies=args.trusted_proxy,
+            photo_store=args.photo_store,
         )
-    except ValueError as exc:  # a --trusted-proxy that is no network
+        if settings.photo_store.startswith("s3:"):
+            from server.photos.s3 import parse_location
+
+            parse_location(settings.photo_store)
+    except ValueError as exc:  # a --trusted-proxy that is no network, a malformed s3:// location
         build_parser().error(str(exc))
     if bool(settings.tls_cert) != bool(settings.tls_key):
         print("error: --tls-cert and --tls-key go together", file=sys.stderr)

@@ -35,6 +35,25 @@ def _sqlite_pragmas(busy_timeout_s: float) -> Callable[[Any, Any], None]:
     return on_connect
 
 
+#: Execution option of a transaction whose commit need not be durable (:func:`relax_commit`).
+RELAXED_OPTION = "citypatrol_relaxed_commit"
+_RELAXED = "citypatrol_relaxed"
+
+
+def relax_commit(session: Session) -> None:
+    """Let this transaction's commit skip the disk flush: a crash may lose it, never half of it.
+
+    Only for what a later request redoes by itself — an upload's offset: the committed offset
+    then stays *behind* the bytes stored (the part is cut back to it, the client resends), never
+    ahead, and the next durable commit (SQLite's WAL, PostgreSQL's) makes it durable anyway.
+    Call it first in the transaction. SQLite: ``synchronous=NORMAL`` for this transaction (WAL:
+    consistent, not flushed); PostgreSQL: ``synchronous_commit = off``.
+    """
+    conn = session.connection(execution_options={RELAXED_OPTION: True})
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 class _SQLiteWriters:
     """One transaction at a time per engine in this process, first come first served.
 
@@ -81,6 +100,10 @@ class _SQLiteWriters:
                 self._busy = False
 
     def begin(self, conn: Connection) -> None:
+        if conn.get_execution_options().get(RELAXED_OPTION):
+            # Before BEGIN: SQLite refuses to change it inside a transaction.
+            conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            conn.info[_RELAXED] = True
         if not conn.info.get(self._HOLDS):  # else held since an earlier BEGIN of this checkout
             timeout = self._timeout
             if not self._acquire(timeout):
@@ -92,7 +115,9 @@ class _SQLiteWriters:
             conn.info[self._HOLDS] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    def checkin(self, _dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def checkin(self, dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        if record.info.pop(_RELAXED, False):
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
         if record.info.pop(self._HOLDS, False):
             self._release()
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.domain.errors import Message as Text
 from server.errors import body as error_body
 from server.errors import error_response
-from server.photos.protocol import UPLOADS_PATH
+from server.photos.protocol import OFFSET_OCTETS, UPLOADS_PATH
 
 #: The largest request body other than a photo's bytes: a push of 500 changes with long
 #: descriptions is well under 1 MiB.
@@ -36,18 +36,23 @@ _TOO_LARGE = Text(
 )
 
 
+_OCTETS = OFFSET_OCTETS.encode()
+
+
 def _streams_to_disk(scope: Scope) -> bool:
-    """A tus PATCH, or a deduction photo's PUT: its body goes to the photo store, a buffer at
-    a time, bounded by the photo size limit (server.inspections.router)."""
+    """A tus PATCH, a creation with the photo's bytes (creation-with-upload), or a deduction
+    photo's PUT (server.inspections.router): its body goes to the photo store, a buffer at a
+    time, bounded by the photo size limit."""
     path = scope["path"]
-    return bool(
-        (scope["method"] == "PATCH" and path.startswith(UPLOADS_PATH + "/"))
-        or (
-            scope["method"] == "PUT"
-            and path.startswith("/api/v1/inspections/")
-            and "/photos/" in path
-        )
-    )
+    if scope["method"] == "PATCH":
+        return bool(path.startswith(UPLOADS_PATH + "/"))
+    if scope["method"] == "PUT":
+        return bool(path.startswith("/api/v1/inspections/") and "/photos/" in path)
+    if scope["method"] == "POST" and path == UPLOADS_PATH:
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                return bool(value.split(b";")[0].strip().lower() == _OCTETS)
+    return False
 
 
 class BodyLimit:

@@ -81,9 +81,17 @@ class Settings:
     #: Free disk space uploads leave untouched, so that sign-in, records and the database go on
     #: working when photos have filled the disk (``CITYPATROL_SERVER_DISK_RESERVE_MB``).
     disk_reserve_bytes: int = 512 * 1024**2
+    #: Where photos live (``--photo-store``, ``CITYPATROL_SERVER_PHOTO_STORE``): empty for
+    #: ``photos/`` in the data folder, a folder, or ``s3://BUCKET[/PREFIX]`` for S3-compatible
+    #: object storage (endpoint, region and credentials from the standard AWS settings) —
+    #: what several server nodes share.
+    photo_store: str = ""
 
     @property
     def photos_dir(self) -> Path:
+        """The photo folder (``--photo-store FOLDER``, else ``photos/`` in the data folder)."""
+        if self.photo_store and not self.photo_store.startswith("s3:"):
+            return Path(self.photo_store)
         return self.data_dir / "photos"
 
 
@@ -173,6 +181,7 @@ def load_settings(
     tls_key: str | None = None,
     env: Mapping[str, str] | None = None,
     trusted_proxies: Sequence[str] | None = None,
+    photo_store: str | None = None,
 ) -> Settings:
     """Settings from arguments, then ``CITYPATROL_SERVER_*`` environment variables, then defaults."""
     env = os.environ if env is None else env
@@ -207,6 +216,7 @@ def load_settings(
         user_quota_bytes=_mebibytes(env, "USER_QUOTA_MB", defaults.user_quota_bytes),
         case_quota_bytes=_mebibytes(env, "CASE_QUOTA_MB", defaults.case_quota_bytes),
         disk_reserve_bytes=_mebibytes(env, "DISK_RESERVE_MB", defaults.disk_reserve_bytes),
+        photo_store=photo_store or env.get(ENV_PREFIX + "PHOTO_STORE", ""),
         trusted_proxies=networks(
             trusted_proxies or env.get(ENV_PREFIX + "TRUSTED_PROXIES", "").split(",")
         ),

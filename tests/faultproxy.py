@@ -9,6 +9,9 @@ connection has carried ``after`` bytes in the fault's direction (``up``: client 
 * ``stall`` — nothing more is forwarded; bytes are read and dropped until a side gives up and
   closes (the client's timeout), then both sides are closed.
 
+With :meth:`FaultProxy.round_robin` it spreads new connections over several servers in turn
+(a load balancer in front of several server nodes).
+
 The proxy counts every byte it forwards in each direction, so tests can measure what a resumed
 upload sends again. It runs on threads; ``close()`` stops it and drops every connection.
 """
@@ -52,6 +55,8 @@ class FaultProxy:
         self.port: int = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._faults: deque[Fault] = deque()
+        self._targets: list[tuple[str, int]] = []
+        self._turn = 0
         self._lock = threading.Lock()
         self._connections: list[_Connection] = []
         self.bytes = {"up": 0, "down": 0}
@@ -77,6 +82,18 @@ class FaultProxy:
 
     def set_target(self, port: int) -> None:
         self.target = (self.target[0], port)
+
+    def round_robin(self, *ports: int) -> None:
+        """Each new connection goes to the next of ``ports`` (none: back to ``target``)."""
+        with self._lock:
+            self._targets = [(self.target[0], port) for port in ports]
+
+    def _next_target(self) -> tuple[str, int]:
+        with self._lock:
+            if not self._targets:
+                return self.target
+            self._turn += 1
+            return self._targets[(self._turn - 1) % len(self._targets)]
 
     def drop_all(self) -> None:
         """Close every open connection (as a server that vanished would)."""
@@ -106,7 +123,7 @@ class FaultProxy:
             except OSError:
                 return
             try:
-                server = socket.create_connection(self.target, timeout=5)
+                server = socket.create_connection(self._next_target(), timeout=5)
                 server.settimeout(None)
             except OSError:
                 client.close()  # the server is down: the client sees the connection closed

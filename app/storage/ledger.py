@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.capture.photo_errors import PhotoError
 from app.domain.errors import Message
-from app.domain.lifecycle import CaseStatus
+from app.domain.lifecycle import TERMINAL_STATUSES, CaseStatus
 from app.storage.db import translate_errors
 from app.storage.feed import (
     adopt_case_detail,
@@ -46,7 +46,7 @@ from app.storage.models import (
     Photo,
     SyncState,
 )
-from app.storage.photos import original_path, store_original, write_thumbnail
+from app.storage.photos import original_path, store_original, thumbnail_path, write_thumbnail
 from app.storage.sites import check_counts
 from app.storage.states import (
     CASE_ENTITIES,
@@ -556,6 +556,28 @@ class SyncLedger:
             photo.taken_at, photo.lat, photo.lon = info.taken_at, info.gps_lat, info.gps_lon
             photo.orientation, photo.make, photo.model = info.orientation, info.make, info.model
         return Changes(photos=frozenset({photo_id}))
+
+    def has_thumbnail(self, photo: OutgoingPhoto) -> bool:
+        return thumbnail_path(self.store.photos_dir, photo.sha256).exists()
+
+    def store_thumbnail(self, photo_id: str, data: bytes) -> Changes:
+        """Keep a remote photo's thumbnail (from the server) until its original is fetched."""
+        with self.store.read() as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None or photo.delivery != REMOTE:
+                return Changes()
+            sha256 = photo.sha256
+        write_thumbnail(self.store.photos_dir, sha256, data)
+        return Changes(photos=frozenset({photo_id}))
+
+    def open_cases(self, case_ids: set[str]) -> set[str]:
+        """Which of ``case_ids`` are still being worked on (not closed, evaluated, void or
+        rejected): the office keeps their photos' originals."""
+        done = [s.value for s in (*TERMINAL_STATUSES, CaseStatus.CLOSED)]
+        with self.store.read() as s:
+            return set(
+                s.scalars(select(Case.id).where(Case.id.in_(case_ids), Case.status.not_in(done)))
+            )
 
     def download_failed(self, photo_id: str, reason: dict[str, str]) -> Changes:
         """The server will not give this photo (gone, or no longer ours to see)."""

@@ -19,6 +19,7 @@ says what is left and why.
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import logging
 import threading
@@ -60,6 +61,20 @@ from app.sync.upload import DEFAULT_CHUNK, Uploader, UploadGoneError, check_loca
 T = TypeVar("T")
 log = logging.getLogger("citypatrol.sync")
 LOCK_FILE = "sync.lock"
+#: A thumbnail from the server larger than this is not one (a 256 px JPEG is ~10–30 KB).
+_THUMB_MAX = 1024 * 1024
+
+
+class Originals(enum.StrEnum):
+    """Which photos of others' cases a laptop downloads whole; thumbnails always come first."""
+
+    #: Every photo (as before thumbnails came first).
+    ALL = "all"
+    #: Photos of cases still being worked on (not closed, evaluated, void or rejected): a city
+    #: office stops receiving every original of every case it ever saw.
+    OPEN_CASES = "open_cases"
+    #: None: only when someone opens one (:meth:`SyncEngine.fetch_originals`).
+    ON_DEMAND = "on_demand"
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,8 @@ class SyncOptions:
     #: Points per track batch (app.domain.tracks).
     track_batch: int = BATCH_POINTS
     timeout: httpx.Timeout = field(default_factory=lambda: TIMEOUT)
+    #: Which photos of others' cases come whole (their thumbnails always come).
+    originals: Originals = Originals.OPEN_CASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +286,16 @@ class SyncEngine:
             self._lock.release()
         return report
 
-    def _cycle(self, report: SyncReport) -> None:
+    def _client(self, server_url: str, token: str) -> ServerClient:
+        return ServerClient(
+            server_url,
+            token,
+            transport=self._transport,
+            timeout=self.options.timeout,
+            connection=load_connection(self.store.data_dir),
+        )
+
+    def _signed_in(self) -> tuple[Any, str]:
         account = self.store.account()
         if account is None:
             raise _not_signed_in()
@@ -278,13 +304,20 @@ class SyncEngine:
         )
         if not token:
             raise _not_signed_in()
-        with ServerClient(
-            account.server_url,
-            token,
-            transport=self._transport,
-            timeout=self.options.timeout,
-            connection=load_connection(self.store.data_dir),
-        ) as client:
+        return account, token
+
+    def fetch_originals(self, photo_ids: frozenset[str]) -> SyncReport:
+        """Download these remote photos' originals now, whatever ``options.originals`` says
+        (a photo the user opened). Raises :class:`SyncError` as a cycle's steps do."""
+        report = SyncReport()
+        account, token = self._signed_in()
+        with self._client(account.server_url, token) as client:
+            self._download_photos(client, report, only=photo_ids)
+        return report
+
+    def _cycle(self, report: SyncReport) -> None:
+        account, token = self._signed_in()
+        with self._client(account.server_url, token) as client:
             report.changes |= self.ledger.release_claims()
             with _timed(report, "push"):
                 self._push(client, report)
@@ -528,7 +561,11 @@ class SyncEngine:
                 self.ledger.upload_forgotten(photo.photo_id)
                 url = None
         if url is None:
-            url, offset = uploader.create(photo)
+            url, offset = uploader.create(photo, on_sent=sent)
+            if offset >= photo.size_bytes:  # it went whole with its creation: one local write
+                moved(offset)
+                self.ledger.upload_confirmed(photo.photo_id, utc_now())
+                return
             self.ledger.upload_created(photo.photo_id, url, offset)
         assert offset is not None
         moved(offset)
@@ -546,9 +583,27 @@ class SyncEngine:
 
     # -- photos of tasks ---------------------------------------------------------------------
 
-    def _download_photos(self, client: ServerClient, report: SyncReport) -> None:
-        """The report photos of re-inspection tasks, so the inspector sees them offline."""
-        for photo in self.ledger.remote_photos():
+    def _download_photos(
+        self, client: ServerClient, report: SyncReport, only: frozenset[str] | None = None
+    ) -> None:
+        """Photos of others' cases (a task's report photos, an office's submissions): every
+        thumbnail first (small: lists and maps show them at once), then the originals
+        ``options.originals`` wants — or just ``only``'s, whatever it says."""
+        photos = self.ledger.remote_photos()
+        if only is not None:
+            photos = [p for p in photos if p.photo_id in only]
+        for photo in photos:
+            if self._stopped():
+                return
+            if not self.ledger.has_thumbnail(photo):
+                self._download_thumbnail(client, photo, report)
+        policy = self.options.originals
+        if only is None and policy is Originals.ON_DEMAND:
+            return
+        if only is None and policy is Originals.OPEN_CASES:
+            open_cases = self.ledger.open_cases({p.case_id for p in photos})
+            photos = [p for p in photos if p.case_id in open_cases]
+        for photo in photos:
             if self._stopped():
                 return
             part = _partial_path(self.store, photo.photo_id)
@@ -569,6 +624,23 @@ class SyncEngine:
                 report.photos_received += 1
             finally:
                 part.unlink(missing_ok=True)
+
+    def _download_thumbnail(
+        self, client: ServerClient, photo: OutgoingPhoto, report: SyncReport
+    ) -> None:
+        path = f"/api/v1/photos/{photo.photo_id}/thumbnail"
+        try:
+            response = self._retrying(
+                functools.partial(client.send, "GET", path, expect=frozenset({404, 422}))
+            )
+        except SyncError as exc:
+            if exc.kind is not ErrorKind.REJECTED:
+                raise
+            return  # the original's download says what is wrong
+        data = response.content
+        # Refused, or not a JPEG of thumbnail size: the original will do.
+        if response.status_code == 200 and data[:2] == b"\xff\xd8" and len(data) < _THUMB_MAX:
+            report.changes |= self.ledger.store_thumbnail(photo.photo_id, data)
 
     # -- basemaps ---------------------------------------------------------------------------
 

@@ -1,7 +1,10 @@
 """The client side of tus 1.0: create an upload, ask its offset, send the missing bytes.
 
 One photo at a time, streamed from the photo store in PATCHes of at most ``chunk_size`` bytes
-(never the whole file in memory); the server verifies the whole file's SHA-256 at the end. The upload's URL and the server's offset are written to the store after every answer,
+(never the whole file in memory); the server verifies the whole file's SHA-256 at the end. A
+photo that fits one request goes with its creation (tus creation-with-upload): created,
+received and verified in one round trip. The upload's URL and the server's offset are written
+to the store after every answer,
 so an upload interrupted by a dropped connection or by the app being killed resumes from the
 server's offset — only the missing bytes are sent again.
 """
@@ -12,7 +15,7 @@ import base64
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -85,17 +88,49 @@ class Uploader:
     chunk_size: int = DEFAULT_CHUNK
     #: Body bytes handed to the network, confirmed or not (to count what a resume re-sends).
     bytes_sent: int = 0
+    #: Photos whose bytes went with a creation whose answer did not arrive: created again
+    #: without them, the server says how much it kept and only the rest is sent.
+    _sent_along: set[str] = field(default_factory=set)
 
-    def create(self, photo: OutgoingPhoto) -> tuple[str, int]:
-        """Create the upload (or find it again: the photo id makes creation idempotent)."""
+    def create(
+        self, photo: OutgoingPhoto, *, on_sent: Callable[[int], None] = lambda _n: None
+    ) -> tuple[str, int]:
+        """Create the upload (or find it again: the photo id makes creation idempotent); a
+        photo of at most one chunk goes along (creation-with-upload). Returns the upload's URL
+        and the server's offset (the photo's size when it went whole)."""
         headers = {
             **TUS,
             "Upload-Length": str(photo.size_bytes),
             "Upload-Metadata": _metadata(photo),
         }
+        content: Iterator[bytes] | None = None
+        if photo.size_bytes <= self.chunk_size and photo.photo_id not in self._sent_along:
+            self._sent_along.add(photo.photo_id)
+            headers["Content-Type"] = "application/offset+octet-stream"
+            headers["Content-Length"] = str(photo.size_bytes)
+            content = self._pieces(photo, 0, photo.size_bytes, on_sent)
         response = self.client.send(
-            "POST", UPLOADS_PATH, headers=headers, expect=frozenset({400, 403, 404, 409, 413, 415})
+            "POST",
+            UPLOADS_PATH,
+            headers=headers,
+            content=content,
+            expect=frozenset({400, 403, 404, 409, 413, 415, 423, _CHECKSUM_MISMATCH}),
         )
+        if response.status_code == 423:  # a resend of this creation is still being received
+            raise _busy()
+        if response.status_code == _CHECKSUM_MISMATCH:
+            # The bytes that went along did not match: is our copy damaged, or were they
+            # damaged on the way? (The upload exists, at offset 0: the next attempt resends.)
+            if _file_sha256(photo) != photo.sha256:
+                raise _damaged(photo, "its content changed")
+            raise SyncError(
+                ErrorKind.RETRYABLE,
+                "photo_garbled",
+                Message(
+                    "照片数据在传输中损坏，将重新发送",
+                    "The photo was damaged on the way; resending",
+                ),
+            )
         if response.is_error:
             raise _refused(photo, response)
         location = response.headers.get("Location", "")
@@ -171,14 +206,7 @@ class Uploader:
                 on_offset(offset)
                 continue
             if code == 423:
-                raise SyncError(
-                    ErrorKind.RETRYABLE,
-                    "upload_busy",
-                    Message(
-                        "服务器仍在接收上一次的上传，稍后重试",
-                        "The server is still receiving an earlier attempt; will retry",
-                    ),
-                )
+                raise _busy()
             if code == _CHECKSUM_MISMATCH:
                 # The whole file's SHA-256 did not match and the server started over: is our
                 # copy damaged, or were the bytes damaged on the way?
@@ -208,6 +236,17 @@ class Uploader:
                 self.bytes_sent += len(piece)
                 yield piece
                 on_sent(len(piece))
+
+
+def _busy() -> SyncError:
+    return SyncError(
+        ErrorKind.RETRYABLE,
+        "upload_busy",
+        Message(
+            "服务器仍在接收上一次的上传，稍后重试",
+            "The server is still receiving an earlier attempt; will retry",
+        ),
+    )
 
 
 def _file_sha256(photo: OutgoingPhoto) -> str:

@@ -17,12 +17,11 @@ from server.photos.hashing import Hash
 WRITE_BUFFER = 256 * 1024
 
 
-def _write_and_hash(write: Callable[[bytes], int], data: bytes, hashers: Sequence[Hash]) -> int:
-    """Write ``data`` and feed it to ``hashers`` (hashlib releases the GIL for large buffers)."""
-    written = write(data)
+def _hash(data: bytes, hashers: Sequence[Hash]) -> int:
+    """Feed ``data`` to ``hashers`` (hashlib releases the GIL for large buffers)."""
     for hasher in hashers:
         hasher.update(data)
-    return written
+    return 0
 
 
 class BodyWriter:
@@ -62,8 +61,15 @@ class BodyWriter:
             pending = self._pending
             data = pending[0] if len(pending) == 1 else b"".join(pending)
             self._pending, self._pending_len = [], 0
-            work = run_in_threadpool(_write_and_hash, self.write, data, self.hashers)
-            self._running = asyncio.ensure_future(work)
+            # The write and the hash of a buffer run side by side in two worker threads (both
+            # release the GIL); the next buffer starts once both are done, so the hash sees the
+            # buffers in order.
+            work: list[asyncio.Future[int]] = [
+                asyncio.ensure_future(run_in_threadpool(self.write, data))
+            ]
+            if self.hashers:
+                work.append(asyncio.ensure_future(run_in_threadpool(_hash, data, self.hashers)))
+            self._running = asyncio.ensure_future(_both(work))
 
     async def _settle(self) -> None:
         if self._running is not None:
@@ -71,6 +77,16 @@ class BodyWriter:
             done = await asyncio.shield(self._running)
             self._running = None
             self.written += done
+
+
+async def _both(work: Sequence[asyncio.Future[int]]) -> int:
+    """The bytes written (the first future's), once every future is done; the first error."""
+    try:
+        results = await asyncio.gather(*work)
+    except BaseException:
+        await wait_quietly(*work)  # neither may still run when the part is closed
+        raise
+    return int(results[0])
 
 
 async def wait_quietly(*tasks: asyncio.Future[Any]) -> None:

@@ -57,7 +57,7 @@ def cleanup_uploads(
             photo = session.scalar(select(Photo).where(Photo.storage_name == name))
         if photo is not None:
             if photo.state == COMPLETE:  # the process died between commit and move
-                store.publish(name)
+                store.publish(name, photo.sha256)
                 moved += 1
             continue
         # No row: a removal that died between commit and unlink, or a PATCH that made the

@@ -1,7 +1,7 @@
 """The tus 1.0 protocol: constants, request headers, creation metadata, and the route class.
 
-Protocol: https://tus.io/protocols/resumable-upload (core, plus the creation, checksum,
-termination and expiration extensions). Everything here is parsing and answering; the upload
+Protocol: https://tus.io/protocols/resumable-upload (core, plus the creation,
+creation-with-upload, checksum, termination and expiration extensions). Everything here is parsing and answering; the upload
 itself is :mod:`server.photos.uploads`.
 """
 
@@ -30,7 +30,9 @@ from server.photos.hashing import CHECKSUM_ALGORITHMS, Hash
 log = logging.getLogger("citypatrol.server.tus")
 
 TUS_VERSION: Final = "1.0.0"
-TUS_EXTENSIONS: Final = "creation,checksum,termination,expiration"
+TUS_EXTENSIONS: Final = "creation,creation-with-upload,checksum,termination,expiration"
+#: The content type of upload bytes (a PATCH's body, or a creation's with creation-with-upload).
+OFFSET_OCTETS: Final = "application/offset+octet-stream"
 #: The largest photo accepted (Tus-Max-Size); a phone or camera JPEG/HEIC is far below.
 MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
 UPLOADS_PATH: Final = "/api/v1/uploads"
@@ -254,9 +256,12 @@ def _text(values: dict[str, bytes], key: str) -> str | None:
 
 def parse_creation(headers: CreationHeaders) -> Creation:
     if headers.content_length not in (None, "0"):
+        # A body comes with Content-Type application/offset+octet-stream (creation-with-upload,
+        # taken apart by the route: it never gets here with one).
         raise bad_header(
-            "creation-with-upload is not supported: send the bytes with PATCH",
-            "不支持创建时上传数据：请用 PATCH 发送内容",
+            "a creation's body must be Content-Type: application/offset+octet-stream "
+            "(creation-with-upload)",
+            "创建请求的内容类型必须是 application/offset+octet-stream（创建时上传）",
         )
     if headers.upload_defer_length is not None:
         raise bad_header(
@@ -351,6 +356,10 @@ class PatchHeaders:
     chunk_hash: Hash | None
 
 
+def is_offset_octets(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == OFFSET_OCTETS
+
+
 def parse_patch(
     *,
     upload_offset: str | None,
@@ -358,7 +367,7 @@ def parse_patch(
     content_length: str | None,
     upload_checksum: str | None,
 ) -> PatchHeaders:
-    if (content_type or "").split(";")[0].strip().lower() != "application/offset+octet-stream":
+    if not is_offset_octets(content_type):
         raise tus_error(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             "wrong_content_type",

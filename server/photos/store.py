@@ -2,10 +2,10 @@
 
 :class:`PhotoStore` is the interface the upload state machine and the routes use; nothing else
 touches the bytes. :class:`LocalPhotoStore` keeps them in the server's photo folder:
-``partial/<storage_name>`` while uploading, ``complete/<storage_name>`` once verified. An
-object-storage implementation (several server nodes, issue 16) provides the same interface;
-the lock on a part (:meth:`PhotoStore.open_part`) then has to live in the database instead of
-being a ``flock``.
+``partial/<storage_name>`` while uploading, ``complete/<storage_name>`` once verified.
+:class:`server.photos.s3.S3PhotoStore` provides the same interface on S3-compatible object
+storage, for several server nodes: its parts live in the bucket and their lock in PostgreSQL
+(:mod:`server.photos.locks`) instead of a ``flock``.
 
 Durability rule of the upload: the offset in the database never runs ahead of the bytes in the
 store. A PATCH writes, calls :meth:`Part.sync`, and only then commits the new offset; if the
@@ -21,7 +21,8 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -66,6 +67,15 @@ class Part(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A finished photo to send: a local file (sent as it is), or a stream of its bytes."""
+
+    size: int
+    path: Path | None = None
+    chunks: Callable[[], Iterator[bytes]] | None = None
+
+
 class PhotoStore(Protocol):
     """Upload parts and finished photos, by storage name."""
 
@@ -90,12 +100,13 @@ class PhotoStore(Protocol):
         """Every part's storage name and age in seconds (None: gone meanwhile)."""
         ...
 
-    def publish(self, storage_name: str) -> None:
-        """Turn a verified part into a finished photo (idempotent: done already is fine)."""
+    def publish(self, storage_name: str, sha256: str) -> None:
+        """Turn a verified part into a finished photo whose SHA-256 is ``sha256`` (idempotent:
+        done already is fine)."""
         ...
 
-    def finished(self, storage_name: str) -> Path | None:
-        """The finished photo's file, finishing an interrupted :meth:`publish`; None if missing."""
+    def finished(self, storage_name: str, sha256: str) -> Finished | None:
+        """The finished photo, finishing an interrupted :meth:`publish`; None if missing."""
         ...
 
     def free_bytes(self) -> int | None:
@@ -117,7 +128,7 @@ def fsync_dir(path: Path) -> None:
 if sys.platform != "win32":
     import fcntl
 
-    def _try_lock(fd: int, _key: str) -> bool:
+    def try_flock(fd: int, _key: str) -> bool:
         # flock conflicts between open file descriptions, so it also separates two requests
         # of one process, and it is released by the kernel if the process dies.
         try:
@@ -126,21 +137,21 @@ if sys.platform != "win32":
             return False
         return True
 
-    def _unlock(fd: int, _key: str) -> None:
+    def unflock(fd: int, _key: str) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 else:  # pragma: no cover - Windows runs the server as one process: an in-process set suffices
     _held: set[str] = set()
     _held_guard = threading.Lock()
 
-    def _try_lock(_fd: int, key: str) -> bool:
+    def try_flock(_fd: int, key: str) -> bool:
         with _held_guard:
             if key in _held:
                 return False
             _held.add(key)
             return True
 
-    def _unlock(_fd: int, key: str) -> None:
+    def unflock(_fd: int, key: str) -> None:
         with _held_guard:
             _held.discard(key)
 
@@ -191,7 +202,7 @@ class LocalPart:
 
     def close(self) -> None:
         try:
-            _unlock(self.fd, self._key)
+            unflock(self.fd, self._key)
         finally:
             os.close(self.fd)
 
@@ -231,7 +242,7 @@ class LocalPhotoStore:
         # O_CREAT: a part lost in a crash is started again (the caller cuts the offset back).
         fd = os.open(self.partial(storage_name), os.O_RDWR | os.O_CREAT | _BINARY, 0o640)
         try:
-            if not _try_lock(fd, storage_name):
+            if not try_flock(fd, storage_name):
                 os.close(fd)
                 return None
         except BaseException:
@@ -248,8 +259,8 @@ class LocalPhotoStore:
         except FileNotFoundError:
             return False
         try:
-            if _try_lock(fd, storage_name):
-                _unlock(fd, storage_name)
+            if try_flock(fd, storage_name):
+                unflock(fd, storage_name)
                 return False
             return True
         finally:
@@ -268,8 +279,8 @@ class LocalPhotoStore:
                 age = None
             yield path.name, age
 
-    def publish(self, storage_name: str) -> None:
-        # No directory fsync: the bytes were fsynced in partial/, a rename is atomic, and if a
+    def publish(self, storage_name: str, sha256: str = "") -> None:
+        # The bytes were verified as they arrived (server.photos.uploads); no directory fsync: the bytes were fsynced in partial/, a rename is atomic, and if a
         # crash undoes it the file is found in partial/ again (finished, the cleanup sweep).
         self.complete_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -278,11 +289,10 @@ class LocalPhotoStore:
             if not self.complete(storage_name).exists():
                 raise
 
-    def finished(self, storage_name: str) -> Path | None:
+    def finished(self, storage_name: str, sha256: str = "") -> Finished | None:
         path = self.complete(storage_name)
-        if path.exists():
-            return path
-        if self.partial(storage_name).exists():
-            self.publish(storage_name)
-            return path
-        return None
+        if not path.exists():
+            if not self.partial(storage_name).exists():
+                return None
+            self.publish(storage_name, sha256)
+        return Finished(path.stat().st_size, path=path)

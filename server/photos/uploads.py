@@ -37,6 +37,7 @@ from app.domain.contract import FeedKind, PhotoPayload
 from app.domain.images import is_declared_type
 from app.domain.lifecycle import CaseStatus, Role
 from server import errors, observability
+from server.db import relax_commit
 from server.feed import append_feed
 from server.models import Case, Photo
 from server.photos import access, quota
@@ -108,6 +109,11 @@ def _answer_existing(
         )
     if expired(photo, datetime.now(UTC)) and delete_upload(ctx, photo.id):
         return None  # start over: the old upload is gone
+    if photo.state == UPLOADING and ctx.store.part_in_use(photo.storage_name):
+        # A request is receiving this upload's bytes right now (the earlier send of this
+        # creation, whose answer was lost, say): its offset is about to move. Retry shortly
+        # rather than be told an offset the client would resend from in vain.
+        raise locked()
     return _creation_response(ctx, photo, status.HTTP_200_OK)
 
 
@@ -137,11 +143,28 @@ def create(
 ) -> Response:
     """Sign in, check and add the upload, in one transaction; a photo id seen before is answered
     by _answer_existing (or created again if its upload expired)."""
+    return create_upload(ctx, credentials, headers)[0]
+
+
+def create_upload(
+    ctx: UploadContext,
+    credentials: HTTPAuthorizationCredentials | None,
+    headers: CreationHeaders,
+    body_len: int | None = None,
+) -> tuple[Response, Lease | None]:
+    """:func:`create`; with ``body_len`` (creation-with-upload), a new upload also comes back
+    leased: its part is opened and locked *before* the row is committed, so no other request
+    (a resend of this creation on another node, say) can see the upload without meeting the
+    lock — it is answered 423 until this request has stored and committed what it received."""
     for _attempt in range(3):
         photo: Photo | None = None
+        part: Part | None = None
         with ctx.sessions() as session:
             try:
                 with session.begin():
+                    # Not flushed: a creation lost in a crash is created again by the client
+                    # (its PATCH or HEAD finds no upload); nothing was promised about bytes.
+                    relax_commit(session)
                     actor = sign_in(session, credentials, ctx.idle)
                     spec = parse_creation(headers)
                     access.check_uploader(
@@ -152,21 +175,31 @@ def create(
                         quota.check_quotas(session, ctx, actor.id, spec.case_id, spec.length)
                         quota.check_disk(ctx, spec.length)
                         photo = _new_upload(ctx, actor, spec)
+                        if body_len is not None:
+                            _check_body(photo, body_len)
+                            part = ctx.store.open_part(photo.storage_name)
+                            if part is None:  # no lock connection to be had (all in use)
+                                raise locked()
                         session.add(photo)
             except IntegrityError:
                 # The same photo id was created concurrently (a resend racing the first send).
-                photo = None
+                _drop_part(ctx, part, photo)
+                photo = part = None
                 existing = session.get(Photo, spec.photo_id)
                 if existing is None:
                     raise
+            except BaseException:
+                _drop_part(ctx, part, photo)
+                raise
         maybe_sweep(ctx)  # signed-in requests only, and outside any transaction (SQLite)
         if photo is not None:
             log.info("upload %s created for case %s by %s", photo.id, spec.case_id, actor.username)
-            return _creation_response(ctx, photo, status.HTTP_201_CREATED)
+            lease = None if part is None else _new_lease(photo, part)
+            return _creation_response(ctx, photo, status.HTTP_201_CREATED), lease
         assert existing is not None  # a photo is added exactly when none existed
         answer = _answer_existing(ctx, actor, spec, existing)
         if answer is not None:
-            return answer
+            return answer, None
         # The expired upload was removed: create it again.
     raise errors.retry_later(
         status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -175,6 +208,33 @@ def create(
         "this upload is being created and removed concurrently; retry shortly",
         errors.RetryAfter.CONTENDED,
     )
+
+
+def _check_body(photo: Photo, body_len: int) -> None:
+    if body_len > photo.size_bytes:
+        raise tus_error(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            "past_length",
+            f"请求体（{body_len} 字节）超出 Upload-Length {photo.size_bytes}；未写入任何数据",
+            f"the body ({body_len} bytes) would go past Upload-Length {photo.size_bytes}; "
+            "nothing was written",
+        )
+
+
+def _drop_part(ctx: UploadContext, part: Part | None, photo: Photo | None) -> None:
+    """A part opened for a creation that did not commit: released and removed."""
+    if part is not None and photo is not None:
+        part.close()
+        ctx.store.remove_part(photo.storage_name)
+
+
+def _new_lease(photo: Photo, part: Part) -> Lease:
+    file_hash = hashlib.sha256()
+    return Lease(
+        photo.id, photo.storage_name, photo.size_bytes, photo.sha256, photo.mime,
+        photo.case_id, photo.role, photo.uploader_id, 0, photo.expires_at, part,
+        file_hash, file_hash.copy(),
+    )  # fmt: skip
 
 
 # --- PATCH ------------------------------------------------------------------------------------
@@ -220,7 +280,7 @@ def _hash_at_start(part: Part, photo: Photo) -> Hash:
     if kept is not None:
         return kept
     log.info(
-        "upload %s: hashing the %d bytes received before from disk (restart or other worker)",
+        "upload %s: hashing the %d bytes received before from the store (restart or other worker)",
         photo.id,
         photo.upload_offset,
     )
@@ -416,6 +476,10 @@ def _commit_offset(ctx: UploadContext, lease: Lease, new_offset: int) -> datetim
     """Commit the offset (after the bytes were synced); the new ``expires_at``."""
     expires = datetime.now(UTC) + ctx.expiry
     with ctx.sessions.begin() as session:
+        # Not flushed to disk: the part was synced before this, so a lost commit leaves the
+        # offset behind the bytes (cut back, resent), never ahead of them. Only the completion
+        # below is a durable commit: after it the client forgets the photo.
+        relax_commit(session)
         # One conditional UPDATE: the row must still be this upload (not terminated, expired and
         # created again, or completed meanwhile).
         result = session.execute(
@@ -501,9 +565,13 @@ def _complete(ctx: UploadContext, lease: Lease) -> Response:
             append_feed(
                 session, FeedKind.PHOTO, lease.photo_id, payload, role=Role.SUPERVISOR.value
             )
-    # The database says complete from here on; the store's finished() repairs the move if the
-    # process dies before it.
-    ctx.store.publish(lease.storage_name)
+    # The database says complete from here on; the store's finished() (and the sweep) repairs
+    # the move if the process dies before it, or the object store fails meanwhile: the bytes
+    # are stored already, only not yet where downloads look first.
+    try:
+        ctx.store.publish(lease.storage_name, lease.sha256)
+    except errors.ApiError:
+        log.warning("photo %s: publishing deferred (photo store unavailable)", lease.photo_id)
     log.info("photo %s complete (%d bytes)", lease.photo_id, lease.length)
     observability.PHOTOS_COMPLETED.inc()
     observability.PHOTO_BYTES.inc(lease.length)

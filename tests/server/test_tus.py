@@ -286,7 +286,7 @@ def test_options_advertise_the_protocol(server: TusServer) -> None:
     assert response.headers["Tus-Resumable"] == "1.0.0"
     assert response.headers["Tus-Version"] == "1.0.0"
     assert set(response.headers["Tus-Extension"].split(",")) == {
-        "creation", "checksum", "termination", "expiration",
+        "creation", "creation-with-upload", "checksum", "termination", "expiration",
     }  # fmt: skip
     assert response.headers["Tus-Max-Size"] == str(MAX_SIZE)
     assert set(response.headers["Tus-Checksum-Algorithm"].split(",")) == {"sha1", "sha256"}

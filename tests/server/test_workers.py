@@ -478,6 +478,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("PATCH", "/api/v1/uploads/{photo_id}"): uploader_only(204),
     ("DELETE", "/api/v1/uploads/{photo_id}"): uploader_only(204),
     ("GET", "/api/v1/photos/{photo_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
+    ("GET", "/api/v1/photos/{photo_id}/thumbnail"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
     ("GET", "/api/v1/cases/{case_id}/comments"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
     ("POST", "/api/v1/cases/{case_id}/comments"): {ANON: 401, OWNER: 201, OTHER: 404, SUPERVISOR: 201, ADMIN: 201, HANDLER: 404},
     ("GET", "/api/v1/time-limits"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 200, HANDLER: 403},
@@ -723,6 +724,11 @@ def _get_photo(world: World, identity: str) -> httpx.Response:
         return http.get(f"/api/v1/photos/{world.complete_photo()}")
 
 
+def _get_thumbnail(world: World, identity: str) -> httpx.Response:
+    with world.http(identity) as http:
+        return http.get(f"/api/v1/photos/{world.complete_photo()}/thumbnail")
+
+
 def _unused_rule_body(world: World) -> dict[str, Any]:
     """A time-limit rule for a category no rule has yet (one per category and urgency)."""
     from app.domain.taxonomy import load_default_taxonomy
@@ -826,6 +832,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("PATCH", "/api/v1/uploads/{photo_id}"): lambda w, i: w.send_bytes(i, w.new_upload()),
     ("DELETE", "/api/v1/uploads/{photo_id}"): _delete_upload,
     ("GET", "/api/v1/photos/{photo_id}"): _get_photo,
+    ("GET", "/api/v1/photos/{photo_id}/thumbnail"): _get_thumbnail,
     ("GET", "/api/v1/cases/{case_id}/comments"): lambda w, i: _request("GET", f"/api/v1/cases/{w.case_id}/comments")(w, i),
     ("POST", "/api/v1/cases/{case_id}/comments"): lambda w, i: _request("POST", f"/api/v1/cases/{w.case_id}/comments", json={"text": "请补充照片"})(w, i),
     ("GET", "/api/v1/time-limits"): _request("GET", "/api/v1/time-limits"),
