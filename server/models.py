@@ -386,6 +386,7 @@ class SiteCheckRow(Base):
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[str | None] = mapped_column(String(36))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ChecklistTemplateRow(Base):
