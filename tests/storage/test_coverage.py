@@ -17,9 +17,10 @@ from helpers import ROOT
 from app.capture.nmea import decode_file, nmea_checksum
 from app.capture.positions import Fix, FixQuality, PositionSource, haversine_m
 from app.cli import main
-from app.domain.coverage import TrackPoints, compute_coverage
+from app.domain.coverage import TrackPoints, combine, compute_coverage, summarise_track
 from app.storage import LocalStore
-from app.storage.coverage import CoverageGrid, coverage
+from app.storage.coverage import coverage
+from app.storage.grids import apply_cell
 
 sys.path.insert(0, str(ROOT / "bench" / "support"))
 from cell_locator import PolygonCells
@@ -50,6 +51,15 @@ def by_row_col(grid_file: Path) -> dict[tuple[int, int], tuple[str, float, float
         p = f["properties"]
         out[(p["grid_row"], p["grid_col"])] = (p["code"], lon, lat)
     return out
+
+
+def load_grid(store: LocalStore, grid_file: Path) -> None:
+    """The grid's cells into the store as the feed brings them (its ``grid_cell`` handler)."""
+    with store.write() as s:
+        for f in json.loads(grid_file.read_text(encoding="utf-8"))["features"]:
+            p = f["properties"]
+            rings = [[v for xy in ring for v in xy] for ring in f["geometry"]["coordinates"]]
+            apply_cell(s, {"code": p["code"], "rings": rings, "version": 1})
 
 
 def _dm(value: float, width: int) -> str:
@@ -96,12 +106,9 @@ def test_tracks_imported_from_nmea_logs_visit_exactly_the_cells_of_their_route(
         imported = json.loads(capsys.readouterr().out)
         assert imported["points"] > 100 and imported["delivery"] == "pending"
     with LocalStore(data) as store:
-        report = coverage(
-            store,
-            T0 - timedelta(hours=1),
-            T0 + timedelta(days=2),
-            grid=CoverageGrid(cells, [c for c, _, _ in grid.values()]),
-        ).report
+        # The cells come after the tracks: their stored cells are recomputed for the new grid.
+        load_grid(store, grid_file)
+        report = coverage(store, T0 - timedelta(hours=1), T0 + timedelta(days=2)).report
     (inspector,) = report.inspectors  # both walks were this laptop's inspector
     assert inspector.cells_visited == {grid[rc][0] for rc in route_a + route_b}
     assert inspector.tracks == 2
@@ -239,16 +246,14 @@ def test_blind_spots_pauses_gaps_and_the_period(grid_file: Path, cells: PolygonC
         i.inspector_id: i.cells_visited for i in report.inspectors if i.inspector_id != "c"
     }
     assert slow.cells == report.cells and slow.unvisited == report.unvisited
-    # Without numpy (the desktop bundle) the Python path gives the same figures.
-    plain = compute_coverage(
-        tracks,
-        cells,
+    # Summaries first (what the store keeps per track), added up later: the same figures.
+    plain = combine(
+        [summarise_track(x, cells) for x in tracks],
         start=T0,
         end=end,
         cells=[c for c, _, _ in grid.values()],
         responsibilities={"a": [code[(1, 1)], code[(2, 2)], code[(9, 9)]], "c": [code[(5, 5)]]},
         blind_days=7,
-        vectorised=False,
     )
     assert plain.inspectors == report.inspectors
     assert plain.cells == report.cells and plain.unvisited == report.unvisited
