@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.capture.tracks import TrackState
@@ -78,12 +78,12 @@ def index_track(s: Session, track_id: str) -> None:
     )
 
 
-def _in_range(since: datetime, until: datetime) -> list[object]:
-    return [
+def _in_range(since: datetime, until: datetime) -> ColumnElement[bool]:
+    return and_(
         Track.state == TrackState.STOPPED.value,
         Track.started_at >= since,
         Track.started_at < until,
-    ]
+    )
 
 
 def refresh_track_cells(store: LocalStore, since: datetime, until: datetime) -> int:
@@ -94,7 +94,7 @@ def refresh_track_cells(store: LocalStore, since: datetime, until: datetime) -> 
         stale = list(
             s.scalars(
                 select(Track.id).where(
-                    *_in_range(since, until),
+                    _in_range(since, until),
                     or_(Track.cells_stamp.is_(None), Track.cells_stamp != stamp),
                 )
             )
@@ -113,14 +113,14 @@ def track_summaries(store: LocalStore, since: datetime, until: datetime) -> list
     with store.read() as s:
         tracks = s.execute(
             select(Track.id, Track.author_id, Track.started_at, Track.cover_m, Track.patrol_s)
-            .where(*_in_range(since, until))
+            .where(_in_range(since, until))
             .order_by(Track.started_at, Track.id)
         ).all()
         visits: dict[str, dict[str, tuple[float, float]]] = {t[0]: {} for t in tracks}
         rows = s.execute(
             select(TrackCell.track_id, TrackCell.code, TrackCell.first_s, TrackCell.last_s)
             .join(Track, Track.id == TrackCell.track_id)
-            .where(*_in_range(since, until))
+            .where(_in_range(since, until))
         )
         for track_id, code, first, last in rows:
             visits[track_id][code] = (first, last)
