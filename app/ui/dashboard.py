@@ -417,7 +417,7 @@ class DashboardWidget(QWidget):
         self.error_label = error_label()
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # The tiles, two rows of five.
+        # The tiles, two rows of six (the last: missed key-site rounds).
         self.tiles: dict[str, KpiTile] = {}
         tiles = QGridLayout()
         tiles.setSpacing(8)
@@ -469,7 +469,7 @@ class DashboardWidget(QWidget):
         ):
             tile = KpiTile(caption, tooltip)
             self.tiles[key] = tile
-            tiles.addWidget(tile, n // 5, n % 5)
+            tiles.addWidget(tile, n // 6, n % 6)
 
         # The charts.
         self.trend_chart = self._chart(self.tr("Weekly trend"))
