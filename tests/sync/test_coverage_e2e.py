@@ -11,19 +11,24 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from helpers import ROOT, ServerProcess, run_cli
+from pytestqt.qtbot import QtBot
 from track_logs import by_row_col, nmea_log
 
+from app.domain.deadlines import WorkingCalendar
 from app.storage import LocalStore
+from app.storage.sites import my_rounds
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
+from app.ui.rounds import RoundsPanel
+from app.ui.tasks import TaskRunner
 
 T0 = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # 08:30 in 贵溪
 
@@ -125,3 +130,55 @@ def test_coverage_from_the_servers_grid_and_responsibilities(
         sync(store)
     again = coverage_json(office)
     assert set(again["cells"]) == walked - {last} and again["total_cells"] == 735
+
+
+def test_a_key_site_without_an_inspector_goes_to_the_cells_responsible_one(
+    server: ServerProcess, tmp_path: Path, samples: Path, qtbot: QtBot
+) -> None:
+    grid_file = samples / "map" / "grids.geojson"
+    grid = by_row_col(grid_file)
+    admin(server, "grid", "load", str(grid_file))
+    code, lon, lat = grid[(8, 8)]
+    _, lon2, lat2 = grid[(3, 3)]
+    table = tmp_path / "resp.csv"
+    table.write_text(
+        f"grid_code,inspectors,category_class,department\n{code},inspector2,,\n", encoding="utf-8"
+    )
+    admin(server, "responsibility", "load", str(table))
+
+    def site(name: str, lon: float, lat: float) -> dict[str, object]:
+        return {
+            "type": "Feature",
+            "properties": {"name": name, "kind": "学校", "frequency": "daily", "due": "10:00",
+                           "radius_m": 50},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }  # fmt: skip
+
+    def sites(*features: dict[str, object]) -> Path:
+        path = tmp_path / "sites.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": list(features)}))
+        return path
+
+    # In a cell nobody answers for, or outside every cell: refused, with the reason.
+    refused = admin(server, "site", "load", str(sites(site("二小", lon2, lat2),
+                                                        site("城外", 117.5, 28.5))), ok=False)  # fmt: skip
+    assert "has no responsible inspector" in refused.stderr
+    assert "outside every grid cell" in refused.stderr
+    loaded = admin(server, "site", "load", str(sites(site("一小", lon, lat))))
+    assert "1 new or changed" in loaded.stdout
+
+    tz = WorkingCalendar().tz
+    nine = datetime.combine(datetime.now(tz).date(), time(9), tz).astimezone(UTC)
+    for user, expected in (("inspector2", ["一小"]), ("demo", [])):
+        with LocalStore(tmp_path / user, clock=lambda: nine) as store:
+            sign_in(store, server.url, user, user)
+            sync(store)
+            assert [r.site.name for r in my_rounds(store, nine)] == expected
+    # inspector2's Tasks tab lists the round.
+    tasks = TaskRunner()
+    with LocalStore(tmp_path / "inspector2", clock=lambda: nine) as store:
+        panel = RoundsPanel(store, tasks, "en", lambda: None, clock=lambda: nine)
+        qtbot.addWidget(panel)
+        qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
+        assert panel.tree.topLevelItem(0).text(0) == "一小"
+        tasks.wait()
