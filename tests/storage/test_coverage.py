@@ -17,10 +17,12 @@ from track_logs import by_row_col, load_grid, nmea_log
 
 from app.capture.nmea import decode_file
 from app.capture.positions import Fix, FixQuality, PositionSource, haversine_m
+from app.capture.tracks import TrackPoint, TrackState
 from app.cli import main
 from app.domain.coverage import TrackPoints, combine, compute_coverage, summarise_track
 from app.storage import LocalStore
 from app.storage.coverage import coverage
+from app.storage.track_cells import refresh_track_cells, track_summaries
 
 sys.path.insert(0, str(ROOT / "bench" / "support"))
 from cell_locator import PolygonCells
@@ -277,3 +279,31 @@ def test_cli_report_coverage_without_a_grid_gives_distance_and_time(
         == 0
     )
     assert "巡查里程" in capsys.readouterr().out
+
+
+def test_a_tracks_cells_are_stored_when_it_stops_and_walked_again_for_a_new_grid(
+    tmp_path: Path, grid_file: Path
+) -> None:
+    grid = by_row_col(grid_file)
+    route = [(4, c) for c in range(3, 8)]
+    since, until = T0 - timedelta(days=1), T0 + timedelta(days=1)
+    with LocalStore(tmp_path / "laptop", clock=lambda: T0) as store:
+        load_grid(store, grid_file)
+        # A live track, stopped: its cells are stored at once (nothing left for a report).
+        track_id = store.start_track().id
+        lonlats = [grid[rc][1:] for rc in route]
+        points = [
+            TrackPoint(lat, lon, T0 + timedelta(seconds=5 * i), 4.0, None, 0)
+            for i, (lon, lat) in enumerate(lonlats)
+        ]
+        store.add_track_points(track_id, points)
+        store.set_track_state(track_id, TrackState.STOPPED)
+        assert refresh_track_cells(store, since, until) == 0
+        (summary,) = track_summaries(store, since, until)
+        assert set(summary.visits) == {grid[rc][0] for rc in route}
+        first, last = summary.visits[grid[route[1]][0]]
+        assert first == last == (T0 + timedelta(seconds=5)).timestamp()
+        # The grid changes: the track is walked again, once, when a report needs it.
+        load_grid(store, grid_file)
+        assert refresh_track_cells(store, since, until) == 1
+        assert refresh_track_cells(store, since, until) == 0
