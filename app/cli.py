@@ -413,9 +413,10 @@ def _report_command(
     """Indicators or the bulletin of ``--from`` … ``--to`` (whole days in the city's time zone)."""
     from app.domain.deadlines import WorkingCalendar
     from app.domain.indicators import Period
+    from app.domain.sites import RoundCounts
     from app.storage import LocalStore
     from app.storage.handling import loop_indicators
-    from app.storage.reports import department_names, indicators
+    from app.storage.reports import department_names, indicators, round_figures, user_names
 
     if args.report_command in ("inspections", "contractors", "assessment"):
         from app import inspection_cli
@@ -460,6 +461,11 @@ def _report_command(
         from app.storage.units import unit_counts
 
         units = unit_counts(store, period)
+        people = user_names(store, language)
+        rounds = sorted(
+            ((people.get(i, i), c) for i, c in round_figures(store, period, now).items()),
+            key=lambda row: row[0],
+        )
     departments = sorted(
         ((names.get(d, d or "—"), c) for d, c in figures.by_department.items()),
         key=lambda row: row[0],
@@ -484,6 +490,11 @@ def _report_command(
                         }
                         for u in units
                     ],
+                    # Key-site rounds (重点部位): due as of now, done, missed; per inspector.
+                    "rounds": {
+                        "city": _rounds_json(sum((c for _, c in rounds), RoundCounts())),
+                        "inspectors": {name: _rounds_json(c) for name, c in rounds},
+                    },
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -518,7 +529,23 @@ def _report_command(
         print("\n" + "\t".join(("门前三包", "letter", "reports", "closed", "open")))
         for u in units:
             print("\t".join((u.name, u.letter_no, str(u.reported), str(u.closed), str(u.open))))
+    _print_rounds(rounds, language)
     return EXIT_OK
+
+
+def _rounds_json(c: Any) -> dict[str, int]:
+    return {"due": c.due, "done": c.done, "missed": c.missed}
+
+
+def _print_rounds(rounds: list[tuple[str, Any]], language: str) -> None:
+    """Key-site rounds (重点部位常态化检查) under the indicators: due, done, missed."""
+    from app.domain.sites import RoundCounts
+
+    zh = language.startswith("zh")
+    print("\n" + "\t".join(("重点部位巡查" if zh else "key-site rounds", "due", "done", "missed")))
+    total = sum((c for _, c in rounds), RoundCounts())
+    for name, c in [("全市" if zh else "City", total), *rounds]:
+        print("\t".join((name, str(c.due), str(c.done), str(c.missed))))
 
 
 def _map_command(args: argparse.Namespace, data_dir: Path, language: str) -> int:

@@ -145,29 +145,6 @@ def load_key_sites(root: Path, server: ServerProcess) -> None:
     )  # fmt: skip
 
 
-def use_sample_grid() -> None:
-    """Coverage over the sample grid (../shared/samples/map/grids.geojson), as the grid module
-    will provide it (app.storage.coverage.coverage_grid is its plug-in point)."""
-    grid_file = ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"
-    if not grid_file.is_file():
-        return
-    sys.path.insert(0, str(ROOT / "bench" / "support"))
-    from cell_locator import PolygonCells
-
-    import app.storage.coverage as coverage_module
-
-    cells = PolygonCells.from_geojson(grid_file)
-    grid = coverage_module.CoverageGrid(cells, cells.codes, {})
-
-    def provide(store: LocalStore) -> coverage_module.CoverageGrid:
-        inspectors = [o.id for o in coverage_module.track_inspectors(store)]
-        # Each inspector answers for a band of 40 cells (a demo responsibility table).
-        table = {who: cells.codes[i * 40 : i * 40 + 40] for i, who in enumerate(inspectors)}
-        return coverage_module.CoverageGrid(grid.locate, grid.cells, table)
-
-    coverage_module.coverage_grid = provide
-
-
 def prepare(
     root: Path, server: ServerProcess
 ) -> tuple[LocalStore, LocalStore, LocalStore, list[str]]:
@@ -297,8 +274,15 @@ def place_setup(
     code = demo.locate(lat, lon).cell
     assert code is not None, "the sample grid does not hold the screenshot's position"
     rules = root / "responsibility.csv"
+    # demo also answers for a band of 40 cells (the Coverage tab's blind spots).
+    features = json.loads((MAPS / "grids.geojson").read_text(encoding="utf-8"))["features"]
+    band = "".join(
+        f"{f['properties']['code']},demo,,\n"
+        for f in features[:40]
+        if f["properties"]["code"] != code.code
+    )
     rules.write_text(
-        f"grid_code,inspectors,category_class,department\n{code.code},demo,06,HWC\n",
+        f"grid_code,inspectors,category_class,department\n{code.code},demo,06,HWC\n{band}",
         encoding="utf-8",
     )
     run_server_cli(server, "responsibility", "load", str(rules))
@@ -489,7 +473,6 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication([])
-    use_sample_grid()
     with tempfile.TemporaryDirectory(prefix="screens-") as tmp:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")

@@ -22,7 +22,7 @@ SMALL_RUNS = {
     "save_queries.py": ["--cases", "20"],
     "map.py": ["--cases", "2000", "--seconds", "1"],
     "geo.py": ["--cells", "400", "--points", "500", "--naive-points", "50"],
-    "geo_coverage.py": ["--inspectors", "3", "--days", "2", "--baseline-points", "5000"],
+    "geo_coverage.py": ["--inspectors", "3", "--days", "2", "--walk-tracks", "2"],
     "s3.py": ["--count", "2", "--size-mb", "0.5"],
     "load.py": ["--inspectors", "10", "--supervisors", "2", "--cases", "1", "--photo-kb", "20"],
 }

@@ -1,14 +1,16 @@
 """Patrol coverage (巡查覆盖): who patrolled how far and how long, which cells were visited and
 when, and which cells of each inspector's responsibility nobody visited (盲区).
 
-Pure computation over track points; no database, no Qt. Where numpy is installed (the office's
-tools, the benchmarks) the points go through :mod:`app.domain.coverage_numpy` a chunk at a time
-— a month of a city's tracks is millions of points; the desktop bundle leaves numpy out (about
-45 MB) and computes the same figures track by track in Python. The grid enters only as a locator — ``locate(lon, lat)`` giving a
-cell's 15-digit code or None — so any cell index can serve (the grid cells of the server, a
-test's own polygons). A locator that also offers ``cell_indices(lons, lats)`` (vectorised:
-an index into a code list per point, -1 outside every cell) is used for speed; otherwise each
-distinct position (to the micro-degree) is located once.
+Pure computation over track points; no database, no Qt, no numpy (the desktop bundle leaves
+numpy out). The work is split so that a period's coverage never walks points:
+:func:`summarise_track` reduces one track, once, to its distance, its time on patrol and its
+**visits** — each cell it entered, with the first and last time it was there;
+:func:`combine` turns the summaries of a period into the report with a little arithmetic. The
+local store keeps every track's summary (computed when the track stops or arrives, and again
+when the grid changes), so a month of a city's tracks is a query of a few hundred thousand rows.
+:func:`compute_coverage` does both steps at once (tests, the benchmarks' baseline). The grid
+enters only as a locator — ``locate(lon, lat)`` giving a cell's 15-digit code or None — so any
+cell index can serve (the grid cells of the server, a test's own polygons).
 
 The rules:
 
@@ -22,16 +24,19 @@ The rules:
 * a track counts for the period it started in; tracks before the period still give cells a
   last visit (so the blind spots of a period's first days see the days before it);
 * a **blind spot** is a cell of an inspector's responsibility with no visit by anyone in the
-  ``blind_days`` days up to the end of the period.
+  ``blind_days`` days up to the end of the period;
+* a track that runs past the end of the period keeps the visits it began before the end; a
+  cell it was still in at the end counts from its first time there (the summary holds no
+  point-by-point times).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from app.domain.geodesy import EARTH_RADIUS_M, MAX_PLAUSIBLE_SPEED_MPS
 
@@ -42,20 +47,9 @@ DEFAULT_BLIND_DAYS = 7
 
 #: ``locate(lon, lat)`` → the cell's code, or None outside every cell.
 Locate = Callable[[float, float], "str | None"]
-#: A column of numbers: a list, or a numpy array.
+#: A column of numbers (a list; any sequence of floats).
 Floats = Sequence[float]
 Ints = Sequence[int]
-
-
-@runtime_checkable
-class VectorLocator(Protocol):
-    """A locator that also places many points at once (optional, for speed)."""
-
-    def __call__(self, lon: float, lat: float) -> str | None: ...
-
-    def cell_indices(self, lons: Any, lats: Any) -> tuple[Any, Sequence[str]]:
-        """Per point an index into the returned codes, or -1 outside every cell."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +135,120 @@ def _at(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-#: Tracks are computed a chunk of about this many points at a time (bounded memory).
-CHUNK_POINTS = 2_000_000
+@dataclass(frozen=True, slots=True)
+class TrackSummary:
+    """What coverage needs of one track: its distance and time on patrol, and per cell it
+    entered the first and last time (Unix seconds) a point of it lay there."""
+
+    track_id: str
+    inspector_id: str
+    started_at: datetime
+    distance_m: float
+    patrol_s: float
+    visits: dict[str, tuple[float, float]]
 
 
-@dataclass
-class _Totals:
-    """What the chunks add up to."""
+def summarise_track(
+    track: TrackPoints, locate: Locate, *, max_gap_s: float = DEFAULT_MAX_GAP_S
+) -> TrackSummary:
+    """One track reduced to its coverage figures, in plain Python (each distinct position, to
+    the micro-degree, is located once)."""
+    lat, lon = [float(v) for v in track.lat], [float(v) for v in track.lon]
+    t, seg = [float(v) for v in track.t], [int(v) for v in track.segment]
+    distance = patrol = 0.0
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    for i in range(1, len(t)):
+        dt = t[i] - t[i - 1]
+        if seg[i] != seg[i - 1] or dt <= 0:
+            continue
+        p1, p2 = radians(lat[i - 1]), radians(lat[i])
+        dl = radians(lon[i] - lon[i - 1])
+        a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
+        step = 2 * EARTH_RADIUS_M * asin(sqrt(min(a, 1.0)))
+        if step <= MAX_PLAUSIBLE_SPEED_MPS * dt:
+            distance += step
+        if dt <= max_gap_s:
+            patrol += dt
+    visits: dict[str, tuple[float, float]] = {}
+    seen: dict[tuple[int, int], str | None] = {}
+    for la, lo, ti in zip(lat, lon, t, strict=True):
+        key = (round(lo * 1e6), round(la * 1e6))
+        if key in seen:
+            code = seen[key]
+        else:
+            code = seen[key] = locate(lo, la)
+        if code is None:
+            continue
+        was = visits.get(code)
+        if was is None:
+            visits[code] = (ti, ti)
+        else:
+            visits[code] = (min(was[0], ti), max(was[1], ti))
+    return TrackSummary(
+        track.track_id, track.inspector_id, track.started_at, distance, patrol, visits
+    )
 
-    distance: list[float]
-    patrol: list[float]
-    visited: list[set[str]]
-    last: dict[str, tuple[float, int]] = field(default_factory=dict)  # code → (t, inspector)
+
+def combine(
+    summaries: Iterable[TrackSummary],
+    *,
+    start: datetime,
+    end: datetime,
+    cells: Collection[str] = (),
+    responsibilities: Mapping[str, Collection[str]] | None = None,
+    blind_days: int = DEFAULT_BLIND_DAYS,
+) -> CoverageReport:
+    """Coverage of ``[start, end)`` from track summaries (those of tracks started before
+    ``start`` only give last visits). ``cells``: the grid's codes (for the unvisited list);
+    ``responsibilities``: inspector id → the codes of the cells they answer for (blind spots)."""
+    responsibilities = responsibilities or {}
+    t_start, t_end = start.timestamp(), end.timestamp()
+    blind_from = (end - timedelta(days=blind_days)).timestamp()
+    tracks = [x for x in summaries if x.started_at < end]
+    inspectors = sorted({x.inspector_id for x in tracks} | set(responsibilities))
+    track_counts = dict.fromkeys(inspectors, 0)
+    distance = dict.fromkeys(inspectors, 0.0)
+    patrol = dict.fromkeys(inspectors, 0.0)
+    visited: dict[str, set[str]] = {i: set() for i in inspectors}
+    last: dict[str, tuple[float, str]] = {}
+    for x in tracks:
+        who = x.inspector_id
+        in_period = x.started_at.timestamp() >= t_start
+        if in_period:
+            track_counts[who] += 1
+            distance[who] += x.distance_m
+            patrol[who] += x.patrol_s
+        mine = visited[who]
+        for code, (first, final) in x.visits.items():
+            if first >= t_end:
+                continue
+            if in_period and first >= t_start:
+                mine.add(code)
+            at = final if final < t_end else first
+            was = last.get(code)
+            if was is None or was[0] < at:
+                last[code] = (at, who)
+    visits = {code: CellVisit(code, _at(t), who) for code, (t, who) in last.items()}
+    rows = []
+    for name in inspectors:
+        blind = {
+            code: (visits[code].last_visit if code in visits else None)
+            for code in responsibilities.get(name, ())
+            if code not in last or last[code][0] < blind_from
+        }
+        rows.append(
+            InspectorCoverage(
+                name,
+                track_counts[name],
+                distance[name],
+                patrol[name],
+                frozenset(visited[name]),
+                blind,
+            )
+        )
+    seen = set().union(*visited.values()) if visited else set()
+    unvisited = sorted(set(cells) - seen)
+    return CoverageReport(start, end, blind_days, rows, visits, unvisited, len(set(cells)))
 
 
 def compute_coverage(
@@ -165,120 +261,19 @@ def compute_coverage(
     responsibilities: Mapping[str, Collection[str]] | None = None,
     blind_days: int = DEFAULT_BLIND_DAYS,
     max_gap_s: float = DEFAULT_MAX_GAP_S,
-    vectorised: bool = True,
 ) -> CoverageReport:
-    """Coverage of ``[start, end)`` from ``tracks`` (those started before ``start`` only give
-    last visits). ``cells``: the grid's codes (for the unvisited list); ``responsibilities``:
-    inspector id → the codes of the cells they answer for (for blind spots). With numpy
-    installed (and ``vectorised``) the points are computed a chunk at a time in numpy; without
-    it (the desktop bundle), track by track in Python — the same rules, the same figures."""
-    fast = _numpy_path() if vectorised else None
-    responsibilities = responsibilities or {}
-    t_start = start.timestamp()
-    blind_from = (end - timedelta(days=blind_days)).timestamp()
-    tracks = [t for t in tracks if t.started_at < end and len(t.lat)]
-    inspectors = sorted({t.inspector_id for t in tracks} | set(responsibilities))
-    who = {name: i for i, name in enumerate(inspectors)}
-    n = len(inspectors)
-    totals = _Totals([0.0] * n, [0.0] * n, [set() for _ in inspectors])
-    chunk: list[TrackPoints] = []
-    size = 0
-    for track in [*tracks, None]:
-        if track is not None:
-            chunk.append(track)
-            size += len(track.lat)
-        if chunk and (track is None or size >= CHUNK_POINTS):
-            if fast is not None:
-                fast.add_chunk(
-                    totals, chunk, who, locate, start=start, end=end, max_gap_s=max_gap_s
-                )
-            else:
-                for one in chunk:
-                    _add_track(totals, one, who[one.inspector_id], locate, start=start, end=end,
-                               max_gap_s=max_gap_s)  # fmt: skip
-            chunk, size = [], 0
-    track_counts = [0] * n
-    for x in tracks:
-        if x.started_at.timestamp() >= t_start:
-            track_counts[who[x.inspector_id]] += 1
-    last = {code: CellVisit(code, _at(t), inspectors[i]) for code, (t, i) in totals.last.items()}
-    report_inspectors = []
-    for i, name in enumerate(inspectors):
-        blind = {
-            code: (last[code].last_visit if code in last else None)
-            for code in responsibilities.get(name, ())
-            if code not in last or last[code].last_visit.timestamp() < blind_from
-        }
-        report_inspectors.append(
-            InspectorCoverage(
-                name,
-                int(track_counts[i]),
-                float(totals.distance[i]),
-                float(totals.patrol[i]),
-                frozenset(totals.visited[i]),
-                blind,
-            )
-        )
-    visited_in_period = set().union(*totals.visited) if totals.visited else set()
-    unvisited = sorted(set(cells) - visited_in_period)
-    return CoverageReport(
-        start, end, blind_days, report_inspectors, last, unvisited, len(set(cells))
+    """Coverage straight from track points: :func:`summarise_track` each track, then
+    :func:`combine` (what the store does in two steps, at different times)."""
+    summaries = (
+        summarise_track(x, locate, max_gap_s=max_gap_s)
+        for x in tracks
+        if x.started_at < end and len(x.lat)
     )
-
-
-def _numpy_path() -> Any:
-    """:mod:`app.domain.coverage_numpy`, or None where numpy is not installed."""
-    try:
-        from app.domain import coverage_numpy
-    except ImportError:  # the desktop bundle leaves numpy out (build.spec)
-        return None
-    return coverage_numpy
-
-
-def _add_track(
-    totals: _Totals,
-    track: TrackPoints,
-    owner: int,
-    locate: Locate,
-    *,
-    start: datetime,
-    end: datetime,
-    max_gap_s: float,
-) -> None:
-    """One track's share of the totals, in plain Python (the rules of the numpy path)."""
-    t_start, t_end = start.timestamp(), end.timestamp()
-    lat, lon = [float(v) for v in track.lat], [float(v) for v in track.lon]
-    t, seg = [float(v) for v in track.t], [int(v) for v in track.segment]
-    in_period = track.started_at.timestamp() >= t_start
-    if in_period:
-        distance = patrol = 0.0
-        radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
-        for i in range(1, len(t)):
-            dt = t[i] - t[i - 1]
-            if seg[i] != seg[i - 1] or dt <= 0:
-                continue
-            p1, p2 = radians(lat[i - 1]), radians(lat[i])
-            dl = radians(lon[i] - lon[i - 1])
-            a = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
-            step = 2 * EARTH_RADIUS_M * asin(sqrt(min(a, 1.0)))
-            if step <= MAX_PLAUSIBLE_SPEED_MPS * dt:
-                distance += step
-            if dt <= max_gap_s:
-                patrol += dt
-        totals.distance[owner] += distance
-        totals.patrol[owner] += patrol
-    visited = totals.visited[owner]
-    last = totals.last
-    previous: str | None = None
-    for la, lo, ti in zip(lat, lon, t, strict=True):
-        if ti >= t_end:
-            break
-        code = locate(lo, la)
-        if code is None:
-            continue
-        if code != previous:
-            if in_period and ti >= t_start:
-                visited.add(code)
-            previous = code
-        if code not in last or last[code][0] < ti:
-            last[code] = (ti, owner)
+    return combine(
+        summaries,
+        start=start,
+        end=end,
+        cells=cells,
+        responsibilities=responsibilities,
+        blind_days=blind_days,
+    )

@@ -109,7 +109,8 @@ class KeySite:
 
 @dataclass(frozen=True, slots=True)
 class SiteSpec:
-    """A site as the file gives it (the inspector by user name)."""
+    """A site as the file gives it (the inspector by user name; "" for the responsible
+    inspector of the site's grid cell)."""
 
     id: str
     name: str
@@ -170,9 +171,9 @@ def _site(feature: Any) -> SiteSpec:
                 "每周检查须给出 weekday：1（周一）… 7（周日）",
                 "a weekly site needs weekday 1 (Monday) … 7 (Sunday)",
             )
+    # No inspector named: the round goes to the responsible inspector (定人定责) of the cell
+    # holding the site's centre, found when the server loads the file.
     inspector = str(props.get("inspector") or "").strip()
-    if not inspector:
-        raise _FeatureError("缺少负责的监督员（inspector，账号名）", "no inspector (user name)")
     kind = geometry.get("type")
     if kind == "Point":
         lon, lat = (float(v) for v in geometry["coordinates"][:2])

@@ -2,8 +2,10 @@
 supervisor's laptop every inspector's, from the feed) read into arrays and handed to
 :func:`app.domain.coverage.compute_coverage`, with the inspectors' names.
 
-The grid comes in through :func:`coverage_grid` — the one place where the grid module (its cell
-index, the cells' codes and the responsibility table) is plugged in. Without a grid the report
+The grid comes in through :func:`coverage_grid`: the cell index the feed's cells built, every
+cell's code and the 定人定责 table (inspector → cells). Each track's visited cells are computed
+once against that same index and stored (:mod:`app.storage.track_cells`), so a period's report
+is a query and some additions (:func:`app.domain.coverage.combine`). Without a grid the report
 still gives distances and times, and no cells.
 """
 
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.capture.tracks import TrackState
 from app.domain.coverage import (
@@ -23,13 +25,14 @@ from app.domain.coverage import (
     CoverageReport,
     InspectorCoverage,
     Locate,
-    TrackPoints,
-    compute_coverage,
+    combine,
 )
 from app.domain.deadlines import WorkingCalendar
 from app.domain.sites import RoundCounts
-from app.storage.models import Position, Track, User
+from app.storage.grids import places
+from app.storage.models import GridResponsibility, Position, Track, User
 from app.storage.sites import round_counts
+from app.storage.track_cells import code_locator, track_summaries
 
 if TYPE_CHECKING:
     from app.storage.store import LocalStore
@@ -52,12 +55,20 @@ class CoverageGrid:
 
 
 def coverage_grid(store: LocalStore) -> CoverageGrid | None:
-    """The grid of this laptop, for coverage: None until the grid module provides it.
-
-    Merge point: return ``CoverageGrid(cell_index.locate, cell codes, {inspector id: cell
-    codes})`` from the grid cells and responsibilities the feed brought.
-    """
-    return None
+    """The grid of this laptop, for coverage: the cell index the feed's cells built
+    (:func:`app.storage.grids.places`), every cell's code, and per inspector the cells the
+    定人定责 table gives them. None while the laptop holds no cell."""
+    with store.read() as s:
+        found = places(s)
+        if not len(found.cells):
+            return None
+        responsibilities: dict[str, set[str]] = {}
+        for code, inspectors in s.execute(
+            select(GridResponsibility.grid_code, GridResponsibility.inspectors)
+        ):
+            for inspector in inspectors or ():
+                responsibilities.setdefault(str(inspector), set()).add(str(code))
+    return CoverageGrid(code_locator(found.cells), frozenset(found.names), responsibilities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,67 +95,20 @@ class Coverage:
         )
 
 
-def load_tracks(store: LocalStore, since: datetime, until: datetime) -> list[TrackPoints]:
-    """Every stopped track started in ``[since, until)``, its points in time order."""
-    with store.read() as s:
-        tracks = {
-            t.id: t
-            for t in s.scalars(
-                select(Track).where(
-                    Track.state == TrackState.STOPPED.value,
-                    Track.started_at >= since,
-                    Track.started_at < until,
-                )
-            )
-        }
-        if not tracks:
-            return []
-        seconds = (func.julianday(Position.at) - _UNIX_EPOCH_JD) * 86400.0
-        rows = s.execute(
-            select(Position.track_id, Position.lat, Position.lon, seconds, Position.segment)
-            .join(Track, Track.id == Position.track_id)
-            .where(
-                Track.state == TrackState.STOPPED.value,
-                Track.started_at >= since,
-                Track.started_at < until,
-            )
-            .order_by(Position.track_id, Position.at)
-        )
-        out = []
-        for track_id, points in groupby(rows, key=lambda r: r[0]):
-            track = tracks[str(track_id)]
-            rows_of_track = list(points)
-            out.append(
-                TrackPoints(
-                    track.id,
-                    track.author_id or "",
-                    track.started_at,
-                    [float(r[1]) for r in rows_of_track],
-                    [float(r[2]) for r in rows_of_track],
-                    [round(float(r[3]), 3) for r in rows_of_track],
-                    [int(r[4]) for r in rows_of_track],
-                )
-            )
-        return out
-
-
 def coverage(
     store: LocalStore,
     start: datetime,
     end: datetime,
     *,
-    grid: CoverageGrid | None = None,
     blind_days: int = DEFAULT_BLIND_DAYS,
 ) -> Coverage:
-    """Coverage of ``[start, end)``; tracks of the ``blind_days`` before ``end`` also count
-    for the blind spots. ``grid``: the grid to use (default: :func:`coverage_grid`)."""
-    grid = grid or coverage_grid(store)
+    """Coverage of ``[start, end)`` from the tracks' stored cells (:mod:`app.storage.track_cells`);
+    tracks of the ``blind_days`` before ``end`` also count for the blind spots."""
+    grid = coverage_grid(store)
     since = min(start, end - timedelta(days=blind_days))
-    tracks = load_tracks(store, since, end)
     used = grid or CoverageGrid()
-    report = compute_coverage(
-        tracks,
-        used.locate,
+    report = combine(
+        track_summaries(store, since, end),
         start=start,
         end=end,
         cells=used.cells,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest schema revision this version of the app knows (tests check it equals Alembic's head).
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 DATABASE_FILE = "citypatrol.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 #: sync_state key whose value changes whenever cells or units change (the indexes' stamp).
 PLACES_STAMP_KEY = "places_stamp"
+#: sync_state key whose value changes whenever a cell changes (the stamp of tracks' cells).
+GRID_STAMP_KEY = "grid_stamp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,12 @@ def _stamp(s: Session) -> str:
 
 def _bump(s: Session) -> None:
     s.merge(SyncState(key=PLACES_STAMP_KEY, value=str(uuid.uuid4())))
+
+
+def grid_stamp(s: Session) -> str:
+    """The grid's version on this laptop ("" before any cell came)."""
+    row = s.get(SyncState, GRID_STAMP_KEY)
+    return row.value if row is not None else ""
 
 
 def places(s: Session) -> Places:
@@ -193,6 +201,7 @@ def apply_cell(s: Session, payload: dict[str, Any]) -> int:
         row.version = int(payload.get("version") or 0)
         s.add(row)
     _bump(s)
+    s.merge(SyncState(key=GRID_STAMP_KEY, value=str(uuid.uuid4())))
     return 1
 
 

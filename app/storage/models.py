@@ -230,6 +230,23 @@ class Track(Base):
     uploaded_points: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Why the server refused the track (JSON {code, zh, en}), when it did.
     delivery_error: Mapped[str | None] = mapped_column(Text)
+    #: Coverage's figures of the track (app.storage.track_cells): distance along it by the
+    #: coverage rules, time on patrol, and the grid stamp its ``track_cells`` rows were
+    #: computed against (None: not yet).
+    cover_m: Mapped[float | None] = mapped_column(Float)
+    patrol_s: Mapped[float | None] = mapped_column(Float)
+    cells_stamp: Mapped[str | None] = mapped_column(String(36))
+
+
+class TrackCell(Base):
+    """A grid cell a track entered: the first and last time (Unix seconds) a point lay in it."""
+
+    __tablename__ = "track_cells"
+
+    track_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(15), primary_key=True)
+    first_s: Mapped[float] = mapped_column(Float)
+    last_s: Mapped[float] = mapped_column(Float)
 
 
 class OutboxEntry(Base):

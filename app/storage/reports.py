@@ -46,7 +46,9 @@ from app.domain.indicators import (
     weekly_periods,
 )
 from app.domain.lifecycle import Action, CaseStatus
+from app.domain.sites import RoundCounts
 from app.storage.db import translate_errors
+from app.storage.sites import round_counts
 from app.storage.store import LocalStore
 
 #: An assignment is "due soon" when its deadline is this close (or its light is yellow).
@@ -197,6 +199,20 @@ def user_names(store: LocalStore, language: str = "zh_CN") -> dict[str | None, s
     names: dict[str | None, str] = {uid: display or username for uid, username, display in rows}
     names[None] = UNKNOWN_USER.text(language)
     return names
+
+
+def round_figures(store: LocalStore, period: Period, now: datetime) -> dict[str, RoundCounts]:
+    """Per inspector: the key-site rounds (重点部位) of ``period``'s days due as of ``now``,
+    done and missed — the indicators' rounds figures."""
+    tz = WorkingCalendar().tz
+    first = period.start.astimezone(tz).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date()
+    return round_counts(store, first, last, now)
+
+
+def total_rounds(store: LocalStore, period: Period, now: datetime) -> RoundCounts:
+    """Every inspector's key-site rounds of ``period`` added up (the dashboard's tile)."""
+    return sum(round_figures(store, period, now).values(), RoundCounts())
 
 
 # -- deadlines -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from app.domain.tracks import WirePoint, decode_points, wire_point
 from app.storage.models import OutboxEntry, Position, Track, User
 from app.storage.rows import Changes
 from app.storage.states import OPEN_DELIVERIES, DeliveryState, OutboxEntity, OutboxState
+from app.storage.track_cells import index_track
 
 if TYPE_CHECKING:
     from app.storage.store import LocalStore
@@ -199,4 +200,5 @@ def apply_track_entry(s: Session, track_id: str, payload: dict[str, Any]) -> int
                 for p in points
             ],
         )
+    index_track(s, track_id)
     return 1

@@ -23,6 +23,7 @@ from app.storage.changelog import enqueue
 from app.storage.models import Position, Track
 from app.storage.rows import Changes, Created, TrackRow
 from app.storage.states import OutboxEntity
+from app.storage.track_cells import index_track
 
 if TYPE_CHECKING:
     from app.storage.store import LocalStore
@@ -73,6 +74,8 @@ def import_track(store: LocalStore, fixes: Sequence[Fix]) -> Created:
             )
         )
         s.add_all(_position(track_id, point) for point in points)
+        s.flush()
+        index_track(s, track_id)
         enqueue(
             s,
             OutboxEntity.TRACK,
@@ -130,6 +133,7 @@ def set_track_state(store: LocalStore, track_id: str, state: TrackState) -> Chan
             track.ended_at = now
             points = _track_points(s, track_id)
             track.distance_m = track_length_m(points)
+            index_track(s, track_id)
             enqueue(
                 s,
                 OutboxEntity.TRACK,

@@ -73,9 +73,10 @@ from app.domain.indicators import (
     rank_departments,
     week_of,
 )
+from app.domain.sites import RoundCounts
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
-from app.storage.reports import as_of, department_names, indicators, weekly_trend
+from app.storage.reports import as_of, department_names, indicators, total_rounds, weekly_trend
 from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
@@ -175,6 +176,8 @@ class DashboardData:
     trend: list[tuple[Period, Counts]]
     #: Department id → name in the interface language (``None``: cases not dispatched).
     department_names: dict[str | None, str] = field(default_factory=dict)
+    #: Key-site rounds (重点部位) of the period as of "now", every inspector's: due, done, missed.
+    rounds: RoundCounts = field(default_factory=RoundCounts)
 
 
 #: Reads the dashboard's data for a period at a time ("now"); runs in the database lane.
@@ -192,6 +195,7 @@ def load_dashboard(
         indicators=indicators(store, period, now=moment),
         trend=weekly_trend(store, trend_period(period, moment), now=moment, tz=CITY_TZ),
         department_names=department_names(store, language),
+        rounds=total_rounds(store, period, moment),
     )
 
 
@@ -413,7 +417,7 @@ class DashboardWidget(QWidget):
         self.error_label = error_label()
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        # The tiles, two rows of five.
+        # The tiles, two rows of six (the last: missed key-site rounds).
         self.tiles: dict[str, KpiTile] = {}
         tiles = QGridLayout()
         tiles.setSpacing(8)
@@ -453,11 +457,19 @@ class DashboardWidget(QWidget):
                     self.tr("Mean handling time"),
                     self.tr("From dispatch to handling, less the time suspended"),
                 ),
+                (
+                    "missed_rounds",
+                    self.tr("Missed key-site rounds"),
+                    self.tr(
+                        "Key-site rounds (重点部位) past their due time with no check, "
+                        "of the rounds due in the period"
+                    ),
+                ),
             )
         ):
             tile = KpiTile(caption, tooltip)
             self.tiles[key] = tile
-            tiles.addWidget(tile, n // 5, n % 5)
+            tiles.addWidget(tile, n // 6, n % 6)
 
         # The charts.
         self.trend_chart = self._chart(self.tr("Weekly trend"))
@@ -820,6 +832,11 @@ class DashboardWidget(QWidget):
         self.data = data
         self.error_label.hide()
         self._show_tiles(data.indicators.total)
+        self.tiles["missed_rounds"].set_value(
+            self.tr("%1 of %2")
+            .replace("%1", str(data.rounds.missed))
+            .replace("%2", str(data.rounds.due))
+        )
         self._show_trend(data.trend)
         self._show_departments(data)
         self._show_categories(data)

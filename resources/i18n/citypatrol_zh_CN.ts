@@ -1131,6 +1131,14 @@ What you typed stays here and is saved again shortly.</source>
         <translation>从派遣到处置的时长，扣除挂起时间</translation>
     </message>
     <message>
+        <source>Missed key-site rounds</source>
+        <translation>重点部位漏检</translation>
+    </message>
+    <message>
+        <source>Key-site rounds (重点部位) past their due time with no check, of the rounds due in the period</source>
+        <translation>本期应检的重点部位巡查中，过了时限仍未检查的次数</translation>
+    </message>
+    <message>
         <source>Weekly trend</source>
         <translation>每周趋势</translation>
     </message>
@@ -1157,6 +1165,10 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>Computing…</source>
         <translation>正在计算…</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
     </message>
     <message>
         <source>%1 to %2, as of %3</source>
@@ -1312,7 +1324,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DepartmentTableModel</name>
     <message>
         <source>Department</source>
-        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Key-site rounds (重点部位) of the period as of "now", every inspector's: due, done, missed. Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
         <translation>部门</translation>
     </message>
     <message>

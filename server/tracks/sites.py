@@ -2,7 +2,10 @@
 
 A load replaces the whole set (GeoJSON, :func:`app.domain.sites.parse_sites`; a file with any
 wrong feature or an unknown inspector is refused as a whole, every reason listed, and nothing
-changes). Each new or changed site, and each site no longer in the file, reaches every laptop
+changes). A site that names no inspector goes to the responsible inspector (定人定责) of the
+grid cell holding its centre, as the responsibility table stands at the load (load the sites
+again after changing it); a site outside every cell, or in a cell nobody answers for, is
+refused with the others. Each new or changed site, and each site no longer in the file, reaches every laptop
 through the change feed (kind ``key_site``); an unchanged site sends nothing.
 """
 
@@ -12,6 +15,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import shapely
+from shapely.geometry import Point, Polygon
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +25,7 @@ from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import Message
 from app.domain.sites import SiteFileError, SiteSpec, read_sites
 from server.feed import append_feed
+from server.grids.models import GridCell, GridInspector
 from server.models import KeySiteRow, User
 
 
@@ -50,6 +56,55 @@ def _values(spec: SiteSpec, inspector_id: str) -> dict[str, object]:
     }
 
 
+def _cell_inspectors(
+    session: Session, specs: list[SiteSpec]
+) -> tuple[dict[str, str], list[Message]]:
+    """For sites that name no inspector: the responsible inspector (定人定责) of the grid cell
+    holding each site's centre (the first by user name when a cell has several), by site id;
+    and a reason for each site outside every cell or in a cell nobody answers for."""
+    if not specs:
+        return {}, []
+    cells = list(session.execute(select(GridCell.code, GridCell.rings)))
+    polygons = [
+        Polygon(ring_pairs(rings[0]), [ring_pairs(r) for r in rings[1:]]) for _, rings in cells
+    ]
+    tree = shapely.STRtree(polygons)
+    found: dict[str, str] = {}
+    problems: list[Message] = []
+    for spec in specs:
+        lat, lon = spec.area.centre()
+        hits = sorted(cells[int(i)][0] for i in tree.query(Point(lon, lat), "intersects"))
+        if not hits:
+            problems.append(
+                Message(
+                    f"{spec.name}：未指定监督员，且不在任何网格内（无法按定人定责确定）",
+                    f"{spec.name}: no inspector, and outside every grid cell (no 定人定责 to use)",
+                )
+            )
+            continue
+        owner = session.scalars(
+            select(User.id)
+            .join(GridInspector, GridInspector.user_id == User.id)
+            .where(GridInspector.grid_code == hits[0], User.role == "inspector")
+            .order_by(User.username)
+        ).first()
+        if owner is None:
+            problems.append(
+                Message(
+                    f"{spec.name}：未指定监督员，网格 {hits[0]} 也没有责任监督员",
+                    f"{spec.name}: no inspector, and grid cell {hits[0]} has no responsible "
+                    "inspector",
+                )
+            )
+            continue
+        found[spec.id] = owner
+    return found, problems
+
+
+def ring_pairs(flat: list[float]) -> list[tuple[float, float]]:
+    return list(zip(flat[0::2], flat[1::2], strict=True))
+
+
 def load_sites(session: Session, path: Path) -> tuple[int, int, int]:
     """Replace the key sites by the file's: (added or changed, unchanged, removed)."""
     try:
@@ -59,7 +114,7 @@ def load_sites(session: Session, path: Path) -> tuple[int, int, int]:
             [Message(f"无法读取 {path.name}：{exc}", f"cannot read {path.name}: {exc}")]
         ) from exc
     specs, problems = read_sites(data)
-    names = {s.inspector for s in specs}
+    names = {s.inspector for s in specs if s.inspector}
     users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))}
     problems += [
         Message(
@@ -67,15 +122,18 @@ def load_sites(session: Session, path: Path) -> tuple[int, int, int]:
             f"{s.name}: no inspector account {s.inspector}",
         )
         for s in specs
-        if s.inspector not in users or users[s.inspector].role != "inspector"
+        if s.inspector and (s.inspector not in users or users[s.inspector].role != "inspector")
     ]
+    fallback, more = _cell_inspectors(session, [s for s in specs if not s.inspector])
+    problems += more
     if problems:
         raise SiteFileError(problems)
     now = datetime.now(UTC)
     existing = {r.id: r for r in session.scalars(select(KeySiteRow))}
     changed = unchanged = removed = 0
     for spec in specs:
-        values = _values(spec, users[spec.inspector].id)
+        owner = users[spec.inspector].id if spec.inspector else fallback[spec.id]
+        values = _values(spec, owner)
         row = existing.get(spec.id)
         if row is not None and row.active and all(getattr(row, k) == v for k, v in values.items()):
             unchanged += 1

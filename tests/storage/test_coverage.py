@@ -13,13 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import ROOT
+from track_logs import by_row_col, load_grid, nmea_log
 
-from app.capture.nmea import decode_file, nmea_checksum
+from app.capture.nmea import decode_file
 from app.capture.positions import Fix, FixQuality, PositionSource, haversine_m
+from app.capture.tracks import TrackPoint, TrackState
 from app.cli import main
-from app.domain.coverage import TrackPoints, compute_coverage
+from app.domain.coverage import TrackPoints, combine, compute_coverage, summarise_track
 from app.storage import LocalStore
-from app.storage.coverage import CoverageGrid, coverage
+from app.storage.coverage import coverage
+from app.storage.track_cells import refresh_track_cells, track_summaries
 
 sys.path.insert(0, str(ROOT / "bench" / "support"))
 from cell_locator import PolygonCells
@@ -38,43 +41,6 @@ def grid_file() -> Path:
 @pytest.fixture(scope="module")
 def cells(grid_file: Path) -> PolygonCells:
     return PolygonCells.from_geojson(grid_file)
-
-
-def by_row_col(grid_file: Path) -> dict[tuple[int, int], tuple[str, float, float]]:
-    """(row, col) → (code, centre lon, centre lat)."""
-    out = {}
-    for f in json.loads(grid_file.read_text(encoding="utf-8"))["features"]:
-        ring = f["geometry"]["coordinates"][0][:-1]
-        lon = sum(x for x, _ in ring) / len(ring)
-        lat = sum(y for _, y in ring) / len(ring)
-        p = f["properties"]
-        out[(p["grid_row"], p["grid_col"])] = (p["code"], lon, lat)
-    return out
-
-
-def _dm(value: float, width: int) -> str:
-    degrees = int(value)
-    return f"{degrees:0{width}d}{(value - degrees) * 60:07.4f}"
-
-
-def nmea_log(waypoints: list[tuple[float, float]], start: datetime, speed: float = 1.4) -> str:
-    """What a receiver would log walking straight between ``waypoints`` (lon, lat), a fix a
-    second: GGA and RMC sentences with their checksums."""
-    lines = ["# synthetic walk through known grid cells"]
-    at = start
-    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(waypoints):
-        steps = max(1, int(haversine_m(lat1, lon1, lat2, lon2) / speed))
-        for i in range(steps):
-            lon = lon1 + (lon2 - lon1) * i / steps
-            lat = lat1 + (lat2 - lat1) * i / steps
-            hms = at.strftime("%H%M%S.00")
-            for body in (
-                f"GPGGA,{hms},{_dm(lat, 2)},N,{_dm(lon, 3)},E,1,09,0.9,45.0,M,-5.0,M,,",
-                f"GPRMC,{hms},A,{_dm(lat, 2)},N,{_dm(lon, 3)},E,2.7,90.0,{at:%d%m%y},,,A",
-            ):
-                lines.append(f"${body}*{nmea_checksum(body):02X}")
-            at += timedelta(seconds=1)
-    return "\r\n".join(lines) + "\r\n"
 
 
 def test_tracks_imported_from_nmea_logs_visit_exactly_the_cells_of_their_route(
@@ -96,12 +62,9 @@ def test_tracks_imported_from_nmea_logs_visit_exactly_the_cells_of_their_route(
         imported = json.loads(capsys.readouterr().out)
         assert imported["points"] > 100 and imported["delivery"] == "pending"
     with LocalStore(data) as store:
-        report = coverage(
-            store,
-            T0 - timedelta(hours=1),
-            T0 + timedelta(days=2),
-            grid=CoverageGrid(cells, [c for c, _, _ in grid.values()]),
-        ).report
+        # The cells come after the tracks: their stored cells are recomputed for the new grid.
+        load_grid(store, grid_file)
+        report = coverage(store, T0 - timedelta(hours=1), T0 + timedelta(days=2)).report
     (inspector,) = report.inspectors  # both walks were this laptop's inspector
     assert inspector.cells_visited == {grid[rc][0] for rc in route_a + route_b}
     assert inspector.tracks == 2
@@ -239,16 +202,14 @@ def test_blind_spots_pauses_gaps_and_the_period(grid_file: Path, cells: PolygonC
         i.inspector_id: i.cells_visited for i in report.inspectors if i.inspector_id != "c"
     }
     assert slow.cells == report.cells and slow.unvisited == report.unvisited
-    # Without numpy (the desktop bundle) the Python path gives the same figures.
-    plain = compute_coverage(
-        tracks,
-        cells,
+    # Summaries first (what the store keeps per track), added up later: the same figures.
+    plain = combine(
+        [summarise_track(x, cells) for x in tracks],
         start=T0,
         end=end,
         cells=[c for c, _, _ in grid.values()],
         responsibilities={"a": [code[(1, 1)], code[(2, 2)], code[(9, 9)]], "c": [code[(5, 5)]]},
         blind_days=7,
-        vectorised=False,
     )
     assert plain.inspectors == report.inspectors
     assert plain.cells == report.cells and plain.unvisited == report.unvisited
@@ -318,3 +279,31 @@ def test_cli_report_coverage_without_a_grid_gives_distance_and_time(
         == 0
     )
     assert "巡查里程" in capsys.readouterr().out
+
+
+def test_a_tracks_cells_are_stored_when_it_stops_and_walked_again_for_a_new_grid(
+    tmp_path: Path, grid_file: Path
+) -> None:
+    grid = by_row_col(grid_file)
+    route = [(4, c) for c in range(3, 8)]
+    since, until = T0 - timedelta(days=1), T0 + timedelta(days=1)
+    with LocalStore(tmp_path / "laptop", clock=lambda: T0) as store:
+        load_grid(store, grid_file)
+        # A live track, stopped: its cells are stored at once (nothing left for a report).
+        track_id = store.start_track().id
+        lonlats = [grid[rc][1:] for rc in route]
+        points = [
+            TrackPoint(lat, lon, T0 + timedelta(seconds=5 * i), 4.0, None, 0)
+            for i, (lon, lat) in enumerate(lonlats)
+        ]
+        store.add_track_points(track_id, points)
+        store.set_track_state(track_id, TrackState.STOPPED)
+        assert refresh_track_cells(store, since, until) == 0
+        (summary,) = track_summaries(store, since, until)
+        assert set(summary.visits) == {grid[rc][0] for rc in route}
+        first, last = summary.visits[grid[route[1]][0]]
+        assert first == last == (T0 + timedelta(seconds=5)).timestamp()
+        # The grid changes: the track is walked again, once, when a report needs it.
+        load_grid(store, grid_file)
+        assert refresh_track_cells(store, since, until) == 1
+        assert refresh_track_cells(store, since, until) == 0

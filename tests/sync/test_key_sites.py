@@ -16,8 +16,10 @@ import pytest
 from helpers import ROOT, ServerProcess
 from sync_helpers import api
 
+from app.cli import main
 from app.domain.deadlines import WorkingCalendar
 from app.domain.errors import DomainError
+from app.domain.indicators import Period
 from app.domain.sites import (
     CheckOutcome,
     KeySite,
@@ -33,6 +35,7 @@ from app.storage.coverage import coverage
 from app.storage.sites import my_rounds, record_site_check, round_counts
 from app.sync.engine import SyncEngine
 from app.sync.session import sign_in
+from app.ui.dashboard import load_dashboard
 
 TZ = WorkingCalendar().tz
 TODAY = datetime.now(TZ).date()
@@ -131,7 +134,9 @@ def test_a_bad_site_file_is_refused_with_every_reason() -> None:
         parse_sites({**bad, "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}})
 
 
-def test_key_site_rounds_offline_through_the_server(server: ServerProcess, tmp_path: Path) -> None:
+def test_key_site_rounds_offline_through_the_server(
+    server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # A file with an unknown inspector and a broken feature: refused whole, nothing loaded.
     wrong = site_file(tmp_path / "wrong.geojson", point("第一小学", "nobody", *SCHOOL),
                       point("第二小学", "demo", *SCHOOL, radius_m=-5))  # fmt: skip
@@ -219,6 +224,23 @@ def test_key_site_rounds_offline_through_the_server(server: ServerProcess, tmp_p
         for _, row, rounds in coverage(office, day_start, day_start + timedelta(days=1)).rows()
     }
     assert figures[other].missed == 1 and figures[demo_id].done == 1
+    # … and in the indicators: `report indicators` (JSON and text) and the dashboard's tile.
+    office.close()
+    day = TODAY.isoformat()
+    args = ["--data-dir", str(tmp_path / "office"), "--lang", "en", "report", "indicators",
+            "--from", day, "--to", day]  # fmt: skip
+    assert main([*args, "--json"], clock=lambda: clock_at(11)) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rounds"]["city"] == {"due": 2, "done": 1, "missed": 1}
+    names = {n: c["missed"] for n, c in out["rounds"]["inspectors"].items()}
+    assert sorted(names.values()) == [0, 1] and len(names) == 2
+    assert main(args, clock=lambda: clock_at(11)) == 0
+    text = capsys.readouterr().out
+    assert "key-site rounds\tdue\tdone\tmissed" in text and "City\t2\t1\t1" in text
+    office = LocalStore(tmp_path / "office", clock=lambda: clock_at(11))
+    period = Period(day_start, day_start + timedelta(days=1))
+    tile = load_dashboard(office, period, "en", now=clock_at(11)).rounds
+    assert (tile.due, tile.done, tile.missed) == (2, 1, 1)
 
     # A reload without the hospital removes it everywhere.
     site_load(server, site_file(tmp_path / "fewer.geojson", point("第一小学", "demo", *SCHOOL),
