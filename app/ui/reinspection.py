@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import TransitionError
 from app.storage import CaseRow, LocalStore
-from app.storage.handling import after_photos
+from app.storage.handling import HandlingReport, after_photos, handling_report
 from app.storage.inbox import (
     OPINION_MAX,
     InboxItem,
@@ -68,9 +68,11 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEIF"
 
 
-#: What the dialog reads: the task, the case, its photos with thumbnails, and the ids of the
-#: department's photos among them.
-Loaded = tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]], set[str]]
+#: What the dialog reads: the task, the case, its photos with thumbnails, the ids of the
+#: department's photos among them, and the department's report of handling.
+Loaded = tuple[
+    InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]], set[str], HandlingReport | None
+]
 
 
 class PhotoStrip(QListWidget):
@@ -214,8 +216,14 @@ class ReinspectionDialog(RecordDialog):
         group = QGroupBox(self.tr("Handled — as the department reported"))
         self.department_list = PhotoStrip(self.tr("The department sent no photos."))
         self.department_list.setAccessibleName(self.tr("Photos of the department"))
+        #: The department's report of handling: its opinion, who, when (issue 15).
+        self.handling_label = QLabel()
+        self.handling_label.setObjectName("handling_report")
+        self.handling_label.setWordWrap(True)
+        self.handling_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QVBoxLayout(group)
-        box.addWidget(self.department_list)
+        box.addWidget(self.department_list, 1)
+        box.addWidget(self.handling_label)
         return group
 
     def _after_panel(self) -> QWidget:
@@ -293,12 +301,14 @@ class ReinspectionDialog(RecordDialog):
         def read() -> Loaded:
             photos = [(row, QImage(str(row.thumbnail))) for row in store.photos(case_id)]
             claimed = set(after_photos(store, case_id))
-            return inbox_item(store, case_id), store.get_case(case_id), photos, claimed
+            report = handling_report(store, case_id)
+            return inbox_item(store, case_id), store.get_case(case_id), photos, claimed, report
 
         self._ops.run(read, self._show, key="load", on_error=self._load_failed)
 
     def _show(self, loaded: Loaded) -> None:
-        item, case, photos, self._department_photos = loaded
+        item, case, photos, self._department_photos, report = loaded
+        self._show_handling(report)
         self._loaded = item is not None
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
@@ -339,6 +349,25 @@ class ReinspectionDialog(RecordDialog):
         self._update_state()
         if self._loaded and self.focusWidget() in (None, self.before_list):
             self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)  # the first thing to do
+
+    def _show_handling(self, report: HandlingReport | None) -> None:
+        """The department's report of handling under its photos: opinion, who, when."""
+        if report is None:
+            self.handling_label.setText(self.tr("No report of handling from the department."))
+            return
+        who = report.handler or self.tr("the department")
+        if report.department is not None:
+            name = report.department[0] if self._language == "zh_CN" else report.department[1]
+            who = self.tr("%1 (%2)").replace("%1", who).replace("%2", name)
+        lines = [
+            self.tr("Reported handled by %1 on %2")
+            .replace("%1", who)
+            .replace("%2", local_time(report.at)),
+            self.tr("Opinion: “%1”").replace("%1", report.opinion)
+            if report.opinion
+            else self.tr("The department gave no opinion."),
+        ]
+        self.handling_label.setText("\n".join(lines))
 
     def _show_photos(self, photos: list[tuple[PhotoRow, QImage]]) -> None:
         """The store's photos: "before" on the left, saved "after" photos first on the right."""
