@@ -227,6 +227,12 @@ def test_the_loop_through_the_department_on_three_laptops(
     shown = check.handling_label.text()
     assert "已更换新井盖" in shown and report.handler in shown
     assert shown.startswith("Reported handled by")
+    # The department's photo opens full size (the original: the case is open, so it came).
+    viewer = check.open_viewer(check.department_list, check.department_list.item(0))
+    assert viewer is not None
+    qtbot.waitUntil(lambda: viewer.image is not None, timeout=10_000)
+    assert not viewer.showing_thumbnail and viewer.current_photo().id in report.photos
+    viewer.close()
     check.add_files([photos[2]])
     qtbot.waitUntil(lambda: len(check.pending_paths()) == 1, timeout=10_000)
     check.pass_radio.setChecked(True)
