@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 from app.storage.states import DeliveryState
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
+from app.sync.errors import ErrorKind, SyncError
 from app.ui.common.text import error_text
 from app.ui.events import StoreEvents
 from app.ui.operations import Lane, Operations
@@ -838,11 +839,18 @@ class PhotoViewer(QDialog):
             self.show_photo(index)  # now the original, from this laptop
 
     def _fetch_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, SyncError) and exc.kind is ErrorKind.RETRYABLE:
+            # Offline (or the server busy): said plainly, with the technical words after.
+            reason = self.tr("the server cannot be reached (%1)").replace(
+                "%1", error_text(exc, self._language)
+            )
+        else:
+            reason = error_text(exc, self._language)
         self._note(
             self.tr(
                 "The original could not be fetched: %1\n"
                 "The thumbnail is shown; open the photo again when the server can be reached."
-            ).replace("%1", error_text(exc, self._language))
+            ).replace("%1", reason)
         )
         self.fetch_finished.emit()
 

@@ -2615,6 +2615,10 @@ The cases you record on patrol will be listed here, even without a network.</sou
         <translation>这张照片还没有缩略图。</translation>
     </message>
     <message>
+        <source>the server cannot be reached (%1)</source>
+        <translation>无法连接服务器（%1）</translation>
+    </message>
+    <message>
         <source>The original could not be fetched: %1
 The thumbnail is shown; open the photo again when the server can be reached.</source>
         <translation>无法获取原图：%1

@@ -103,7 +103,7 @@ def test_opening_a_photo_fetches_its_original_and_offline_says_so(
     assert max(viewer.image.width(), viewer.image.height()) <= 256  # the thumbnail
     note = viewer.fetch_label.text()
     assert viewer.fetch_label.isVisibleTo(viewer)
-    assert note.startswith("The original could not be fetched: ")
+    assert note.startswith("The original could not be fetched: the server cannot be reached (")
     assert "open the photo again when the server can be reached" in note
     [still] = office.photos(case_id)
     assert still.delivery == DeliveryState.REMOTE and not original.exists()
