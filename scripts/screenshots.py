@@ -42,11 +42,12 @@ from app.domain.lifecycle import RequestKind  # noqa: E402
 from app.domain.validation import Urgency  # noqa: E402
 from app.storage import LocalStore  # noqa: E402
 from app.storage.handling import ask, report_handled, sign_for  # noqa: E402
-from app.sync.engine import SyncEngine  # noqa: E402
+from app.sync.engine import Originals, SyncEngine, SyncOptions  # noqa: E402
 from app.sync.session import sign_in  # noqa: E402
 from app.ui.i18n import install_translators  # noqa: E402
 from app.ui.ledger_dialog import LedgerDialog  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
+from app.ui.photo_strip import PhotoViewer  # noqa: E402
 from app.ui.reinspection import ReinspectionDialog  # noqa: E402
 from app.ui.settings import Settings, SettingsDialog  # noqa: E402
 from app.ui.sign_in import SignInDialog  # noqa: E402
@@ -464,6 +465,34 @@ def update_views(  # noqa: PLR0917 - a script's helper
     window.close()
 
 
+def photo_offline_views(
+    root: Path, server: ServerProcess, case_id: str, out: Path, app: QApplication
+) -> None:
+    """An office synced with originals on demand opens a photo while the server is down: the
+    thumbnail, and the note saying why the original is not shown (issue 16). Stops the server."""
+    office = LocalStore(root / "office-on-demand")
+    sign_in(office, server.url, "supervisor", "supervisor")
+    SyncEngine(office, SyncOptions(originals=Originals.ON_DEMAND)).run()
+    server.stop()
+    photos = office.photos(case_id)
+    if not photos:
+        return
+    for language in ("zh_CN", "en"):
+        install_translators(app, language)
+        tasks = TaskRunner()
+        viewer = PhotoViewer(tasks, language, photos, 0, store=office)
+        viewer.resize(900, 640)
+        viewer.show()
+        done: list[bool] = []
+        viewer.fetch_finished.connect(lambda done=done: done.append(True))
+        end = time.monotonic() + 30
+        while not done and time.monotonic() < end:
+            settle(app, 0.1)
+        save(viewer, out / f"photo-offline-{language}.png", app)
+        viewer.close()
+        tasks.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
@@ -547,6 +576,8 @@ def main() -> int:
                 window.close()
                 tasks.wait()
                 QCoreApplication.processEvents()
+            if args.only == "all":
+                photo_offline_views(root, server, ids[2], args.out, app)
         finally:
             server.stop()
     return 0

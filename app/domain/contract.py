@@ -88,6 +88,9 @@ class PhotoRef(TypedDict):
 class TaskPayload(DecisionPayload):
     case: dict[str, Any]  # the server's CaseOut as JSON
     photos: list[PhotoRef]
+    #: The department's report of handling (its ``handle`` step, the server's StepOut as JSON):
+    #: the re-inspector sees the opinion, who and when beside the department's photos.
+    steps: NotRequired[list[dict[str, Any]]]
 
 
 class CasePayload(TypedDict):

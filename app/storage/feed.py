@@ -181,7 +181,45 @@ def _on_task(s: Session, e: _Entry) -> int:
     applied = _apply_decision(s, e.entity_id, payload, e.at, source=source)
     if applied:
         _remember_remote_photos(s, e.entity_id, payload.get("photos") or [], e.at)
+        _keep_task_steps(s, e.entity_id, payload)
     return applied
+
+
+def _remember_actor(s: Session, step: dict[str, Any]) -> None:
+    """The name of who took a task's step (a handler), kept as a user the laptop knows by name
+    only: an inspector's laptop gets no list of accounts."""
+    actor_id, name = str(step.get("actor_id") or ""), str(step.get("actor_name") or "")
+    if not actor_id or not name or s.get(User, actor_id) is not None:
+        return
+    s.add(
+        User(
+            id=actor_id,
+            username=f"user-{actor_id[-12:]}",
+            display_name=name,
+            role=str(step.get("role") or ""),
+            active=True,
+        )
+    )
+
+
+def _keep_task_steps(s: Session, case_id: str, payload: dict[str, Any]) -> None:
+    """The steps a task carries (the department's report of handling), kept once each."""
+    for step in payload.get("steps") or []:
+        if not isinstance(step, dict):
+            continue
+        _remember_actor(s, step)
+        known = s.get(CaseStep, str(step.get("id") or ""))
+        if known is None:
+            _add_step(s, case_id, step)
+            continue
+        # Known from a decision entry (the reporter hears of every step), which names neither
+        # the actor nor the department nor the photos, and has the entry's time: the server's
+        # step fills them in.
+        known.actor_id = known.actor_id or step.get("actor_id")
+        known.department_id = known.department_id or step.get("department_id")
+        known.attachments = known.attachments or [str(a) for a in step.get("attachments") or []]
+        known.opinion = known.opinion or str(step.get("opinion") or "")
+        known.at = _time(step.get("at")) or known.at  # the server's log has the exact time
 
 
 def _on_comment(s: Session, e: _Entry) -> int:
@@ -383,6 +421,7 @@ def _keep_task_parts(
     if _newer(case, payload.get("revision")) or case.assignee_id is None:
         case.assignee_id = assignee
     _remember_remote_photos(s, case_id, payload.get("photos") or [], at)
+    _keep_task_steps(s, case_id, payload)
     return changed
 
 

@@ -36,7 +36,15 @@ from app.domain.loop_indicators import (
 )
 from app.storage.case_photos import attach_photos
 from app.storage.deadlines import deadline_rows
-from app.storage.models import Case, CaseStep, OutboxEntry, Photo, SyncState, User
+from app.storage.models import (
+    Case,
+    CaseStep,
+    Department,
+    OutboxEntry,
+    Photo,
+    SyncState,
+    User,
+)
 from app.storage.states import HANDLED_PHOTO_ROLE, OPEN_STATES, OutboxEntity
 from app.storage.store import Changes, LocalStore
 from app.storage.supervision import record_decision
@@ -266,6 +274,47 @@ def requests_queue(store: LocalStore) -> list[RequestItem]:
     ]
     items.sort(key=lambda i: (i.asked_at is None, i.asked_at.timestamp() if i.asked_at else 0.0))
     return items
+
+
+@dataclass(frozen=True, slots=True)
+class HandlingReport:
+    """A department's report of handling as the re-inspector sees it: its opinion, who, when."""
+
+    opinion: str
+    #: The handler's name (display name, else user name; "" when the account is unknown here).
+    handler: str
+    at: datetime
+    #: The department's names (Chinese, English) when known.
+    department: tuple[str, str] | None
+    #: The photos the report names.
+    photos: tuple[str, ...]
+
+
+def handling_report(store: LocalStore, case_id: str) -> HandlingReport | None:
+    """The department's latest report of handling of a case (its ``handle`` step), if this
+    laptop has it (a re-inspection task carries it)."""
+    with store.read() as s:
+        step = s.scalars(
+            select(CaseStep)
+            .where(CaseStep.case_id == case_id, CaseStep.action == Action.HANDLE.value)
+            .order_by(CaseStep.at.desc(), CaseStep.id.desc())
+            .limit(1)
+        ).first()
+        if step is None:
+            return None
+        user = s.get(User, step.actor_id) if step.actor_id else None
+        department = s.get(Department, step.department_id) if step.department_id else None
+        return HandlingReport(
+            opinion=step.opinion or "",
+            handler=(user.display_name or user.username) if user is not None else "",
+            at=step.at,
+            department=(
+                (department.name, department.name_en or department.name)
+                if department is not None
+                else None
+            ),
+            photos=tuple(step.attachments or ()),
+        )
 
 
 def after_photos(store: LocalStore, case_id: str) -> list[str]:

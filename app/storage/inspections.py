@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from app.capture.photos import inspect_with_thumbnail
 from app.capture.positions import Fix, PositionSource
 from app.domain.checklists import ChecklistTemplate, ObjectKind, parse_template
 from app.domain.errors import DomainError, Message
@@ -284,6 +283,8 @@ def add_deduction(
     lat = lon = accuracy = None
     source: str | None = None
     if photo is not None:
+        from app.capture.photos import inspect_with_thumbnail  # Pillow: only with a photo
+
         info, thumb = inspect_with_thumbnail(Path(photo))
         with translate_errors(store.data_dir):
             stored = store_original(

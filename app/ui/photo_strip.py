@@ -49,8 +49,10 @@ from PySide6.QtWidgets import (
 
 from app.storage.states import DeliveryState
 from app.storage.store import Changes, LocalStore, PhotoBatch, PhotoRow, expand_photo_paths
+from app.sync.errors import ErrorKind, SyncError
 from app.ui.common.text import error_text
-from app.ui.operations import Operations
+from app.ui.events import StoreEvents
+from app.ui.operations import Lane, Operations
 from app.ui.position_panel import format_accuracy, format_coordinates, format_time
 from app.ui.tasks import TaskRunner
 
@@ -374,7 +376,7 @@ class PhotoStrip(QWidget):
         # The viewer deletes itself on close: a window reference, not a result to check.
         if self.viewer is not None and shiboken6.isValid(self.viewer):
             self.viewer.close()
-        viewer = PhotoViewer(self._tasks, self._language, self._rows, row, self)
+        viewer = PhotoViewer(self._tasks, self._language, self._rows, row, self, store=self._store)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer = viewer
         viewer.show()
@@ -638,11 +640,29 @@ def _local_paths(urls: Sequence[QUrl]) -> list[Path]:
     return [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
 
 
+def fetch_original(store: LocalStore, photo: PhotoRow) -> tuple[Changes, PhotoRow | None]:
+    """Download one remote photo's original now (network lane): what changed, and the photo's
+    row afterwards. Raises :class:`~app.sync.errors.SyncError` (offline, signed out …)."""
+    from app.sync.engine import SyncEngine, SyncOptions  # httpx: when a photo is fetched
+
+    # One try: the user is waiting, and opening the photo again tries again.
+    report = SyncEngine(store, SyncOptions(attempts=1)).fetch_originals(frozenset({photo.id}))
+    row = next((r for r in store.photos(photo.case_id) if r.id == photo.id), None)
+    return report.changes, row
+
+
 class PhotoViewer(QDialog):
-    """A large, upright preview of one photo (made off the main thread), with previous/next."""
+    """A large, upright preview of one photo (made off the main thread), with previous/next.
+
+    A photo of someone else's case whose original is not on this laptop yet (the sync brought
+    its thumbnail: ``Originals.ON_DEMAND`` or a closed case) is shown as its thumbnail while the
+    original is fetched in the network lane (given the ``store``); offline or refused, the
+    thumbnail stays and a note says why."""
 
     #: The preview of the photo shown is on screen (or could not be made).
     loaded = Signal()
+    #: A fetch of an original ended (fetched, refused or failed: :attr:`fetch_label` says).
+    fetch_finished = Signal()
 
     def __init__(
         self,
@@ -651,13 +671,18 @@ class PhotoViewer(QDialog):
         photos: Sequence[PhotoRow],
         index: int,
         parent: QWidget | None = None,
+        *,
+        store: LocalStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._tasks = tasks
         self._language = language
         self._photos = list(photos)
         self._index = index
+        self._store = store
         self._ops = Operations(self, tasks, language)
+        #: Whether the photo on screen is a thumbnail standing in for its original.
+        self.showing_thumbnail = False
         self.image: QImage | None = None
         self._pixmap: QPixmap | None = None
         self.setObjectName("photo_viewer")
@@ -670,6 +695,10 @@ class PhotoViewer(QDialog):
         self.info_label = QLabel()
         self.info_label.setObjectName("hint")
         self.info_label.setWordWrap(True)
+        self.fetch_label = QLabel()
+        self.fetch_label.setObjectName("fetch_note")
+        self.fetch_label.setWordWrap(True)
+        self.fetch_label.hide()
         self.previous_button = QPushButton(self.tr("◀ &Previous"))
         self.next_button = QPushButton(self.tr("&Next ▶"))
         self.close_button = QPushButton(self.tr("Close"))
@@ -683,6 +712,7 @@ class PhotoViewer(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.image_label, 1)
+        layout.addWidget(self.fetch_label)
         layout.addLayout(buttons)
         for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
             shortcut = QShortcut(QKeySequence(key), self)
@@ -719,8 +749,15 @@ class PhotoViewer(QDialog):
         self.info_label.setText(" · ".join(details))
         self.previous_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self._photos) - 1)
-        path = photo.path
+        self.showing_thumbnail = False
+        self.fetch_label.hide()
+        self._ops.cancel("fetch")  # a fetch of the photo shown before no longer shows here
+        if photo.delivery in (DeliveryState.REMOTE, DeliveryState.UNAVAILABLE):
+            self._show_remote(photo)
+            return
+        self._load_preview(photo.path)
 
+    def _load_preview(self, path: Path) -> None:
         def job() -> QImage:
             from app.capture.photos import make_preview  # Pillow: when a photo is shown
 
@@ -736,6 +773,90 @@ class PhotoViewer(QDialog):
 
         # Only the photo shown last is put on screen (previous/next may be pressed quickly).
         self._ops.run(job, self._show_image, key="preview", on_error=failed)
+
+    # -- originals not on this laptop --------------------------------------------------------
+
+    def _show_remote(self, photo: PhotoRow) -> None:
+        """The thumbnail at once, and the original fetched when it can be."""
+        thumbnail = photo.thumbnail
+
+        def job() -> QImage:
+            return QImage(str(thumbnail)) if thumbnail.exists() else QImage()
+
+        self._ops.run(job, self._show_thumbnail, key="preview")
+        if photo.delivery is DeliveryState.UNAVAILABLE:
+            self._note(
+                self.tr("The server will not give this photo's original: %1").replace(
+                    "%1", photo.delivery_error or "—"
+                )
+            )
+            self.fetch_finished.emit()
+            return
+        store = self._store
+        if store is None:
+            self._note(self.tr("The original of this photo is not on this laptop."))
+            self.fetch_finished.emit()
+            return
+        self._note(self.tr("Showing the thumbnail; fetching the original from the server…"))
+
+        def announce(result: tuple[Changes, PhotoRow | None]) -> None:
+            # The photo was stored even if the viewer moved on or closed meanwhile.
+            StoreEvents.of(store).announce(result[0])
+
+        self._ops.run(
+            partial(fetch_original, store, photo),
+            partial(self._on_fetched, self._index),
+            lane=Lane.NET,
+            key="fetch",
+            on_error=self._fetch_failed,
+            always=announce,
+        )
+
+    def _show_thumbnail(self, image: QImage) -> None:
+        if image.isNull():
+            self.image_label.setText(self.tr("No thumbnail of this photo yet."))
+            self.loaded.emit()
+            return
+        self.showing_thumbnail = True
+        self._show_image(image)
+
+    def _on_fetched(self, index: int, result: tuple[Changes, PhotoRow | None]) -> None:
+        row = result[1]
+        if row is not None:
+            self._photos[index] = row
+        if row is None or row.delivery in (DeliveryState.REMOTE, DeliveryState.UNAVAILABLE):
+            reason = row.delivery_error if row is not None else None
+            self._note(
+                self.tr("The server will not give this photo's original: %1").replace(
+                    "%1", reason or "—"
+                )
+            )
+            self.fetch_finished.emit()
+            return
+        self.fetch_label.hide()
+        self.fetch_finished.emit()
+        if index == self._index:
+            self.show_photo(index)  # now the original, from this laptop
+
+    def _fetch_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, SyncError) and exc.kind is ErrorKind.RETRYABLE:
+            # Offline (or the server busy): said plainly, with the technical words after.
+            reason = self.tr("the server cannot be reached (%1)").replace(
+                "%1", error_text(exc, self._language)
+            )
+        else:
+            reason = error_text(exc, self._language)
+        self._note(
+            self.tr(
+                "The original could not be fetched: %1\n"
+                "The thumbnail is shown; open the photo again when the server can be reached."
+            ).replace("%1", reason)
+        )
+        self.fetch_finished.emit()
+
+    def _note(self, text: str) -> None:
+        self.fetch_label.setText(text)
+        self.fetch_label.show()
 
     def _show_image(self, image: QImage) -> None:
         self.image = image

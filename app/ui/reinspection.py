@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -44,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import TransitionError
 from app.storage import CaseRow, LocalStore
-from app.storage.handling import after_photos
+from app.storage.handling import HandlingReport, after_photos, handling_report
 from app.storage.inbox import (
     OPINION_MAX,
     InboxItem,
@@ -59,18 +61,23 @@ from app.ui.common.dialogs import RecordDialog
 from app.ui.common.style import ERROR_COLOUR, MUTED
 from app.ui.common.text import category_text, local_time, status_text, unexpected_error_text
 from app.ui.common.widgets import error_label, paint_placeholder, thumbnail_icon
+from app.ui.photo_strip import PhotoViewer
 from app.ui.tasks import TaskRunner
 
 THUMB = QSize(144, 108)
 GRID = QSize(164, 146)
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+#: A saved photo's PhotoRow (opened full size on a double-click).
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 #: Files offered by the file dialog (photo types the store takes; the decoder decides).
 PHOTO_FILTER = "*.jpg *.jpeg *.png *.heic *.heif *.JPG *.JPEG *.PNG *.HEIC *.HEIF"
 
 
-#: What the dialog reads: the task, the case, its photos with thumbnails, and the ids of the
-#: department's photos among them.
-Loaded = tuple[InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]], set[str]]
+#: What the dialog reads: the task, the case, its photos with thumbnails, the ids of the
+#: department's photos among them, and the department's report of handling.
+Loaded = tuple[
+    InboxItem | None, CaseRow, list[tuple[PhotoRow, QImage]], set[str], HandlingReport | None
+]
 
 
 class PhotoStrip(QListWidget):
@@ -122,6 +129,8 @@ class ReinspectionDialog(RecordDialog):
         self._department_photos: set[str] = set()
         self._checking = 0
         self._loaded = False
+        #: The full-size viewer last opened (it deletes itself on close).
+        self.viewer: PhotoViewer | None = None
         self.setWindowTitle(self.tr("Re-inspection"))
         self.setAcceptDrops(True)
         self.resize(980, 680)
@@ -204,6 +213,7 @@ class ReinspectionDialog(RecordDialog):
         group = QGroupBox(self.tr("Before — as reported"))
         self.before_list = PhotoStrip(self.tr("No photos of the original report on this laptop."))
         self.before_list.setAccessibleName(self.tr("Photos as reported"))
+        self.before_list.itemActivated.connect(partial(self.open_viewer, self.before_list))
         box = QVBoxLayout(group)
         box.addWidget(self.before_list)
         return group
@@ -214,8 +224,15 @@ class ReinspectionDialog(RecordDialog):
         group = QGroupBox(self.tr("Handled — as the department reported"))
         self.department_list = PhotoStrip(self.tr("The department sent no photos."))
         self.department_list.setAccessibleName(self.tr("Photos of the department"))
+        self.department_list.itemActivated.connect(partial(self.open_viewer, self.department_list))
+        #: The department's report of handling: its opinion, who, when (issue 15).
+        self.handling_label = QLabel()
+        self.handling_label.setObjectName("handling_report")
+        self.handling_label.setWordWrap(True)
+        self.handling_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box = QVBoxLayout(group)
-        box.addWidget(self.department_list)
+        box.addWidget(self.department_list, 1)
+        box.addWidget(self.handling_label)
         return group
 
     def _after_panel(self) -> QWidget:
@@ -293,12 +310,14 @@ class ReinspectionDialog(RecordDialog):
         def read() -> Loaded:
             photos = [(row, QImage(str(row.thumbnail))) for row in store.photos(case_id)]
             claimed = set(after_photos(store, case_id))
-            return inbox_item(store, case_id), store.get_case(case_id), photos, claimed
+            report = handling_report(store, case_id)
+            return inbox_item(store, case_id), store.get_case(case_id), photos, claimed, report
 
         self._ops.run(read, self._show, key="load", on_error=self._load_failed)
 
     def _show(self, loaded: Loaded) -> None:
-        item, case, photos, self._department_photos = loaded
+        item, case, photos, self._department_photos, report = loaded
+        self._show_handling(report)
         self._loaded = item is not None
         category = category_text(self._store.taxonomy, case.category_code, self._language)
         self.heading.setText(category or self.tr("No category"))
@@ -340,6 +359,42 @@ class ReinspectionDialog(RecordDialog):
         if self._loaded and self.focusWidget() in (None, self.before_list):
             self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)  # the first thing to do
 
+    def open_viewer(self, strip: QListWidget, item: QListWidgetItem) -> PhotoViewer | None:
+        """A saved photo full size (double-click or Enter); an original not on this laptop (a
+        thumbnail from the sync) is fetched from the server meanwhile."""
+        photo = item.data(ROW_ROLE)
+        if not isinstance(photo, PhotoRow):
+            return None  # a file not saved yet
+        rows = [strip.item(n).data(ROW_ROLE) for n in range(strip.count())]
+        rows = [r for r in rows if isinstance(r, PhotoRow)]
+        if self.viewer is not None and shiboken6.isValid(self.viewer):
+            self.viewer.close()
+        self.viewer = PhotoViewer(
+            self._tasks, self._language, rows, rows.index(photo), self, store=self._store
+        )
+        self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer.show()
+        return self.viewer
+
+    def _show_handling(self, report: HandlingReport | None) -> None:
+        """The department's report of handling under its photos: opinion, who, when."""
+        if report is None:
+            self.handling_label.setText(self.tr("No report of handling from the department."))
+            return
+        who = report.handler or self.tr("the department")
+        if report.department is not None:
+            name = report.department[0] if self._language == "zh_CN" else report.department[1]
+            who = self.tr("%1 (%2)").replace("%1", who).replace("%2", name)
+        lines = [
+            self.tr("Reported handled by %1 on %2")
+            .replace("%1", who)
+            .replace("%2", local_time(report.at)),
+            self.tr("Opinion: “%1”").replace("%1", report.opinion)
+            if report.opinion
+            else self.tr("The department gave no opinion."),
+        ]
+        self.handling_label.setText("\n".join(lines))
+
     def _show_photos(self, photos: list[tuple[PhotoRow, QImage]]) -> None:
         """The store's photos: "before" on the left, saved "after" photos first on the right."""
         self.before_list.clear()
@@ -353,6 +408,7 @@ class ReinspectionDialog(RecordDialog):
                 thumbnail_icon(image, THUMB), row.original_name or row.sha256[:12]
             )
             item.setToolTip(self._photo_tooltip(row))
+            item.setData(ROW_ROLE, row)
             target.addItem(item)
         for item in taken:
             if item.data(PATH_ROLE) is not None:  # new files stay listed after the saved ones

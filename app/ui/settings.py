@@ -37,6 +37,7 @@ from app.ui.common.widgets import error_label
 if TYPE_CHECKING:
     # Pillow comes with it: imported when the photo setting is used, not with the window.
     from app.capture.photos import UploadSizePolicy
+    from app.sync.engine import Originals  # httpx comes with it: imported when used
 
 ORGANISATION = APPLICATION = "CityPatrol"
 LANGUAGES = ("", "zh_CN", "en")  # "" = the system's language
@@ -130,6 +131,22 @@ class Settings:
     @hold_photos_on_metered.setter
     def hold_photos_on_metered(self, value: bool) -> None:
         self._set("photos/hold_on_metered", bool(value))
+
+    @property
+    def originals(self) -> Originals:
+        """Which photos of others' cases the sync downloads whole (thumbnails always come)."""
+        from app.sync.engine import Originals
+
+        try:
+            return Originals(self._str("photos/originals", Originals.OPEN_CASES))
+        except ValueError:
+            return Originals.OPEN_CASES
+
+    @originals.setter
+    def originals(self, value: Originals) -> None:
+        from app.sync.engine import Originals
+
+        self._set("photos/originals", Originals(value).value)
 
     @property
     def poor_accuracy_m(self) -> float:
@@ -263,10 +280,24 @@ class SettingsDialog(QDialog):
             self.tr("Hold photos back on metered connections (case records still go)")
         )
         self.hold_photos.setChecked(settings.hold_photos_on_metered)
+        from app.sync.engine import Originals
+
+        self.originals = QComboBox()
+        for originals, text in (
+            (Originals.OPEN_CASES, self.tr("Of open cases (thumbnails of the others)")),
+            (Originals.ALL, self.tr("All (every original of every case)")),
+            (Originals.ON_DEMAND, self.tr("Only when opened (thumbnails first)")),
+        ):
+            self.originals.addItem(text, originals.value)
+        self.originals.setCurrentIndex(self.originals.findData(settings.originals.value))
+        self.originals.setToolTip(
+            self.tr("Which photos of others' cases the sync downloads in full")
+        )
         photo_box = QGroupBox(self.tr("Photos"))
         photo_form = _form(photo_box)
         photo_form.addRow(self.tr("Upload size:"), self.upload_policy)
         photo_form.addRow("", self.hold_photos)
+        photo_form.addRow(self.tr("Download originals:"), self.originals)
 
         # Positions
         self.poor_accuracy = QDoubleSpinBox()
@@ -392,6 +423,9 @@ class SettingsDialog(QDialog):
         settings.server_url = (parse_server_url(url) or "") if url else ""
         settings.upload_policy = UploadSizePolicy(self.upload_policy.currentData())
         settings.hold_photos_on_metered = self.hold_photos.isChecked()
+        from app.sync.engine import Originals
+
+        settings.originals = Originals(self.originals.currentData())
         settings.poor_accuracy_m = self.poor_accuracy.value()
         settings.language = str(self.language.currentData())
         settings.data_dir = self.data_dir.text().strip()

@@ -159,9 +159,11 @@ class SyncController(QObject):
             from app.sync.engine import SyncOptions
 
             self._options = SyncOptions()
+        # Which originals come whole is the user's setting (Settings dialog), read each cycle.
+        options = dataclasses.replace(self._options, originals=self._settings.originals)
         if self._settings.hold_photos_on_metered and self.metered():
-            return dataclasses.replace(self._options, photos=False)
-        return self._options
+            return dataclasses.replace(options, photos=False)
+        return options
 
     # -- slots --------------------------------------------------------------------------------
 

@@ -2587,7 +2587,7 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <name>PhotoViewer</name>
     <message>
         <source>◀ &amp;Previous</source>
-        <extracomment>The preview of the photo shown is on screen (or could not be made).</extracomment>
+        <extracomment>The preview of the photo shown is on screen (or could not be made). A fetch of an original ended (fetched, refused or failed: :attr:`fetch_label` says). Whether the photo on screen is a thumbnail standing in for its original.</extracomment>
         <translation>◀ 上一张(&amp;P)</translation>
     </message>
     <message>
@@ -2609,6 +2609,32 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>This photo cannot be shown: %1</source>
         <translation>无法显示此照片：%1</translation>
+    </message>
+    <message>
+        <source>The server will not give this photo's original: %1</source>
+        <translation>服务器不提供这张照片的原图：%1</translation>
+    </message>
+    <message>
+        <source>The original of this photo is not on this laptop.</source>
+        <translation>这张照片的原图不在本机上。</translation>
+    </message>
+    <message>
+        <source>Showing the thumbnail; fetching the original from the server…</source>
+        <translation>正在显示缩略图；正在从服务器获取原图…</translation>
+    </message>
+    <message>
+        <source>No thumbnail of this photo yet.</source>
+        <translation>这张照片还没有缩略图。</translation>
+    </message>
+    <message>
+        <source>the server cannot be reached (%1)</source>
+        <translation>无法连接服务器（%1）</translation>
+    </message>
+    <message>
+        <source>The original could not be fetched: %1
+The thumbnail is shown; open the photo again when the server can be reached.</source>
+        <translation>无法获取原图：%1
+现显示缩略图；服务器可连接时请再次打开这张照片。</translation>
     </message>
 </context>
 <context>
@@ -2691,7 +2717,7 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <name>ReinspectionDialog</name>
     <message>
         <source>Re-inspection</source>
-        <extracomment>The ids of the department's photos (its report of handling names them).</extracomment>
+        <extracomment>The ids of the department's photos (its report of handling names them). The full-size viewer last opened (it deletes itself on close).</extracomment>
         <translation>核查</translation>
     </message>
     <message>
@@ -2728,6 +2754,7 @@ The cases you record on patrol will be listed here, even without a network.</sou
     </message>
     <message>
         <source>After — taken now</source>
+        <extracomment>The department's report of handling: its opinion, who, when (issue 15).</extracomment>
         <translation>处置后（现场拍摄）</translation>
     </message>
     <message>
@@ -2817,6 +2844,30 @@ or click “Add photos…”.</source>
         <translation>该案件不在等待你核查（当前状态：%1）。</translation>
     </message>
     <message>
+        <source>No report of handling from the department.</source>
+        <translation>部门尚未提交处置反馈。</translation>
+    </message>
+    <message>
+        <source>the department</source>
+        <translation>处置部门</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <source>Reported handled by %1 on %2</source>
+        <translation>%1 于 %2 反馈已处置</translation>
+    </message>
+    <message>
+        <source>Opinion: “%1”</source>
+        <translation>处置意见：“%1”</translation>
+    </message>
+    <message>
+        <source>The department gave no opinion.</source>
+        <translation>部门未填写处置意见。</translation>
+    </message>
+    <message>
         <source>Taken %1</source>
         <translation>拍摄于 %1</translation>
     </message>
@@ -2876,7 +2927,7 @@ Not saved yet: saved when you submit the result</source>
     </message>
     <message>
         <source>Saving…</source>
-        <extracomment>Files offered by the file dialog (photo types the store takes; the decoder decides). What the dialog reads: the task, the case, its photos with thumbnails, and the ids of the department's photos among them. Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
+        <extracomment>A saved photo's PhotoRow (opened full size on a double-click). Files offered by the file dialog (photo types the store takes; the decoder decides). What the dialog reads: the task, the case, its photos with thumbnails, the ids of the department's photos among them, and the department's report of handling. Emitted with the store's :class:`Changes` once the result is recorded (then accept()).</extracomment>
         <translation>正在保存…</translation>
     </message>
     <message>
@@ -3278,12 +3329,32 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>按流量计费的网络下暂缓上传照片（案件记录照常上传）</translation>
     </message>
     <message>
+        <source>Of open cases (thumbnails of the others)</source>
+        <translation>仅未结案件（其余只下载缩略图）</translation>
+    </message>
+    <message>
+        <source>All (every original of every case)</source>
+        <translation>全部（每个案件的每张原图）</translation>
+    </message>
+    <message>
+        <source>Only when opened (thumbnails first)</source>
+        <translation>仅在打开时（先下载缩略图）</translation>
+    </message>
+    <message>
+        <source>Which photos of others' cases the sync downloads in full</source>
+        <translation>同步时完整下载哪些他人案件的照片原图</translation>
+    </message>
+    <message>
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
         <source>Upload size:</source>
         <translation>上传尺寸：</translation>
+    </message>
+    <message>
+        <source>Download originals:</source>
+        <translation>下载原图：</translation>
     </message>
     <message>
         <source> m</source>

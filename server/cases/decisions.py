@@ -209,6 +209,17 @@ def _tell_department(
             append_feed(session, FeedKind.PHOTO, p.id, photo, department_id=department)
 
 
+def _handled_step(session: Session, step: CaseStep, case: Case) -> dict[str, object]:
+    """The department's report of handling as a task carries it: the step, the department it
+    was dispatched to, and the name of who reported it (an inspector's laptop gets no list of
+    accounts, only the name of the one who handled the task it checks)."""
+    out = StepOut.model_validate(step, from_attributes=True).model_dump(mode="json")
+    out["department_id"] = out["department_id"] or case.department_id
+    actor = session.get(User, step.actor_id) if step.actor_id else None
+    out["actor_name"] = (actor.display_name or actor.username) if actor is not None else ""
+    return out
+
+
 def _announce(session: Session, case: Case, step: CaseStep, body: ActionRequest) -> None:
     decision: DecisionPayload = {
         "event": body.action.value,
@@ -242,10 +253,18 @@ def _announce(session: Session, case: Case, step: CaseStep, body: ActionRequest)
                 .order_by(Photo.created_at, Photo.id)
             )
         ]
+        # The department's report of handling travels too: what it claims beside its photos.
+        handled = session.scalars(
+            select(CaseStep)
+            .where(CaseStep.case_id == case.id, CaseStep.action == Action.HANDLE.value)
+            .order_by(CaseStep.at.desc(), CaseStep.id.desc())
+            .limit(1)
+        ).all()
         task: TaskPayload = {
             **decision,
             "case": case_out(case).model_dump(mode="json"),
             "photos": photos,
+            "steps": [_handled_step(session, h, case) for h in handled],
         }
         append_feed(session, FeedKind.TASK, case.id, task, user_id=body.assignee_id)
     # Supervisors' apps keep their queue offline: the whole case and step travel with the entry.

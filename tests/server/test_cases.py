@@ -201,6 +201,12 @@ def test_the_whole_closed_loop(
     supervisor.act(case_id, "request_reinspection", assignee_id=other.user["id"])
     tasks = [e for e in other.everything() if e["kind"] == "task" and e["entity_id"] == case_id]
     assert len(tasks) == 1 and tasks[0]["payload"]["case"]["description"] == "人民路暴露垃圾"
+    # The task carries the report of handling: its opinion, who (by name) and when, the
+    # department it was dispatched to.
+    [handled] = tasks[0]["payload"]["steps"]
+    assert (handled["action"], handled["opinion"]) == ("handle", "已清运")
+    assert handled["actor_id"] == supervisor.user["id"] and handled["actor_name"]
+    assert handled["department_id"] == department and handled["at"]
     (denied,) = demo.push(change("reinspect_pass", snapshot(case_id, status="reinspecting"), 7))
     assert denied["outcome"] == "rejected" and denied["reason"]["code"] == "not_assigned"
     (passed,) = other.push(

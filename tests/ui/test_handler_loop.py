@@ -23,6 +23,7 @@ from test_closed_loop import GPS_PHOTOS, decide, laptop, status_name, sync
 
 from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain.lifecycle import Action, CaseStatus, RequestKind
+from app.storage.handling import handling_report
 from app.storage.supervision import departments, timeline
 from app.ui.case_editor import CaseEditor
 from app.ui.handler import HandledDialog
@@ -219,6 +220,19 @@ def test_the_loop_through_the_department_on_three_laptops(
     qtbot.waitUntil(lambda: check.before_list.count() == 1, timeout=10_000)
     qtbot.waitUntil(lambda: check.department_list.count() == 1, timeout=10_000)
     assert check.after_list.count() == 0
+    # Beside the department's photo: its report of handling (opinion, who, when), from the task.
+    report = handling_report(inspector._store, case_id)
+    assert report is not None and report.opinion == "已更换新井盖"
+    assert report.handler and report.photos == tuple(check._department_photos)
+    shown = check.handling_label.text()
+    assert "已更换新井盖" in shown and report.handler in shown
+    assert shown.startswith("Reported handled by")
+    # The department's photo opens full size (the original: the case is open, so it came).
+    viewer = check.open_viewer(check.department_list, check.department_list.item(0))
+    assert viewer is not None
+    qtbot.waitUntil(lambda: viewer.image is not None, timeout=10_000)
+    assert not viewer.showing_thumbnail and viewer.current_photo().id in report.photos
+    viewer.close()
     check.add_files([photos[2]])
     qtbot.waitUntil(lambda: len(check.pending_paths()) == 1, timeout=10_000)
     check.pass_radio.setChecked(True)
@@ -251,6 +265,10 @@ def test_the_loop_through_the_department_on_three_laptops(
     assert roles["approve_extension"] == "supervisor"
     [handle] = [s for s in on_server["steps"] if s["action"] == "handle"]
     assert len(handle["attachments"]) == 1
+    assert report.at == datetime.fromisoformat(handle["at"])
+    handler = department._store.account()
+    assert handler is not None and handle["actor_id"] == handler.user_id
+    assert report.handler in (handler.display_name, handler.username)
     # The department's laptop holds the case's whole history, to the closure, confirmed.
     history = timeline(department._store, case_id)
     assert [e.action for e in history] == THE_LOOP

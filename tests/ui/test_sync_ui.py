@@ -30,7 +30,7 @@ from app.storage.ledger import SyncLedger
 from app.storage.store import Changes
 from app.sync.backoff import Backoff
 from app.sync.credentials import CredentialStore
-from app.sync.engine import Progress, SyncOptions, SyncReport
+from app.sync.engine import Originals, Progress, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind
 from app.sync.scheduler import AutoSync
 from app.sync.session import sign_in
@@ -393,6 +393,11 @@ def test_photos_wait_on_a_metered_connection_when_the_setting_says_so(
 
     kit.settings.hold_photos_on_metered = False  # the inspector does not mind the cost
     assert controller.current_options().photos is True
+    # Which originals come whole is the setting of the moment, read for each cycle.
+    assert controller.current_options().originals is Originals.OPEN_CASES
+    kit.settings.originals = Originals.ON_DEMAND
+    assert controller.current_options().originals is Originals.ON_DEMAND
+    kit.settings.originals = Originals.OPEN_CASES
     sent = wait_finished(qtbot, controller, controller.sync_now)
     assert sent.ok and sent.photos_sent == 1
     metered[0] = False
@@ -448,6 +453,7 @@ def test_settings_dialog_validates_and_keeps_the_settings_in_an_ini_file(
 ) -> None:
     assert settings.upload_policy is UploadSizePolicy.ORIGINAL
     assert settings.hold_photos_on_metered is True
+    assert settings.originals is Originals.OPEN_CASES  # the default: originals of open cases
     assert settings.poor_accuracy_m == DEFAULT_POOR_ACCURACY_M
     assert (settings.language, settings.data_dir, settings.server_url) == ("", "", "")
 
@@ -474,6 +480,8 @@ def test_settings_dialog_validates_and_keeps_the_settings_in_an_ini_file(
     dialog.data_dir.setText(str(tmp_path / "patrol-data"))
     dialog.upload_policy.setCurrentIndex(dialog.upload_policy.findData("1600"))
     dialog.hold_photos.setChecked(False)
+    assert dialog.originals.currentData() == "open_cases"
+    dialog.originals.setCurrentIndex(dialog.originals.findData(Originals.ON_DEMAND.value))
     dialog.poor_accuracy.setValue(35)
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(
@@ -484,6 +492,7 @@ def test_settings_dialog_validates_and_keeps_the_settings_in_an_ini_file(
     assert reread.server_url == "https://patrol.example.cn:8443"
     assert reread.upload_policy is UploadSizePolicy.LONG_EDGE_1600
     assert reread.hold_photos_on_metered is False
+    assert reread.originals is Originals.ON_DEMAND
     assert reread.poor_accuracy_m == 35.0
     assert reread.language == "zh_CN" and reread.effective_language() == "zh_CN"
     assert reread.effective_data_dir() == tmp_path / "patrol-data"
@@ -494,6 +503,7 @@ def test_settings_dialog_validates_and_keeps_the_settings_in_an_ini_file(
     assert not unchanged.restart_note.isVisible()
     assert unchanged.upload_policy.currentData() == "1600"
     assert not unchanged.hold_photos.isChecked()
+    assert unchanged.originals.currentData() == Originals.ON_DEMAND.value
 
 
 # -- the delivery ledger ---------------------------------------------------------------------

@@ -27,7 +27,8 @@ def load_thumbnails(store: LocalStore, case_id: str) -> list[tuple[PhotoRow, QIm
 
 
 class ThumbnailList(QListWidget):
-    """A case's photos as thumbnails; a double-click (or Enter) opens the large viewer."""
+    """A case's photos as thumbnails; a double-click (or Enter) opens the large viewer (which
+    fetches an original not on this laptop, given the store)."""
 
     def __init__(
         self,
@@ -35,9 +36,13 @@ class ThumbnailList(QListWidget):
         language: str,
         placeholder: str,
         parent: QWidget | None = None,
+        *,
+        store: LocalStore | None = None,
     ) -> None:
+        """``store``: where an original not on this laptop is fetched into when opened."""
         super().__init__(parent)
         self._tasks = tasks
+        self._store = store
         self._language = language
         self.placeholder = placeholder
         self.rows: list[PhotoRow] = []
@@ -81,7 +86,9 @@ class ThumbnailList(QListWidget):
         # The viewer deletes itself on close: a window reference, not a result to check.
         if self.viewer is not None and shiboken6.isValid(self.viewer):
             self.viewer.close()
-        self.viewer = PhotoViewer(self._tasks, self._language, self.rows, row, self)
+        self.viewer = PhotoViewer(
+            self._tasks, self._language, self.rows, row, self, store=self._store
+        )
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer.show()
         return self.viewer

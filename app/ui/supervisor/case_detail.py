@@ -152,9 +152,13 @@ class CaseDetailDialog(QDialog):
         history = QGroupBox(self.tr("History"))
         QVBoxLayout(history).addWidget(self.timeline)
 
-        self.before_list = ThumbnailList(tasks, language, self.tr("No photos as reported."))
+        self.before_list = ThumbnailList(
+            tasks, language, self.tr("No photos as reported."), store=store
+        )
         self.before_list.setAccessibleName(self.tr("Photos before"))
-        self.after_list = ThumbnailList(tasks, language, self.tr("No photos after the work yet."))
+        self.after_list = ThumbnailList(
+            tasks, language, self.tr("No photos after the work yet."), store=store
+        )
         self.after_list.setAccessibleName(self.tr("Photos after"))
         self.before_group = QGroupBox(self.tr("Before"))
         QVBoxLayout(self.before_group).addWidget(self.before_list)

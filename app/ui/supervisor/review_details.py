@@ -102,7 +102,9 @@ class ReviewDetails(QWidget):
         form.addRow(self.tr("Submitted:"), self.submitted_label)
 
         self.photos_title = bold(QLabel(self.tr("Photos")))
-        self.photo_list = ThumbnailList(tasks, language, self.tr("No photos on this laptop."))
+        self.photo_list = ThumbnailList(
+            tasks, language, self.tr("No photos on this laptop."), store=store
+        )
         self.photo_list.setAccessibleName(self.tr("Photos of the case"))
         self.nearby_title = bold(QLabel(self.tr("Possible duplicates nearby")))
         self.nearby_hint = QLabel(
