@@ -17,6 +17,7 @@ from app.domain.releases import ReleasePlatform
 from server.deps import CurrentUser, SessionDep
 from server.errors import documented, refuse
 from server.models import ClientRelease
+from server.reference.downloads import content_addressed
 from server.reference.releases import is_offered, latest_release, stored_file
 
 router = APIRouter(prefix="/api/v1/releases", tags=["releases"])
@@ -79,14 +80,6 @@ def download_release(
     if row is None:
         raise missing
     path = stored_file(request.app.state.settings.data_dir, sha256)
-    if not path.is_file():
-        raise missing
-    return FileResponse(
-        path,
-        media_type="application/octet-stream",
-        headers={
-            "ETag": f'"{sha256}"',
-            "Cache-Control": "private, max-age=31536000, immutable",  # content-addressed
-            "Content-Disposition": f'attachment; filename="{sha256}"',
-        },
+    return content_addressed(
+        path, sha256, media_type="application/octet-stream", filename=sha256, missing=missing
     )

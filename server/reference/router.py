@@ -19,6 +19,7 @@ from server.errors import ApiError, documented, refuse
 from server.models import Basemap, Department, TimeLimitRule
 from server.reference.basemaps import basemap_json, list_basemaps, stored_file
 from server.reference.departments import add_department, department_json
+from server.reference.downloads import content_addressed
 from server.reference.timelimits import (
     RuleError,
     add_rule,
@@ -182,14 +183,10 @@ def download_basemap(
     if session.scalars(select(Basemap.name).where(Basemap.sha256 == sha256)).first() is None:
         raise missing
     path = stored_file(request.app.state.settings.data_dir, sha256)
-    if not path.is_file():
-        raise missing
-    return FileResponse(
+    return content_addressed(
         path,
+        sha256,
         media_type="application/vnd.sqlite3",
-        headers={
-            "ETag": f'"{sha256}"',
-            "Cache-Control": "private, max-age=31536000, immutable",  # content-addressed
-            "Content-Disposition": f'attachment; filename="{sha256}.mbtiles"',
-        },
+        filename=f"{sha256}.mbtiles",
+        missing=missing,
     )
