@@ -439,7 +439,7 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                     print(f"{year}\t{json.dumps(document, ensure_ascii=False)}")
         return 0
     if args.command == "inspection-object":
-        from server.inspections.records import load_objects
+        from server.inspections.objects import load_objects
 
         with sessions.begin() as session:
             count = load_objects(session, args.file)

@@ -48,6 +48,7 @@ class ObjectKind(enum.StrEnum):
     CONTRACTOR_AREA = "contractor_area"
     UNIT = "unit"
     GRID_CELL = "grid_cell"
+    DEPARTMENT = "department"
 
 
 OBJECT_KIND_NAMES: dict[ObjectKind, Message] = {
@@ -57,6 +58,7 @@ OBJECT_KIND_NAMES: dict[ObjectKind, Message] = {
     ObjectKind.CONTRACTOR_AREA: Message("保洁公司责任区", "Sanitation contractor's area"),
     ObjectKind.UNIT: Message("门前三包责任单位", "Frontage unit"),
     ObjectKind.GRID_CELL: Message("单元网格", "Grid cell"),
+    ObjectKind.DEPARTMENT: Message("责任部门", "Department"),
 }
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +38,7 @@ from app.domain.scoring import (
     summarise,
 )
 from app.storage.feed import ASSESSMENT_KEY
+from app.storage.handling import loop_indicators
 from app.storage.inspections import InspectionView, inspectable_objects, list_inspections
 from app.storage.models import Department, SyncState
 from app.storage.reports import indicators
@@ -212,24 +212,29 @@ def _mean(values: list[Decimal]) -> Decimal | None:
 def year_assessment(
     store: LocalStore,
     year: int,
-    *,
-    sign_for_rates: Mapping[str, float | None] | None = None,
 ) -> AssessmentData:
     """The year-end assessment of ``year``: every department's case indicators of the year
-    (on-time, closure, rework) and the mean of its units' inspection percentages, weighed by
-    the year's settings, ranked, with 通报批评. ``sign_for_rates`` (department code → rate, the
-    handlers' sign-for indicator, issue 15) is None until that indicator exists: the
-    component is then left out and the other weights scaled up, as for any missing figure.
+    (on-time, closure, rework), its sign-for timeliness (签收及时率, the departments' loop of
+    issue 15, :func:`app.storage.handling.loop_indicators` with the default sign-for limit)
+    and the mean of its objects' inspection percentages, weighed by the year's settings,
+    ranked, with 通报批评. A department without a figure (no case due to sign, no inspection)
+    has that component left out and its other weights scaled up.
 
     Everything is taken as of the year's end, so a past year always gives the same figures."""
     period = year_period(year)
     settings = assessment_settings(store, year)
     figures = indicators(store, period, now=period.end)
+    loop = loop_indicators(store, period, now=period.end)
     views = scored(store, period)
     with store.read() as s:
         departments = [
             (d.id, d.code, d.name) for d in s.scalars(select(Department).order_by(Department.code))
         ]
+    sign_for_rates = {
+        code: loop.by_department[dep_id].sign_for_rate
+        for dep_id, code, _name in departments
+        if dep_id in loop.by_department
+    }
     percents: dict[str, list[Decimal]] = {}
     for v in views:
         if v.department_code:
@@ -246,7 +251,7 @@ def year_assessment(
                 on_time_rate=counts.on_time_rate if counts else None,
                 closure_rate=counts.closure_rate if counts else None,
                 rework_rate=counts.rework_rate if counts else None,
-                sign_for_rate=(sign_for_rates or {}).get(code),
+                sign_for_rate=sign_for_rates.get(code),
                 inspection_percent=_mean(percents.get(code, [])),
             )
         )

@@ -46,8 +46,11 @@ from app.storage.models import (
     ChecklistTemplateRow,
     DeductionRow,
     Department,
+    GridCell,
+    GridResponsibility,
     InspectionObjectRow,
     InspectionRow,
+    ResponsibilityUnit,
 )
 from app.storage.photos import original_path, store_original, thumbnail_path, write_thumbnail
 from app.storage.rows import Changes, Created
@@ -105,28 +108,54 @@ class InspectableObject:
 def inspectable_objects(
     store: LocalStore, kind: ObjectKind | None = None
 ) -> list[InspectableObject]:
-    """THE place the objects to inspect come from.
+    """THE place the objects to inspect come from — nothing else in the app knows.
 
-    Today: the list the server loaded (``citypatrol-server inspection-object load FILE.csv``,
-    feed kind ``inspection_object``), plus every active department as a responsibility unit
-    (kind ``unit``) so a county without a list can still inspect its departments. When the
-    grids issue lands, its responsibility units (门前三包), grid cells and contractors' areas
-    are read here instead — nothing else in the app knows where objects come from.
+    - the list the server loaded (``citypatrol-server inspection-object load FILE.csv``, feed
+      kind ``inspection_object``): street sections, markets, school surroundings, contractors'
+      areas, each with its responsible department;
+    - the 门前三包 units (``citypatrol-server unit load``, kind ``unit``);
+    - the grid cells (``citypatrol-server grid load``, kind ``grid_cell``), named by code,
+      street and community, their department the one 定人定责 made responsible for any category
+      (class ``*``);
+    - every active department (kind ``department``).
+
+    An object of the loaded list wins over a unit or cell of the same kind and id, so a county
+    can give a unit its department by listing it. Sorted by kind (as :class:`ObjectKind`
+    declares them), then name.
     """
     with store.read() as s:
+        codes = {d.id: d.code for d in s.scalars(select(Department))}
         loaded = [
             InspectableObject(ObjectKind(r.kind), r.id, r.name, r.department_code)
             for r in s.scalars(select(InspectionObjectRow).where(InspectionObjectRow.active))
         ]
+        units = [
+            InspectableObject(ObjectKind.UNIT, u.id, u.name, None)
+            for u in s.scalars(select(ResponsibilityUnit))
+        ]
+        responsible = {
+            r.grid_code: codes.get(r.departments.get("*", ""))
+            for r in s.scalars(select(GridResponsibility))
+        }
+        cells = [
+            InspectableObject(
+                ObjectKind.GRID_CELL,
+                c.code,
+                " ".join(p for p in (c.code, c.street, c.community) if p),
+                responsible.get(c.code),
+            )
+            for c in s.scalars(select(GridCell))
+        ]
         departments = [
-            InspectableObject(ObjectKind.UNIT, d.code, d.name, d.code)
+            InspectableObject(ObjectKind.DEPARTMENT, d.code, d.name, d.code)
             for d in s.scalars(select(Department).where(Department.active))
         ]
-    known = {(o.kind, o.id) for o in loaded}
-    found = loaded + [d for d in departments if (d.kind, d.id) not in known]
-    if kind is not None:
-        found = [o for o in found if o.kind is kind]
-    return sorted(found, key=lambda o: (o.kind, o.name, o.id))
+    found: dict[tuple[ObjectKind, str], InspectableObject] = {}
+    for o in [*loaded, *units, *cells, *departments]:
+        if kind is None or o.kind is kind:
+            found.setdefault((o.kind, o.id), o)
+    order = {k: i for i, k in enumerate(ObjectKind)}
+    return sorted(found.values(), key=lambda o: (order[o.kind], o.name, o.id))
 
 
 # -- recording -----------------------------------------------------------------------------

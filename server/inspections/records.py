@@ -1,20 +1,16 @@
 """Scored inspections on the server: receipt (idempotent by id), visibility, publication,
-deduction photos, and the objects inspected.
+deduction photos. The objects inspected are in :mod:`server.inspections.objects`.
 
 Who sees an inspection (:func:`can_see`): its inspector, supervisors and administrators
-always; anyone else — the inspected unit and its department (handler accounts, issue 15) —
-an open one (明察) at once, an unannounced one (暗访) only once a supervisor published it.
-The feed follows the same rule: on receipt an open inspection goes to everyone, an unannounced
-one to supervisors and administrators only; its publication goes to everyone.
+always; other inspectors, and the handlers of the department that answers for the object
+(issue 15), an open one (明察) at once and an unannounced one (暗访) only once a supervisor
+published it; the handlers of other departments never. The feed follows the same rule.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,18 +19,19 @@ from fastapi import status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.checklists import ObjectKind, parse_template
-from app.domain.contract import FeedKind, InspectionObjectPayload, InspectionPayload
+from app.domain.checklists import parse_template
+from app.domain.contract import FeedKind, InspectionPayload
 from app.domain.errors import DomainError, Message
 from app.domain.inspections import Inspection as InspectionRecord
 from app.domain.inspections import InspectionMode, inspection_document, read_inspection
 from app.domain.lifecycle import Role
 from server.errors import refuse
 from server.feed import FeedItem, append_feed_entries
+from server.inspections.objects import check_object
 from server.models import (
     ChecklistTemplateRow,
+    Department,
     Inspection,
-    InspectionObject,
     InspectionPhoto,
     User,
 )
@@ -44,13 +41,18 @@ from server.photos.store import LocalPhotoStore
 OVERSEERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
-def can_see(user: User, row: Inspection) -> bool:
-    return (
-        user.role in OVERSEERS
-        or row.author_id == user.id
-        or row.mode == InspectionMode.OPEN
-        or row.published_at is not None
-    )
+def can_see(session: Session, user: User, row: Inspection) -> bool:
+    """Overseers and the inspector always; a department's handler an open or published
+    inspection of an object its department answers for; other inspectors any open or
+    published one."""
+    if user.role in OVERSEERS or row.author_id == user.id:
+        return True
+    if row.mode != InspectionMode.OPEN and row.published_at is None:
+        return False
+    if user.role == Role.HANDLER:
+        department = session.get(Department, user.department_id or "")
+        return department is not None and department.code == row.department_code
+    return True
 
 
 def hidden(inspection_id: str) -> Exception:
@@ -65,7 +67,7 @@ def hidden(inspection_id: str) -> Exception:
 
 def visible(session: Session, user: User, inspection_id: str) -> Inspection:
     row = session.get(Inspection, inspection_id)
-    if row is None or not can_see(user, row):
+    if row is None or not can_see(session, user, row):
         raise hidden(inspection_id)
     return row
 
@@ -122,6 +124,7 @@ def receive(session: Session, user: User, raw: Any) -> tuple[Inspection, bool]:
             Message("检查对象类型与检查表不符", "the object kind does not match the checklist"),
         )
     sheet = record.sheet(template)  # refuses items the version does not have
+    check_object(session, record.object_kind, record.object_id, record.department_code)
     row = Inspection(
         id=record.id,
         author_id=user.id,
@@ -140,19 +143,33 @@ def receive(session: Session, user: User, raw: Any) -> tuple[Inspection, bool]:
     )
     session.add(row)
     session.flush()
-    payload = _payload(session, row)
-    audiences: list[str | None] = (
-        [None] if record.mode is InspectionMode.OPEN else [*sorted(OVERSEERS)]
-    )
     append_feed_entries(
-        session,
-        [FeedItem(FeedKind.INSPECTION, row.id, payload, role=role) for role in audiences],
+        session, _entries(session, row, everyone=record.mode is InspectionMode.OPEN)
     )
     return row, True
 
 
+def _entries(session: Session, row: Inspection, *, everyone: bool) -> list[FeedItem]:
+    """The feed entries of ``row`` for the audience :func:`can_see` allows: overseers only
+    (an unannounced inspection not yet published), or every inspector and overseer and the
+    handlers of the object's department — never the other departments."""
+    payload = _payload(session, row)
+    roles = sorted(OVERSEERS | {Role.INSPECTOR.value}) if everyone else sorted(OVERSEERS)
+    items = [FeedItem(FeedKind.INSPECTION, row.id, payload, role=role) for role in roles]
+    if everyone and row.department_code:
+        department = session.scalar(
+            select(Department).where(Department.code == row.department_code)
+        )
+        if department is not None:
+            items.append(
+                FeedItem(FeedKind.INSPECTION, row.id, payload, department_id=department.id)
+            )
+    return items
+
+
 def publish(session: Session, user: User, inspection_id: str) -> Inspection:
-    """A supervisor publishes (通报) an inspection: everyone's feed gets it, the unit sees it."""
+    """A supervisor publishes (通报) an inspection: inspectors, overseers and the object's
+    department get it through the feed."""
     row = session.scalar(select(Inspection).where(Inspection.id == inspection_id).with_for_update())
     if row is None:
         raise hidden(inspection_id)
@@ -160,9 +177,7 @@ def publish(session: Session, user: User, inspection_id: str) -> Inspection:
         row.published_at = datetime.now(UTC)
         row.published_by = user.id
         session.flush()
-        append_feed_entries(
-            session, [FeedItem(FeedKind.INSPECTION, row.id, _payload(session, row))]
-        )
+        append_feed_entries(session, _entries(session, row, everyone=True))
     return row
 
 
@@ -242,57 +257,3 @@ def photo_file(
             status.HTTP_404_NOT_FOUND, "no_such_photo", "服务器上没有这张照片", "no such photo"
         )
     return path, photo.mime
-
-
-# -- objects to inspect ---------------------------------------------------------------------
-
-
-def object_entity(kind: str, object_id: str) -> str:
-    """The feed's entity id of an object (ids are 36 characters; kind and id may be longer)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"citypatrol:inspection-object:{kind}:{object_id}"))
-
-
-def load_objects(session: Session, path: Path) -> int:
-    """Load ``kind,id,name,department_code`` rows (a header line first); each new or changed
-    object reaches every laptop through the feed. Every bad row is reported at once."""
-    text = path.read_text(encoding="utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    problems = []
-    for number, raw in enumerate(rows, start=2):
-        try:
-            ObjectKind(str(raw.get("kind") or "").strip())
-        except ValueError:
-            problems.append(f"line {number}: kind must be one of {', '.join(ObjectKind)}")
-        if not (raw.get("id") or "").strip() or not (raw.get("name") or "").strip():
-            problems.append(f"line {number}: id and name are required")
-    if problems:
-        raise DomainError(
-            "invalid_objects",
-            Message("检查对象表有误：" + "；".join(problems), "; ".join(problems)),
-        )
-    items = []
-    for raw in rows:
-        kind, object_id = raw["kind"].strip(), raw["id"].strip()
-        name = raw["name"].strip()
-        department = (raw.get("department_code") or "").strip() or None
-        row = session.get(InspectionObject, (kind, object_id))
-        if row is not None and (row.name, row.department_code, row.active) == (
-            name,
-            department,
-            True,
-        ):
-            continue
-        row = row or InspectionObject(kind=kind, id=object_id)
-        row.name, row.department_code, row.active = name, department, True
-        session.add(row)
-        payload: InspectionObjectPayload = {
-            "kind": kind,
-            "id": object_id,
-            "name": name,
-            "department_code": department,
-            "active": True,
-        }
-        items.append(FeedItem(FeedKind.INSPECTION_OBJECT, object_entity(kind, object_id), payload))
-    session.flush()
-    append_feed_entries(session, items)
-    return len(items)

@@ -62,7 +62,7 @@ def send_inspection(
 def list_inspections(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
     """The inspections this account may see, newest first."""
     rows = session.scalars(select(Inspection).order_by(Inspection.finished_at.desc()))
-    return [records.inspection_json(session, r) for r in rows if records.can_see(user, r)]
+    return [records.inspection_json(session, r) for r in rows if records.can_see(session, user, r)]
 
 
 @router.get("/inspections/{inspection_id}", responses=_HIDDEN)

@@ -53,14 +53,25 @@ def inspection(mode: str, photo: bytes | None = None) -> dict[str, Any]:
     return {
         "id": new_id(), "template_code": "street-sanitation", "template_version": 1,
         "object_kind": "street_section", "object_id": "S-001", "object_name": "建设路",
-        "department_code": "HW", "mode": mode, "started_at": now, "finished_at": now,
+        "department_code": "HWC", "mode": mode, "started_at": now, "finished_at": now,
         "deductions": deductions,
     }  # fmt: skip
 
 
-def test_unannounced_inspection_hidden_until_published(server: ServerProcess) -> None:
+def load_street(server: ServerProcess, folder: Path) -> None:
+    """The template and the object inspected: street section S-001 of the demo 环卫 (HWC)."""
     loaded = admin_cli(server, "checklist", "load", str(TEMPLATE))
     assert loaded.returncode == 0, loaded.stderr
+    objects = folder / "objects.csv"
+    objects.write_text("kind,id,name,department_code\nstreet_section,S-001,建设路,HWC\n")
+    loaded = admin_cli(server, "inspection-object", "load", str(objects))
+    assert loaded.returncode == 0, loaded.stderr
+
+
+def test_unannounced_inspection_hidden_until_published(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    load_street(server, tmp_path)
     photo = PHOTO.read_bytes()
     body = inspection("unannounced", photo)
     with (
@@ -68,6 +79,8 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
         http(server, "inspector2") as unit,
         http(server, "supervisor") as chief,
         http(server, "admin") as admin,
+        http(server, "handler") as department,
+        http(server, "handler2") as other_department,
     ):
         sent = author.post("/api/v1/inspections", json=body)
         assert sent.status_code == 201, sent.text
@@ -95,12 +108,15 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
             == "duplicate"
         )
 
-        # Before publication: the unit (any other account) neither reads nor lists it.
-        assert unit.get(f"/api/v1/inspections/{iid}").status_code == 404
-        assert unit.get(f"/api/v1/inspections/{iid}/photos/{first}").status_code == 404
-        assert iid not in [i["inspection"]["id"] for i in unit.get("/api/v1/inspections").json()]
-        unit_feed = unit.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
-        assert iid not in [e["entity_id"] for e in unit_feed]
+        # Before publication: the unit, its department and any other account neither read nor
+        # list it.
+        for outsider in (unit, department, other_department):
+            assert outsider.get(f"/api/v1/inspections/{iid}").status_code == 404
+            assert outsider.get(f"/api/v1/inspections/{iid}/photos/{first}").status_code == 404
+            listed = outsider.get("/api/v1/inspections").json()
+            assert iid not in [i["inspection"]["id"] for i in listed]
+            feed = outsider.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+            assert iid not in [e["entity_id"] for e in feed]
         for reader in (author, chief, admin):
             assert reader.get(f"/api/v1/inspections/{iid}").status_code == 200
         chief_feed = chief.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
@@ -120,6 +136,16 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
         assert [
             e["payload"]["published_at"] is not None for e in unit_feed if e["entity_id"] == iid
         ] == [True]
+        # The department answering for the street sees it now; another department never does.
+        assert department.get(f"/api/v1/inspections/{iid}").status_code == 200
+        feed = department.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+        assert [e["kind"] for e in feed if e["entity_id"] == iid] == ["inspection"]
+        assert other_department.get(f"/api/v1/inspections/{iid}").status_code == 404
+        assert other_department.get(f"/api/v1/inspections/{iid}/photos/{first}").status_code == 404
+        listed = other_department.get("/api/v1/inspections").json()
+        assert iid not in [i["inspection"]["id"] for i in listed]
+        feed = other_department.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
+        assert iid not in [e["entity_id"] for e in feed]
 
         # A backup carries the deduction photos with the case photos.
         archive = server.data_dir.parent / f"backup-{server.backend}.tar"
@@ -133,11 +159,26 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
         open_body = inspection("open")
         assert author.post("/api/v1/inspections", json=open_body).status_code == 201
         assert unit.get(f"/api/v1/inspections/{open_body['id']}").status_code == 200
+        assert department.get(f"/api/v1/inspections/{open_body['id']}").status_code == 200
+        assert other_department.get(f"/api/v1/inspections/{open_body['id']}").status_code == 404
 
 
-def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess) -> None:
-    admin_cli(server, "checklist", "load", str(TEMPLATE))
+def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess, tmp_path: Path) -> None:
+    load_street(server, tmp_path)
     with http(server, "demo") as author:
+        nowhere = {**inspection("open"), "object_id": "S-404"}
+        refused = author.post("/api/v1/inspections", json=nowhere)
+        assert refused.status_code == 400 and refused.json()["detail"]["code"] == "unknown_object"
+        assert "S-404" in refused.json()["detail"]["zh"]
+        wrong_kind = {**inspection("open"), "object_kind": "market"}
+        refused = author.post("/api/v1/inspections", json=wrong_kind)
+        assert refused.status_code == 400  # the checklist is for street sections
+        no_department = {**inspection("open"), "department_code": "NOPE"}
+        refused = author.post("/api/v1/inspections", json=no_department)
+        assert refused.json()["detail"]["code"] == "unknown_department"
+        listed = {i["inspection"]["id"] for i in author.get("/api/v1/inspections").json()}
+        refused_ids = {b["id"] for b in (nowhere, wrong_kind, no_department)}
+        assert not listed & refused_ids  # nothing refused was kept
         unknown_item = inspection("open")
         unknown_item["deductions"][0]["item_code"] = "Z9"
         refused = author.post("/api/v1/inspections", json=unknown_item)
@@ -154,18 +195,26 @@ def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess) -> Non
 def test_objects_load_from_csv_and_reach_the_feed(server: ServerProcess, tmp_path: Path) -> None:
     good = tmp_path / "objects.csv"
     good.write_text(
-        "kind,id,name,department_code\nstreet_section,S-001,建设路,HW\nmarket,M-1,东门市场,\n",
+        "kind,id,name,department_code\nstreet_section,S-002,建设路,HWC\nmarket,M-1,东门市场,\n",
         encoding="utf-8",
     )
     done = admin_cli(server, "inspection-object", "load", str(good))
     assert done.returncode == 0 and "2 new or changed" in done.stdout, done.stderr
     assert "0 new or changed" in admin_cli(server, "inspection-object", "load", str(good)).stdout
     bad = tmp_path / "bad.csv"
-    bad.write_text("kind,id,name\nplanet,P,火星\nmarket,,\n", encoding="utf-8")
+    bad.write_text(
+        "kind,id,name,department_code\nplanet,P,火星,\nmarket,,,\nmarket,M-2,西门市场,NOPE\n",
+        encoding="utf-8",
+    )
     refused = admin_cli(server, "inspection-object", "load", str(bad))
     assert refused.returncode == 1
     assert "line 2: kind" in refused.stderr and "line 3: id and name" in refused.stderr
+    assert "line 4: no department NOPE" in refused.stderr
     with http(server, "inspector2") as reader:
         entries = reader.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
-    names = [e["payload"]["name"] for e in entries if e["kind"] == "inspection_object"]
-    assert sorted(names) == ["东门市场", "建设路"]
+    objects = [
+        (e["payload"]["id"], e["payload"]["name"], e["payload"]["department_code"])
+        for e in entries
+        if e["kind"] == "inspection_object" and e["payload"]["id"] in ("S-002", "M-1")
+    ]
+    assert sorted(objects) == [("M-1", "东门市场", None), ("S-002", "建设路", "HWC")]

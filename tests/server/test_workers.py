@@ -909,6 +909,14 @@ def test_role_route_matrix(server: ServerProcess) -> None:
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert loaded.returncode == 0, loaded.stderr
+    objects = server.data_dir.parent / "objects.csv"
+    objects.write_text("kind,id,name,department_code\nstreet_section,S-1,建设路,\n")
+    loaded = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
+         "--database-url", server.database_url, "inspection-object", "load", str(objects)],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
     tokens = {i: token(server, u, u) for i, u in USERNAMES.items()}
     world = World(server, tokens, case_id="", photo=tiny_jpeg())
     world.case_id = world.submitted_case()

@@ -27,7 +27,15 @@ from app.storage.inspections import (
     publish_inspection,
     remove_deduction,
 )
-from app.storage.models import ChecklistTemplateRow, Department, OutboxEntry
+from app.storage.models import (
+    ChecklistTemplateRow,
+    Department,
+    GridCell,
+    GridResponsibility,
+    InspectionObjectRow,
+    OutboxEntry,
+    ResponsibilityUnit,
+)
 from app.storage.states import OutboxEntity
 
 TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
@@ -106,10 +114,34 @@ def test_deductions_with_photos_give_the_running_score_and_finish_queues_all(
     assert inspection_view(store, created.id).deductions[0].case_id == case.id
 
 
-def test_objects_come_from_the_loaded_list_and_the_departments(tmp_path: Path) -> None:
+def test_objects_come_from_the_list_the_units_the_cells_and_the_departments(
+    tmp_path: Path,
+) -> None:
     store = loaded(tmp_path)
+    ring = [117.2, 28.2, 117.21, 28.2, 117.21, 28.21, 117.2, 28.2]
+    with store.write() as s:
+        s.add(Department(id="d2", code="SZ", name="市政处", active=False))
+        s.add_all([
+            InspectionObjectRow(kind="market", id="M-1", name="东门市场", department_code="HW"),
+            InspectionObjectRow(kind="market", id="M-0", name="旧市场", active=False),
+            # The list names the unit's department: it wins over the unit's own entry.
+            InspectionObjectRow(kind="unit", id="u2", name="贵溪二中（名单）", department_code="HW"),
+            ResponsibilityUnit(id="u1", name="贵溪一中", rings=[], lon=117.2, lat=28.2, radius_m=40),
+            ResponsibilityUnit(id="u2", name="贵溪二中", rings=[ring]),
+            GridCell(code="360681017001001", street="滨江镇", community="柏里村", rings=[ring], version=1),
+            GridCell(code="360681017001002", street="滨江镇", community="", rings=[ring], version=1),
+            GridResponsibility(grid_code="360681017001001", inspectors=[], departments={"*": "d1", "06": "d2"}),
+        ])  # fmt: skip
     objects = inspectable_objects(store)
-    assert [(o.kind, o.id, o.name) for o in objects] == [(ObjectKind.UNIT, "HW", "环卫所")]
+    assert [(o.kind, o.id, o.name, o.department_code) for o in objects] == [
+        (ObjectKind.MARKET, "M-1", "东门市场", "HW"),
+        (ObjectKind.UNIT, "u1", "贵溪一中", None),
+        (ObjectKind.UNIT, "u2", "贵溪二中（名单）", "HW"),
+        (ObjectKind.GRID_CELL, "360681017001001", "360681017001001 滨江镇 柏里村", "HW"),
+        (ObjectKind.GRID_CELL, "360681017001002", "360681017001002 滨江镇", None),
+        (ObjectKind.DEPARTMENT, "HW", "环卫所", "HW"),
+    ]
+    assert [o.id for o in inspectable_objects(store, ObjectKind.UNIT)] == ["u1", "u2"]
     template = checklist_template(store, "street-sanitation", 1)
     assert template is not None
     with pytest.raises(DomainError, match="not for"):

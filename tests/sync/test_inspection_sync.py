@@ -41,18 +41,21 @@ PHOTOS = [
     Path("/work/shared/samples/photos/jpg/gps/DSCN0010.jpg"),
     Path("/work/shared/samples/photos/jpg/Canon_PowerShot_S40.jpg"),
 ]
-STREET = InspectableObject(ObjectKind.STREET_SECTION, "S-001", "建设路", "HW")
+STREET = InspectableObject(ObjectKind.STREET_SECTION, "S-001", "建设路", "HWC")
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     process = ServerProcess(tmp_path / "server", "--demo")
-    done = subprocess.run(
-        [sys.executable, "-m", "server.cli", "--data-dir", str(process.data_dir),
-         "checklist", "load", str(TEMPLATE)],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    objects = tmp_path / "objects.csv"
+    objects.write_text("kind,id,name,department_code\nstreet_section,S-001,建设路,HWC\n")
+    for command in (("checklist", "load", TEMPLATE), ("inspection-object", "load", objects)):
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", "--data-dir", str(process.data_dir),
+             *map(str, command)],
+            check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
     yield process
     process.stop()
 
