@@ -62,7 +62,8 @@ def inspect(
 
 
 def city(store: LocalStore) -> dict[str, str]:
-    """HW handles its case on time and closes it; SZ handles late; YL has nothing at all."""
+    """HW signs for its case within the hour, handles it on time and closes it; SZ signs for
+    it five hours late and handles late; YL has nothing at all."""
     deps = {
         code: add_department(store, name, code=code)
         for code, name in (("HW", "环卫所"), ("SZ", "市政处"), ("YL", "园林局"))
@@ -76,6 +77,7 @@ def city(store: LocalStore) -> dict[str, str]:
                 ("submit", t0), ("accept", t0 + timedelta(hours=1), sup),
                 ("register", t0 + timedelta(hours=2), sup),
                 ("dispatch", t0 + timedelta(hours=3), {**sup, "department_id": deps[code], "deadline": t0 + timedelta(days=3)}),
+                ("sign_for", t0 + timedelta(hours=4 if code == "HW" else 10), {"role": "handler", "department_id": deps[code]}),
                 ("handle", handled, sup),
             ],
             created_at=t0,

@@ -90,7 +90,7 @@ def test_reports_and_the_bulletin_section(tmp_path: Path) -> None:
     assert (unit["name"], unit["score"], unit["inspections"]) == ("环卫所", "93.50", 2)
     assert "no figure, left out" in unit["how"]["en"]
     plain = run_cli("--lang", "zh_CN", "report", "assessment", "--year", "2026", data_dir=data)
-    assert "检查平均得分率 93.50 × 40/40 = 93.50" in plain.stdout
+    assert "检查平均得分率 93.50 × 30/30 = 93.50" in plain.stdout
 
     out = tmp_path / "june.pdf"
     written = run_cli(

@@ -34,8 +34,8 @@ class AssessmentSettings:
                 Component.ON_TIME: 30,
                 Component.CLOSURE: 20,
                 Component.REWORK: 10,
-                Component.SIGN_FOR: 0,
-                Component.INSPECTION: 40,
+                Component.SIGN_FOR: 10,
+                Component.INSPECTION: 30,
             }
         )
     )

@@ -1741,6 +1741,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>刷新(&amp;F)</translation>
     </message>
     <message>
+        <source>Type a name or code</source>
+        <translation>输入名称或编码查找</translation>
+    </message>
+    <message>
         <source>Open (明察)</source>
         <translation>明察</translation>
     </message>

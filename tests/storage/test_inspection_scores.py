@@ -46,12 +46,14 @@ def test_assessment_weighs_indicators_and_inspections_and_recomputes_identically
         Component.ON_TIME: 30,
         Component.CLOSURE: 20,
         Component.REWORK: 10,
-        Component.INSPECTION: 40,
+        Component.SIGN_FOR: 10,
+        Component.INSPECTION: 30,
     }
     values = {
         Component.ON_TIME: Decimal(str(round(hw.on_time_rate or 0, 6))) * 100,
         Component.CLOSURE: None if hw.closure_rate is None else Decimal(str(round(hw.closure_rate, 6))) * 100,
         Component.REWORK: None if hw.rework_rate is None else 100 - Decimal(str(round(hw.rework_rate, 6))) * 100,
+        Component.SIGN_FOR: Decimal(100),  # signed for within the hour: 1 of 1 on time
         Component.INSPECTION: Decimal("92.00"),  # (94 + 90) / 2
     }  # fmt: skip
     present = {c: v for c, v in values.items() if v is not None}
@@ -61,7 +63,12 @@ def test_assessment_weighs_indicators_and_inspections_and_recomputes_identically
     assert by_code["SZ"].unit.criticised and not by_code["HW"].unit.criticised
     assert by_code["YL"].unit.score is None and by_code["YL"].unit.rank is None
     how = by_code["HW"].unit.explain().en
-    assert "Mean inspection score 92.00 × 40/" in how and "Sign-for rate" not in how.split("(")[0]
+    assert "Mean inspection score 92.00 × 30/" in how and "Sign-for rate 100.00 × 10/" in how
+    # SZ signed for five hours after the dispatch (the limit is 2 h): its sign-for rate is 0.
+    (sz_sign_for,) = (t for t in by_code["SZ"].unit.terms if t.component is Component.SIGN_FOR)
+    assert sz_sign_for.value == 0 and sz_sign_for.weight == 10
+    (yl_sign_for,) = (t for t in by_code["YL"].unit.terms if t.component is Component.SIGN_FOR)
+    assert yl_sign_for.value is None  # nothing to sign for: left out, not a zero
     # The objects of the year, ranked: S1 (mean 92, lowest 90, trend 90 − 94 = −4), then S2.
     s1, s2 = (o for o in data.objects if o.object_id in ("street_section:S1", "street_section:S2"))
     assert (s1.rank, s1.mean, s1.lowest, s1.trend) == (

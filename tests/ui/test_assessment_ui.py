@@ -41,9 +41,10 @@ def test_units_ranked_with_their_arithmetic_and_criticism(
     ]
     assert [r[1] for r in rows] == ["环卫所", "市政处", "园林局"]
     assert rows[0][0] == "1" and rows[2][0] == "—" and rows[2][4] == "no figure at all: not ranked"
-    assert "Mean inspection score 98.00 × 40/" in rows[0][4]
+    assert "Mean inspection score 98.00 × 30/" in rows[0][4]
     assert panel.criticised_label.text() == "Named for criticism (通报批评): 市政处"
-    assert "Mean inspection score 40%" in panel.weights_label.text()
+    assert "Mean inspection score 30%" in panel.weights_label.text()
+    assert "Sign-for rate 100.00 × 10/" in rows[0][4]  # HW signed for within the hour
     objects = [
         panel.objects.topLevelItem(i).text(1) for i in range(panel.objects.topLevelItemCount())
     ]

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -78,6 +79,13 @@ class InspectionsPanel(QWidget):
         self.template_combo.currentIndexChanged.connect(self._fill_objects)
         self.object_combo = QComboBox()
         self.object_combo.setObjectName("object_combo")
+        # Hundreds of grid cells and units: type any part of a name or code to find one.
+        self.object_combo.setEditable(True)
+        self.object_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer = self.object_combo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.object_combo.lineEdit().setPlaceholderText(self.tr("Type a name or code"))
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("mode_combo")
         self.mode_combo.addItem(self.tr("Open (明察)"), InspectionMode.OPEN)
@@ -383,7 +391,11 @@ class InspectionsPanel(QWidget):
     @Slot()
     def begin(self) -> None:
         template = self._template()
-        key = self.object_combo.currentData()
+        # What the field shows, not a stale choice behind half-typed text.
+        shown = self.object_combo.findText(
+            self.object_combo.currentText(), Qt.MatchFlag.MatchExactly
+        )
+        key = self.object_combo.itemData(shown) if shown >= 0 else None
         target = next((o for o in self._objects if f"{o.kind}:{o.id}" == key), None)
         if template is None or target is None:
             self._show_error(self.tr("Choose a checklist and an object first."))
