@@ -37,6 +37,7 @@ from server.tracks.site_router import router as sites_router
 
 log = logging.getLogger("citypatrol.server")
 
+#: The demo inspector ``demo`` is in the inspection team (督导检查组); ``inspector2`` is not.
 DEMO_ACCOUNTS = (
     ("demo", "demo", Role.INSPECTOR, "演示监督员"),
     ("inspector2", "inspector2", Role.INSPECTOR, "演示监督员二"),
@@ -64,7 +65,15 @@ def seed_demo_accounts(sessions: sessionmaker[Session]) -> None:
         lock_feed(session)
         for username, password, role, name in DEMO_ACCOUNTS:
             if session.scalar(select(User).where(User.username == username)) is None:
-                users.add_user(session, username, password, role, name, policy=False)
+                users.add_user(
+                    session,
+                    username,
+                    password,
+                    role,
+                    name,
+                    policy=False,
+                    inspection_team=username == "demo",
+                )
                 log.info("demo account %s (%s) created", username, role.value)
         for code, name, name_en in departments.DEMO_DEPARTMENTS:
             if session.scalar(select(Department).where(Department.code == code)) is None:

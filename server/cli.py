@@ -104,6 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--department", metavar="CODE", help="a handler's department (required for handlers)"
     )
+    add.add_argument(
+        "--inspection-team",
+        action="store_true",
+        help="an inspector of the inspection team (督导检查组): may record scored inspections",
+    )
+    team = user.add_parser(
+        "team", help="put an inspector in the inspection team (督导检查组) or take them out"
+    )
+    team.add_argument("name")
+    team.add_argument("membership", choices=["on", "off"])
     user.add_parser("list", help="list accounts")
     for name, text in (
         ("disable", "disable an account and end its sessions"),
@@ -370,8 +380,15 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                     Role(args.role),
                     args.display_name,
                     department=args.department,
+                    inspection_team=args.inspection_team,
                 )
                 print(f"user {args.name} ({args.role}) added")
+            elif command == "team":
+                user = users.find_user(session, args.name)
+                users.check_team(Role(user.role), args.membership == "on")
+                user.inspection_team = args.membership == "on"
+                joined = "in" if user.inspection_team else "out of"
+                print(f"user {args.name} is {joined} the inspection team (from the next sign-in)")
             elif command == "list":
                 codes = {d.id: d.code for d in session.scalars(select(Department))}
                 for user in session.scalars(select(User).order_by(User.username)):
@@ -379,6 +396,8 @@ def _admin(args: argparse.Namespace, sessions: sessionmaker[Session]) -> int:
                     shown = f"{user.username}\t{user.role}\t{state}\t{user.display_name}"
                     if user.department_id:
                         shown += f"\t{codes.get(user.department_id, '')}"
+                    if user.inspection_team:
+                        shown += "\tinspection team"
                     print(shown)
             elif command in ("disable", "enable"):
                 user = users.find_user(session, args.name)

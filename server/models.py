@@ -59,6 +59,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: A handler's department (issue 15): a handler sees and works only its cases.
     department_id: Mapped[str | None] = mapped_column(String(36))
+    #: A member of the inspection team (督导检查组): may record scored inspections (issue 18).
+    inspection_team: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ApiToken(Base):

@@ -161,6 +161,14 @@ def inspectable_objects(
 # -- recording -----------------------------------------------------------------------------
 
 
+def may_record(store: LocalStore) -> bool:
+    """Whether this laptop's account records scored inspections: an inspector of the
+    inspection team (督导检查组), as the server said at the last sign-in (the server checks
+    again when an inspection arrives)."""
+    account = store.account()
+    return account is not None and account.role is Role.INSPECTOR and account.inspection_team
+
+
 @dataclass(frozen=True, slots=True)
 class DeductionView:
     id: str

@@ -222,6 +222,8 @@ class Account:
     role: Role
     #: A handler's department (issue 15); None for every other role.
     department_id: str | None = None
+    #: A member of the inspection team (督导检查组), as of the last sign-in.
+    inspection_team: bool = False
 
 
 @dataclass

@@ -98,6 +98,8 @@ PHOTOS_DIR = "photos"
 
 #: The keys of SyncState that name the signed-in account.
 _ACCOUNT_KEYS = ("server_url", "user_id")
+#: Whether the account is in the inspection team (督导检查组): "1", or empty.
+_TEAM_KEY = "inspection_team"
 
 
 @dataclass
@@ -191,6 +193,7 @@ class LocalStore:
             user.department_id = account.department_id
             for key in _ACCOUNT_KEYS:
                 s.merge(SyncState(key=key, value=getattr(account, key)))
+            s.merge(SyncState(key=_TEAM_KEY, value="1" if account.inspection_team else ""))
         self._actor = Actor(account.user_id, account.role)
         return account
 
@@ -208,7 +211,9 @@ class LocalStore:
         with self.read() as s:
             values = {
                 row.key: row.value
-                for row in s.scalars(select(SyncState).where(SyncState.key.in_(_ACCOUNT_KEYS)))
+                for row in s.scalars(
+                    select(SyncState).where(SyncState.key.in_((*_ACCOUNT_KEYS, _TEAM_KEY)))
+                )
             }
             user = s.get(User, values.get("user_id", ""))
             if user is None or "server_url" not in values:
@@ -220,6 +225,7 @@ class LocalStore:
                 user.display_name,
                 Role(user.role),
                 user.department_id,
+                inspection_team=bool(values.get(_TEAM_KEY)),
             )
 
     # -- writes -------------------------------------------------------------------------

@@ -29,6 +29,8 @@ class ServerUser:
     department_id: str | None = None
     #: How many photos a handler's report of handling needs (the server's setting).
     after_photos_required: int | None = None
+    #: A member of the inspection team (督导检查组): may record scored inspections.
+    inspection_team: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +294,7 @@ def _user(data: dict[str, Any]) -> ServerUser:
         role=Role(data["role"]),
         department_id=data.get("department_id"),
         after_photos_required=data.get("after_photos_required"),
+        inspection_team=bool(data.get("inspection_team", False)),
     )
 
 

@@ -54,6 +54,7 @@ def sign_in(
             display_name=result.user.display_name,
             role=result.user.role,
             department_id=result.user.department_id,
+            inspection_team=result.user.inspection_team,
         )
     )
     if result.user.after_photos_required is not None:

@@ -701,6 +701,7 @@ class MainWindow(QMainWindow):
 
     def _signed_out(self, result: SignOut) -> None:
         self._show_account(None)
+        self.inspections.refresh()
         if not result.was_signed_in:
             text = self.tr("Nobody is signed in on this laptop.")
         elif result.server_told:
@@ -720,6 +721,7 @@ class MainWindow(QMainWindow):
 
     def _signed_in(self, account: Account) -> None:
         self._show_account(account)
+        self.inspections.refresh()  # in the inspection team or not
         self.sync.signed_in()
 
     def edit_settings(self) -> None:

@@ -1773,6 +1773,10 @@ Cases returned to you for correction and re-inspections assigned to you appear h
         <translation>方式：</translation>
     </message>
     <message>
+        <source>Scored inspections are recorded by the inspection team (督导检查组). An administrator adds an inspector to it; then sign in again.</source>
+        <translation>评分检查由督导检查组成员记录。请管理员把您加入督导检查组，然后重新登录。</translation>
+    </message>
+    <message>
         <source>Object</source>
         <translation>检查对象</translation>
     </message>

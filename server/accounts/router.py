@@ -37,6 +37,8 @@ class UserPublic(BaseModel):
     #: How many photos a handler's report of handling needs (the server's setting); None for
     #: every other role.
     after_photos_required: int | None = None
+    #: A member of the inspection team (督导检查组): may record scored inspections.
+    inspection_team: bool = False
 
 
 class LoginResponse(BaseModel):
@@ -54,6 +56,7 @@ def _public(user: User, settings: Settings) -> UserPublic:
         role=Role(user.role),
         department_id=user.department_id,
         after_photos_required=settings.handler_after_photos if handler else None,
+        inspection_team=user.inspection_team,
     )
 
 

@@ -28,11 +28,13 @@ def add_user(
     *,
     policy: bool = True,
     department: str | None = None,
+    inspection_team: bool = False,
 ) -> User:
     """Add an account; its password must pass the policy (server.accounts.passwords) unless
     ``policy`` is False — only for the demo accounts, served on loopback only (server.api).
 
     A handler belongs to one department, by its code (``department``); no other role has one.
+    Only an inspector can be in the inspection team (督导检查组, ``inspection_team``).
     """
     if not username.strip() or len(username) > 100:
         raise ValueError("a user name is 1 to 100 characters")
@@ -43,6 +45,7 @@ def add_user(
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"user {username!r} already exists")
     department_id = _department_of(session, role, department)
+    check_team(role, inspection_team)
     user = User(
         id=new_id(),
         username=username,
@@ -52,6 +55,7 @@ def add_user(
         disabled=False,
         created_at=datetime.now(UTC),
         department_id=department_id,
+        inspection_team=inspection_team,
     )
     session.add(user)
     announce_user(session, user)
@@ -69,6 +73,11 @@ def _department_of(session: Session, role: Role, code: str | None) -> str | None
     if department is None or not department.active:
         raise ValueError(f"no active department with code {code!r}")
     return department.id
+
+
+def check_team(role: Role, inspection_team: bool) -> None:
+    if inspection_team and role is not Role.INSPECTOR:
+        raise ValueError(f"only an inspector can be in the inspection team, not a {role.value}")
 
 
 def announce_user(session: Session, user: User) -> None:

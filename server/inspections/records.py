@@ -105,6 +105,16 @@ def receive(session: Session, user: User, raw: Any) -> tuple[Inspection, bool]:
             f"检查记录 {record.id} 已以不同内容上报",
             f"inspection {record.id} was already received with other content",
         )
+    if not user.inspection_team:
+        # Checked after the resend above: one taken out of the team still gets "duplicate"
+        # for what was received while they were in it.
+        raise refuse(
+            status.HTTP_403_FORBIDDEN,
+            "not_inspection_team",
+            "只有督导检查组成员可以上报评分检查（请管理员用 user team 加入）",
+            "only members of the inspection team (督导检查组) record scored inspections "
+            "(an administrator adds them with: user team NAME on)",
+        )
     template_row = session.get(
         ChecklistTemplateRow, (record.template_code, record.template_version)
     )

@@ -34,7 +34,9 @@ _HIDDEN = documented({404: "no such inspection, or one this account may not see 
     status_code=status.HTTP_201_CREATED,
     responses=documented(
         {
-            400: "the inspection is malformed or names an unknown checklist version or item",
+            400: "the inspection is malformed or names an unknown checklist version, item, "
+            "object or department",
+            403: "not an inspector of the inspection team (督导检查组)",
             409: "this id was received already with other content",
         }
     ),

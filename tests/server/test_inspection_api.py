@@ -218,3 +218,40 @@ def test_objects_load_from_csv_and_reach_the_feed(server: ServerProcess, tmp_pat
         if e["kind"] == "inspection_object" and e["payload"]["id"] in ("S-002", "M-1")
     ]
     assert sorted(objects) == [("M-1", "东门市场", None), ("S-002", "建设路", "HWC")]
+
+
+def test_only_the_inspection_team_records_inspections(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    load_street(server, tmp_path)
+    body = inspection("open")
+    with http(server, "inspector2") as outsider, http(server, "demo") as member:
+        assert member.get("/api/v1/me").json()["inspection_team"] is True
+        assert outsider.get("/api/v1/me").json()["inspection_team"] is False
+        refused = outsider.post("/api/v1/inspections", json=body)
+        assert refused.status_code == 403
+        assert refused.json()["detail"]["code"] == "not_inspection_team"
+        assert "督导检查组" in refused.json()["detail"]["zh"]
+
+        joined = admin_cli(server, "user", "team", "inspector2", "on")
+        assert joined.returncode == 0 and "in the inspection team" in joined.stdout
+        assert "inspector2\tinspector\tactive" in admin_cli(server, "user", "list").stdout
+        assert outsider.post("/api/v1/inspections", json=body).status_code == 201
+        admin_cli(server, "user", "team", "inspector2", "off")
+        # Taken out of the team: a resend of what was received before is still "duplicate".
+        again = outsider.post("/api/v1/inspections", json=body)
+        assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+        assert outsider.post("/api/v1/inspections", json=inspection("open")).status_code == 403
+
+    refused = admin_cli(server, "user", "team", "supervisor", "on")
+    assert refused.returncode != 0 and "only an inspector" in refused.stderr
+    added = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
+         "--database-url", server.database_url, "user", "add", "teamlead", "--role",
+         "inspector", "--inspection-team"],
+        input="a long and proper passphrase 17\n", check=False, cwd=ROOT,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    listed = admin_cli(server, "user", "list").stdout
+    assert "teamlead\tinspector\tactive\tteamlead\tinspection team" in listed

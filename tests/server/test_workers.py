@@ -500,7 +500,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/releases/latest"): signed_in(404),
     ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
     # Inspections (an unannounced one by the owner, not published): issue 18.
-    ("POST", "/api/v1/inspections"): {ANON: 401, OWNER: 201, OTHER: 201, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
+    ("POST", "/api/v1/inspections"): {ANON: 401, OWNER: 201, OTHER: 403, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
     ("GET", "/api/v1/inspections"): signed_in(200),
     ("GET", "/api/v1/inspections/{inspection_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
     ("POST", "/api/v1/inspections/{inspection_id}/publish"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 403, HANDLER: 403},

@@ -160,3 +160,26 @@ def test_unannounced_inspection_through_the_widgets_to_the_bulletin(
     assert "督导检查情况" in flat and STREET in flat
     assert "91/100" in flat and "91.00%" in flat
     assert "曝光典型问题" in flat and "路面有明显垃圾" in flat
+
+
+def test_an_inspector_outside_the_team_reads_but_does_not_record(
+    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, tmp_path: Path
+) -> None:
+    outsider = laptop(qtbot, tasks, server, tmp_path / "outsider", "inspector2")
+    sync(qtbot, outsider)
+    panel = outsider.inspections
+    outsider.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.template_combo.count() == 1, timeout=10_000)
+    qtbot.waitUntil(panel.team_label.isVisible, timeout=10_000)
+    assert "督导检查组" in panel.team_label.text()
+    assert not panel.begin_button.isEnabled() and not panel.object_combo.isEnabled()
+
+    # Put in the team by an administrator: the next sign-in lets them record.
+    assert run_server_cli(server, "user", "team", "inspector2", "on").returncode == 0
+    sign_in(outsider._store, server.url, "inspector2", "inspector2")
+    outsider._signed_in(outsider._store.account())
+    qtbot.waitUntil(lambda: not panel.team_label.isVisible(), timeout=10_000)
+    assert panel.begin_button.isEnabled()
+    panel.object_combo.setEditText("S-00")  # half-typed: not an object yet
+    panel.begin_button.click()
+    assert panel.current is None and "Choose a checklist and an object" in panel.error_label.text()

@@ -99,6 +99,17 @@ class InspectionsPanel(QWidget):
         form.addRow(self.tr("Object:"), self.object_combo)
         form.addRow(self.tr("Mode:"), self.mode_combo)
         form.addRow(self.begin_button)
+        self.team_label = QLabel(
+            self.tr(
+                "Scored inspections are recorded by the inspection team (督导检查组). "
+                "An administrator adds an inspector to it; then sign in again."
+            )
+        )
+        self.team_label.setObjectName("team_label")
+        self.team_label.setWordWrap(True)
+        self.team_label.hide()
+        form.addRow(self.team_label)
+        self.start_box = start
 
         self.list = tree_view(
             "inspections",
@@ -233,6 +244,7 @@ class InspectionsPanel(QWidget):
                 records.checklist_templates(store),
                 records.inspectable_objects(store),
                 records.list_inspections(store),
+                records.may_record(store),
             ),
             lambda result: self._show_lists(*result),
             key="lists",
@@ -247,8 +259,12 @@ class InspectionsPanel(QWidget):
         templates: list[ChecklistTemplate],
         objects: list[records.InspectableObject],
         views: list[records.InspectionView],
+        may_record: bool,
     ) -> None:
         self._templates, self._objects = templates, objects
+        for widget in (self.template_combo, self.object_combo, self.mode_combo):
+            widget.setEnabled(may_record)
+        self.team_label.setVisible(not may_record)
         chosen = self.template_combo.currentData()
         self.template_combo.blockSignals(True)
         self.template_combo.clear()
@@ -276,7 +292,7 @@ class InspectionsPanel(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         self.summary_label.setText(self.tr("Inspections: %1").replace("%1", str(len(views))))
-        self.begin_button.setEnabled(bool(templates))
+        self.begin_button.setEnabled(may_record and bool(templates))
         if current is not None:
             self.show_inspection(current)
 
