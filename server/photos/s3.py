@@ -16,7 +16,9 @@ Layout under the prefix:
   segment that holds its bytes is stored. Every node reaches every segment: an upload begun on
   one node resumes on another.
 * ``complete/<storage_name>`` — a finished photo: the segments joined, with the SHA-256 checked
-  (ours while joining, and the store's: ``ChecksumSHA256``), then the segments are deleted.
+  (ours while joining, and the store's: ``ChecksumSHA256``), then the segments are deleted. A
+  photo sent whole (a scored inspection's deduction photo, ``inspection-<sha256>``) is stored
+  there directly by :meth:`S3PhotoStore.keep`, with the store checking its SHA-256 too.
 
 The lock of an upload is not in the bucket (S3 has none): :mod:`server.photos.locks`.
 
@@ -419,6 +421,20 @@ class S3PhotoStore:
                     ContentLength=size,
                     ChecksumSHA256=expected,
                 )
+
+    def keep(self, storage_name: str, source: Path, sha256: str) -> None:
+        key = self.complete_key(storage_name)
+        if self._exists(key):
+            return
+        expected = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+        with _store_call("storing a photo"), source.open("rb") as body:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentLength=os.fstat(body.fileno()).st_size,
+                ChecksumSHA256=expected,
+            )
 
     def finished(self, storage_name: str, sha256: str) -> Finished | None:
         key = self.complete_key(storage_name)

@@ -3,6 +3,9 @@
 :class:`PhotoStore` is the interface the upload state machine and the routes use; nothing else
 touches the bytes. :class:`LocalPhotoStore` keeps them in the server's photo folder:
 ``partial/<storage_name>`` while uploading, ``complete/<storage_name>`` once verified.
+A photo that arrives whole in one request (a scored inspection's deduction photo) is spooled
+to :attr:`PhotoStore.spool_dir`, verified, and stored with :meth:`PhotoStore.keep`; it is read
+back with :meth:`PhotoStore.finished` like any other.
 :class:`server.photos.s3.S3PhotoStore` provides the same interface on S3-compatible object
 storage, for several server nodes: its parts live in the bucket and their lock in PostgreSQL
 (:mod:`server.photos.locks`) instead of a ``flock``.
@@ -111,6 +114,17 @@ class PhotoStore(Protocol):
 
     def free_bytes(self) -> int | None:
         """Bytes free where the photos are written (None: unknown, e.g. object storage)."""
+        ...
+
+    @property
+    def spool_dir(self) -> Path:
+        """This node's folder for a whole photo on its way in (then :meth:`keep`)."""
+        ...
+
+    def keep(self, storage_name: str, source: Path, sha256: str) -> None:
+        """Store the file ``source`` (in :attr:`spool_dir`, its bytes verified to have the
+        SHA-256 ``sha256``) as the finished photo ``storage_name``; kept already is fine. The
+        caller removes ``source`` afterwards if it is still there."""
         ...
 
 
@@ -236,6 +250,20 @@ class LocalPhotoStore:
 
     def complete(self, storage_name: str) -> Path:
         return self.complete_dir / storage_name
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.root / "incoming"  # the same disk as complete/: keep() is a rename
+
+    def keep(self, storage_name: str, source: Path, sha256: str = "") -> None:
+        final = self.complete(storage_name)
+        if final.exists():
+            return
+        with source.open("rb") as written:
+            os.fsync(written.fileno())
+        self.complete_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(source, final)
+        fsync_dir(self.complete_dir)  # the database will say it is there: the name must hold
 
     def open_part(self, storage_name: str) -> LocalPart | None:
         self.partial_dir.mkdir(parents=True, exist_ok=True)

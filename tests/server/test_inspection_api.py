@@ -41,6 +41,8 @@ def test_unannounced_inspection_hidden_until_published(server: ServerProcess) ->
             author.put(f"/api/v1/inspections/{iid}/photos/{first}", content=b"x" * 10).status_code
             == 400
         )
+        kept = server.data_dir / "photos"
+        assert not [p for p in kept.rglob("*") if p.is_file()]  # the wrong bytes: nothing kept
         assert (
             unit.put(f"/api/v1/inspections/{iid}/photos/{first}", content=photo).status_code == 404
         )
