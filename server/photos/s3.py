@@ -51,7 +51,7 @@ from fastapi import status
 from server import errors
 from server.photos.hashing import Hash
 from server.photos.locks import PartLocks, Release
-from server.photos.store import Finished, write_all
+from server.photos.store import Finished, clear_dead_spools, write_all
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -227,24 +227,6 @@ class S3Part:
             path.unlink(missing_ok=True)
 
 
-def _clear_dead_spools(root: Path) -> None:
-    """Spooled bytes of PATCHes whose process died were never committed: removed. A folder
-    of a process still running (another worker) is left alone."""
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        pid = int(folder.name) if folder.name.isdigit() else 0
-        try:
-            if pid and pid != os.getpid():
-                os.kill(pid, 0)
-                continue  # alive
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue  # someone else's process: alive
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _streamer(body: Any) -> Callable[[], Iterator[bytes]]:
     def chunks() -> Iterator[bytes]:
         try:
@@ -272,7 +254,7 @@ class S3PhotoStore:
         self.spool_dir = spool_dir
         self.locks = locks
         self.client = client or s3_client()
-        _clear_dead_spools(spool_dir)
+        clear_dead_spools(spool_dir)
         # One folder per process: workers (--workers N) share the data folder.
         self.spool_dir = spool_dir / f"{os.getpid()}"
         self.spool_dir.mkdir(parents=True, exist_ok=True)

@@ -179,6 +179,24 @@ def write_all(fd: int, data: bytes) -> int:
     return len(data)
 
 
+def clear_dead_spools(root: Path) -> None:
+    """Spooled bytes of processes that died (``root/<pid>/``) were never committed: removed. A
+    folder of a process still running (another worker) is left alone."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        pid = int(folder.name) if folder.name.isdigit() else 0
+        try:
+            if pid and pid != os.getpid():
+                os.kill(pid, 0)
+                continue  # alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's process: alive
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class LocalPart:
     """A part in the photo folder: an open descriptor holding the part's ``flock``."""
 
@@ -226,6 +244,7 @@ class LocalPhotoStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        clear_dead_spools(root / "incoming")
 
     @property
     def partial_dir(self) -> Path:
@@ -253,7 +272,9 @@ class LocalPhotoStore:
 
     @property
     def spool_dir(self) -> Path:
-        return self.root / "incoming"  # the same disk as complete/: keep() is a rename
+        # The same disk as complete/ (keep() is a rename); one folder per process, as workers
+        # (--workers N) share the photo folder and a dead one's are cleared at the next start.
+        return self.root / "incoming" / str(os.getpid())
 
     def keep(self, storage_name: str, source: Path, sha256: str = "") -> None:
         final = self.complete(storage_name)

@@ -5,11 +5,16 @@ who sees an unannounced (暗访) inspection before and after a supervisor publis
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 from helpers import ServerProcess
 from inspection_http import TEMPLATE, admin_cli, http, inspection
+
+from server.photos.store import LocalPhotoStore
 
 PHOTO = Path("/work/shared/samples/photos/jpg/Nikon_D70.jpg")
 
@@ -127,3 +132,16 @@ def test_objects_load_from_csv_and_reach_the_feed(server: ServerProcess, tmp_pat
         entries = reader.get("/api/v1/feed", params={"cursor": 0}).json()["entries"]
     names = [e["payload"]["name"] for e in entries if e["kind"] == "inspection_object"]
     assert sorted(names) == ["东门市场", "建设路"]
+
+
+def test_photos_spooled_by_a_dead_process_are_cleared(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    incoming = tmp_path / "photos" / "incoming"
+    alive = str(os.getppid())  # another worker, say
+    for pid in (dead.stdout.strip(), alive):
+        (incoming / pid).mkdir(parents=True)
+        (incoming / pid / "inspection-x").write_bytes(b"spooled")
+    store = LocalPhotoStore(tmp_path / "photos")
+    assert [p.name for p in incoming.iterdir()] == [alive]
+    assert store.spool_dir == incoming / str(os.getpid())
