@@ -187,7 +187,7 @@ def test_inspection_photos_live_in_the_bucket(server: S3Server, s3: MotoS3) -> N
         assert author.post("/api/v1/inspections", json=body).status_code == 201
         url = f"/api/v1/inspections/{iid}/photos"
         # Wrong bytes (another size; the same size, other content): refused, nothing kept.
-        for wrong in (photo[:-1], photo[:-1] + b"x"):
+        for wrong in (photo[:-1], photo[:-1] + bytes([photo[-1] ^ 0xFF])):
             refused = author.put(f"{url}/{first}", content=wrong)
             assert refused.status_code == 400, refused.text
             assert refused.json()["detail"]["code"] == "photo_mismatch"
