@@ -145,3 +145,19 @@ def test_photos_spooled_by_a_dead_process_are_cleared(tmp_path: Path) -> None:
     store = LocalPhotoStore(tmp_path / "photos")
     assert [p.name for p in incoming.iterdir()] == [alive]
     assert store.spool_dir == incoming / str(os.getpid())
+
+
+def test_a_photo_declared_as_another_type_is_never_served_as_that(server: ServerProcess) -> None:
+    admin_cli(server, "checklist", "load", str(TEMPLATE))
+    page = b"<html><script>alert(1)</script></html>"
+    body = inspection("open", page)
+    for deduction in body["deductions"]:
+        deduction["photo_mime"] = "text/html"
+    url = f"/api/v1/inspections/{body['id']}/photos/{body['deductions'][0]['id']}"
+    with http(server, "demo") as author, http(server, "supervisor") as chief:
+        assert author.post("/api/v1/inspections", json=body).status_code == 201
+        assert author.put(url, content=page).json()["outcome"] == "applied"
+        got = chief.get(url)
+    assert got.status_code == 200 and got.content == page
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["x-content-type-options"] == "nosniff"
