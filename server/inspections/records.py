@@ -9,8 +9,7 @@ published it; the handlers of other departments never. The feed follows the same
 
 from __future__ import annotations
 
-import hashlib
-import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from server.models import (
     InspectionPhoto,
     User,
 )
-from server.photos.store import LocalPhotoStore
+from server.photos.store import Finished, PhotoStore
 
 #: Roles that see every inspection, published or not.
 OVERSEERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
@@ -207,16 +206,27 @@ def storage_name(sha256: str) -> str:
     return f"inspection-{sha256}"
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedPhoto:
+    """A deduction photo's bytes as they arrived: spooled to ``path`` (in the store's
+    :attr:`~server.photos.store.PhotoStore.spool_dir`), measured and hashed on the way."""
+
+    path: Path
+    size: int
+    sha256: str
+
+
 def receive_photo(
     session: Session,
     user: User,
-    store: LocalPhotoStore,
+    store: PhotoStore,
     target: tuple[str, str],
-    received: Path,
+    received: ReceivedPhoto,
 ) -> bool:
-    """Keep the deduction photo ``target`` = (inspection id, deduction id) whose bytes arrived
-    in ``received`` (a temporary file, removed by the caller); True when new. The bytes must be
-    exactly the size and SHA-256 the inspection declared (anything else is refused)."""
+    """Keep the deduction photo ``target`` = (inspection id, deduction id) in the photo store
+    (``inspection-<sha256>``); True when new. The bytes must be exactly the size and SHA-256 the
+    inspection declared (anything else is refused, nothing kept). The caller removes the
+    spooled file."""
     inspection_id, deduction_id = target
     row = session.get(Inspection, inspection_id)
     if row is None or row.author_id != user.id:
@@ -224,16 +234,10 @@ def receive_photo(
     sha256, mime, size = _deduction(read_inspection(row.document), deduction_id)
     if session.get(InspectionPhoto, deduction_id) is not None:
         return False
-    final = store.complete(storage_name(sha256))
-    if not final.exists():
-        digest = hashlib.sha256()
-        with received.open("rb") as source:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
-        if received.stat().st_size != size or digest.hexdigest() != sha256:
-            raise _wrong_bytes()
-        store.complete_dir.mkdir(parents=True, exist_ok=True)
-        os.replace(received, final)
+    if (received.size, received.sha256) != (size, sha256):
+        raise _wrong_bytes()
+    # Stored before the row is added: if the store fails (503), nothing is committed.
+    store.keep(storage_name(sha256), received.path, sha256)
     session.add(
         InspectionPhoto(
             deduction_id=deduction_id,
@@ -257,13 +261,16 @@ def _wrong_bytes() -> Exception:
 
 
 def photo_file(
-    session: Session, user: User, store: LocalPhotoStore, inspection_id: str, deduction_id: str
-) -> tuple[Path, str]:
+    session: Session, user: User, store: PhotoStore, inspection_id: str, deduction_id: str
+) -> tuple[Finished, str]:
+    """A deduction photo this account may see, from the photo store, and its media type."""
     visible(session, user, inspection_id)
     photo = session.get(InspectionPhoto, deduction_id)
-    path = store.complete(storage_name(photo.sha256)) if photo is not None else None
-    if photo is None or photo.inspection_id != inspection_id or path is None or not path.exists():
+    found = None
+    if photo is not None and photo.inspection_id == inspection_id:
+        found = store.finished(storage_name(photo.sha256), photo.sha256)
+    if photo is None or found is None:
         raise refuse(
             status.HTTP_404_NOT_FOUND, "no_such_photo", "服务器上没有这张照片", "no such photo"
         )
-    return path, photo.mime
+    return found, photo.mime

@@ -4,15 +4,15 @@ photos, a supervisor publishes it, and each account reads those it may see
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path as FilePath
-from typing import IO, Annotated, Any
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Body, Path, Request, Response, status
-from fastapi.responses import FileResponse
 from sqlalchemy import select
 
 from app.domain.lifecycle import Role
@@ -21,7 +21,9 @@ from server.errors import documented, refuse
 from server.inspections import records
 from server.models import Inspection
 from server.photos.protocol import MAX_UPLOAD_BYTES as MAX_PHOTO_BYTES
-from server.photos.store import LocalPhotoStore
+from server.photos.protocol import MIME_EXTENSIONS
+from server.photos.router import finished_response
+from server.photos.store import PhotoStore, write_all
 from server.schemas import UUID_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["inspections"])
@@ -80,11 +82,6 @@ def publish_inspection(inspection_id: Id, session: SessionDep, user: CurrentUser
     return records.inspection_json(session, records.publish(session, user, inspection_id))
 
 
-def _durable(out: IO[bytes]) -> None:
-    out.flush()
-    os.fsync(out.fileno())
-
-
 def _too_large() -> Exception:
     return refuse(
         status.HTTP_413_CONTENT_TOO_LARGE,
@@ -94,6 +91,36 @@ def _too_large() -> Exception:
     )
 
 
+async def _spool(request: Request, folder: FilePath) -> records.ReceivedPhoto:
+    """The request's body in a temporary file in ``folder``, measured and hashed on the way
+    (the caller removes the file); 413 as soon as it is over the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PHOTO_BYTES:
+        raise _too_large()  # before reading a byte
+    await anyio.to_thread.run_sync(lambda: folder.mkdir(parents=True, exist_ok=True))
+    fd, name = tempfile.mkstemp(dir=folder, prefix="inspection-")
+    path = FilePath(name)
+    try:
+        digest = hashlib.sha256()
+        received = 0
+
+        def write(chunk: bytes) -> None:
+            write_all(fd, chunk)
+            digest.update(chunk)
+
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > MAX_PHOTO_BYTES:
+                raise _too_large()
+            await anyio.to_thread.run_sync(write, chunk)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return records.ReceivedPhoto(path, received, digest.hexdigest())
+
+
 @router.put(
     "/inspections/{inspection_id}/photos/{deduction_id}",
     responses=documented(
@@ -101,45 +128,45 @@ def _too_large() -> Exception:
             400: "the bytes are not the size and SHA-256 the inspection declared",
             404: "no such inspection of this account, or no photo on this deduction",
             413: "over the photo size limit",
+            503: "the photo store is unreachable for now (Retry-After); nothing was kept",
         }
     ),
 )
 async def put_photo(
     inspection_id: Id, deduction_id: Id, request: Request, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
-    """A deduction's photo, whole (its inspector). Idempotent: a photo the server has already
-    is answered ``duplicate`` and its bytes are dropped."""
-    store: LocalPhotoStore = request.app.state.photo_store
-    incoming = store.root / "incoming"
-    await anyio.to_thread.run_sync(lambda: incoming.mkdir(parents=True, exist_ok=True))
-    fd, name = tempfile.mkstemp(dir=incoming, prefix="inspection-")
-    temp = FilePath(name)
+    """A deduction's photo, whole (its inspector), kept in the photo store as case photos are.
+    Idempotent: a photo the server has already is answered ``duplicate`` and its bytes are
+    dropped."""
+    store: PhotoStore = request.app.state.photo_store
+    received = await _spool(request, store.spool_dir)
     try:
-        received = 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                received += len(chunk)
-                if received > MAX_PHOTO_BYTES:
-                    raise _too_large()
-                await anyio.to_thread.run_sync(out.write, chunk)
-            await anyio.to_thread.run_sync(_durable, out)
         new = await anyio.to_thread.run_sync(
-            records.receive_photo, session, user, store, (inspection_id, deduction_id), temp
+            records.receive_photo, session, user, store, (inspection_id, deduction_id), received
         )
     finally:
-        temp.unlink(missing_ok=True)
+        await anyio.to_thread.run_sync(lambda: received.path.unlink(missing_ok=True))
     return {"outcome": "applied" if new else "duplicate"}
 
 
 @router.get(
     "/inspections/{inspection_id}/photos/{deduction_id}",
-    response_class=FileResponse,
-    responses=documented({404: "no such photo, or an inspection this account may not see"}),
+    response_class=Response,
+    responses={
+        200: {"content": {m: {} for m in MIME_EXTENSIONS}, "description": "the photo's bytes"},
+        **documented(
+            {
+                404: "no such photo, or an inspection this account may not see",
+                503: "the photo store is unreachable for now (Retry-After)",
+            }
+        ),
+    },
 )
 def get_photo(
     inspection_id: Id, deduction_id: Id, request: Request, session: SessionDep, user: CurrentUser
-) -> FileResponse:
-    path, mime = records.photo_file(
+) -> Response:
+    """A deduction photo, for those who may see its inspection (streamed from the store)."""
+    found, mime = records.photo_file(
         session, user, request.app.state.photo_store, inspection_id, deduction_id
     )
-    return FileResponse(path, media_type=mime)
+    return finished_response(found, mime, deduction_id)

@@ -44,6 +44,7 @@ from server.photos.state import (
     owned_photo,
     sign_in,
 )
+from server.photos.store import Finished
 
 log = logging.getLogger("citypatrol.server.tus")
 
@@ -374,17 +375,25 @@ def download_photo(photo_id: str, request: Request, credentials: Credentials) ->
     if found is None:
         log.error("photo %s is complete but its file %s is missing", pid, photo.storage_name)
         raise refuse(404, "photo_not_found", "找不到该照片", "photo not found")
+    return finished_response(found, photo.mime, pid)
+
+
+def finished_response(found: Finished, mime: str, name: str) -> Response:
+    """A finished photo's bytes (case and inspection photos alike): a local file as it is, a
+    stored object streamed. The media type is explicit, never guessed from a name; one that is
+    not a photo's is sent as bytes to save (never rendered)."""
+    extension = MIME_EXTENSIONS.get(mime)
+    media_type = mime if extension else "application/octet-stream"
     headers = {
         "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f'inline; filename="{pid}.{MIME_EXTENSIONS[photo.mime]}"',
+        "Content-Disposition": f'inline; filename="{name}.{extension or "bin"}"',
         "Cache-Control": "private, max-age=86400",
     }
-    # The media type is explicit: never guessed from a name.
     if found.path is not None:
-        return FileResponse(found.path, media_type=photo.mime, headers=headers)
+        return FileResponse(found.path, media_type=media_type, headers=headers)
     assert found.chunks is not None
     headers["Content-Length"] = str(found.size)
-    return StreamingResponse(found.chunks(), media_type=photo.mime, headers=headers)
+    return StreamingResponse(found.chunks(), media_type=media_type, headers=headers)
 
 
 router = APIRouter()

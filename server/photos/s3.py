@@ -16,7 +16,9 @@ Layout under the prefix:
   segment that holds its bytes is stored. Every node reaches every segment: an upload begun on
   one node resumes on another.
 * ``complete/<storage_name>`` — a finished photo: the segments joined, with the SHA-256 checked
-  (ours while joining, and the store's: ``ChecksumSHA256``), then the segments are deleted.
+  (ours while joining, and the store's: ``ChecksumSHA256``), then the segments are deleted. A
+  photo sent whole (a scored inspection's deduction photo, ``inspection-<sha256>``) is stored
+  there directly by :meth:`S3PhotoStore.keep`, with the store checking its SHA-256 too.
 
 The lock of an upload is not in the bucket (S3 has none): :mod:`server.photos.locks`.
 
@@ -49,7 +51,7 @@ from fastapi import status
 from server import errors
 from server.photos.hashing import Hash
 from server.photos.locks import PartLocks, Release
-from server.photos.store import Finished, write_all
+from server.photos.store import Finished, clear_dead_spools, write_all
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -225,24 +227,6 @@ class S3Part:
             path.unlink(missing_ok=True)
 
 
-def _clear_dead_spools(root: Path) -> None:
-    """Spooled bytes of PATCHes whose process died were never committed: removed. A folder
-    of a process still running (another worker) is left alone."""
-    if not root.is_dir():
-        return
-    for folder in root.iterdir():
-        pid = int(folder.name) if folder.name.isdigit() else 0
-        try:
-            if pid and pid != os.getpid():
-                os.kill(pid, 0)
-                continue  # alive
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue  # someone else's process: alive
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _streamer(body: Any) -> Callable[[], Iterator[bytes]]:
     def chunks() -> Iterator[bytes]:
         try:
@@ -270,7 +254,7 @@ class S3PhotoStore:
         self.spool_dir = spool_dir
         self.locks = locks
         self.client = client or s3_client()
-        _clear_dead_spools(spool_dir)
+        clear_dead_spools(spool_dir)
         # One folder per process: workers (--workers N) share the data folder.
         self.spool_dir = spool_dir / f"{os.getpid()}"
         self.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -419,6 +403,20 @@ class S3PhotoStore:
                     ContentLength=size,
                     ChecksumSHA256=expected,
                 )
+
+    def keep(self, storage_name: str, source: Path, sha256: str) -> None:
+        key = self.complete_key(storage_name)
+        if self._exists(key):
+            return
+        expected = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+        with _store_call("storing a photo"), source.open("rb") as body:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentLength=os.fstat(body.fileno()).st_size,
+                ChecksumSHA256=expected,
+            )
 
     def finished(self, storage_name: str, sha256: str) -> Finished | None:
         key = self.complete_key(storage_name)

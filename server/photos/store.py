@@ -3,6 +3,9 @@
 :class:`PhotoStore` is the interface the upload state machine and the routes use; nothing else
 touches the bytes. :class:`LocalPhotoStore` keeps them in the server's photo folder:
 ``partial/<storage_name>`` while uploading, ``complete/<storage_name>`` once verified.
+A photo that arrives whole in one request (a scored inspection's deduction photo) is spooled
+to :attr:`PhotoStore.spool_dir`, verified, and stored with :meth:`PhotoStore.keep`; it is read
+back with :meth:`PhotoStore.finished` like any other.
 :class:`server.photos.s3.S3PhotoStore` provides the same interface on S3-compatible object
 storage, for several server nodes: its parts live in the bucket and their lock in PostgreSQL
 (:mod:`server.photos.locks`) instead of a ``flock``.
@@ -113,6 +116,17 @@ class PhotoStore(Protocol):
         """Bytes free where the photos are written (None: unknown, e.g. object storage)."""
         ...
 
+    @property
+    def spool_dir(self) -> Path:
+        """This node's folder for a whole photo on its way in (then :meth:`keep`)."""
+        ...
+
+    def keep(self, storage_name: str, source: Path, sha256: str) -> None:
+        """Store the file ``source`` (in :attr:`spool_dir`, its bytes verified to have the
+        SHA-256 ``sha256``) as the finished photo ``storage_name``; kept already is fine. The
+        caller removes ``source`` afterwards if it is still there."""
+        ...
+
 
 def fsync_dir(path: Path) -> None:
     """Make a created or renamed entry in ``path`` durable (POSIX; Windows cannot open dirs)."""
@@ -165,6 +179,24 @@ def write_all(fd: int, data: bytes) -> int:
     return len(data)
 
 
+def clear_dead_spools(root: Path) -> None:
+    """Spooled bytes of processes that died (``root/<pid>/``) were never committed: removed. A
+    folder of a process still running (another worker) is left alone."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        pid = int(folder.name) if folder.name.isdigit() else 0
+        try:
+            if pid and pid != os.getpid():
+                os.kill(pid, 0)
+                continue  # alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's process: alive
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class LocalPart:
     """A part in the photo folder: an open descriptor holding the part's ``flock``."""
 
@@ -212,6 +244,7 @@ class LocalPhotoStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        clear_dead_spools(root / "incoming")
 
     @property
     def partial_dir(self) -> Path:
@@ -236,6 +269,22 @@ class LocalPhotoStore:
 
     def complete(self, storage_name: str) -> Path:
         return self.complete_dir / storage_name
+
+    @property
+    def spool_dir(self) -> Path:
+        # The same disk as complete/ (keep() is a rename); one folder per process, as workers
+        # (--workers N) share the photo folder and a dead one's are cleared at the next start.
+        return self.root / "incoming" / str(os.getpid())
+
+    def keep(self, storage_name: str, source: Path, sha256: str = "") -> None:
+        final = self.complete(storage_name)
+        if final.exists():
+            return
+        with source.open("rb") as written:
+            os.fsync(written.fileno())
+        self.complete_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(source, final)
+        fsync_dir(self.complete_dir)  # the database will say it is there: the name must hold
 
     def open_part(self, storage_name: str) -> LocalPart | None:
         self.partial_dir.mkdir(parents=True, exist_ok=True)

@@ -5,73 +5,22 @@ who sees an unannounced (暗访) inspection before and after a supervisor publis
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tarfile
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import httpx
 from helpers import ROOT, ServerProcess
+from inspection_http import admin_cli, http, inspection, load_street
 
-from app.domain.ids import new_id
+from server.photos.store import LocalPhotoStore
 
-TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
 PHOTO = Path("/work/shared/samples/photos/jpg/Nikon_D70.jpg")
 
 
-def admin_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
-         "--database-url", server.database_url, *args],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
-def http(server: ServerProcess, username: str) -> httpx.Client:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login",
-        json={"username": username, "password": username},
-        timeout=60,
-    ).json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    )
-
-
-def inspection(mode: str, photo: bytes | None = None) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    deductions = [
-        {"id": new_id(), "item_code": "A1", "note": f"垃圾 {i}", "at": now, "lat": 28.2,
-         "lon": 117.2, "accuracy_m": 5.0, "position_source": "gps",
-         "photo_sha256": hashlib.sha256(photo).hexdigest() if photo else None,
-         "photo_mime": "image/jpeg" if photo else None,
-         "photo_size": len(photo) if photo else None}
-        for i in range(3)
-    ]  # fmt: skip
-    return {
-        "id": new_id(), "template_code": "street-sanitation", "template_version": 1,
-        "object_kind": "street_section", "object_id": "S-001", "object_name": "建设路",
-        "department_code": "HWC", "mode": mode, "started_at": now, "finished_at": now,
-        "deductions": deductions,
-    }  # fmt: skip
-
-
-def load_street(server: ServerProcess, folder: Path) -> None:
-    """The template and the object inspected: street section S-001 of the demo 环卫 (HWC)."""
-    loaded = admin_cli(server, "checklist", "load", str(TEMPLATE))
-    assert loaded.returncode == 0, loaded.stderr
-    objects = folder / "objects.csv"
-    objects.write_text("kind,id,name,department_code\nstreet_section,S-001,建设路,HWC\n")
-    loaded = admin_cli(server, "inspection-object", "load", str(objects))
-    assert loaded.returncode == 0, loaded.stderr
-
-
-def test_unannounced_inspection_hidden_until_published(
-    server: ServerProcess, tmp_path: Path
-) -> None:
-    load_street(server, tmp_path)
+def test_unannounced_inspection_hidden_until_published(server: ServerProcess) -> None:
+    load_street(server)
     photo = PHOTO.read_bytes()
     body = inspection("unannounced", photo)
     with (
@@ -98,6 +47,8 @@ def test_unannounced_inspection_hidden_until_published(
             author.put(f"/api/v1/inspections/{iid}/photos/{first}", content=b"x" * 10).status_code
             == 400
         )
+        kept = server.data_dir / "photos"
+        assert not [p for p in kept.rglob("*") if p.is_file()]  # the wrong bytes: nothing kept
         assert (
             unit.put(f"/api/v1/inspections/{iid}/photos/{first}", content=photo).status_code == 404
         )
@@ -163,8 +114,8 @@ def test_unannounced_inspection_hidden_until_published(
         assert other_department.get(f"/api/v1/inspections/{open_body['id']}").status_code == 404
 
 
-def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess, tmp_path: Path) -> None:
-    load_street(server, tmp_path)
+def test_bad_inspections_are_refused_with_a_reason(server: ServerProcess) -> None:
+    load_street(server)
     with http(server, "demo") as author:
         nowhere = {**inspection("open"), "object_id": "S-404"}
         refused = author.post("/api/v1/inspections", json=nowhere)
@@ -220,10 +171,8 @@ def test_objects_load_from_csv_and_reach_the_feed(server: ServerProcess, tmp_pat
     assert sorted(objects) == [("M-1", "东门市场", None), ("S-002", "建设路", "HWC")]
 
 
-def test_only_the_inspection_team_records_inspections(
-    server: ServerProcess, tmp_path: Path
-) -> None:
-    load_street(server, tmp_path)
+def test_only_the_inspection_team_records_inspections(server: ServerProcess) -> None:
+    load_street(server)
     body = inspection("open")
     with http(server, "inspector2") as outsider, http(server, "demo") as member:
         assert member.get("/api/v1/me").json()["inspection_team"] is True
@@ -255,3 +204,32 @@ def test_only_the_inspection_team_records_inspections(
     assert added.returncode == 0, added.stderr
     listed = admin_cli(server, "user", "list").stdout
     assert "teamlead\tinspector\tactive\tteamlead\tinspection team" in listed
+
+
+def test_photos_spooled_by_a_dead_process_are_cleared(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    incoming = tmp_path / "photos" / "incoming"
+    alive = str(os.getppid())  # another worker, say
+    for pid in (dead.stdout.strip(), alive):
+        (incoming / pid).mkdir(parents=True)
+        (incoming / pid / "inspection-x").write_bytes(b"spooled")
+    store = LocalPhotoStore(tmp_path / "photos")
+    assert [p.name for p in incoming.iterdir()] == [alive]
+    assert store.spool_dir == incoming / str(os.getpid())
+
+
+def test_a_photo_declared_as_another_type_is_never_served_as_that(server: ServerProcess) -> None:
+    load_street(server)
+    page = b"<html><script>alert(1)</script></html>"
+    body = inspection("open", page)
+    for deduction in body["deductions"]:
+        deduction["photo_mime"] = "text/html"
+    url = f"/api/v1/inspections/{body['id']}/photos/{body['deductions'][0]['id']}"
+    with http(server, "demo") as author, http(server, "supervisor") as chief:
+        assert author.post("/api/v1/inspections", json=body).status_code == 201
+        assert author.put(url, content=page).json()["outcome"] == "applied"
+        got = chief.get(url)
+    assert got.status_code == 200 and got.content == page
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["x-content-type-options"] == "nosniff"

@@ -4,21 +4,26 @@ tests/objectstore.py) and real server processes on SQLite and PostgreSQL.
 What is checked: the bytes end up in the bucket (``complete/<storage_name>`` under the prefix),
 SHA-256 checked, nothing left behind in ``partial/`` nor in the data folder; an upload resumes
 after a restart from the segments in the bucket; the object store failing while an upload
-completes loses nothing (503 and the old offset), and the upload finishes once it is back.
+completes loses nothing (503 and the old offset), and the upload finishes once it is back. The
+deduction photos of scored inspections go to the same bucket (``complete/inspection-<sha256>``)
+with the same checks and the same 503 when the store is away.
 """
 
 from __future__ import annotations
 
 import hashlib
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from inspection_http import http, inspection, load_street
 from objectstore import MotoS3
 from test_tus import TusServer, Uploader, insert_case, jpeg
 
+from server.photos.protocol import MAX_UPLOAD_BYTES
 from server.photos.s3 import parse_location
 
 PREFIX = "city"
@@ -164,3 +169,70 @@ def test_backup_refuses_a_bucket_it_cannot_copy(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "object storage" in result.stderr
     assert not (tmp_path / "out.tar").exists()
+
+
+def test_inspection_photos_live_in_the_bucket(server: S3Server, s3: MotoS3) -> None:
+    load_street(server)
+    photo = jpeg(300_000)
+    key = f"{PREFIX}/complete/inspection-{hashlib.sha256(photo).hexdigest()}"
+    body = inspection("unannounced", photo)
+    iid = body["id"]
+    first, second, third = (d["id"] for d in body["deductions"])
+    with (
+        http(server, "demo") as author,
+        http(server, "inspector2") as other,
+        http(server, "supervisor") as chief,
+    ):
+        assert author.post("/api/v1/inspections", json=body).status_code == 201
+        url = f"/api/v1/inspections/{iid}/photos"
+        # Wrong bytes (another size; the same size, other content): refused, nothing kept.
+        for wrong in (photo[:-1], photo[:-1] + bytes([photo[-1] ^ 0xFF])):
+            refused = author.put(f"{url}/{first}", content=wrong)
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["detail"]["code"] == "photo_mismatch"
+        assert s3.keys(server.bucket, f"{PREFIX}/complete/inspection-") == {}
+        assert chief.get(f"{url}/{first}").status_code == 404
+        # Over the limit: refused from its Content-Length, before any byte is read.
+        token = author.headers["Authorization"]
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+            raw.sendall(
+                f"PUT {url}/{first} HTTP/1.1\r\nHost: a\r\nAuthorization: {token}\r\n"
+                f"Content-Length: {MAX_UPLOAD_BYTES + 1}\r\n\r\n".encode()
+            )
+            assert raw.recv(4096).startswith(b"HTTP/1.1 413 ")
+
+        put = author.put(f"{url}/{first}", content=photo)
+        assert put.status_code == 200 and put.json()["outcome"] == "applied", put.text
+        assert s3.read(server.bucket, key) == photo
+        resent = author.put(f"{url}/{first}", content=photo)
+        assert resent.status_code == 200 and resent.json()["outcome"] == "duplicate"
+        # Another deduction with the same photo shares its object.
+        assert author.put(f"{url}/{second}", content=photo).json()["outcome"] == "applied"
+        assert s3.keys(server.bucket, f"{PREFIX}/complete/inspection-") == {key: len(photo)}
+
+        got = chief.get(f"{url}/{first}")
+        assert got.status_code == 200, got.text
+        assert got.content == photo
+        assert got.headers["content-type"] == "image/jpeg"
+        assert got.headers["content-length"] == str(len(photo))
+        assert author.get(f"{url}/{second}").content == photo
+        # Unpublished and unannounced: hidden from the others (not even its existence).
+        assert other.get(f"{url}/{first}").status_code == 404
+        assert other.put(f"{url}/{third}", content=photo).status_code == 404
+
+        # The store away: 503 with Retry-After, and nothing committed (the photo is not there).
+        with s3.outage():
+            away = author.put(f"{url}/{third}", content=photo)
+            assert away.status_code == 503, away.text
+            assert away.json()["detail"]["code"] == "photo_store_unavailable"
+            assert away.headers["Retry-After"]
+            down = chief.get(f"{url}/{first}")
+            assert down.status_code == 503 and down.headers["Retry-After"]
+        assert chief.get(f"{url}/{third}").status_code == 404
+        back = author.put(f"{url}/{third}", content=photo)
+        assert back.status_code == 200 and back.json()["outcome"] == "applied"
+        assert chief.get(f"{url}/{third}").content == photo
+    # Nothing of the photo on the node's own disk, nothing left spooled.
+    for folder in ("photos", "photo-spool"):
+        kept = Path(server.data_dir) / folder
+        assert not kept.exists() or not [p for p in kept.rglob("*") if p.is_file()], folder

@@ -5,7 +5,8 @@ and an S3 bucket (moto's server mode on 127.0.0.1, tests/objectstore.py), behind
 round-robin TCP proxy (tests/faultproxy.py) as a load balancer would put them. Checked: an upload
 begun on node A resumes on node B; a session, the sign-in throttle and the feeds are the same on
 both; and laptops syncing through the proxy with connections cut at random (each reconnect
-lands on the other node) deliver everything exactly once.
+lands on the other node) deliver everything exactly once. A scored inspection's deduction photo
+sent to one node is read from the other.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import httpx
 import pytest
 from faultproxy import Fault, FaultProxy
 from helpers import ApiClient, ServerProcess, change, snapshot
+from inspection_http import http, inspection, load_street
 from objectstore import MotoS3
 from sqlalchemy import func, select, text
 from sync_helpers import sha256, submitted_case
@@ -141,6 +143,27 @@ def test_an_upload_begun_on_one_node_resumes_on_the_other(cluster: Cluster, samp
     feeds = [ApiClient(node, "supervisor").everything() for node in (cluster.a, cluster.b)]
     assert feeds[0] == feeds[1]
     assert any(e["kind"] == "photo" and e["entity_id"] == meta["photo_id"] for e in feeds[0])
+
+
+def test_an_inspection_photo_sent_to_one_node_is_read_from_the_other(
+    cluster: Cluster, samples: Path
+) -> None:
+    load_street(cluster.a)
+    photo = (samples / "photos" / "jpg" / "gps" / PHOTOS[1]).read_bytes()
+    body = inspection("open", photo)
+    deduction = body["deductions"][0]["id"]
+    url = f"/api/v1/inspections/{body['id']}/photos/{deduction}"
+    with http(cluster.a, "demo") as author_a, http(cluster.b, "demo") as author_b:
+        assert author_a.post("/api/v1/inspections", json=body).status_code == 201
+        sent = author_a.put(url, content=photo)
+        assert sent.status_code == 200 and sent.json()["outcome"] == "applied", sent.text
+        # B knows it has it (a resend there is a duplicate) and serves it.
+        assert author_b.put(url, content=photo).json()["outcome"] == "duplicate"
+    for node in (cluster.b, cluster.a):
+        with http(node, "supervisor") as chief:
+            got = chief.get(url)
+            assert got.status_code == 200, got.text
+            assert got.content == photo
 
 
 def test_the_sign_in_throttle_counts_on_both_nodes(cluster: Cluster) -> None:
