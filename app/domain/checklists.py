@@ -299,21 +299,29 @@ YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 def load_template(text: str | bytes, *, yaml: bool = False) -> ChecklistTemplate:
     """A template from its JSON text (a file an admin loads), or its YAML text with ``yaml``
     (the same document, written as YAML: PyYAML's safe loader, so no tags run code)."""
-    if yaml:
-        return parse_template(_yaml_document(text))
-    try:
-        raw = json.loads(text, parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ChecklistError(
-            [Problem("$", Message(f"不是有效的 JSON：{exc}", f"not valid JSON: {exc}"))]
-        ) from exc
-    return parse_template(raw)
+    return parse_template(_yaml_document(text) if yaml else _json_document(text))
+
+
+def read_document(name: str, data: bytes) -> Any:
+    """A file's decoded document, not yet checked (the editor shows a broken one with its
+    problems): YAML when ``name`` ends in .yaml or .yml, else JSON. Raises
+    :class:`ChecklistError` when it is neither."""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return _yaml_document(data) if suffix in YAML_SUFFIXES else _json_document(data)
 
 
 def load_template_file(name: str, data: bytes) -> ChecklistTemplate:
     """A template from a file's bytes: YAML when ``name`` ends in .yaml or .yml, else JSON."""
-    suffix = name[name.rfind(".") :].lower() if "." in name else ""
-    return load_template(data, yaml=suffix in YAML_SUFFIXES)
+    return parse_template(read_document(name, data))
+
+
+def _json_document(text: str | bytes) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ChecklistError(
+            [Problem("$", Message(f"不是有效的 JSON：{exc}", f"not valid JSON: {exc}"))]
+        ) from exc
 
 
 def _yaml_document(text: str | bytes) -> Any:
