@@ -3969,6 +3969,10 @@ New reports from the inspectors arrive with the next sync.</source>
         <translation>；出现一票否决项 %1 则得 0 分</translation>
     </message>
     <message>
+        <source>%1 %2: veto %3 makes the score 0</source>
+        <translation>%1 %2：出现一票否决项 %3 则得 0 分</translation>
+    </message>
+    <message>
         <source>Total: %1 points</source>
         <translation>总分：%1 分</translation>
     </message>

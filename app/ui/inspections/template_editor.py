@@ -219,6 +219,7 @@ class TemplateEditor(QDialog):
 
         self.problem_list = QListWidget()
         self.problem_list.setObjectName("template_problems")
+        self.problem_list.setWordWrap(True)
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.problem_list.itemClicked.connect(self._go_to_problem)
         self.check_label = bold(QLabel())
@@ -269,8 +270,9 @@ class TemplateEditor(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([760, 420])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.error_label)
@@ -535,15 +537,20 @@ class TemplateEditor(QDialog):
         lines = []
         for section in template.sections:
             points = sum((i.points for i in section.items), Decimal(0))
-            line = self.tr("%1 %2: at most %3 of its %4 points").replace("%1", section.code)
-            line = line.replace("%2", section.name.text(self._language))
-            line = line.replace("%3", str(section_max_deduction(section))).replace(
-                "%4", str(points)
-            )
             vetoes = [i.code for i in section.items if i.veto]
-            if vetoes:
-                line += self.tr("; veto %1 makes the score 0").replace("%1", ", ".join(vetoes))
-            lines.append(line)
+            if len(vetoes) < len(section.items):
+                line = self.tr("%1 %2: at most %3 of its %4 points")
+                line = line.replace("%3", str(section_max_deduction(section)))
+                line = line.replace("%4", str(points))
+                if vetoes:
+                    line += self.tr("; veto %1 makes the score 0")
+            else:
+                line = self.tr("%1 %2: veto %3 makes the score 0")
+                line = line.replace("%3", ", ".join(vetoes))
+            line = line.replace("%1", section.code, 1).replace(
+                "%2", section.name.text(self._language), 1
+            )
+            lines.append(line.replace("%1", ", ".join(vetoes)))
         lines.append(self.tr("Total: %1 points").replace("%1", str(template.total)))
         self.preview_label.setText("\n".join(lines))
 
