@@ -16,8 +16,9 @@ from helpers import ROOT, ServerProcess, run_server_cli
 from pytestqt.qtbot import QtBot
 
 from app.domain import load_default_taxonomy
+from app.domain.checklists import load_template_file
 from app.storage import LocalStore
-from app.storage.checklists import latest_version
+from app.storage.checklists import latest_version, store_template_version
 from app.sync.session import sign_in
 from app.ui.inspections.template_editor import (
     CAP,
@@ -239,7 +240,7 @@ def test_publishing_offline_or_a_version_taken_keeps_the_edit(
     editor.publish_button.click()
     qtbot.waitUntil(editor.error_label.isVisible, timeout=30_000)
     assert "Set the version to 3" in editor.error_label.text()
-    assert "Not published: your edit is still here." == editor.status_label.text()
+    assert editor.status_label.text() == "Not published: your edit is still here."
     assert editor.document() == edited and editor.isVisible()
 
     # Offline: said so; the edit stays, and nothing is stored on this laptop.
@@ -253,3 +254,52 @@ def test_publishing_offline_or_a_version_taken_keeps_the_edit(
     assert editor.tree.topLevelItem(0).child(0).text(CAP) == "6"
     assert latest_version(admin._store, "street-sanitation") == 1
     assert editor.publish_button.isEnabled()  # ready to try again
+
+
+def test_import_a_yaml_file_fix_it_and_save_it(
+    qtbot: QtBot, tasks: TaskRunner, tmp_path: Path
+) -> None:
+    """Import file… opens even a broken template, with its problems; Save to file… writes
+    JSON or YAML by the name, read back by the same parser (no server needed)."""
+    store = LocalStore(tmp_path / "laptop")
+    sample = load_template_file(TEMPLATE.name, TEMPLATE.read_bytes())
+    store_template_version(store, sample)
+    panel = ChecklistsPanel(store, tasks, "en")
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.list.topLevelItemCount() == 1, timeout=10_000)
+
+    broken = tmp_path / "market.yaml"
+    broken.write_text(
+        "code: market\nversion: 1\nobject_kind: market\nname: 农贸市场检查\n"
+        "sections:\n  - code: A\n    name: 地面\n    items:\n"
+        "      - {code: A1, text: 地面有积水, points: 5, cap: 8}\n",
+        encoding="utf-8",
+    )
+    panel.import_file(broken)
+    qtbot.waitUntil(lambda: panel.editor is not None, timeout=10_000)
+    editor = panel.editor
+    assert editor is not None
+    assert [p.path for p in editor.problems] == ["$.sections[0].items[0].cap"]
+    assert editor.kind_combo.currentData() == "market" and editor.name_en.text() == "农贸市场检查"
+    editor.tree.topLevelItem(0).child(0).setText(CAP, "4")
+    assert editor.problems == []
+    saved = tmp_path / "market-fixed.yml"
+    editor.save_to_file(saved)
+    qtbot.waitUntil(lambda: "Saved to" in editor.status_label.text(), timeout=10_000)
+    fixed = load_template_file(saved.name, saved.read_bytes())
+    assert fixed.items()[0].cap == 4 and fixed.name.zh == "农贸市场检查"
+
+    panel.list.setCurrentItem(panel.list.topLevelItem(0))
+    out = tmp_path / "sample.json"
+    panel.save_selected(out)
+    qtbot.waitUntil(out.exists, timeout=10_000)
+    assert load_template_file(out.name, out.read_bytes()) == sample
+
+    not_a_checklist = tmp_path / "list.json"
+    not_a_checklist.write_text("[1, 2]", encoding="utf-8")
+    editor.close()
+    panel.editor = None
+    panel.import_file(not_a_checklist)
+    qtbot.waitUntil(panel.error_label.isVisible, timeout=10_000)
+    assert "does not hold a checklist" in panel.error_label.text() and panel.editor is None
