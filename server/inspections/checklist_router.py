@@ -78,6 +78,14 @@ def _store(session: Session, template: ChecklistTemplate) -> tuple[ChecklistTemp
             422: "the template breaks the format's rules (detail.problems: path, zh, en)",
         }
     ),
+    # Read as raw bytes (the 1 MiB cap, decimals kept exact): documented here by hand.
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the template document of the file format (README: Checklist templates)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def publish_checklist(
     request: Request, session: SessionDep, user: CurrentUser, response: Response
