@@ -171,3 +171,22 @@ def test_an_oversize_body_is_refused(server: ServerProcess) -> None:
         fits = template(code)
         fits["padding"] = "x" * ((1 << 20) - len(json.dumps(fits)) - 20)
         assert admin.post("/api/v1/checklists", json=fits).status_code == 201
+
+
+def test_a_yaml_file_loaded_by_the_cli_is_the_document_the_route_takes(
+    server: ServerProcess,
+) -> None:
+    from app.domain.checklists import load_template, template_yaml
+
+    code = f"yaml-{uuid.uuid4().hex[:8]}"
+    path = server.data_dir.parent / f"{code}.yaml"
+    path.write_text(
+        template_yaml(load_template(json.dumps(template(code), ensure_ascii=False))),
+        encoding="utf-8",
+    )
+    done = admin_cli(server, "checklist", "load", str(path))
+    assert done.returncode == 0, done.stderr
+    assert f"checklist {code} version 1 loaded" in done.stdout
+    with http(server, "admin") as admin:
+        same = admin.post("/api/v1/checklists", json=template(code))
+        assert same.status_code == 200 and same.json()["outcome"] == "unchanged"
