@@ -284,6 +284,23 @@ def test_import_a_yaml_file_fix_it_and_save_it(
     assert editor.kind_combo.currentData() == "market" and editor.name_en.text() == "农贸市场检查"
     editor.tree.topLevelItem(0).child(0).setText(CAP, "4")
     assert editor.problems == []
+    # Sections and items are added, moved and removed; the document follows the tree.
+    added = editor.add_section()
+    assert added.text(CODE) == "B" and added.child(0).text(CODE) == "B1"
+    assert [p.path for p in editor.problems] == [
+        "$.sections[1].name",
+        "$.sections[1].items[0].text",
+    ]
+    editor.move_selected(-1)
+    assert [s["code"] for s in editor.document()["sections"]] == ["B", "A"]
+    editor.tree.setCurrentItem(added.child(0))
+    second = editor.add_item()
+    assert second is not None and second.text(CODE) == "B2"
+    editor.move_selected(-1)
+    assert [i["code"] for i in editor.document()["sections"][0]["items"]] == ["B2", "B1"]
+    editor.tree.setCurrentItem(added)
+    editor.remove_selected()
+    assert [s["code"] for s in editor.document()["sections"]] == ["A"] and editor.problems == []
     saved = tmp_path / "market-fixed.yml"
     editor.save_to_file(saved)
     qtbot.waitUntil(lambda: "Saved to" in editor.status_label.text(), timeout=10_000)
