@@ -2164,7 +2164,7 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors. The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. An admin's checklist templates (app.ui.inspections.template_editor.ChecklistsPanel). The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
+        <extracomment>The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors. The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
     </message>
     <message>

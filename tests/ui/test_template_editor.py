@@ -20,6 +20,7 @@ from app.domain.checklists import load_template_file
 from app.storage import LocalStore
 from app.storage.checklists import latest_version, store_template_version
 from app.sync.session import sign_in
+from app.ui.inspections.checklists_tab import ChecklistsPanel
 from app.ui.inspections.template_editor import (
     CAP,
     CODE,
@@ -27,7 +28,6 @@ from app.ui.inspections.template_editor import (
     POINTS,
     TEXT_EN,
     TEXT_ZH,
-    ChecklistsPanel,
     TemplateEditor,
 )
 from app.ui.main_window import MainWindow
