@@ -416,6 +416,56 @@ def supervisor_views(  # noqa: PLR0917 - a script's helper
     window.close()
 
 
+def admin_setup(root: Path, server: ServerProcess) -> LocalStore:
+    """An admin's laptop with the sample checklist (issue 18: templates edited in the app)."""
+    template = ROOT / "resources" / "checklists" / "street-sanitation.json"
+    run_server_cli(server, "checklist", "load", str(template))  # a no-op when loaded already
+    admin = LocalStore(root / "admin")
+    sign_in(admin, server.url, "admin", "admin")
+    SyncEngine(admin).run()
+    return admin
+
+
+def admin_views(  # noqa: PLR0917 - a script's helper
+    store: LocalStore,
+    tasks: TaskRunner,
+    language: str,
+    settings: Settings,
+    out: Path,
+    app: QApplication,
+) -> None:
+    """The admin's Checklists tab and the template editor: an edit in progress (a new item,
+    a changed cap) with the problem it leaves (the declared total) and the preview."""
+    from app.ui.inspections.template_editor import CAP, DEDUCTION, TEXT_EN, TEXT_ZH
+
+    window = MainWindow(store, tasks, load_default_taxonomy(), language, settings, autosync=False)
+    window.resize(1366, 768)
+    window.show()
+    settle(app, 1.0)
+    panel = window.checklists
+    assert panel is not None
+    window.tabs.setCurrentWidget(panel)
+    settle(app, 0.5)
+    panel.list.setCurrentItem(panel.list.topLevelItem(0))
+    save(window, out / f"checklists-{language}.png", app)
+    editor = panel.edit_selected()
+    assert editor is not None
+    editor.resize(1280, 760)
+    road = editor.tree.topLevelItem(0)
+    road.child(0).setText(CAP, "8")
+    editor.tree.setCurrentItem(road.child(2))
+    added = editor.add_item()
+    assert added is not None
+    added.setText(TEXT_ZH, "人行道有积雪未清")
+    added.setText(TEXT_EN, "Snow left on the pavement")
+    added.setText(DEDUCTION, "2")
+    save(editor, out / f"checklist-editor-problems-{language}.png", app)
+    editor.total_edit.setText("110")
+    save(editor, out / f"checklist-editor-{language}.png", app)
+    editor.close()
+    window.close()
+
+
 def add_release(server: ServerProcess, root: Path) -> None:
     """An installer newer than this copy, offered for this platform (random bytes)."""
     import subprocess
@@ -497,7 +547,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument(
-        "--only", choices=["all", "updates"], default="all", help="render only these views"
+        "--only",
+        choices=["all", "updates", "checklists"],
+        default="all",
+        help="render only these views",
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -506,10 +559,20 @@ def main() -> int:
         root = Path(tmp)
         server = ServerProcess(root / "server", "--demo")
         try:
+            if args.only == "checklists":
+                admin = admin_setup(root, server)
+                for language in ("zh_CN", "en"):
+                    install_translators(app, language)
+                    tasks = TaskRunner()
+                    settings = Settings.from_file(root / f"settings-{language}.ini")
+                    admin_views(admin, tasks, language, settings, args.out, app)
+                    tasks.wait()
+                return 0
             demo, checker, chief, department, ids = prepare(root, server)
             draft, placed = place_setup(root, server, demo, chief)
             ids.append(placed)
             add_release(server, root)
+            admin = admin_setup(root, server)
             for language in ("zh_CN", "en"):
                 install_translators(app, language)
                 tasks = TaskRunner()
@@ -573,6 +636,7 @@ def main() -> int:
                 checker_window.close()
                 supervisor_views(chief, tasks, language, settings, ids, args.out, app)
                 handler_views(department, tasks, language, settings, ids, args.out, app)
+                admin_views(admin, tasks, language, settings, args.out, app)
                 window.close()
                 tasks.wait()
                 QCoreApplication.processEvents()

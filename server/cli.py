@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         "checklist", help="checklist templates for scored inspections (see the README)"
     ).add_subparsers(dest="checklist_command", required=True)
     checklist.add_parser(
-        "load", help="load a template (JSON); a changed template needs a higher version"
+        "load",
+        help="load a template (JSON, or YAML for .yaml/.yml); a changed template needs a higher version",
     ).add_argument("file", type=Path)
     checklist.add_parser("list", help="list the templates and their versions")
 

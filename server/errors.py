@@ -88,10 +88,13 @@ class ApiError(CityPatrolError):
         code: str,
         message: Message,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(code, message)
         self.status_code = status_code
         self.headers = headers or {}
+        #: More of the answer's ``detail`` beside code, zh and en (e.g. a checklist's problems).
+        self.extra = extra or {}
 
 
 def refuse(
@@ -121,9 +124,13 @@ def body(code: str, message: Message, **extra: Any) -> dict[str, Any]:
 
 
 def error_response(
-    status_code: int, code: str, message: Message, headers: dict[str, str] | None = None
+    status_code: int,
+    code: str,
+    message: Message,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    return JSONResponse(body(code, message), status_code=status_code, headers=headers)
+    return JSONResponse(body(code, message, **extra), status_code=status_code, headers=headers)
 
 
 def domain_status(exc: CityPatrolError) -> int:
@@ -231,8 +238,9 @@ def response_for(exc: Exception) -> JSONResponse | None:
     """The answer for an exception an endpoint raised, or None when it is not an answer (a bug:
     the caller logs it and answers 500)."""
     if isinstance(exc, CityPatrolError):
-        headers = exc.headers if isinstance(exc, ApiError) else None
-        return error_response(domain_status(exc), exc.code, exc.message, headers)
+        if isinstance(exc, ApiError):
+            return error_response(exc.status_code, exc.code, exc.message, exc.headers, **exc.extra)
+        return error_response(domain_status(exc), exc.code, exc.message)
     if isinstance(exc, StarletteHTTPException):
         return _from_http_exception(exc)
     if isinstance(exc, RequestValidationError):

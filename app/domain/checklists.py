@@ -36,6 +36,8 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,35}$")
 #: Points are whole or tenths/hundredths: a county scheme never deducts 0.001.
 MAX_PLACES = 2
 MAX_POINTS = Decimal(1000)
+#: The longest name or item text (the server's column holds 200 characters).
+MAX_TEXT = 200
 
 
 class ObjectKind(enum.StrEnum):
@@ -149,6 +151,12 @@ class _Reader:
         return value
 
     def message(self, raw: Mapping[str, Any], key: str, path: str) -> Message:
+        text = self._message(raw, key, path)
+        if max(len(text.zh), len(text.en)) > MAX_TEXT:
+            self.fail(f"{path}.{key}", f"文字最长 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters")
+        return text
+
+    def _message(self, raw: Mapping[str, Any], key: str, path: str) -> Message:
         value = raw.get(key)
         if isinstance(value, str) and value.strip():
             return Message(value.strip(), value.strip())
@@ -286,15 +294,83 @@ def _check_unique(reader: _Reader, codes: Sequence[str], path: str, what: str) -
         seen.add(code)
 
 
-def load_template(text: str | bytes) -> ChecklistTemplate:
-    """A template from its JSON text (a file an admin loads)."""
+#: File names read as YAML (everything else is JSON).
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
+def load_template(text: str | bytes, *, yaml: bool = False) -> ChecklistTemplate:
+    """A template from its JSON text (a file an admin loads), or its YAML text with ``yaml``
+    (the same document, written as YAML: PyYAML's safe loader, so no tags run code)."""
+    return parse_template(_yaml_document(text) if yaml else _json_document(text))
+
+
+def read_document(name: str, data: bytes) -> Any:
+    """A file's decoded document, not yet checked (the editor shows a broken one with its
+    problems): YAML when ``name`` ends in .yaml or .yml, else JSON. Raises
+    :class:`ChecklistError` when it is neither."""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return _yaml_document(data) if suffix in YAML_SUFFIXES else _json_document(data)
+
+
+def load_template_file(name: str, data: bytes) -> ChecklistTemplate:
+    """A template from a file's bytes: YAML when ``name`` ends in .yaml or .yml, else JSON."""
+    return parse_template(read_document(name, data))
+
+
+def _json_document(text: str | bytes) -> Any:
     try:
-        raw = json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ChecklistError(
             [Problem("$", Message(f"不是有效的 JSON：{exc}", f"not valid JSON: {exc}"))]
         ) from exc
-    return parse_template(raw)
+
+
+def _yaml_document(text: str | bytes) -> Any:
+    import yaml  # PyYAML: only when a YAML file is read
+
+    try:
+        # Floats as their text, so 0.5 stays exactly 0.5 (as json's parse_float=Decimal).
+        return yaml.load(text, Loader=_decimal_loader(yaml))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ChecklistError(
+            [Problem("$", Message(f"不是有效的 YAML：{exc}", f"not valid YAML: {exc}"))]
+        ) from exc
+
+
+def _decimal_loader(yaml: Any) -> Any:
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+        pass
+
+    def decimal(loader: Any, node: Any) -> Decimal | str:
+        text = loader.construct_scalar(node)
+        try:
+            return Decimal(text.replace("_", ""))
+        except InvalidOperation:
+            return str(text)  # .inf, .nan: refused as "must be a number" by the reader
+
+    Loader.add_constructor("tag:yaml.org,2002:float", decimal)
+    return Loader
+
+
+def template_yaml(template: ChecklistTemplate) -> str:
+    """The template as YAML (what "Save to file…" writes for a .yaml name)."""
+    import yaml
+
+    return str(
+        yaml.safe_dump(template_document(template), allow_unicode=True, sort_keys=False, width=100)
+    )
+
+
+def template_json(template: ChecklistTemplate) -> str:
+    """The template as indented JSON (the file format; points as strings, read back exactly)."""
+    return json.dumps(template_document(template), ensure_ascii=False, indent=2) + "\n"
+
+
+def section_max_deduction(section: ChecklistSection) -> Decimal:
+    """The most one inspection can deduct in ``section`` without a veto: the sum of its items'
+    caps (a veto item's occurrence makes the whole score 0 instead)."""
+    return sum((item.cap for item in section.items if not item.veto), Decimal(0))
 
 
 def template_document(template: ChecklistTemplate) -> dict[str, Any]:

@@ -77,6 +77,7 @@ from app.ui.updates import UpdateNotifier
 
 if TYPE_CHECKING:
     from app.sync.session import SignOut
+    from app.ui.inspections.checklists_tab import ChecklistsPanel
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,8 @@ class MainWindow(QMainWindow):
         #: Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks.
         self.requests: RequestsPanel | None = None
         self.handler: HandlerPanel | None = None
+        # An admin's checklist templates (app.ui.inspections.checklists_tab.ChecklistsPanel).
+        self.checklists: ChecklistsPanel | None = None
         #: The open case histories (one per case). They delete themselves on close, so the
         #: list is pruned of deleted windows before use: window tracking, not result checks.
         self.case_details: list[CaseDetailDialog] = []
@@ -814,6 +817,18 @@ class MainWindow(QMainWindow):
             self._enable_supervisor()
         if account.role is Role.HANDLER:
             self._enable_handler()
+        if account.role is Role.ADMIN:
+            self._enable_admin()
+
+    def _enable_admin(self) -> None:
+        """Add the Checklists tab once, for an admin: checklist templates edited and published
+        from the app (issue 18; app.ui.inspections.template_editor)."""
+        if self.checklists is not None:
+            return
+        from app.ui.inspections.checklists_tab import ChecklistsPanel
+
+        self.checklists = ChecklistsPanel(self._store, self._tasks, self._language)
+        self.tabs.addTab(self.checklists, self.tr("Checklists"))
 
     def _on_error(self, exc: BaseException) -> None:
         text = unexpected_error_text(exc, self._language)

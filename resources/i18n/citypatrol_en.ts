@@ -38,6 +38,16 @@
     </message>
 </context>
 <context>
+    <name>ChecklistsPanel</name>
+    <message numerus="yes">
+        <source>%n template(s)</source>
+        <translation>
+            <numerusform>%n template</numerusform>
+            <numerusform>%n templates</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>CoveragePanel</name>
     <message numerus="yes">
         <source>%n inspector(s), %1 km patrolled; no grid cells yet</source>
@@ -197,6 +207,16 @@
         <translation>
             <numerusform>%n need attention</numerusform>
             <numerusform>%n needs attention</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>TemplateEditor</name>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before publishing</source>
+        <translation>
+            <numerusform>%n problem to fix before publishing</numerusform>
+            <numerusform>%n problems to fix before publishing</numerusform>
         </translation>
     </message>
 </context>

@@ -873,6 +873,84 @@ What you typed stays here and is saved again shortly.</source>
     </message>
 </context>
 <context>
+    <name>ChecklistsPanel</name>
+    <message>
+        <source>Checklist templates</source>
+        <extracomment>The templates were read and listed (how many). The editor opened last (tests, the screenshot tool).</extracomment>
+        <translation>检查表模板</translation>
+    </message>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Object kind</source>
+        <translation>检查对象类型</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Items</source>
+        <translation>检查项</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>总分</translation>
+    </message>
+    <message>
+        <source>&amp;New…</source>
+        <translation>新建(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>编辑(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Import file…</source>
+        <translation>导入文件(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save to file…</source>
+        <translation>保存到文件(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>The latest version of each template on this laptop. Editing makes the next version; inspections already begun keep the version they began with.</source>
+        <translation>本机上每个模板的最新版本。编辑后发布为下一版；已开始的检查仍按开始时的版本计分。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n template(s)</source>
+        <translation>
+            <numerusform>%n 个模板</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Import checklist</source>
+        <translation>导入检查表</translation>
+    </message>
+    <message>
+        <source>Checklists (*.json *.yaml *.yml)</source>
+        <translation>检查表 (*.json *.yaml *.yml)</translation>
+    </message>
+    <message>
+        <source>This file does not hold a checklist (a JSON or YAML object).</source>
+        <translation>该文件不是检查表（应为 JSON 或 YAML 对象）。</translation>
+    </message>
+    <message>
+        <source>Save checklist</source>
+        <translation>保存检查表</translation>
+    </message>
+</context>
+<context>
     <name>CoveragePanel</name>
     <message>
         <source>Patrol coverage</source>
@@ -2353,6 +2431,10 @@ The cases you record on patrol will be listed here, even without a network.</sou
         <source>Signed in as %1 — %2</source>
         <translation>已登录：%1 — %2</translation>
     </message>
+    <message>
+        <source>Checklists</source>
+        <translation>检查表</translation>
+    </message>
 </context>
 <context>
     <name>ManualPositionDialog</name>
@@ -3763,6 +3845,196 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Sync</source>
         <translation>同步</translation>
+    </message>
+</context>
+<context>
+    <name>TemplateEditor</name>
+    <message>
+        <source>Checklist template</source>
+        <extracomment>The editor tree's columns. The server stored the edit (the version now on this laptop too). Every check of the edit (live validation), with the problems found (empty: valid).</extracomment>
+        <translation>检查表模板</translation>
+    </message>
+    <message>
+        <source>the sum of the items' points</source>
+        <translation>各检查项分值之和</translation>
+    </message>
+    <message>
+        <source>Code:</source>
+        <translation>代码：</translation>
+    </message>
+    <message>
+        <source>Version:</source>
+        <translation>版本：</translation>
+    </message>
+    <message>
+        <source>Name (Chinese):</source>
+        <translation>名称（中文）：</translation>
+    </message>
+    <message>
+        <source>Name (English):</source>
+        <translation>名称（英文）：</translation>
+    </message>
+    <message>
+        <source>Object kind:</source>
+        <translation>检查对象类型：</translation>
+    </message>
+    <message>
+        <source>Total points:</source>
+        <translation>总分：</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Text (Chinese)</source>
+        <translation>内容（中文）</translation>
+    </message>
+    <message>
+        <source>Text (English)</source>
+        <translation>内容（英文）</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>分值</translation>
+    </message>
+    <message>
+        <source>Deduction each</source>
+        <translation>每处扣分</translation>
+    </message>
+    <message>
+        <source>Cap</source>
+        <translation>扣分上限</translation>
+    </message>
+    <message>
+        <source>Veto (一票否决)</source>
+        <translation>一票否决</translation>
+    </message>
+    <message>
+        <source>Add &amp;section</source>
+        <translation>添加分组(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Add &amp;item</source>
+        <translation>添加检查项(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Move &amp;up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Move &amp;down</source>
+        <translation>下移(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Double-click a cell to edit it. An empty deduction or cap means the item's points; tick the veto of an item that fails the whole check.</source>
+        <translation>双击单元格进行编辑。每处扣分或扣分上限留空即为该项分值；一旦出现即整次检查不合格的检查项，请勾选“一票否决”。</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Most deducted per section</source>
+        <translation>各分组最多扣分</translation>
+    </message>
+    <message>
+        <source>Save to &amp;file…</source>
+        <translation>保存到文件(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Publish</source>
+        <translation>发布(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before publishing</source>
+        <translation>
+            <numerusform>发布前需修正 %n 个问题</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No problems: ready to publish</source>
+        <translation>没有问题，可以发布</translation>
+    </message>
+    <message>
+        <source>Shown once the problems are fixed.</source>
+        <translation>修正问题后显示。</translation>
+    </message>
+    <message>
+        <source>%1 %2: at most %3 of its %4 points</source>
+        <translation>%1 %2：%4 分中最多扣 %3 分</translation>
+    </message>
+    <message>
+        <source>; veto %1 makes the score 0</source>
+        <translation>；出现一票否决项 %1 则得 0 分</translation>
+    </message>
+    <message>
+        <source>%1 %2: veto %3 makes the score 0</source>
+        <translation>%1 %2：出现一票否决项 %3 则得 0 分</translation>
+    </message>
+    <message>
+        <source>Total: %1 points</source>
+        <translation>总分：%1 分</translation>
+    </message>
+    <message>
+        <source>Fix the problems listed first: nothing was published.</source>
+        <translation>请先修正所列问题：未发布任何内容。</translation>
+    </message>
+    <message>
+        <source>Publishing…</source>
+        <translation>正在发布…</translation>
+    </message>
+    <message>
+        <source>Published %1 version %2: it reaches every laptop with its next sync.</source>
+        <translation>已发布“%1”第 %2 版：各终端下次同步时收到。</translation>
+    </message>
+    <message>
+        <source>%1 version %2 was on the server already, exactly so: nothing changed.</source>
+        <translation>服务器上已有内容完全相同的“%1”第 %2 版：未作更改。</translation>
+    </message>
+    <message>
+        <source>Not published: your edit is still here.</source>
+        <translation>未发布：您的修改仍保留在此。</translation>
+    </message>
+    <message>
+        <source>The server found problems in the checklist (listed): %1</source>
+        <translation>服务器发现检查表有问题（已列出）：%1</translation>
+    </message>
+    <message>
+        <source>Someone published this version first. Set the version to %2 to publish your edit after theirs. %1</source>
+        <translation>已有人先发布了这一版本。请将版本号改为 %2，在其之后发布您的修改。%1</translation>
+    </message>
+    <message>
+        <source>No connection to the server; publish again when online. %1</source>
+        <translation>无法连接服务器；联网后请再次发布。%1</translation>
+    </message>
+    <message>
+        <source>Sign in as an administrator to publish. %1</source>
+        <translation>请以管理员身份登录后发布。%1</translation>
+    </message>
+    <message>
+        <source>The server refused the checklist. %1</source>
+        <translation>服务器拒绝了该检查表。%1</translation>
+    </message>
+    <message>
+        <source>Save checklist</source>
+        <translation>保存检查表</translation>
+    </message>
+    <message>
+        <source>Checklists (*.json *.yaml *.yml)</source>
+        <translation>检查表 (*.json *.yaml *.yml)</translation>
+    </message>
+    <message>
+        <source>Saved to %1</source>
+        <translation>已保存到 %1</translation>
     </message>
 </context>
 <context>

@@ -1,4 +1,6 @@
-"""Checklist templates on the server: ``citypatrol-server checklist load FILE`` and ``list``.
+"""Checklist templates on the server: ``citypatrol-server checklist load FILE`` and ``list``,
+and an admin's ``POST /api/v1/checklists`` from the app's editor — both through
+:func:`store_checklist`.
 
 A template is read and checked by :mod:`app.domain.checklists` (every problem reported with
 where it is). Versions only go forward: loading the version already loaded with the same
@@ -13,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.domain.checklists import ChecklistTemplate, load_template, template_document
+from app.domain.checklists import ChecklistTemplate, load_template_file, template_document
 from app.domain.contract import ChecklistPayload, FeedKind
 from app.domain.errors import DomainError, Message
 from server.feed import append_feed
@@ -25,19 +28,44 @@ from server.models import ChecklistTemplateRow
 MAX_FILE_BYTES = 1 << 20
 
 
+class ChecklistVersionError(DomainError):
+    """A template whose version is not above the latest stored one, with other content (or
+    an older version): it needs version ``latest + 1``."""
+
+    def __init__(self, code: str, latest: int) -> None:
+        self.latest = latest
+        super().__init__(
+            "checklist_version",
+            Message(
+                f"检查表 {code} 已有第 {latest} 版；修改后请把版本号改为 {latest + 1}",
+                f"checklist {code} is at version {latest}; a changed template needs "
+                f"version {latest + 1}",
+            ),
+        )
+
+
 def read_template_file(path: Path) -> ChecklistTemplate:
+    """The template in a JSON file (or YAML: a name ending in .yaml or .yml)."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DomainError(
             "checklist_too_large",
             Message(f"{path} 超过 1 MiB，不是检查表", f"{path} is over 1 MiB: not a checklist"),
         )
-    return load_template(path.read_bytes())
+    return load_template_file(path.name, path.read_bytes())
 
 
 def load_checklist(session: Session, path: Path) -> tuple[ChecklistTemplateRow, bool]:
-    """Store the template in ``path``; ``(row, True)`` when it is a new version, ``(row,
-    False)`` when exactly that version was loaded already."""
-    template = read_template_file(path)
+    """Store the template in ``path`` (:func:`store_checklist`)."""
+    return store_checklist(session, read_template_file(path))
+
+
+def store_checklist(
+    session: Session, template: ChecklistTemplate
+) -> tuple[ChecklistTemplateRow, bool]:
+    """Store ``template``; ``(row, True)`` when it is a new version (announced in the feed),
+    ``(row, False)`` when exactly that version was stored already. Versions only go forward:
+    other content under a stored version, or an older version, raises
+    :class:`ChecklistVersionError`."""
     document = template_document(template)
     latest = session.scalar(
         select(func.max(ChecklistTemplateRow.version)).where(
@@ -48,14 +76,7 @@ def load_checklist(session: Session, path: Path) -> tuple[ChecklistTemplateRow, 
         same = session.get(ChecklistTemplateRow, (template.code, template.version))
         if same is not None and same.document == document:
             return same, False
-        raise DomainError(
-            "checklist_version",
-            Message(
-                f"检查表 {template.code} 已有第 {latest} 版；修改后请把版本号改为 {latest + 1}",
-                f"checklist {template.code} is at version {latest}; a changed template needs "
-                f"version {latest + 1}",
-            ),
-        )
+        raise ChecklistVersionError(template.code, latest)
     row = ChecklistTemplateRow(
         code=template.code,
         version=template.version,
@@ -64,8 +85,11 @@ def load_checklist(session: Session, path: Path) -> tuple[ChecklistTemplateRow, 
         document=document,
         loaded_at=datetime.now(UTC),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # another admin storing this version at the same moment
+            session.add(row)
+    except IntegrityError:
+        raise ChecklistVersionError(template.code, template.version) from None
     payload: ChecklistPayload = {
         "code": template.code,
         "version": template.version,
@@ -75,12 +99,20 @@ def load_checklist(session: Session, path: Path) -> tuple[ChecklistTemplateRow, 
     return row, True
 
 
-def list_checklists(session: Session) -> list[ChecklistTemplateRow]:
-    """Every version of every template, by code then version."""
-    return list(
-        session.scalars(
-            select(ChecklistTemplateRow).order_by(
-                ChecklistTemplateRow.code, ChecklistTemplateRow.version
-            )
-        )
+def list_checklists(session: Session, *, latest_only: bool = False) -> list[ChecklistTemplateRow]:
+    """Every version of every template (or only the latest of each), by code then version."""
+    query = select(ChecklistTemplateRow).order_by(
+        ChecklistTemplateRow.code, ChecklistTemplateRow.version
     )
+    if latest_only:
+        latest = (
+            select(ChecklistTemplateRow.code, func.max(ChecklistTemplateRow.version).label("v"))
+            .group_by(ChecklistTemplateRow.code)
+            .subquery()
+        )
+        query = query.join(
+            latest,
+            (ChecklistTemplateRow.code == latest.c.code)
+            & (ChecklistTemplateRow.version == latest.c.v),
+        )
+    return list(session.scalars(query))

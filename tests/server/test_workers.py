@@ -506,6 +506,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/inspections/{inspection_id}/publish"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 403, HANDLER: 403},
     ("PUT", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): uploader_only(200),
     ("GET", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 200, ADMIN: 200, HANDLER: 404},
+    # Checklist templates from the app's editor (issue 18): admins publish, the office reads.
+    ("POST", "/api/v1/checklists"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 201, HANDLER: 403},
+    ("GET", "/api/v1/checklists"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 200, HANDLER: 403},
 }  # fmt: skip
 #: Routes the app serves but leaves out of its OpenAPI document.
 HIDDEN_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -810,6 +813,16 @@ def _inspection_call(
     return call
 
 
+def _publish_checklist(world: World, identity: str) -> httpx.Response:
+    """A new template (a code of its own, version 1) as the file format gives it."""
+    document = json.loads(
+        (ROOT / "resources" / "checklists" / "street-sanitation.json").read_text("utf-8")
+    )
+    document["code"] = "matrix-" + uuid.uuid4().hex[:12]
+    with world.http(identity) as http:
+        return http.post("/api/v1/checklists", json=document)
+
+
 #: A minimal valid request for each route, made as a given identity.
 REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("GET", "/healthz"): _request("GET", "/healthz"),
@@ -855,6 +868,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("POST", "/api/v1/inspections/{inspection_id}/publish"): _inspection_call("POST", "/publish"),
     ("PUT", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): _inspection_call("PUT", photo=True),
     ("GET", "/api/v1/inspections/{inspection_id}/photos/{deduction_id}"): _inspection_call("GET", photo=True),
+    ("POST", "/api/v1/checklists"): _publish_checklist,
+    ("GET", "/api/v1/checklists"): _request("GET", "/api/v1/checklists"),
     ("GET", "/openapi.json"): _request("GET", "/openapi.json"),
     ("GET", "/docs"): _request("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"): _request("GET", "/docs/oauth2-redirect"),
