@@ -109,6 +109,7 @@ class LoopSection(QWidget):
         boxes = QHBoxLayout()
         boxes.setSpacing(8)
         for box in (self.sign_for, self.handled, self.requests):
+            box.body.addStretch(1)  # the figures at the top, boxes of one height
             boxes.addWidget(box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)

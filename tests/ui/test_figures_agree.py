@@ -337,11 +337,15 @@ def test_the_loop_figures_of_the_cli_and_the_dashboard_agree(
     shown = {names[d]: loop_figures(c) for d, c in dashboard.loop.by_department.items()}
     cli_departments = {n: loop_figures(c) for n, c in reported["loop"]["departments"].items()}
     assert shown == cli_departments, "dashboard vs CLI, per department"
-    assert [(names[d], n) for d, n in dashboard.loop.late_sign_for()] == [("Water", 2), ("Parks", 1)]
+    assert [(names[d], n) for d, n in dashboard.loop.late_sign_for()] == [
+        ("Water", 2),
+        ("Parks", 1),
+    ]
 
 
 def test_the_dashboards_loop_section_shows_the_cli_figures(
     qtbot: QtBot,
+    *,
     store: LocalStore,
     data_dir: Path,
     tasks: TaskRunner,
