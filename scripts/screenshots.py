@@ -11,7 +11,9 @@ supervisor's review, deadlines, requests and dashboard tabs, a case's history, a
 dialogs, the department's tasks, report of handling and extension request, and place (the
 editor's grid cell, 门前三包 unit and proposed address; dispatch preselecting the responsible
 department, 定人定责) are rendered at 1366×768 with
-``QWidget.grab()``. Runs on Qt's offscreen platform (or Xvfb when ``DISPLAY`` is set) — the
+``QWidget.grab()``; the inspector's, the supervisor's (and its dashboard) and the department's
+windows also at 1024×768, the smallest screen the navigation is made for (``small-*.png``;
+``--only small`` renders just those). Runs on Qt's offscreen platform (or Xvfb when ``DISPLAY`` is set) — the
 CJK font must be installed (scripts/setup.sh does it).
 """
 
@@ -466,6 +468,31 @@ def admin_views(  # noqa: PLR0917 - a script's helper
     window.close()
 
 
+def small_screen_views(  # noqa: PLR0917 - a script's helper
+    stores: dict[str, LocalStore],
+    tasks: TaskRunner,
+    language: str,
+    settings: Settings,
+    out: Path,
+    app: QApplication,
+) -> None:
+    """Each account's window at 1024×768: the navigation by group and the page it opens on
+    (the supervisor's dashboard too, with the departments' loop)."""
+    for name, store in stores.items():
+        window = MainWindow(
+            store, tasks, load_default_taxonomy(), language, settings, autosync=False
+        )
+        window.resize(1024, 768)
+        window.show()
+        settle(app, 1.0)
+        save(window, out / f"small-{name}-{language}.png", app)
+        if window.dashboard is not None:
+            window.show_page(window.dashboard)
+            settle(app, 2.0)
+            save(window, out / f"small-{name}-dashboard-{language}.png", app)
+        window.close()
+
+
 def add_release(server: ServerProcess, root: Path) -> None:
     """An installer newer than this copy, offered for this platform (random bytes)."""
     import subprocess
@@ -548,7 +575,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument(
         "--only",
-        choices=["all", "updates", "checklists"],
+        choices=["all", "updates", "checklists", "small"],
         default="all",
         help="render only these views",
     )
@@ -577,8 +604,12 @@ def main() -> int:
                 install_translators(app, language)
                 tasks = TaskRunner()
                 settings = Settings.from_file(root / f"settings-{language}.ini")
-                update_views(demo, tasks, language, settings, args.out, app)
-                if args.only == "updates":
+                small = {"inspector": demo, "supervisor": chief, "handler": department}
+                if args.only in ("all", "small"):
+                    small_screen_views(small, tasks, language, settings, args.out, app)
+                if args.only != "small":
+                    update_views(demo, tasks, language, settings, args.out, app)
+                if args.only != "all":
                     tasks.wait()
                     continue
                 window = MainWindow(

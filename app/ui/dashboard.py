@@ -73,14 +73,17 @@ from app.domain.indicators import (
     rank_departments,
     week_of,
 )
+from app.domain.loop_indicators import LoopIndicators
 from app.domain.sites import RoundCounts
 from app.domain.taxonomy import Taxonomy
 from app.storage import LocalStore
+from app.storage.handling import loop_indicators
 from app.storage.reports import as_of, department_names, indicators, total_rounds, weekly_trend
 from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
 from app.ui.common.widgets import bold, error_label
+from app.ui.dashboard_loop import LoopSection
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.operations import Operations
 from app.ui.tasks import TaskRunner
@@ -178,6 +181,8 @@ class DashboardData:
     department_names: dict[str | None, str] = field(default_factory=dict)
     #: Key-site rounds (重点部位) of the period as of "now", every inspector's: due, done, missed.
     rounds: RoundCounts = field(default_factory=RoundCounts)
+    #: The departments' part of the loop (issue 15): sign-for, handled by them, requests.
+    loop: LoopIndicators | None = None
 
 
 #: Reads the dashboard's data for a period at a time ("now"); runs in the database lane.
@@ -196,6 +201,7 @@ def load_dashboard(
         trend=weekly_trend(store, trend_period(period, moment), now=moment, tz=CITY_TZ),
         department_names=department_names(store, language),
         rounds=total_rounds(store, period, moment),
+        loop=loop_indicators(store, period, now=moment),
     )
 
 
@@ -399,20 +405,26 @@ class DashboardWidget(QWidget):
         )
         self.bulletin_button.clicked.connect(self._request_bulletin)
 
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(16)
-        header.addWidget(self.period_combo)
-        header.addWidget(self.from_label)
-        header.addWidget(self.from_edit)
-        header.addWidget(self.to_label)
-        header.addWidget(self.to_edit)
-        header.addWidget(self.refresh_button)
-        header.addSpacing(8)
-        header.addWidget(self.busy_bar)
-        header.addWidget(self.status_label, 1)
-        header.addWidget(self.export_button)
-        header.addWidget(self.bulletin_button)
+        # Two rows, so the header fits a 1024-px screen beside the navigation: the title and
+        # the actions, then the period and its state.
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.export_button)
+        title_row.addWidget(self.bulletin_button)
+        period_row = QHBoxLayout()
+        period_row.addWidget(self.period_combo)
+        period_row.addWidget(self.from_label)
+        period_row.addWidget(self.from_edit)
+        period_row.addWidget(self.to_label)
+        period_row.addWidget(self.to_edit)
+        period_row.addWidget(self.refresh_button)
+        period_row.addSpacing(8)
+        period_row.addWidget(self.busy_bar)
+        period_row.addWidget(self.status_label, 1)
+        header = QVBoxLayout()
+        header.setSpacing(4)
+        header.addLayout(title_row)
+        header.addLayout(period_row)
 
         self.error_label = error_label()
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -470,6 +482,8 @@ class DashboardWidget(QWidget):
             tile = KpiTile(caption, tooltip)
             self.tiles[key] = tile
             tiles.addWidget(tile, n // 6, n % 6)
+        # 签收及时率, 部门自主处置率 and the requests, under the tiles (app.ui.dashboard_loop).
+        self.loop_section = LoopSection(language)
 
         # The charts.
         self.trend_chart = self._chart(self.tr("Weekly trend"))
@@ -533,8 +547,9 @@ class DashboardWidget(QWidget):
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(tiles)
+        body.addWidget(self.loop_section)
         body.addLayout(charts, 1)
-        content.setMinimumSize(960, 640)
+        content.setMinimumSize(760, 640)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -837,6 +852,8 @@ class DashboardWidget(QWidget):
             .replace("%1", str(data.rounds.missed))
             .replace("%2", str(data.rounds.due))
         )
+        if data.loop is not None:
+            self.loop_section.show_loop(data.loop, data.department_names)
         self._show_trend(data.trend)
         self._show_departments(data)
         self._show_categories(data)

@@ -1,8 +1,11 @@
 """The main window: the case list with search and a status filter, and an empty state.
 
 For a supervisor's account (known once ``store.account()`` is read) it also holds the
-supervisor's workspace (app.ui.supervisor): the Review and Deadlines tabs and the dashboard,
+supervisor's workspace (app.ui.supervisor): the Review and Deadlines pages and the dashboard,
 and an existing case opens in its history with the supervisor's actions instead of the editor.
+
+The pages are listed by group down the left (app.ui.navigation): one method adds a page,
+:meth:`MainWindow._add_page`, with its place in the View menu and its shortcut.
 
 Nothing here reloads everything after a write. Each write announces what it changed on the
 store's events (app.ui.events), and every view follows them itself — the case list, the inbox,
@@ -23,6 +26,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -32,7 +36,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QTableView,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -56,6 +59,7 @@ from app.ui.help_menu import HelpActions, app_icon
 from app.ui.inbox import InboxWidget
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.map_tab import MapPanel
+from app.ui.navigation import NavGroup, Navigator
 from app.ui.operations import Lane, Operations
 from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.reinspection import ReinspectionDialog
@@ -161,7 +165,9 @@ class MainWindow(QMainWindow):
         header.setStretchLastSection(False)
         for column, width in enumerate((110, 200, 380, 220, 130, 60, 90)):
             header.resizeSection(column, width)
+        # The description and the address share what is left (on a 1024-px screen too).
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
 
         self.table.doubleClicked.connect(self._open_index)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -173,15 +179,30 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty_label)
+        self.stack.setFocusProxy(self.table)
 
         self.inbox = InboxWidget(store, tasks, language)
         self.inbox.open_case.connect(self.open_case)
         self.inbox.reinspect.connect(self.reinspect)
         self.inbox.counts_changed.connect(self._show_inbox_counts)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.stack, self.tr("Cases"))
-        self.tabs.addTab(self.inbox, self.tr("Tasks"))
+        #: The pages by group (app.ui.navigation), each also in the View menu.
+        self.nav = Navigator()
+        self.view_menu = QMenu(self.tr("&View"), self)
+        self.view_menu.addAction(
+            self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.reload_all)
+        )
+        self.view_menu.addSeparator()
+        self._pages_end = self.view_menu.addSeparator()
+        self._page_actions: dict[int, QAction] = {}  # id(page) → its View-menu action
+        for text, shortcut, offset in (
+            (self.tr("&Next page"), ("Ctrl+PgDown", "Ctrl+Tab"), 1),
+            (self.tr("Pre&vious page"), ("Ctrl+PgUp", "Ctrl+Shift+Tab"), -1),
+        ):
+            action = self._action(text, None, lambda _=False, o=offset: self.nav.step(o))
+            action.setShortcuts([QKeySequence(key) for key in shortcut])
+            self.view_menu.addAction(action)
+        self._add_page(NavGroup.PATROL, self.stack, self.tr("Cases"), "Ctrl+1")
+        self._add_page(NavGroup.PATROL, self.inbox, self.tr("Tasks"), "Ctrl+2")
 
         self.banner = SessionBanner()
         central = QWidget()
@@ -189,13 +210,14 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
-        layout.addWidget(self.tabs)
+        layout.addWidget(self.nav, 1)
         self.setCentralWidget(central)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search description or address…"))
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(360)
+        self.search.setMinimumWidth(180)
         self.status_filter = QComboBox()
         self.status_filter.addItem(self.tr("All statuses"), None)
         for status in CaseStatus:
@@ -254,7 +276,14 @@ class MainWindow(QMainWindow):
             self.delivery_filter,
             self.sort_order,
         ):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # As wide as the "All …" choice, not the longest (a category's name), so the bar
+            # fits a 1024-px screen; the list that opens shows every choice in full.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(1)
+            combo.setMinimumWidth(combo.fontMetrics().horizontalAdvance(combo.itemText(0)) + 40)
+            combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
             toolbar.addWidget(combo)
             combo.currentIndexChanged.connect(self.apply_filters)
         self.addToolBar(toolbar)
@@ -290,7 +319,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(
             lambda *_: self.map_panel.select_case(self.selected_case_id())
         )
-        self.tabs.addTab(self.map_panel, self.tr("Map"))
+        self._add_page(NavGroup.PATROL, self.map_panel, self.tr("Map"), "Ctrl+6")
         # Scored inspections (督导检查, issue 18): the 督导检查组 records them here.
         from app.ui.inspections.panel import InspectionsPanel
 
@@ -298,7 +327,7 @@ class MainWindow(QMainWindow):
             store, tasks, language, current_fix=lambda: self.gps.last_fix
         )
         self.inspections.case_created.connect(self.open_case)
-        self.tabs.addTab(self.inspections, self.tr("Inspections"))
+        self._add_page(NavGroup.PATROL, self.inspections, self.tr("Inspections"), "Ctrl+7")
 
         self.sync = SyncController(store, tasks, self.settings, self, autostart=autosync)
         self.sync_status.bind(self.sync)
@@ -373,17 +402,7 @@ class MainWindow(QMainWindow):
                 lambda: self.search.setFocus(Qt.FocusReason.ShortcutFocusReason),
             )
         )
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
-        self.view_menu = view_menu
-        view_menu.addAction(
-            self._action(self.tr("&Refresh"), QKeySequence.StandardKey.Refresh, self.reload_all)
-        )
-        view_menu.addAction(
-            self._action(self.tr("&Cases"), "Ctrl+1", lambda: self.tabs.setCurrentIndex(0))
-        )
-        view_menu.addAction(
-            self._action(self.tr("&Tasks"), "Ctrl+2", lambda: self.tabs.setCurrentIndex(1))
-        )
+        self.menuBar().addMenu(self.view_menu)
         sync_menu = self.menuBar().addMenu(self.tr("S&ync"))
         sync_menu.addAction(self.sync_action)
         sync_menu.addAction(self.ledger_action)
@@ -399,6 +418,56 @@ class MainWindow(QMainWindow):
         self.help.add_to(help_menu)
         self.updates = UpdateNotifier(self, self._store, self._ops, self._language)
         self.updates.install(self.statusBar(), help_menu, self.sync)
+
+    # -- pages ----------------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> Navigator:
+        """The navigator by its former name: it answers the part of QTabWidget's API that
+        code and tests use (setCurrentWidget, currentWidget, indexOf, tabText…)."""
+        return self.nav
+
+    def _add_page(
+        self, group: NavGroup, page: QWidget, title: str, shortcut: str | None = None
+    ) -> QAction:
+        """The one way to add a page: listed under ``group`` as ``title``, and in the View
+        menu (in the navigation's order) with ``shortcut`` if given. Returns its menu action."""
+        self.nav.add_page(group, page, title)
+        taken = {a.shortcut().toString() for a in self._page_actions.values()}
+        if shortcut is not None and QKeySequence(shortcut).toString() in taken:
+            shortcut = None  # (a second role's page on the same key) an ambiguous key does nothing
+        action = self._action(title, shortcut, lambda: self.show_page(page))
+        self._page_actions[id(page)] = action
+        for _text, listed in self.nav.listed():  # the View menu in the navigation's order
+            if listed is not None:
+                self.view_menu.removeAction(self._page_actions[id(listed)])
+                self.view_menu.insertAction(self._pages_end, self._page_actions[id(listed)])
+        return action
+
+    def show_page(self, page: QWidget) -> None:
+        """Show ``page`` and give the keyboard focus to where it last was on the page (else
+        to the page's first control; with none shown, to the navigation)."""
+        self.nav.setCurrentWidget(page)
+        target = page.focusWidget()  # where the focus last was on the page
+        if target is not None and not page.isAncestorOf(target):
+            target = None
+        if target is None and page.focusProxy() is None and not page.focusPolicy():
+            target = page.nextInFocusChain()
+            while target is not page and not (
+                page.isAncestorOf(target)
+                and target.isVisible()
+                and target.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ):
+                target = target.nextInFocusChain()
+        (target or page).setFocus(Qt.FocusReason.ShortcutFocusReason)
+        focused = QApplication.focusWidget()
+        if focused is None or not (focused is page or page.isAncestorOf(focused)):
+            self.nav.list.setFocus(Qt.FocusReason.ShortcutFocusReason)  # nothing to focus
+
+    def _set_page_title(self, page: QWidget | None, title: str) -> None:
+        """A page's title (its counts) in the navigation; the View menu keeps the plain name."""
+        if page is not None:
+            self.nav.set_title(page, title)
 
     def current_query(self) -> CaseQuery:
         status = self.status_filter.currentData()
@@ -450,7 +519,7 @@ class MainWindow(QMainWindow):
             self.open_case(row.id)
 
     def open_selected(self) -> None:
-        current = self.tabs.currentWidget()
+        current = self.nav.currentWidget()
         if current is self.inbox:
             return  # the inbox handles Enter itself
         if current is not None and current is self.review:
@@ -524,13 +593,13 @@ class MainWindow(QMainWindow):
         """The selected case on the Map tab, zoomed in and highlighted."""
         case_id = self.selected_case_id()
         if case_id is not None:
-            self.tabs.setCurrentWidget(self.map_panel)
+            self.nav.setCurrentWidget(self.map_panel)
             self.map_panel.show_case(case_id)
 
     def _show_inbox_counts(self, returned: int, reinspections: int) -> None:
         total = returned + reinspections
-        self.tabs.setTabText(
-            self.tabs.indexOf(self.inbox),
+        self._set_page_title(
+            self.inbox,
             self.tr("Tasks (%1)").replace("%1", str(total)) if total else self.tr("Tasks"),
         )
 
@@ -540,7 +609,8 @@ class MainWindow(QMainWindow):
         return self.review is not None
 
     def _enable_supervisor(self) -> None:
-        """Add the Review and Deadlines tabs (and the dashboard) once, for a supervisor."""
+        """Add the office's pages (review, requests, deadlines, the office map) and the
+        analysis pages (dashboard, coverage, assessment) once, for a supervisor."""
         if self.review is not None:
             return
         store, tasks, language = self._store, self._tasks, self._language
@@ -551,32 +621,28 @@ class MainWindow(QMainWindow):
         self.deadlines = AssignmentsPanel(store, tasks, language)
         self.deadlines.open_case.connect(self.open_case_detail)
         self.deadlines.counts_changed.connect(self._show_deadline_counts)
-        self.tabs.addTab(self.review, self.tr("Review"))
-        self.tabs.addTab(self.deadlines, self.tr("Deadlines"))
-        # The office's map: by traffic light, the review filters, density (issue 13).
-        self.supervisor_map = SupervisorMapPanel(store, tasks, language)
-        self.supervisor_map.open_case.connect(self.open_case_detail)
-        self.tabs.addTab(self.supervisor_map, self.tr("Office map"))
         # The departments' requests to answer (issue 15).
         self.requests = RequestsPanel(store, tasks, language)
         self.requests.decided.connect(self._decided)
         self.requests.open_case.connect(self.open_case_detail)
         self.requests.count_changed.connect(self._show_request_count)
-        self.tabs.addTab(self.requests, self.tr("Requests"))
+        # The office's map: by traffic light, the review filters, density (issue 13).
+        self.supervisor_map = SupervisorMapPanel(store, tasks, language)
+        self.supervisor_map.open_case.connect(self.open_case_detail)
+        office = NavGroup.OFFICE
+        self._add_page(office, self.review, self.tr("Review"), "Ctrl+3")
+        self._add_page(office, self.requests, self.tr("Requests"), "Ctrl+8")
+        self._add_page(office, self.deadlines, self.tr("Deadlines"), "Ctrl+4")
+        self._add_page(office, self.supervisor_map, self.tr("Office map"), "Ctrl+9")
+        self._add_dashboard()
         # Patrol coverage: distance, time, cells visited, blind spots (issue 14).
         self.coverage = CoveragePanel(store, tasks, language)
-        self.tabs.addTab(self.coverage, self.tr("Coverage"))
-        self._add_dashboard()
-        for shortcut, text, widget in (
-            ("Ctrl+3", self.tr("Re&view"), self.review),
-            ("Ctrl+4", self.tr("&Deadlines"), self.deadlines),
-            ("Ctrl+5", self.tr("Das&hboard"), self.dashboard),
-        ):
-            if widget is not None:
-                self.view_menu.addAction(
-                    self._action(text, shortcut, lambda w=widget: self.tabs.setCurrentWidget(w))
-                )
-        self.tabs.setCurrentWidget(self.review)
+        self._add_page(NavGroup.ANALYSIS, self.coverage, self.tr("Coverage"), "Ctrl+0")
+        from app.ui.inspections.scores import AssessmentPanel
+
+        self.assessment = AssessmentPanel(store, tasks, language)
+        self._add_page(NavGroup.ANALYSIS, self.assessment, self.tr("Assessment"), "Ctrl+Shift+A")
+        self.nav.setCurrentWidget(self.review)
         self.review.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- departments in the loop (issue 15) ---------------------------------------------------
@@ -589,30 +655,25 @@ class MainWindow(QMainWindow):
         self.handler.acted.connect(self._decided)
         self.handler.open_case.connect(self.open_case_detail)
         self.handler.counts_changed.connect(self._show_handler_counts)
-        self.tabs.addTab(self.handler, self.tr("Department tasks"))
+        # Ctrl+3 like a supervisor's Review: the account's queue of work.
+        self._add_page(NavGroup.DEPARTMENT, self.handler, self.tr("Department tasks"), "Ctrl+3")
         # A department reports no cases and walks no patrols: the server would refuse them.
         self.new_action.setEnabled(False)
         self.patrol_action.setEnabled(False)
-        self.tabs.setCurrentWidget(self.handler)
+        self.nav.setCurrentWidget(self.handler)
         self.handler.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _show_handler_counts(self, open_count: int, unsigned: int) -> None:
-        if self.handler is None:
-            return
-        index = self.tabs.indexOf(self.handler)
         title = self.tr("Department tasks")
         if unsigned:
             title = self.tr("Department tasks (%1 to sign for)").replace("%1", str(unsigned))
         elif open_count:
             title = self.tr("Department tasks (%1)").replace("%1", str(open_count))
-        self.tabs.setTabText(index, title)
+        self._set_page_title(self.handler, title)
 
     def _show_request_count(self, count: int) -> None:
-        if self.requests is None:
-            return
-        index = self.tabs.indexOf(self.requests)
         title = self.tr("Requests (%1)").replace("%1", str(count)) if count else self.tr("Requests")
-        self.tabs.setTabText(index, title)
+        self._set_page_title(self.requests, title)
 
     def export_cases(self) -> ExportDialog:
         """Export every case (CSV, GeoJSON, GeoPackage) with progress, in the background."""
@@ -629,18 +690,14 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _add_dashboard(self) -> None:
-        """The performance dashboard tab (app.ui.dashboard): "Bulletin PDF…" and "Export…"
+        """The performance dashboard page (app.ui.dashboard): "Bulletin PDF…" and "Export…"
         open the bulletin and export dialogs (app.ui.export_dialog)."""
         from app.ui.dashboard import DashboardWidget
 
         self.dashboard = DashboardWidget(self._store, self._tasks, self._language)
         self.dashboard.bulletin_requested.connect(self.write_bulletin)
         self.dashboard.export_requested.connect(self.export_cases)
-        self.tabs.addTab(self.dashboard, self.tr("Dashboard"))
-        from app.ui.inspections.scores import AssessmentPanel
-
-        self.assessment = AssessmentPanel(self._store, self._tasks, self._language)
-        self.tabs.addTab(self.assessment, self.tr("Assessment"))
+        self._add_page(NavGroup.ANALYSIS, self.dashboard, self.tr("Dashboard"), "Ctrl+5")
 
     def open_case_detail(self, case_id: str) -> CaseDetailDialog:
         """The case's history with the supervisor's actions (one window per case)."""
@@ -667,19 +724,14 @@ class MainWindow(QMainWindow):
         self.sync.sync_soon()
 
     def _show_review_count(self, count: int) -> None:
-        if self.review is None:
-            return
-        index = self.tabs.indexOf(self.review)
-        self.tabs.setTabText(
-            index, self.tr("Review (%1)").replace("%1", str(count)) if count else self.tr("Review")
+        self._set_page_title(
+            self.review,
+            self.tr("Review (%1)").replace("%1", str(count)) if count else self.tr("Review"),
         )
 
     def _show_deadline_counts(self, overdue: int, _soon: int) -> None:
-        if self.deadlines is None:
-            return
-        index = self.tabs.indexOf(self.deadlines)
-        self.tabs.setTabText(
-            index,
+        self._set_page_title(
+            self.deadlines,
             self.tr("Deadlines (%1 overdue)").replace("%1", str(overdue))
             if overdue
             else self.tr("Deadlines"),
@@ -828,7 +880,7 @@ class MainWindow(QMainWindow):
         from app.ui.inspections.checklists_tab import ChecklistsPanel
 
         self.checklists = ChecklistsPanel(self._store, self._tasks, self._language)
-        self.tabs.addTab(self.checklists, self.tr("Checklists"))
+        self._add_page(NavGroup.ADMIN, self.checklists, self.tr("Checklists"))
 
     def _on_error(self, exc: BaseException) -> None:
         text = unexpected_error_text(exc, self._language)

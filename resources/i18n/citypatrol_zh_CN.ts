@@ -1402,7 +1402,7 @@ What you typed stays here and is saved again shortly.</source>
     <name>DepartmentTableModel</name>
     <message>
         <source>Department</source>
-        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Key-site rounds (重点部位) of the period as of "now", every inspector's: due, done, missed. Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
+        <extracomment>The city's time zone: weeks, months and quarters start at its midnight. The trend shows at least this many weeks, ending with the chosen period. The trend's axis names at most this many weeks. How many categories the category chart shows. Colours of the trend's series and of the two bar charts. Changing a date of the custom range waits this long for the next change before loading. The raw value a table column sorts by. Department id → name in the interface language (``None``: cases not dispatched). Key-site rounds (重点部位) of the period as of "now", every inspector's: due, done, missed. The departments' part of the loop (issue 15): sign-for, handled by them, requests. Reads the dashboard's data for a period at a time ("now"); runs in the database lane.</extracomment>
         <translation>部门</translation>
     </message>
     <message>
@@ -2140,6 +2140,73 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
 </context>
 <context>
+    <name>LoopSection</name>
+    <message>
+        <source>Departments in the loop</source>
+        <extracomment>At most this many late departments are named (the rest are counted).</extracomment>
+        <translation>部门闭环</translation>
+    </message>
+    <message>
+        <source>Sign-for timeliness</source>
+        <translation>签收及时率</translation>
+    </message>
+    <message>
+        <source>Of the dispatches whose sign-for was due in the period, the share the department signed for within the limit</source>
+        <translation>本期应签收的派遣中，部门在时限内签收的比例</translation>
+    </message>
+    <message>
+        <source>Handled by the department</source>
+        <translation>部门自主处置率</translation>
+    </message>
+    <message>
+        <source>Of the handlings reported in the period, the share the department reported itself (the rest a supervisor reported on its behalf)</source>
+        <translation>本期处置中由部门自行上报的比例（其余由监督员代为登记）</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>申请</translation>
+    </message>
+    <message>
+        <source>The departments' requests made in the period, and the answers given in it</source>
+        <translation>本期部门提出的申请及本期作出的答复</translation>
+    </message>
+    <message>
+        <source>Requested</source>
+        <translation>申请数</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <source>%1 of %2 signed for within %3 h</source>
+        <extracomment>Kind → (requested, approved) labels.</extracomment>
+        <translation>应签收 %2 件，%3 小时内签收 %1 件</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more</source>
+        <translation>
+            <numerusform>另 %n 个</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Late: %1</source>
+        <translation>超时签收：%1</translation>
+    </message>
+    <message>
+        <source>No department signed late</source>
+        <translation>无部门超时签收</translation>
+    </message>
+    <message>
+        <source>%1 of %2 handlings reported by the department</source>
+        <translation>处置 %2 件，部门自行处置 %1 件</translation>
+    </message>
+    <message>
+        <source>Refused: %1 · approval rate %2</source>
+        <translation>驳回 %1 件 · 批准率 %2</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>CityPatrol</source>
@@ -2172,8 +2239,15 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>Cases</source>
-        <extracomment>The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors. The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks.</extracomment>
         <translation>案件</translation>
+    </message>
+    <message>
+        <source>&amp;Next page</source>
+        <translation>下一页(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious page</source>
+        <translation>上一页(&amp;V)</translation>
     </message>
     <message>
         <source>Tasks</source>
@@ -2289,15 +2363,8 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     </message>
     <message>
         <source>&amp;View</source>
+        <extracomment>The Coverage tab (app.ui.supervisor.coverage.CoveragePanel), for supervisors. The dashboard tab (app.ui.dashboard.DashboardWidget), added for supervisors by _add_dashboard(); None until then. Departments in the loop (issue 15): a supervisor's requests queue, a handler's tasks. The open case histories (one per case). They delete themselves on close, so the list is pruned of deleted windows before use: window tracking, not result checks. The pages by group (app.ui.navigation), each also in the View menu.</extracomment>
         <translation>查看(&amp;V)</translation>
-    </message>
-    <message>
-        <source>&amp;Cases</source>
-        <translation>案件(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Tasks</source>
-        <translation>任务(&amp;T)</translation>
     </message>
     <message>
         <source>S&amp;ync</source>
@@ -2342,18 +2409,6 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <message>
         <source>Coverage</source>
         <translation>巡查覆盖</translation>
-    </message>
-    <message>
-        <source>Re&amp;view</source>
-        <translation>审核(&amp;V)</translation>
-    </message>
-    <message>
-        <source>&amp;Deadlines</source>
-        <translation>时限(&amp;D)</translation>
-    </message>
-    <message>
-        <source>Das&amp;hboard</source>
-        <translation>考核看板(&amp;H)</translation>
     </message>
     <message>
         <source>Department tasks</source>
@@ -2527,6 +2582,39 @@ The cases you record on patrol will be listed here, even without a network.</sou
     <message>
         <source>No basemap: add an MBTiles file in Settings.</source>
         <translation>没有底图：请在设置中添加 MBTiles 文件。</translation>
+    </message>
+</context>
+<context>
+    <name>Navigator</name>
+    <message>
+        <source>Patrol</source>
+        <extracomment>The widest a title is given room for before it wraps (in pixels). A page item's data: the page widget it shows (None: a group's header).</extracomment>
+        <translation>巡查</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>处置</translation>
+    </message>
+    <message>
+        <source>Office</source>
+        <translation>指挥</translation>
+    </message>
+    <message>
+        <source>Analysis</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Administration</source>
+        <translation>管理</translation>
+    </message>
+    <message>
+        <source>Navigation</source>
+        <extracomment>The page shown changed: its index (the order pages were added in).</extracomment>
+        <translation>导航</translation>
+    </message>
+    <message>
+        <source>The pages of the window, by group</source>
+        <translation>窗口的各页面，按分组列出</translation>
     </message>
 </context>
 <context>

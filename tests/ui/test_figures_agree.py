@@ -211,3 +211,176 @@ def test_the_dashboard_and_the_bulletin_rank_departments_alike(
     assert widget.tiles["on_time_rate"].value.text() == "44.4%"
     assert widget.tiles["overdue"].value.text() == str(bulletin.totals.overdue)
     assert widget.department_proxy.rowCount() >= len(bulletin.ranking)
+
+
+# -- the departments' part of the loop (issue 15) ---------------------------------------------
+
+
+@pytest.fixture
+def loop_city(store: LocalStore) -> dict[str, str]:
+    """Sign-for windows, handlings and requests of two departments, hand-counted as of
+    :data:`NOW` with the 2-hour sign-for limit:
+
+    - due to sign 6 (A, B, C, D, F, H), signed on time 3 (A, D, F): 签收及时率 50.0 %;
+      signed late: Water 2 (B signed after the limit, C never), Parks 1 (H);
+    - E's window (dispatched at 09:00 today) is not due yet; May's case is before the period;
+    - handled 3 (A by the department, B and F by a supervisor on its behalf): 33.3 %;
+    - requests: one of each kind; extension and suspension approved, return refused:
+      approval rate 2 of 3, 66.7 %.
+    """
+    ids = {
+        "parks": add_department(store, "园林局", name_en="Parks"),
+        "water": add_department(store, "水务集团", name_en="Water"),
+    }
+    parks, water = ids["parks"], ids["water"]
+    handler = {"role": "handler"}
+
+    def sent(day: int, department: str) -> list[StepSpec]:
+        return [*intake(day), dispatch(june(day, 11), department, june(day + 3, 17))]
+
+    add_case_with_steps(  # A: on time, handled by the department
+        store, [*sent(2, parks), ("sign_for", june(2, 12), handler), ("handle", june(3), handler)]
+    )
+    add_case_with_steps(  # B: signed late, handled on the department's behalf
+        store, [*sent(3, water), ("sign_for", june(3, 15), handler), ("handle", june(4))]
+    )
+    add_case_with_steps(  # C: never signed for; an extension asked and approved
+        store,
+        [
+            *sent(4, water),
+            ("request_extension", june(5), handler),
+            ("approve_extension", june(5, 12)),
+        ],
+    )
+    add_case_with_steps(  # D: on time; a return refused, a suspension approved
+        store,
+        [
+            *sent(5, parks),
+            ("sign_for", june(5, 11, 30), handler),
+            ("request_return", june(6), handler),
+            ("refuse_request", june(6, 12)),
+            ("request_suspension", june(7), handler),
+            ("approve_suspension", june(7, 12)),
+        ],
+    )
+    add_case_with_steps(  # F: on time, handled on the department's behalf
+        store, [*sent(8, parks), ("sign_for", june(8, 11, 10), handler), ("handle", june(9))]
+    )
+    add_case_with_steps(store, [*sent(10, parks), ("sign_for", june(10, 14), handler)])  # H
+    add_case_with_steps(  # E: dispatched an hour ago, its sign-for not due yet
+        store, [*intake(17)[:1], dispatch(june(17, 9), parks, june(20, 17))]
+    )
+    may = datetime(2026, 5, 29, 11, tzinfo=CITY_TZ)
+    add_case_with_steps(  # before the period
+        store,
+        [
+            ("submit", may),
+            dispatch(may, water, june(1)),
+            ("sign_for", datetime(2026, 5, 29, 15, tzinfo=CITY_TZ), handler),
+        ],
+    )
+    return ids
+
+
+LOOP_FIGURES = (
+    "due_to_sign",
+    "signed_on_time",
+    "signed_late",
+    "sign_for_rate",
+    "handled",
+    "handled_by_department",
+    "handled_by_department_rate",
+    "refused",
+    "approval_rate",
+)
+
+
+def loop_figures(counts: Any) -> dict[str, Any]:
+    """The loop figures of a :class:`LoopCounts` or of the CLI's JSON for one."""
+    if isinstance(counts, dict):
+        out = {name: counts[name] for name in LOOP_FIGURES}
+        return {**out, "requests": counts["requests"], "approved": counts["approved"]}
+    out = {name: getattr(counts, name) for name in LOOP_FIGURES}
+    return {
+        **out,
+        "requests": {k.value: n for k, n in counts.requests.items()},
+        "approved": {k.value: n for k, n in counts.approved.items()},
+    }
+
+
+def test_the_loop_figures_of_the_cli_and_the_dashboard_agree(
+    store: LocalStore,
+    data_dir: Path,
+    loop_city: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    reported = json.loads(cli(capsys, data_dir, "report", "indicators", *CLI_PERIOD, "--json"))
+    dashboard = load_dashboard_data(store, JUNE, "en", NOW)
+    assert dashboard.loop is not None
+    # Hand-counted (see the fixture).
+    hand = {
+        "due_to_sign": 6,
+        "signed_on_time": 3,
+        "signed_late": 3,
+        "sign_for_rate": 0.5,
+        "handled": 3,
+        "handled_by_department": 1,
+        "handled_by_department_rate": 1 / 3,
+        "refused": 1,
+        "approval_rate": 2 / 3,
+        "requests": {"extension": 1, "return": 1, "suspension": 1},
+        "approved": {"extension": 1, "suspension": 1},
+    }
+    assert loop_figures(dashboard.loop.total) == hand
+    assert loop_figures(reported["loop"]["city"]) == hand, "CLI vs the hand count"
+    names = dashboard.department_names
+    shown = {names[d]: loop_figures(c) for d, c in dashboard.loop.by_department.items()}
+    cli_departments = {n: loop_figures(c) for n, c in reported["loop"]["departments"].items()}
+    assert shown == cli_departments, "dashboard vs CLI, per department"
+    assert [(names[d], n) for d, n in dashboard.loop.late_sign_for()] == [
+        ("Water", 2),
+        ("Parks", 1),
+    ]
+
+
+def test_the_dashboards_loop_section_shows_the_cli_figures(
+    qtbot: QtBot,
+    *,
+    store: LocalStore,
+    data_dir: Path,
+    tasks: TaskRunner,
+    loop_city: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    city = json.loads(cli(capsys, data_dir, "report", "indicators", *CLI_PERIOD, "--json"))
+    city = city["loop"]["city"]
+    widget = DashboardWidget(store, tasks, "en", clock=lambda: NOW)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.loaded, timeout=30000):
+        widget.show()
+    section = widget.loop_section
+    assert section.sign_for.value.text() == "50.0%" == f"{city['sign_for_rate'] * 100:.1f}%"
+    assert section.sign_for_detail.text() == "3 of 6 signed for within 2 h"
+    assert section.late_label.text() == "Late: Water 2, Parks 1"
+    assert section.handled.value.text() == "33.3%"
+    assert section.handled_detail.text() == "1 of 3 handlings reported by the department"
+    assert section.requests.value.text() == str(sum(city["requests"].values())) == "3"
+    shown = {
+        kind.value: (requested.text(), approved.text())
+        for kind, (requested, approved) in section.request_labels.items()
+    }
+    assert shown == {
+        kind: (str(city["requests"].get(kind, 0)), str(city["approved"].get(kind, 0)))
+        for kind in ("extension", "return", "suspension")
+    }
+    assert shown == {"extension": ("1", "1"), "return": ("1", "0"), "suspension": ("1", "1")}
+    assert section.refused_label.text() == "Refused: 1 · approval rate 66.7%"
+    assert "50.0%" in section.sign_for.accessibleDescription()
+
+    # Last quarter (January–March) has none of it: no rates, nobody late.
+    with qtbot.waitSignal(widget.loaded, timeout=30000):
+        widget.set_period_kind(PeriodKind.LAST_QUARTER)
+    assert section.sign_for.value.text() == "—"
+    assert section.late_label.text() == "No department signed late"
+    assert section.handled.value.text() == "—"
+    assert section.requests.value.text() == "0"
