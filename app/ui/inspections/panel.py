@@ -180,6 +180,12 @@ class InspectionsPanel(QWidget):
 
         self.category_combo = QComboBox()
         self.category_combo.setObjectName("case_category")
+        # The long category names show in the list; the field itself stays narrow (1024 px).
+        self.category_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.category_combo.setMinimumContentsLength(14)
+        self.category_combo.view().setMinimumWidth(360)
         for matter in store.taxonomy.matters:
             self.category_combo.addItem(
                 f"{matter.code} {matter.display_name(language)}", matter.code
