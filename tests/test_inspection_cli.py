@@ -80,8 +80,7 @@ def test_reports_and_the_bulletin_section(tmp_path: Path) -> None:
     assert [(o["name"], o["rank"]) for o in report["objects"]] == [
         ("人民路", 1),
         ("建设路东段", 2),
-        ("环卫所", None),  # the department as a unit: never inspected, listed last unranked
-    ]
+    ]  # the department 环卫所 is an object too, but no checklist is made for departments here
 
     assessed = run_cli("report", "assessment", "--year", "2026", "--json", data_dir=data)
     assert assessed.returncode == 0, assessed.stderr

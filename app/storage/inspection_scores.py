@@ -39,7 +39,12 @@ from app.domain.scoring import (
 )
 from app.storage.feed import ASSESSMENT_KEY
 from app.storage.handling import loop_indicators
-from app.storage.inspections import InspectionView, inspectable_objects, list_inspections
+from app.storage.inspections import (
+    InspectionView,
+    checklist_templates,
+    inspectable_objects,
+    list_inspections,
+)
 from app.storage.models import Department, SyncState
 from app.storage.reports import indicators
 
@@ -75,9 +80,15 @@ def object_ranking(
     views: list[InspectionView] | None = None,
 ) -> list[ObjectScore]:
     """Every object (of ``kind``) with its period figures, ranked; ``object_id`` is
-    ``kind:id``. Objects never inspected are listed last, unranked."""
+    ``kind:id``. Objects never inspected are listed last, unranked — those of the kinds some
+    checklist is made for, so the 736 cells of a grid nobody inspects do not bury the list."""
     views = scored(store, period, published_only=published_only) if views is None else views
-    names = {object_key(o.kind, o.id): o.name for o in inspectable_objects(store, kind)}
+    checked = {t.object_kind for t in checklist_templates(store)}
+    names = {
+        object_key(o.kind, o.id): o.name
+        for o in inspectable_objects(store, kind)
+        if o.kind in checked
+    }
     chosen = [v for v in views if kind is None or v.object_kind is kind]
     for v in chosen:
         names.setdefault(object_key(v.object_kind, v.object_id), v.object_name)

@@ -24,6 +24,7 @@ from app.storage.inspection_scores import (
     year_assessment,
     year_period,
 )
+from app.storage.models import GridCell
 from app.storage.reports import indicators
 
 
@@ -129,5 +130,9 @@ def test_contractors_monthly_csv_with_payment_deduction(tmp_path: Path) -> None:
         "deduction_percent",
     ]
     assert ["C2", "洁城公司二标段", "2", "80.00", "77.00", "10.00"] in lines
+    # A market and a grid cell nobody has a checklist for are not listed as "never inspected".
+    with store.write() as s:
+        apply_inspection_object(s, {"kind": "market", "id": "M-1", "name": "东门市场", "department_code": None, "active": True})  # fmt: skip
+        s.add(GridCell(code="360681017001001", street="滨江镇", rings=[], version=1))
     ranking = object_ranking(store, year_period(2026))
     assert [o.name for o in ranking if o.rank is None] == ["未检查标段"]
