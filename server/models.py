@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -60,7 +61,8 @@ class User(Base):
     #: A handler's department (issue 15): a handler sees and works only its cases.
     department_id: Mapped[str | None] = mapped_column(String(36))
     #: A member of the inspection team (督导检查组): may record scored inspections (issue 18).
-    inspection_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: (A server default, not a Python one: inserts naming only older columns stay valid.)
+    inspection_team: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class ApiToken(Base):

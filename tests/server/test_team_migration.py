@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from server.db import MIGRATIONS_DIR
 
@@ -15,6 +15,9 @@ from server.db import MIGRATIONS_DIR
 def test_authors_of_inspections_stay_in_the_team(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     engine = create_engine(url)
+    # As the server runs it (server.db): with foreign keys enforced, a migration that rebuilds
+    # the users table (which other tables refer to) fails.
+    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA foreign_keys=ON"))
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
 

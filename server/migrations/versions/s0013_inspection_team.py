@@ -21,10 +21,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("inspection_team", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN (no batch): a batch rebuilds the table, which fails on SQLite once
+    # other tables refer to it.
+    op.add_column(
+        "users",
+        sa.Column("inspection_team", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.execute(
         "UPDATE users SET inspection_team = TRUE "
         "WHERE id IN (SELECT DISTINCT author_id FROM inspections)"
@@ -32,5 +34,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("inspection_team")
+    op.drop_column("users", "inspection_team")  # SQLite ≥ 3.35 drops a column in place
