@@ -43,15 +43,11 @@
     <name>AssessmentPanel</name>
     <message>
         <source>Year-end assessment</source>
-        <extracomment>The year's figures were read and shown.</extracomment>
         <translation>年终考核</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Rank</source>
+        <extracomment>The year's figures were read and shown.</extracomment>
         <translation>排名</translation>
     </message>
     <message>
@@ -139,11 +135,11 @@
     <name>AssignmentsPanel</name>
     <message>
         <source>Deadlines</source>
-        <extracomment>The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
         <translation>处置时限</translation>
     </message>
     <message>
         <source>Department</source>
+        <extracomment>The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
         <translation>处置部门</translation>
     </message>
     <message>
@@ -157,10 +153,6 @@
     <message>
         <source>All open assignments</source>
         <translation>全部在办案件</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>Department:</source>
@@ -876,15 +868,11 @@ What you typed stays here and is saved again shortly.</source>
     <name>ChecklistsPanel</name>
     <message>
         <source>Checklist templates</source>
-        <extracomment>The templates were read and listed (how many). The editor opened last (tests, the screenshot tool).</extracomment>
         <translation>检查表模板</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Name</source>
+        <extracomment>The templates were read and listed (how many). The editor opened last (tests, the screenshot tool).</extracomment>
         <translation>名称</translation>
     </message>
     <message>
@@ -971,10 +959,6 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>A responsible cell nobody visited for this many days is a blind spot</source>
         <translation>责任网格连续这么多天无人巡查即为盲区</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>From:</source>
@@ -1601,10 +1585,6 @@ What you typed stays here and is saved again shortly.</source>
         <source>Department tasks</source>
         <extracomment>The request buttons: the action each asks with. The user asked for a case's history (its id). After each reload: how many tasks are open, and how many still to sign for. The list was read and shown. A step was recorded here (the store's Changes). The open request or report dialog (None when none is open).</extracomment>
         <translation>部门任务</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>Case</source>
@@ -3121,10 +3101,6 @@ Not saved yet: saved when you submit the result</source>
         <translation>申请审批</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Request</source>
         <translation>申请</translation>
     </message>
@@ -3263,10 +3239,6 @@ Not saved yet: saved when you submit the result</source>
         <source>Review</source>
         <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`, already announced on the store's events): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
         <translation>审核</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>Submitted cases waiting for review</source>
@@ -3681,6 +3653,13 @@ New reports from the inspectors arrive with the next sync.</source>
     <message>
         <source>Sign-in failed: %1</source>
         <translation>登录失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>StorePanel</name>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
     </message>
 </context>
 <context>
