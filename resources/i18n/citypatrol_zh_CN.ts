@@ -1737,11 +1737,11 @@ What you typed stays here and is saved again shortly.</source>
     <name>InboxWidget</name>
     <message>
         <source>Tasks</source>
-        <extracomment>A returned case to correct (its id): the case editor opens it. A re-inspection to do (its id): the re-inspection dialog opens for it. After each refresh: how many returned cases and re-inspections there are.</extracomment>
         <translation>待办</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
+        <extracomment>A returned case to correct (its id): the case editor opens it. A re-inspection to do (its id): the re-inspection dialog opens for it. After each refresh: how many returned cases and re-inspections there are.</extracomment>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
