@@ -59,6 +59,14 @@ def panel_header(title: QLabel, summary: QLabel, *trailing: QWidget) -> QHBoxLay
     return header
 
 
+def note_label(text: str) -> QLabel:
+    """A muted, word-wrapped note under a panel's list (what its colours and buttons mean)."""
+    label = QLabel(text)
+    label.setStyleSheet(MUTED)
+    label.setWordWrap(True)
+    return label
+
+
 def placeholder(text: str = "") -> QLabel:
     """A muted, centred, word-wrapped "nothing here" text, shown instead of an empty list."""
     label = QLabel(text)

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -24,9 +23,9 @@ from app.domain.errors import TransitionError
 from app.domain.lifecycle import REQUEST_NAMES, Action, RequestKind
 from app.storage import LocalStore
 from app.storage.handling import HandlerTask, sign_for, task_list
-from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
+from app.ui.common.style import LIGHT_COLOURS, light_pixmap
 from app.ui.common.text import category_text, error_text, local_time, percent
-from app.ui.common.widgets import placeholder, stack, tree_view
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
 from app.ui.handler.handled import HandledDialog
 from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
@@ -109,15 +108,13 @@ class HandlerPanel(StorePanel):
         buttons.addStretch(1)
         buttons.addWidget(self.history_button)
 
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. "
                 "Sign for a task, then report it handled with “after” photos; requests go to "
                 "the command centre with the next sync."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)

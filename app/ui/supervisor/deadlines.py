@@ -20,9 +20,9 @@ from app.domain.deadlines import TrafficLight
 from app.storage import LocalStore
 from app.storage.deadlines import DeadlineRow, deadline_rows
 from app.storage.supervision import DepartmentRow, departments
-from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
+from app.ui.common.style import LIGHT_COLOURS, light_pixmap
 from app.ui.common.text import category_text, local_time, percent, status_text
-from app.ui.common.widgets import placeholder, stack, tree_view
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
 from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.tasks import TaskRunner
@@ -80,14 +80,12 @@ class AssignmentsPanel(StorePanel):
         self.tree.itemActivated.connect(self._activated)
         self.empty_label = placeholder(self.tr("No dispatched case is overdue or due soon."))
         self.stack = stack(self.tree, self.empty_label)
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. "
                 "Double-click a case for its history."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -22,9 +21,8 @@ from app.domain.lifecycle import APPROVAL_OF_REQUEST, REQUEST_NAMES, Action
 from app.storage import LocalStore
 from app.storage.handling import RequestItem, requests_queue
 from app.storage.supervision import DepartmentRow, departments
-from app.ui.common.style import MUTED
 from app.ui.common.text import local_time
-from app.ui.common.widgets import placeholder, stack, tree_view
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
 from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE
 from app.ui.supervisor.decision import DecisionDialog
@@ -74,14 +72,12 @@ class RequestsPanel(StorePanel):
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.refuse_button)
         buttons.addStretch(1)
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Approving an extension moves the deadline; approving a return puts the case "
                 "back for dispatch; approving a suspension suspends it. A refusal needs a reason."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
