@@ -933,10 +933,6 @@ What you typed stays here and is saved again shortly.</source>
         <source>This file does not hold a checklist (a JSON or YAML object).</source>
         <translation>该文件不是检查表（应为 JSON 或 YAML 对象）。</translation>
     </message>
-    <message>
-        <source>Save checklist</source>
-        <translation>保存检查表</translation>
-    </message>
 </context>
 <context>
     <name>CoveragePanel</name>
@@ -1791,15 +1787,11 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <name>InspectionsPanel</name>
     <message>
         <source>Inspections</source>
-        <extracomment>The current inspection was read and shown (its id). A case was created from a deduction (its id): the main window may open it.</extracomment>
         <translation>督导检查</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Type a name or code</source>
+        <extracomment>The current inspection was read and shown (its id). A case was created from a deduction (its id): the main window may open it.</extracomment>
         <translation>输入名称或编码查找</translation>
     </message>
     <message>
@@ -3918,7 +3910,7 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>TemplateEditor</name>
     <message>
         <source>Checklist template</source>
-        <extracomment>The editor tree's columns. The server stored the edit (the version now on this laptop too). Every check of the edit (live validation), with the problems found (empty: valid).</extracomment>
+        <extracomment>The server stored the edit (the version now on this laptop too). Every check of the edit (live validation), with the problems found (empty: valid).</extracomment>
         <translation>检查表模板</translation>
     </message>
     <message>
@@ -4093,6 +4085,7 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
     <message>
         <source>Save checklist</source>
+        <extracomment>The editor tree's columns.</extracomment>
         <translation>保存检查表</translation>
     </message>
     <message>

@@ -27,6 +27,7 @@ from app.storage.store import Changes
 from app.ui.common.widgets import tree_view
 from app.ui.inspections.template_editor import (
     TemplateEditor,
+    ask_save_path,
     blank_document,
     next_version_document,
     read_file,
@@ -194,13 +195,7 @@ class ChecklistsPanel(StorePanel):
         if template is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Save checklist"),
-                f"{template.code}-v{template.version}.json",
-                self.tr("Checklists (*.json *.yaml *.yml)"),
-            )
-            if not chosen:
+            path = ask_save_path(self, template)
+            if path is None:
                 return
-            path = Path(chosen)
         self._ops.run(partial(save_template, path, template), lambda _none: None)
