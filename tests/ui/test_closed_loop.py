@@ -11,33 +11,30 @@ laptops show the case closed with that history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from laptops import laptop, sync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.capture.positions import Fix, FixQuality, PositionSource
-from app.domain import load_default_taxonomy
 from app.domain.lifecycle import STATUS_NAMES, Action, CaseStatus
-from app.storage import LocalStore
 from app.storage.supervision import departments, timeline
-from app.sync.session import sign_in
 from app.ui.case_editor import CaseEditor
 from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
-from app.ui.settings import Settings
 from app.ui.supervisor import CaseDetailDialog
 from app.ui.tasks import TaskRunner
 
 GPS_PHOTOS = "photos/jpg/gps"
+#: The laptops' window size.
+SIZE = (1280, 760)
 THE_LOOP = [
     "submit",
     "accept",
@@ -52,42 +49,6 @@ THE_LOOP = [
     "reinspect_pass",
     "close",
 ]
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
-
-
-def laptop(
-    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, data: Path, user: str
-) -> MainWindow:
-    """A main window on a store of its own, signed in as ``user`` (password = user name)."""
-    store = LocalStore(data)
-    sign_in(store, server.url, user, user)
-    settings = Settings.from_file(data / "settings.ini")
-    window = MainWindow(store, tasks, load_default_taxonomy(), "en", settings, autosync=False)
-    qtbot.addWidget(window)
-    window.resize(1280, 760)
-    window.show()
-    return window
-
-
-def sync(qtbot: QtBot, window: MainWindow) -> None:
-    """Click "Sync now" and wait for the cycle: it must succeed."""
-    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
-        window.sync_action.trigger()
-    report = done.args[0]
-    assert report.ok, report.lines("en")
 
 
 def activate(qtbot: QtBot, widget: QWidget) -> None:
@@ -182,8 +143,8 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
 ) -> None:
     run_server_cli(server, "time-limit", "add", "3", "working_days")
     photos = sorted((samples / GPS_PHOTOS).glob("*.jpg"))
-    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor")
+    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo", size=SIZE)
+    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor", size=SIZE)
     qtbot.waitUntil(lambda: office.review is not None, timeout=10_000)
     review = office.review
     assert review is not None and office.tabs.currentWidget() is review
@@ -191,7 +152,7 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
     checker = (
         inspector
         if reinspector == "demo"
-        else laptop(qtbot, tasks, server, tmp_path / reinspector, reinspector)
+        else laptop(qtbot, tasks, server, tmp_path / reinspector, reinspector, size=SIZE)
     )
     checker_account = checker._store.account()
     assert checker_account is not None
@@ -330,12 +291,7 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
         sync(qtbot, window)
 
     # The server's log: exactly the loop.
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
-    ).json()["token"]
-    with httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as http:
+    with ApiClient(server, "supervisor").http as http:
         on_server = http.get(f"/api/v1/cases/{case_id}").json()
     assert on_server["case"]["status"] == "closed"
     assert [s["action"] for s in on_server["steps"]] == THE_LOOP

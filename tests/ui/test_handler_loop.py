@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from laptops import laptop, sync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_closed_loop import GPS_PHOTOS, decide, laptop, status_name, sync
+from test_closed_loop import GPS_PHOTOS, SIZE, decide, status_name
 
 from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain.lifecycle import Action, CaseStatus, RequestKind
@@ -45,13 +45,6 @@ THE_LOOP = [
     "reinspect_pass",
     "close",
 ]
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -105,9 +98,9 @@ def test_the_loop_through_the_department_on_three_laptops(
         server, "--database-url", server.database_url, "time-limit", "add", "3", "working_days"
     )
     photos = sorted((samples / GPS_PHOTOS).glob("*.jpg"))
-    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor")
-    department = laptop(qtbot, tasks, server, tmp_path / "department", "handler")
+    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo", size=SIZE)
+    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor", size=SIZE)
+    department = laptop(qtbot, tasks, server, tmp_path / "department", "handler", size=SIZE)
     qtbot.waitUntil(lambda: department.handler is not None, timeout=10_000)
     panel = department.handler
     assert panel is not None and department.tabs.currentWidget() is panel
@@ -251,12 +244,7 @@ def test_the_loop_through_the_department_on_three_laptops(
     sync(qtbot, office)
     sync(qtbot, department)
 
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
-    ).json()["token"]
-    with httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as http:
+    with ApiClient(server, "supervisor").http as http:
         on_server = http.get(f"/api/v1/cases/{case_id}").json()
     assert on_server["case"]["status"] == "closed"
     assert [s["action"] for s in on_server["steps"]] == THE_LOOP
