@@ -1,20 +1,23 @@
 """What the UI tests against a real server share: a laptop (a main window on a store of its own,
-signed in), its Sync button, a store signed in, an account set offline, and the street the
-inspection tests score (import as ``from laptops import …``; this folder is on ``sys.path``)."""
+signed in), its Sync button, a case reported in its editor, a store signed in, an account set
+offline, and the street the inspection tests score (import as ``from laptops import …``; this folder is on ``sys.path``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from helpers import ServerProcess
 from inspection_http import load_street
 from pytestqt.qtbot import QtBot
 
+from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain import load_default_taxonomy
-from app.domain.lifecycle import Role
+from app.domain.lifecycle import CaseStatus, Role
 from app.storage import LocalStore
 from app.storage.store import Account
 from app.sync.session import sign_in
+from app.ui.case_editor import CaseEditor
 from app.ui.inspections.panel import InspectionsPanel
 from app.ui.main_window import MainWindow
 from app.ui.settings import Settings
@@ -56,6 +59,30 @@ def sync(qtbot: QtBot, window: MainWindow) -> None:
         window.sync_action.trigger()
     report = done.args[0]
     assert report.ok, report.lines("en")
+
+
+def report_case(
+    qtbot: QtBot, inspector: MainWindow, photo: Path, category: str, description: str
+) -> str:
+    """The inspector reports a case with a photo in the editor and submits it (its id)."""
+    inspector.new_action.trigger()
+    [editor] = [e for e in inspector.findChildren(CaseEditor) if e.isVisible()]
+    assert editor.picker.choose(category)
+    editor.description.setPlainText(description)
+    editor.use_fix(
+        Fix(32.0603, 118.7969, 4.0, None, datetime.now(UTC), FixQuality.GPS, PositionSource.GPS, 3)
+    )
+    qtbot.waitUntil(lambda: editor.case_id() is not None, timeout=10_000)
+    case_id = editor.case_id()
+    assert case_id is not None
+    editor.photo_strip.add_paths([photo])
+    qtbot.waitUntil(lambda: len(inspector._store.photos(case_id)) == 1, timeout=30_000)
+    editor.submit()
+    qtbot.waitUntil(
+        lambda: inspector._store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000
+    )
+    editor.close()
+    return case_id
 
 
 def inspections_page(qtbot: QtBot, window: MainWindow) -> InspectionsPanel:

@@ -12,21 +12,19 @@ laptops show the case closed with that history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from helpers import ApiClient, ServerProcess, run_server_cli
-from laptops import laptop, sync
+from laptops import laptop, report_case, sync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain.lifecycle import STATUS_NAMES, Action, CaseStatus
 from app.storage.supervision import departments, timeline
-from app.ui.case_editor import CaseEditor
 from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.supervisor import CaseDetailDialog
@@ -158,23 +156,9 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
     assert checker_account is not None
 
     # The inspector reports a case with a photo, in the editor, and syncs.
-    inspector.new_action.trigger()
-    [editor] = [e for e in inspector.findChildren(CaseEditor) if e.isVisible()]
-    assert editor.picker.choose("06010")
-    editor.description.setPlainText("中山路与人民路交叉口暴露垃圾，堆积约两立方米")
-    editor.use_fix(
-        Fix(32.0603, 118.7969, 4.0, None, datetime.now(UTC), FixQuality.GPS, PositionSource.GPS, 3)
+    case_id = report_case(
+        qtbot, inspector, photos[0], "06010", "中山路与人民路交叉口暴露垃圾，堆积约两立方米"
     )
-    qtbot.waitUntil(lambda: editor.case_id() is not None, timeout=10_000)
-    case_id = editor.case_id()
-    assert case_id is not None
-    editor.photo_strip.add_paths(photos[:1])
-    qtbot.waitUntil(lambda: len(inspector._store.photos(case_id)) == 1, timeout=30_000)
-    editor.submit()
-    qtbot.waitUntil(
-        lambda: inspector._store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000
-    )
-    editor.close()
     sync(qtbot, inspector)
 
     # The supervisor syncs: the case is in the review queue with its photo; A accepts it.

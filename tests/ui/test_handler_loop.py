@@ -11,23 +11,20 @@ server's step log holds exactly those steps: no supervisor acted for the departm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers import ApiClient, ServerProcess, run_server_cli
-from laptops import laptop, sync
+from laptops import laptop, report_case, sync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from test_closed_loop import GPS_PHOTOS, SIZE, decide, status_name
 
-from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain.lifecycle import Action, CaseStatus, RequestKind
 from app.storage.handling import handling_report
 from app.storage.supervision import departments, timeline
-from app.ui.case_editor import CaseEditor
 from app.ui.handler import HandledDialog
-from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.supervisor import DecisionDialog
 from app.ui.tasks import TaskRunner
@@ -55,28 +52,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerPro
     process = ServerProcess(tmp_path / "server", *extra)
     yield process
     process.stop()
-
-
-def report_case(qtbot: QtBot, inspector: MainWindow, photo: Path) -> str:
-    """The inspector reports a case with a photo in the editor and submits it."""
-    inspector.new_action.trigger()
-    [editor] = [e for e in inspector.findChildren(CaseEditor) if e.isVisible()]
-    assert editor.picker.choose("01001")
-    editor.description.setPlainText("解放路 12 号门前供水井盖破损")
-    editor.use_fix(
-        Fix(32.0603, 118.7969, 4.0, None, datetime.now(UTC), FixQuality.GPS, PositionSource.GPS, 3)
-    )
-    qtbot.waitUntil(lambda: editor.case_id() is not None, timeout=10_000)
-    case_id = editor.case_id()
-    assert case_id is not None
-    editor.photo_strip.add_paths([photo])
-    qtbot.waitUntil(lambda: len(inspector._store.photos(case_id)) == 1, timeout=30_000)
-    editor.submit()
-    qtbot.waitUntil(
-        lambda: inspector._store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000
-    )
-    editor.close()
-    return case_id
 
 
 def fill_and_ok(qtbot: QtBot, dialog: DecisionDialog, opinion: str = "") -> datetime | None:
@@ -109,7 +84,7 @@ def test_the_loop_through_the_department_on_three_laptops(
     requests = office.requests
     assert requests is not None
 
-    case_id = report_case(qtbot, inspector, photos[0])
+    case_id = report_case(qtbot, inspector, photos[0], "01001", "解放路 12 号门前供水井盖破损")
     sync(qtbot, inspector)
 
     # The office accepts, registers and dispatches it to the sanitation office (环卫).
