@@ -57,12 +57,15 @@ def inspection(mode: str, photo: bytes | None = None) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def load_street(server: ServerProcess) -> None:
-    """The template and the object inspected: street section S-001 of the demo 环卫 (HWC)."""
+def load_street(server: ServerProcess, name: str = "建设路") -> None:
+    """The template and the object inspected: street section S-001 (``name``) of the demo 环卫
+    (HWC)."""
     loaded = admin_cli(server, "checklist", "load", str(TEMPLATE))
     assert loaded.returncode == 0, loaded.stderr
     with tempfile.TemporaryDirectory() as folder:
         objects = Path(folder) / "objects.csv"
-        objects.write_text("kind,id,name,department_code\nstreet_section,S-001,建设路,HWC\n")
+        objects.write_text(
+            f"kind,id,name,department_code\nstreet_section,S-001,{name},HWC\n", encoding="utf-8"
+        )
         loaded = admin_cli(server, "inspection-object", "load", str(objects))
     assert loaded.returncode == 0, loaded.stderr

@@ -82,7 +82,7 @@ from app.storage.reports import as_of, department_names, indicators, total_round
 from app.storage.store import Changes
 from app.ui.common.style import CONFIRMED_COLOUR, MUTED
 from app.ui.common.text import NO_VALUE, error_text, rate_text
-from app.ui.common.widgets import bold, error_label
+from app.ui.common.widgets import FigureBox, bold, error_label
 from app.ui.dashboard_loop import LoopSection
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.operations import Operations
@@ -294,27 +294,12 @@ class DepartmentTableModel(QAbstractTableModel):
 # -- the tiles ---------------------------------------------------------------------------------
 
 
-class KpiTile(QFrame):
+class KpiTile(FigureBox):
     """A caption over a large figure."""
 
     def __init__(self, caption: str, tooltip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        super().__init__(caption, tooltip, parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.caption = QLabel(caption)
-        self.caption.setStyleSheet(MUTED)
-        self.value = QLabel(NO_VALUE)
-        font = QFont(self.value.font())
-        font.setPointSizeF(font.pointSizeF() * 1.7)
-        font.setBold(True)
-        self.value.setFont(font)
-        self.setToolTip(tooltip)
-        self.setAccessibleName(caption)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(2)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.value)
 
     def set_value(self, text: str) -> None:
         self.value.setText(text)

@@ -13,39 +13,20 @@ and the bulletin use, so the three agree. The section only shows them.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.domain.lifecycle import REQUEST_NAMES, RequestKind
 from app.domain.loop_indicators import LoopIndicators
 from app.ui.common.style import MUTED
 from app.ui.common.text import NO_VALUE, rate_text
-from app.ui.common.widgets import bold
+from app.ui.common.widgets import FigureBox, bold
 
 #: At most this many late departments are named (the rest are counted).
 LATE_NAMED = 5
 
 
-class _Box(QFrame):
+class _Box(FigureBox):
     """A caption, a large figure and lines of detail under it."""
-
-    def __init__(self, caption: str, tooltip: str) -> None:
-        super().__init__()
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.caption = QLabel(caption)
-        self.caption.setStyleSheet(MUTED)
-        self.value = QLabel(NO_VALUE)
-        font = QFont(self.value.font())
-        font.setPointSizeF(font.pointSizeF() * 1.7)
-        font.setBold(True)
-        self.value.setFont(font)
-        self.setToolTip(tooltip)
-        self.setAccessibleName(caption)
-        self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(10, 6, 10, 6)
-        self.body.setSpacing(2)
-        self.body.addWidget(self.caption)
-        self.body.addWidget(self.value)
 
     def detail(self) -> QLabel:
         label = QLabel()

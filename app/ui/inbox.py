@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPushButton,
     QStyle,
@@ -42,10 +41,9 @@ from app.storage import LocalStore
 from app.storage.inbox import InboxItem, InboxKind, inbox
 from app.storage.store import Changes
 from app.ui.common.style import ERROR_COLOUR
-from app.ui.common.text import category_text, error_text, local_time
-from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack
-from app.ui.events import StoreEvents
-from app.ui.operations import Operations
+from app.ui.common.text import category_text, local_time
+from app.ui.common.widgets import placeholder, stack
+from app.ui.panel import StorePanel
 from app.ui.tasks import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -244,7 +242,7 @@ class InboxDelegate(QStyledItemDelegate):
         return self.tr("Deadline %1").replace("%1", when), normal, False
 
 
-class InboxWidget(QWidget):
+class InboxWidget(StorePanel):
     """The inbox list with its actions; :meth:`refresh` reads it again from the store."""
 
     #: A returned case to correct (its id): the case editor opens it.
@@ -257,18 +255,10 @@ class InboxWidget(QWidget):
     def __init__(
         self, store: LocalStore, tasks: TaskRunner, language: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
-        self._ops = Operations(self, tasks, language)
-
-        self.title = bold(QLabel(self.tr("Tasks")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("&Refresh"))
+        super().__init__(store, tasks, language, parent)
+        self.refresh_button.setText(self.tr("&Refresh"))
         self.refresh_button.setToolTip(self.tr("Read the inbox again from this laptop's store"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(self.title, self.summary_label, self.refresh_button)
+        header = self.header(self.tr("Tasks"))
 
         self.model = InboxModel(store.taxonomy, language, self)
         self.view = QListView()
@@ -290,8 +280,6 @@ class InboxWidget(QWidget):
         )
         self.stack = stack(self.view, self.empty_label)
 
-        self.error_label = error_label()
-
         self.open_button = QPushButton(self.tr("&Correct and resubmit…"))
         self.open_button.setToolTip(self.tr("Open the returned case to correct it"))
         self.open_button.clicked.connect(self._open_current)
@@ -312,7 +300,7 @@ class InboxWidget(QWidget):
         layout.addLayout(buttons)
         self.setFocusProxy(self.view)
         self._update_buttons()
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         # Once the event loop runs: the database lane is one queue, and in the main window the
         # case list's first screen (queued at the end of its set-up) goes first (start-up).
         QTimer.singleShot(0, self, self.refresh)
@@ -331,12 +319,11 @@ class InboxWidget(QWidget):
         store = self._store
         self._ops.run(lambda: inbox(store), self._show, key="inbox", on_error=self._failed)
 
-    def _store_changed(self, changes: Changes) -> None:
-        """Read again only when what changed can change the inbox: steps (a case returned, a
-        re-inspection assigned or done) or a case it lists (its description, photos)."""
+    def refreshes_on(self, changes: Changes) -> bool:
+        """Only what can change the inbox: steps (a case returned, a re-inspection assigned or
+        done) or a case it lists (its description, photos)."""
         listed = {item.case_id for item in self.model.items}
-        if changes.everything or changes.steps or changes.cases & listed:
-            self.refresh()
+        return bool(changes.everything or changes.steps or changes.cases & listed)
 
     def _show(self, items: list[InboxItem]) -> None:
         selected = self.current_item()
@@ -362,9 +349,7 @@ class InboxWidget(QWidget):
         self.counts_changed.emit(returned, reinspections)
 
     def _failed(self, exc: BaseException) -> None:
-        text = error_text(exc, self._language)
-        self.error_label.setText(self.tr("The inbox could not be read: %1").replace("%1", text))
-        self.error_label.show()
+        self._show_failure(self.tr("The inbox could not be read: %1"), exc)
 
     # -- actions --------------------------------------------------------------------------
 

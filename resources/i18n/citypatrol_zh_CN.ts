@@ -43,15 +43,11 @@
     <name>AssessmentPanel</name>
     <message>
         <source>Year-end assessment</source>
-        <extracomment>The year's figures were read and shown.</extracomment>
         <translation>年终考核</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Rank</source>
+        <extracomment>The year's figures were read and shown.</extracomment>
         <translation>排名</translation>
     </message>
     <message>
@@ -139,11 +135,11 @@
     <name>AssignmentsPanel</name>
     <message>
         <source>Deadlines</source>
-        <extracomment>The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
         <translation>处置时限</translation>
     </message>
     <message>
         <source>Department</source>
+        <extracomment>The user asked for a case's history (its id). After each reload: how many are overdue, and how many due soon. The list was read and shown.</extracomment>
         <translation>处置部门</translation>
     </message>
     <message>
@@ -157,10 +153,6 @@
     <message>
         <source>All open assignments</source>
         <translation>全部在办案件</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>Department:</source>
@@ -876,15 +868,11 @@ What you typed stays here and is saved again shortly.</source>
     <name>ChecklistsPanel</name>
     <message>
         <source>Checklist templates</source>
-        <extracomment>The templates were read and listed (how many). The editor opened last (tests, the screenshot tool).</extracomment>
         <translation>检查表模板</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Name</source>
+        <extracomment>The templates were read and listed (how many). The editor opened last (tests, the screenshot tool).</extracomment>
         <translation>名称</translation>
     </message>
     <message>
@@ -945,10 +933,6 @@ What you typed stays here and is saved again shortly.</source>
         <source>This file does not hold a checklist (a JSON or YAML object).</source>
         <translation>该文件不是检查表（应为 JSON 或 YAML 对象）。</translation>
     </message>
-    <message>
-        <source>Save checklist</source>
-        <translation>保存检查表</translation>
-    </message>
 </context>
 <context>
     <name>CoveragePanel</name>
@@ -971,10 +955,6 @@ What you typed stays here and is saved again shortly.</source>
     <message>
         <source>A responsible cell nobody visited for this many days is a blind spot</source>
         <translation>责任网格连续这么多天无人巡查即为盲区</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>From:</source>
@@ -1603,10 +1583,6 @@ What you typed stays here and is saved again shortly.</source>
         <translation>部门任务</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Case</source>
         <translation>案件</translation>
     </message>
@@ -1757,11 +1733,11 @@ What you typed stays here and is saved again shortly.</source>
     <name>InboxWidget</name>
     <message>
         <source>Tasks</source>
-        <extracomment>A returned case to correct (its id): the case editor opens it. A re-inspection to do (its id): the re-inspection dialog opens for it. After each refresh: how many returned cases and re-inspections there are.</extracomment>
         <translation>待办</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
+        <extracomment>A returned case to correct (its id): the case editor opens it. A re-inspection to do (its id): the re-inspection dialog opens for it. After each refresh: how many returned cases and re-inspections there are.</extracomment>
         <translation>刷新(&amp;R)</translation>
     </message>
     <message>
@@ -1811,15 +1787,11 @@ Cases returned to you for correction and re-inspections assigned to you appear h
     <name>InspectionsPanel</name>
     <message>
         <source>Inspections</source>
-        <extracomment>The current inspection was read and shown (its id). A case was created from a deduction (its id): the main window may open it.</extracomment>
         <translation>督导检查</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Type a name or code</source>
+        <extracomment>The current inspection was read and shown (its id). A case was created from a deduction (its id): the main window may open it.</extracomment>
         <translation>输入名称或编码查找</translation>
     </message>
     <message>
@@ -3121,10 +3093,6 @@ Not saved yet: saved when you submit the result</source>
         <translation>申请审批</translation>
     </message>
     <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message>
         <source>Request</source>
         <translation>申请</translation>
     </message>
@@ -3263,10 +3231,6 @@ Not saved yet: saved when you submit the result</source>
         <source>Review</source>
         <extracomment>Actions the review panel takes itself (the others open a DecisionDialog). A decision was recorded (the store's :class:`Changes`, already announced on the store's events): the sync should send it. The user asked for a case's whole history (its id). After each reload: how many cases wait for review. The queue was read and shown (after each refresh). The row to select after the next reload (the one after a decided case). The case whose details are shown.</extracomment>
         <translation>审核</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
     </message>
     <message>
         <source>Submitted cases waiting for review</source>
@@ -3684,6 +3648,13 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
 </context>
 <context>
+    <name>StorePanel</name>
+    <message>
+        <source>Re&amp;fresh</source>
+        <translation>刷新(&amp;F)</translation>
+    </message>
+</context>
+<context>
     <name>SupervisorMapPanel</name>
     <message>
         <source>Status</source>
@@ -3939,7 +3910,7 @@ New reports from the inspectors arrive with the next sync.</source>
     <name>TemplateEditor</name>
     <message>
         <source>Checklist template</source>
-        <extracomment>The editor tree's columns. The server stored the edit (the version now on this laptop too). Every check of the edit (live validation), with the problems found (empty: valid).</extracomment>
+        <extracomment>The server stored the edit (the version now on this laptop too). Every check of the edit (live validation), with the problems found (empty: valid).</extracomment>
         <translation>检查表模板</translation>
     </message>
     <message>
@@ -4114,6 +4085,7 @@ New reports from the inspectors arrive with the next sync.</source>
     </message>
     <message>
         <source>Save checklist</source>
+        <extracomment>The editor tree's columns.</extracomment>
         <translation>保存检查表</translation>
     </message>
     <message>

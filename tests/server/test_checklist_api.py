@@ -7,35 +7,14 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import uuid
 from typing import Any
 
 import httpx
-from helpers import ROOT, ServerProcess
+from helpers import ServerProcess
+from inspection_http import TEMPLATE, admin_cli, http
 
-TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
 ROLES = ("demo", "inspector2", "supervisor", "admin", "handler")
-
-
-def admin_cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", "--data-dir", str(server.data_dir),
-         "--database-url", server.database_url, *args],
-        check=False, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-
-
-def http(server: ServerProcess, username: str) -> httpx.Client:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login",
-        json={"username": username, "password": username},
-        timeout=60,
-    ).json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-    )
 
 
 def template(code: str, version: int = 1) -> dict[str, Any]:

@@ -3,24 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from inspection_builders import add_templates, city, inspect
 from pytestqt.qtbot import QtBot
 
 from app.storage import LocalStore
 from app.ui.inspections.scores import AssessmentPanel
 from app.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def test_units_ranked_with_their_arithmetic_and_criticism(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from app.ui.tasks import TaskRunner
 
 LAT, LON = 32.05, 118.78
 M_PER_DEG = math.radians(1) * EARTH_MEAN_RADIUS_M
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,6 @@ from app.storage.grids import apply_cell, apply_responsibility, apply_unit
 from app.storage.models import User
 from app.ui.case_editor import CaseEditor
 from app.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture

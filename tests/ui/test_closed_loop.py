@@ -11,33 +11,28 @@ laptops show the case closed with that history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from laptops import laptop, report_case, sync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.capture.positions import Fix, FixQuality, PositionSource
-from app.domain import load_default_taxonomy
 from app.domain.lifecycle import STATUS_NAMES, Action, CaseStatus
-from app.storage import LocalStore
 from app.storage.supervision import departments, timeline
-from app.sync.session import sign_in
-from app.ui.case_editor import CaseEditor
 from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
-from app.ui.settings import Settings
 from app.ui.supervisor import CaseDetailDialog
 from app.ui.tasks import TaskRunner
 
 GPS_PHOTOS = "photos/jpg/gps"
+#: The laptops' window size.
+SIZE = (1280, 760)
 THE_LOOP = [
     "submit",
     "accept",
@@ -52,42 +47,6 @@ THE_LOOP = [
     "reinspect_pass",
     "close",
 ]
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
-
-
-def laptop(
-    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, data: Path, user: str
-) -> MainWindow:
-    """A main window on a store of its own, signed in as ``user`` (password = user name)."""
-    store = LocalStore(data)
-    sign_in(store, server.url, user, user)
-    settings = Settings.from_file(data / "settings.ini")
-    window = MainWindow(store, tasks, load_default_taxonomy(), "en", settings, autosync=False)
-    qtbot.addWidget(window)
-    window.resize(1280, 760)
-    window.show()
-    return window
-
-
-def sync(qtbot: QtBot, window: MainWindow) -> None:
-    """Click "Sync now" and wait for the cycle: it must succeed."""
-    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
-        window.sync_action.trigger()
-    report = done.args[0]
-    assert report.ok, report.lines("en")
 
 
 def activate(qtbot: QtBot, widget: QWidget) -> None:
@@ -182,8 +141,8 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
 ) -> None:
     run_server_cli(server, "time-limit", "add", "3", "working_days")
     photos = sorted((samples / GPS_PHOTOS).glob("*.jpg"))
-    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor")
+    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo", size=SIZE)
+    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor", size=SIZE)
     qtbot.waitUntil(lambda: office.review is not None, timeout=10_000)
     review = office.review
     assert review is not None and office.tabs.currentWidget() is review
@@ -191,29 +150,15 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
     checker = (
         inspector
         if reinspector == "demo"
-        else laptop(qtbot, tasks, server, tmp_path / reinspector, reinspector)
+        else laptop(qtbot, tasks, server, tmp_path / reinspector, reinspector, size=SIZE)
     )
     checker_account = checker._store.account()
     assert checker_account is not None
 
     # The inspector reports a case with a photo, in the editor, and syncs.
-    inspector.new_action.trigger()
-    [editor] = [e for e in inspector.findChildren(CaseEditor) if e.isVisible()]
-    assert editor.picker.choose("06010")
-    editor.description.setPlainText("中山路与人民路交叉口暴露垃圾，堆积约两立方米")
-    editor.use_fix(
-        Fix(32.0603, 118.7969, 4.0, None, datetime.now(UTC), FixQuality.GPS, PositionSource.GPS, 3)
+    case_id = report_case(
+        qtbot, inspector, photos[0], "06010", "中山路与人民路交叉口暴露垃圾，堆积约两立方米"
     )
-    qtbot.waitUntil(lambda: editor.case_id() is not None, timeout=10_000)
-    case_id = editor.case_id()
-    assert case_id is not None
-    editor.photo_strip.add_paths(photos[:1])
-    qtbot.waitUntil(lambda: len(inspector._store.photos(case_id)) == 1, timeout=30_000)
-    editor.submit()
-    qtbot.waitUntil(
-        lambda: inspector._store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000
-    )
-    editor.close()
     sync(qtbot, inspector)
 
     # The supervisor syncs: the case is in the review queue with its photo; A accepts it.
@@ -330,12 +275,7 @@ def test_the_closed_loop_through_the_widgets_of_two_laptops(
         sync(qtbot, window)
 
     # The server's log: exactly the loop.
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
-    ).json()["token"]
-    with httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as http:
+    with ApiClient(server, "supervisor").http as http:
         on_server = http.get(f"/api/v1/cases/{case_id}").json()
     assert on_server["case"]["status"] == "closed"
     assert [s["action"] for s in on_server["steps"]] == THE_LOOP

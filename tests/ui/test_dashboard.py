@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -42,13 +41,6 @@ NOW = datetime(2026, 5, 20, 10, 0, tzinfo=CITY_TZ)
 
 def at(day: int, month: int = 5, hour: int = 9) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=CITY_TZ)
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def open_dashboard(

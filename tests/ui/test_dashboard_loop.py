@@ -4,10 +4,8 @@ figures computed from a store, against the CLI's: tests/ui/test_figures_agree.py
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -23,13 +21,6 @@ NOW = datetime(2026, 5, 20, 10, 0, tzinfo=CITY_TZ)
 #: Seven departments that signed late: 7, 6, … 1 windows (d1 the most).
 LATE = {f"d{n}": 8 - n for n in range(1, 8)}
 NAMES: dict[str | None, str] = {f"d{n}": f"Dept {n}" for n in range(1, 8)}
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def given(period: Period, _now: datetime) -> DashboardData:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -114,13 +113,6 @@ def city(store: LocalStore) -> dict[str, str]:
     )
     add_case_with_steps(store, intake(15))
     return ids
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def cli(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> str:

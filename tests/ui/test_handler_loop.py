@@ -11,23 +11,20 @@ server's step log holds exactly those steps: no supervisor acted for the departm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from laptops import laptop, report_case, sync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from test_closed_loop import GPS_PHOTOS, decide, laptop, status_name, sync
+from test_closed_loop import GPS_PHOTOS, SIZE, decide, status_name
 
-from app.capture.positions import Fix, FixQuality, PositionSource
 from app.domain.lifecycle import Action, CaseStatus, RequestKind
 from app.storage.handling import handling_report
 from app.storage.supervision import departments, timeline
-from app.ui.case_editor import CaseEditor
 from app.ui.handler import HandledDialog
-from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
 from app.ui.supervisor import DecisionDialog
 from app.ui.tasks import TaskRunner
@@ -47,13 +44,6 @@ THE_LOOP = [
 ]
 
 
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
     extra = ["--demo"]
@@ -62,28 +52,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerPro
     process = ServerProcess(tmp_path / "server", *extra)
     yield process
     process.stop()
-
-
-def report_case(qtbot: QtBot, inspector: MainWindow, photo: Path) -> str:
-    """The inspector reports a case with a photo in the editor and submits it."""
-    inspector.new_action.trigger()
-    [editor] = [e for e in inspector.findChildren(CaseEditor) if e.isVisible()]
-    assert editor.picker.choose("01001")
-    editor.description.setPlainText("解放路 12 号门前供水井盖破损")
-    editor.use_fix(
-        Fix(32.0603, 118.7969, 4.0, None, datetime.now(UTC), FixQuality.GPS, PositionSource.GPS, 3)
-    )
-    qtbot.waitUntil(lambda: editor.case_id() is not None, timeout=10_000)
-    case_id = editor.case_id()
-    assert case_id is not None
-    editor.photo_strip.add_paths([photo])
-    qtbot.waitUntil(lambda: len(inspector._store.photos(case_id)) == 1, timeout=30_000)
-    editor.submit()
-    qtbot.waitUntil(
-        lambda: inspector._store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000
-    )
-    editor.close()
-    return case_id
 
 
 def fill_and_ok(qtbot: QtBot, dialog: DecisionDialog, opinion: str = "") -> datetime | None:
@@ -105,9 +73,9 @@ def test_the_loop_through_the_department_on_three_laptops(
         server, "--database-url", server.database_url, "time-limit", "add", "3", "working_days"
     )
     photos = sorted((samples / GPS_PHOTOS).glob("*.jpg"))
-    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor")
-    department = laptop(qtbot, tasks, server, tmp_path / "department", "handler")
+    inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo", size=SIZE)
+    office = laptop(qtbot, tasks, server, tmp_path / "office", "supervisor", size=SIZE)
+    department = laptop(qtbot, tasks, server, tmp_path / "department", "handler", size=SIZE)
     qtbot.waitUntil(lambda: department.handler is not None, timeout=10_000)
     panel = department.handler
     assert panel is not None and department.tabs.currentWidget() is panel
@@ -116,7 +84,7 @@ def test_the_loop_through_the_department_on_three_laptops(
     requests = office.requests
     assert requests is not None
 
-    case_id = report_case(qtbot, inspector, photos[0])
+    case_id = report_case(qtbot, inspector, photos[0], "01001", "解放路 12 号门前供水井盖破损")
     sync(qtbot, inspector)
 
     # The office accepts, registers and dispatches it to the sanitation office (环卫).
@@ -251,12 +219,7 @@ def test_the_loop_through_the_department_on_three_laptops(
     sync(qtbot, office)
     sync(qtbot, department)
 
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
-    ).json()["token"]
-    with httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ) as http:
+    with ApiClient(server, "supervisor").http as http:
         on_server = http.get(f"/api/v1/cases/{case_id}").json()
     assert on_server["case"]["status"] == "closed"
     assert [s["action"] for s in on_server["steps"]] == THE_LOOP

@@ -4,11 +4,10 @@ steps wait in the outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
+from laptops import sign_in_as
 from pytestqt.qtbot import QtBot
 from report_builders import add_case_with_steps, add_department
 from sqlalchemy import select
@@ -18,20 +17,12 @@ from app.domain.lifecycle import Action, CaseStatus, RequestKind, Role
 from app.storage import LocalStore
 from app.storage.models import Case, OutboxEntry
 from app.storage.states import OutboxEntity
-from app.storage.store import Account
 from app.ui.handler import HandledDialog, HandlerPanel
 from app.ui.supervisor import CaseDetailDialog, DecisionDialog, RequestsPanel
 from app.ui.tasks import TaskRunner
 
 GPS_PHOTOS = "photos/jpg/gps"
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def dispatched(store: LocalStore, department: str, *, start: datetime, due: datetime) -> str:
@@ -44,19 +35,6 @@ def dispatched(store: LocalStore, department: str, *, start: datetime, due: date
             ("dispatch", start, {"department_id": department, "deadline": due}),
         ],
         description=f"到期 {due:%m-%d %H:%M}",
-    )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    with LocalStore(tmp_path / "data") as opened:
-        yield opened
-
-
-def sign_in_as(store: LocalStore, role: Role, department: str | None = None) -> None:
-    name = role.value
-    store.set_account(
-        Account("https://example.invalid", f"user-{name}", name, name, role, department)
     )
 
 

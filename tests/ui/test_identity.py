@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,13 +26,6 @@ from app.version import app_version
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "tok-3f9a8c1e5b7d4a2f9e0c1b2a3d4e5f60"
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def test_version_comes_from_pyproject_and_the_cli_prints_it() -> None:

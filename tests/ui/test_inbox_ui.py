@@ -7,7 +7,6 @@ Screenshots are saved to /tmp for a person to look at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,6 @@ from app.ui.tasks import TaskRunner
 
 GPS_PHOTOS = "photos/jpg/gps"
 SHOTS = Path("/tmp")
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture

@@ -9,82 +9,36 @@ street's score (read back with pdftotext)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, ServerProcess, run_server_cli
+from helpers import ServerProcess, run_server_cli
+from laptops import STREET, inspections_page, laptop, sync, with_street
 from pytestqt.qtbot import QtBot
 
-from app.domain import load_default_taxonomy
 from app.domain.indicators import Period
 from app.domain.inspections import InspectionState
-from app.storage import LocalStore
 from app.storage.inspections import inspection_view, list_inspections
 from app.storage.states import DeliveryState
 from app.sync.session import sign_in
-from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
 
 GPS = Path("/work/shared/samples/photos/jpg/gps")
 PHOTOS = [GPS / "DSCN0010.jpg", GPS / "DSCN0012.jpg", GPS / "DSCN0021.jpg"]
-STREET = "建设路（人民路—正义路）"
 
 
 @pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    template = ROOT / "resources" / "checklists" / "street-sanitation.json"
-    assert run_server_cli(process, "checklist", "load", str(template)).returncode == 0
-    objects = tmp_path / "objects.csv"
-    objects.write_text(
-        f"kind,id,name,department_code\nstreet_section,S-001,{STREET},HWC\n", encoding="utf-8"
-    )
-    loaded = run_server_cli(process, "inspection-object", "load", str(objects))
-    assert loaded.returncode == 0, loaded.stderr
-    yield process
-    process.stop()
-
-
-def laptop(
-    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, data: Path, user: str
-) -> MainWindow:
-    store = LocalStore(data)
-    sign_in(store, server.url, user, user)
-    settings = Settings.from_file(data / "settings.ini")
-    window = MainWindow(store, tasks, load_default_taxonomy(), "en", settings, autosync=False)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    return window
-
-
-def sync(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
-        window.sync_action.trigger()
-    assert done.args[0].ok, done.args[0].lines("en")
+def server(server: ServerProcess) -> ServerProcess:
+    """The demo server with the checklist and the street to inspect."""
+    return with_street(server)
 
 
 def test_unannounced_inspection_through_the_widgets_to_the_bulletin(
     qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, tmp_path: Path
 ) -> None:
     inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    sync(qtbot, inspector)
-    panel = inspector.inspections
-    inspector.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(
-        lambda: panel.template_combo.count() == 1 and panel.object_combo.count() >= 1,
-        timeout=10_000,
-    )
+    panel = inspections_page(qtbot, inspector)
     panel.object_combo.setCurrentIndex(panel.object_combo.findData("street_section:S-001"))
     panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("unannounced"))
     assert panel.object_combo.currentData() == "street_section:S-001"

@@ -8,65 +8,19 @@ resubmits; then another inspector receives a re-inspection task and records a pa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-import pytest
-from helpers import ServerProcess
+from helpers import ApiClient, ServerProcess
+from laptops import laptop, sync
 from pytestqt.qtbot import QtBot
 
 from app.capture.positions import Fix, FixQuality, PositionSource
-from app.domain import load_default_taxonomy
 from app.domain.lifecycle import CaseStatus
-from app.storage import LocalStore
-from app.sync.session import sign_in
 from app.ui.case_editor import CaseEditor
 from app.ui.main_window import MainWindow
 from app.ui.reinspection import ReinspectionDialog
-from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
-
-
-def office(server: ServerProcess) -> httpx.Client:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "supervisor", "password": "supervisor"}
-    ).json()["token"]
-    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
-
-
-def window_for(
-    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, data: Path, user: str
-) -> MainWindow:
-    store = LocalStore(data)
-    sign_in(store, server.url, user, user)
-    settings = Settings.from_file(data / "settings.ini")
-    window = MainWindow(store, tasks, load_default_taxonomy(), "en", settings, autosync=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def sync(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
-        window.sync_action.trigger()
-    report = done.args[0]
-    assert report.ok, report.lines("en")
 
 
 def editor_of(window: MainWindow) -> CaseEditor:
@@ -79,7 +33,7 @@ def test_report_return_correct_resubmit_and_reinspect(
     qtbot: QtBot, tmp_path: Path, tasks: TaskRunner, server: ServerProcess, samples: Path
 ) -> None:
     photos = sorted((samples / "photos" / "jpg" / "gps").glob("*.jpg"))[:2]
-    window = window_for(qtbot, tasks, server, tmp_path / "demo", "demo")
+    window = laptop(qtbot, tasks, server, tmp_path / "demo", "demo")
     store = window._store
 
     # Record a case in the editor: category, description, position, two photos; submit.
@@ -99,7 +53,7 @@ def test_report_return_correct_resubmit_and_reinspect(
     qtbot.waitUntil(lambda: store.get_case(case_id).status is CaseStatus.SUBMITTED, timeout=10_000)
     editor.close()
     sync(qtbot, window)
-    http = office(server)
+    http = ApiClient(server, "supervisor").http
     assert http.get(f"/api/v1/cases/{case_id}").json()["case"]["status"] == "submitted"
 
     # The office returns it; the next sync brings it to the Tasks tab with the opinion.
@@ -123,7 +77,7 @@ def test_report_return_correct_resubmit_and_reinspect(
     qtbot.waitUntil(lambda: window.tabs.tabText(1) == "Tasks", timeout=10_000)
 
     # Dispatched, handled, and sent to another inspector for re-inspection.
-    checker = window_for(qtbot, tasks, server, tmp_path / "inspector2", "inspector2")
+    checker = laptop(qtbot, tasks, server, tmp_path / "inspector2", "inspector2")
     checker_id = checker._store.account().user_id  # type: ignore[union-attr]
     department = http.get("/api/v1/departments").json()[0]["id"]
     for action, extra in (

@@ -8,11 +8,11 @@ carry the pages' counts, the arrow keys skip the group headers, and the window f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from laptops import sign_in_as
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
@@ -23,7 +23,6 @@ from report_builders import add_case_with_steps, add_department
 from app.domain import load_default_taxonomy
 from app.domain.lifecycle import Role
 from app.storage import LocalStore
-from app.storage.store import Account
 from app.ui.i18n import install_translators
 from app.ui.main_window import MainWindow
 from app.ui.navigation import NavGroup
@@ -34,26 +33,6 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 #: The smallest screen the window must work on.
 SMALL_SCREEN = (1024, 768)
 COUNT = re.compile(r" \(.*\)$")
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStore]:
-    with LocalStore(tmp_path / "data") as opened:
-        yield opened
-
-
-def sign_in_as(store: LocalStore, role: Role, department: str | None = None) -> None:
-    name = role.value
-    store.set_account(
-        Account("https://example.invalid", f"user-{name}", name, name, role, department)
-    )
 
 
 def open_window(

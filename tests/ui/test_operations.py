@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 import shiboken6
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -17,13 +15,6 @@ from app.storage.store import Changes
 from app.ui.events import EVERYTHING, StoreEvents
 from app.ui.operations import Lane, Operations, changes_of
 from app.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def test_only_the_latest_result_under_a_key_is_delivered(qtbot: QtBot, tasks: TaskRunner) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.capture.nmea import decode_file
@@ -16,13 +14,6 @@ from app.ui.patrol import GpsFeed, GpsSource, PatrolController, PatrolLabel
 from app.ui.tasks import TaskRunner
 
 LOG = "nmea/haicom-305N.log"  # 248 fixes over 70 s of a walk
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def test_a_patrol_records_the_receivers_track_with_distance_and_time(

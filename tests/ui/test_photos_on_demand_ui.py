@@ -6,48 +6,25 @@ is fetched when opened again with the server back)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers import ServerProcess
+from laptops import signed_in
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.domain import CaseFields
 from app.domain.validation import Urgency
-from app.storage import LocalStore
 from app.storage.photos import original_path, thumbnail_path
 from app.storage.states import DeliveryState
 from app.sync.backoff import Backoff
 from app.sync.engine import Originals, SyncEngine, SyncOptions
-from app.sync.session import sign_in
 from app.ui.photo_strip import PhotoViewer
 from app.ui.supervisor.case_detail import CaseDetailDialog
 from app.ui.tasks import TaskRunner
 
 JPEG = "photos/jpg/gps/DSCN0021.jpg"
 FAST = Backoff(base_s=0.01, cap_s=0.05)
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
-
-
-def signed_in(data_dir: Path, server: ServerProcess, username: str) -> LocalStore:
-    store = LocalStore(data_dir)
-    sign_in(store, server.url, username, username)
-    return store
 
 
 def sha256(path: Path) -> str:

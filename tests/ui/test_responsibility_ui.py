@@ -5,10 +5,8 @@ position; the supervisor's dispatch dialog preselects the responsible department
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from helpers import ServerProcess, run_server_cli
 from pytestqt.qtbot import QtBot
 from shapely.geometry import shape
@@ -24,20 +22,6 @@ from app.ui.supervisor import CaseDetailDialog, DecisionDialog
 from app.ui.tasks import TaskRunner
 
 FAST = SyncOptions(backoff=Backoff(base_s=0.01, cap_s=0.05))
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 def synced(store: LocalStore) -> None:

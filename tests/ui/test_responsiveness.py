@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
@@ -26,13 +24,6 @@ from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 
 TICK_MS = 10
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 class LoopLatency:

@@ -38,13 +38,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process.stop()
 
 
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
 def test_sign_out_in_the_menu_revokes_the_session_and_the_log_folder_opens(
     qtbot: QtBot, tmp_path: Path, server: ServerProcess, tasks: TaskRunner,
     monkeypatch: pytest.MonkeyPatch,

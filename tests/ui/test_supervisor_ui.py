@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from laptops import signed_in
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -39,7 +39,6 @@ from app.storage.store import Changes
 from app.storage.supervision import departments, inspectors, record_decision, timeline
 from app.sync.backoff import Backoff
 from app.sync.engine import SyncEngine, SyncOptions
-from app.sync.session import sign_in
 from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import local_time
 from app.ui.events import StoreEvents
@@ -75,31 +74,9 @@ def english(qapp: QApplication) -> None:
     install_translators(qapp, "en")
 
 
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-def signed_in(data_dir: Path, server: ServerProcess, username: str) -> LocalStore:
-    store = LocalStore(data_dir)
-    sign_in(store, server.url, username, username)
-    return store
-
-
 def synced(store: LocalStore) -> None:
     report = SyncEngine(store, FAST).run()
     assert report.ok, report.lines("en")
-
-
-def api(server: ServerProcess, username: str = "supervisor") -> httpx.Client:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": username, "password": username}
-    ).json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
 
 
 def report(store: LocalStore, description: str, code: str = "06010", **fields: object) -> str:
@@ -143,7 +120,7 @@ def current_id(panel: ReviewPanel) -> str | None:
 
 
 def actions_on_server(server: ServerProcess, case_id: str) -> list[tuple[str, str]]:
-    with api(server) as http:
+    with ApiClient(server, "supervisor").http as http:
         steps = http.get(f"/api/v1/cases/{case_id}").json()["steps"]
     return [(s["action"], s["opinion"]) for s in steps]
 
@@ -483,7 +460,7 @@ def test_dispatch_proposes_the_deadline_of_the_time_limit_rules_and_sends_it(
     assert office.get_case(case_id).status is CaseStatus.DISPATCHED
 
     synced(office)
-    with api(server) as http:
+    with ApiClient(server, "supervisor").http as http:
         detail = http.get(f"/api/v1/cases/{case_id}").json()
     assert detail["case"]["status"] == "dispatched"
     assert datetime.fromisoformat(detail["case"]["deadline"]) == proposal
@@ -516,7 +493,7 @@ def test_the_history_lists_the_steps_then_the_decisions_waiting_or_refused(
     synced(office)
     record_decision(office, case_id, Action.ACCEPT)
     record_decision(office, case_id, Action.REGISTER)
-    with api(server, "demo") as http:
+    with ApiClient(server, "demo").http as http:
         answer = http.post(f"/api/v1/cases/{case_id}/comments", json={"text": "垃圾越堆越多了"})
         assert answer.status_code == 201, answer.text
     synced(office)
@@ -558,7 +535,7 @@ def test_the_history_lists_the_steps_then_the_decisions_waiting_or_refused(
     assert comment.text().endswith("演示监督员 (Inspector): 垃圾越堆越多了")
 
     # Meanwhile a colleague voids the case on the server: both decisions are refused.
-    with api(server) as http:
+    with ApiClient(server, "supervisor").http as http:
         answer = http.post(
             f"/api/v1/cases/{case_id}/actions", json={"action": "void", "opinion": "重复立案"}
         )

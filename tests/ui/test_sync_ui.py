@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import ServerProcess, free_port
+from helpers import ApiClient, ServerProcess, free_port
+from laptops import signed_in
 from PySide6.QtCore import Qt
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
@@ -33,7 +34,6 @@ from app.sync.credentials import CredentialStore
 from app.sync.engine import Originals, Progress, SyncOptions, SyncReport
 from app.sync.errors import ErrorKind
 from app.sync.scheduler import AutoSync
-from app.sync.session import sign_in
 from app.ui.common.text import reason_text
 from app.ui.ledger_dialog import LedgerDialog
 from app.ui.settings import Settings, SettingsDialog, check_data_dir, parse_server_url
@@ -54,13 +54,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process = ServerProcess(tmp_path_factory.mktemp("server") / "data", "--demo")
     yield process
     process.stop()
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
 
 
 @pytest.fixture
@@ -96,12 +89,6 @@ def kit(tasks: TaskRunner, settings: Settings, tmp_path: Path) -> Iterator[Kit]:
     yield made
     for controller in made.made:  # stop event set, lanes idle
         assert controller.shutdown(30_000)
-
-
-def signed_in(data_dir: Path, server: ServerProcess, user: str = "demo") -> LocalStore:
-    store = LocalStore(data_dir)
-    sign_in(store, server.url, user, user)
-    return store
 
 
 def submitted_case(store: LocalStore, description: str) -> str:
@@ -509,15 +496,6 @@ def test_settings_dialog_validates_and_keeps_the_settings_in_an_ini_file(
 # -- the delivery ledger ---------------------------------------------------------------------
 
 
-def _api(server: ServerProcess, user: str) -> httpx.Client:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": user, "password": user}
-    ).json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-    )
-
-
 def test_ledger_dialog_lists_each_change_and_photo_and_resolves_a_conflict(
     qtbot: QtBot, server: ServerProcess, samples: Path, kit: Kit
 ) -> None:
@@ -541,7 +519,7 @@ def test_ledger_dialog_lists_each_change_and_photo_and_resolves_a_conflict(
 
     controller = kit.controller(store, autostart=False)
     assert wait_finished(qtbot, controller, controller.sync_now).ok
-    supervisor = _api(server, "supervisor")
+    supervisor = ApiClient(server, "supervisor").http
     answer = supervisor.post(
         f"/api/v1/cases/{case_id}/actions", json={"action": "return", "opinion": "请改正地址"}
     )
@@ -555,7 +533,7 @@ def test_ledger_dialog_lists_each_change_and_photo_and_resolves_a_conflict(
         ),
     )
     # Meanwhile the same inspector corrected and resubmitted it from another device.
-    other = _api(server, "demo")
+    other = ApiClient(server, "demo").http
     current = other.get(f"/api/v1/cases/{case_id}").json()["case"]
     fields = ("id", "category_code", "description", "address", "urgency", "lat", "lon",
               "accuracy_m", "position_source", "observed_at", "created_at")  # fmt: skip

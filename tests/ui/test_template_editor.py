@@ -7,19 +7,17 @@ taken meanwhile, says so and keeps the edit in the dialog."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers import ROOT, ServerProcess, run_server_cli
+from helpers import ApiClient, ServerProcess, run_server_cli
+from inspection_http import TEMPLATE
+from laptops import inspections_page, laptop, sync, with_street
 from pytestqt.qtbot import QtBot
 
-from app.domain import load_default_taxonomy
 from app.domain.checklists import load_template_file
 from app.storage import LocalStore
 from app.storage.checklists import latest_version, store_template_version
-from app.sync.session import sign_in
 from app.ui.inspections.checklists_tab import ChecklistsPanel
 from app.ui.inspections.template_editor import (
     CAP,
@@ -31,56 +29,13 @@ from app.ui.inspections.template_editor import (
     TemplateEditor,
 )
 from app.ui.main_window import MainWindow
-from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
 
-TEMPLATE = ROOT / "resources" / "checklists" / "street-sanitation.json"
-STREET = "建设路（人民路—正义路）"
-
 
 @pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    assert run_server_cli(process, "checklist", "load", str(TEMPLATE)).returncode == 0
-    objects = tmp_path / "objects.csv"
-    objects.write_text(
-        f"kind,id,name,department_code\nstreet_section,S-001,{STREET},HWC\n", encoding="utf-8"
-    )
-    assert run_server_cli(process, "inspection-object", "load", str(objects)).returncode == 0
-    yield process
-    process.stop()
-
-
-def laptop(
-    qtbot: QtBot, tasks: TaskRunner, server: ServerProcess, data: Path, user: str
-) -> MainWindow:
-    store = LocalStore(data)
-    sign_in(store, server.url, user, user)
-    window = MainWindow(
-        store,
-        tasks,
-        load_default_taxonomy(),
-        "en",
-        Settings.from_file(data / "settings.ini"),
-        autosync=False,
-    )
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    return window
-
-
-def sync(qtbot: QtBot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.sync.finished, timeout=60_000) as done:
-        window.sync_action.trigger()
-    assert done.args[0].ok, done.args[0].lines("en")
+def server(server: ServerProcess) -> ServerProcess:
+    """The demo server with the checklist and the street to inspect."""
+    return with_street(server)
 
 
 def checklists_tab(qtbot: QtBot, window: MainWindow) -> ChecklistsPanel:
@@ -102,14 +57,8 @@ def edit_first(panel: ChecklistsPanel) -> TemplateEditor:
 
 
 def server_versions(server: ServerProcess) -> list[int]:
-    token = httpx.post(
-        f"{server.url}/api/v1/auth/login", json={"username": "admin", "password": "admin"}
-    ).json()["token"]
-    rows = httpx.get(
-        f"{server.url}/api/v1/checklists",
-        params={"all_versions": "true"},
-        headers={"Authorization": f"Bearer {token}"},
-    ).json()
+    with ApiClient(server, "admin").http as http:
+        rows = http.get("/api/v1/checklists", params={"all_versions": "true"}).json()
     return [r["version"] for r in rows if r["code"] == "street-sanitation"]
 
 
@@ -164,13 +113,7 @@ def test_admin_edits_and_publishes_and_an_inspector_scores_with_it(
 
     # An inspector's laptop receives version 2 with its sync and scores with it.
     inspector = laptop(qtbot, tasks, server, tmp_path / "inspector", "demo")
-    sync(qtbot, inspector)
-    inspections = inspector.inspections
-    inspector.tabs.setCurrentWidget(inspections)
-    qtbot.waitUntil(
-        lambda: inspections.template_combo.count() == 1 and inspections.object_combo.count() >= 1,
-        timeout=10_000,
-    )
+    inspections = inspections_page(qtbot, inspector)
     inspections.object_combo.setCurrentIndex(
         inspections.object_combo.findData("street_section:S-001")
     )

@@ -10,7 +10,6 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,20 +28,6 @@ from app.ui.settings import Settings
 from app.ui.tasks import TaskRunner
 from app.ui.updates import UpdateDialog
 from app.version import app_version
-
-
-@pytest.fixture
-def tasks() -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.wait()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server", "--demo")
-    yield process
-    process.stop()
 
 
 def add_release(server: ServerProcess, tmp_path: Path, size: int) -> Path:

@@ -1,5 +1,5 @@
 """Small widgets every window builds the same way: error labels, headings, a panel's header row,
-"nothing here" placeholders, tree views, the traffic light."""
+"nothing here" placeholders, tree views, the traffic light, a figure in a box."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont, QIcon, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.deadlines import TrafficLight
 from app.ui.common.style import ERROR_COLOUR, LIGHT_COLOURS, MUTED, light_pixmap
+from app.ui.common.text import NO_VALUE
 
 
 def error_label(name: str = "") -> QLabel:
@@ -55,6 +57,14 @@ def panel_header(title: QLabel, summary: QLabel, *trailing: QWidget) -> QHBoxLay
     for widget in trailing:
         header.addWidget(widget)
     return header
+
+
+def note_label(text: str) -> QLabel:
+    """A muted, word-wrapped note under a panel's list (what its colours and buttons mean)."""
+    label = QLabel(text)
+    label.setStyleSheet(MUTED)
+    label.setWordWrap(True)
+    return label
 
 
 def placeholder(text: str = "") -> QLabel:
@@ -132,6 +142,29 @@ def thumbnail_icon(image: QImage | None, size: QSize) -> QIcon:
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
     )
+
+
+class FigureBox(QFrame):
+    """A framed caption over a large figure (the dashboard's tiles and its loop section's
+    boxes); more lines go in :attr:`body`, under the figure."""
+
+    def __init__(self, caption: str, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.caption = QLabel(caption)
+        self.caption.setStyleSheet(MUTED)
+        self.value = QLabel(NO_VALUE)
+        font = QFont(self.value.font())
+        font.setPointSizeF(font.pointSizeF() * 1.7)
+        font.setBold(True)
+        self.value.setFont(font)
+        self.setToolTip(tooltip)
+        self.setAccessibleName(caption)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(10, 6, 10, 6)
+        self.body.setSpacing(2)
+        self.body.addWidget(self.caption)
+        self.body.addWidget(self.value)
 
 
 class TrafficLightLabel(QWidget):

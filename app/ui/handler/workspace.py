@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -24,13 +23,11 @@ from app.domain.errors import TransitionError
 from app.domain.lifecycle import REQUEST_NAMES, Action, RequestKind
 from app.storage import LocalStore
 from app.storage.handling import HandlerTask, sign_for, task_list
-from app.storage.store import Changes
-from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
+from app.ui.common.style import LIGHT_COLOURS, light_pixmap
 from app.ui.common.text import category_text, error_text, local_time, percent
-from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack, tree_view
-from app.ui.events import StoreEvents, workflow_changed
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
 from app.ui.handler.handled import HandledDialog
-from app.ui.operations import Operations
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.supervisor.decision import DecisionDialog
 from app.ui.tasks import TaskRunner
@@ -43,7 +40,7 @@ REQUESTS = (
 )
 
 
-class HandlerPanel(QWidget):
+class HandlerPanel(StorePanel):
     """The department's open tasks, a traffic light each, and what it may do on the selected one."""
 
     #: The user asked for a case's history (its id).
@@ -64,21 +61,13 @@ class HandlerPanel(QWidget):
         *,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
+        super().__init__(store, tasks, language, parent, error_name="handler_error")
         self._clock = clock
-        self._ops = Operations(self, tasks, language, store=store)
         self.rows: list[HandlerTask] = []
         #: The open request or report dialog (None when none is open).
         self.dialog: DecisionDialog | HandledDialog | None = None
 
-        self.title = bold(QLabel(self.tr("Department tasks")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(self.title, self.summary_label, self.refresh_button)
+        header = self.header(self.tr("Department tasks"))
 
         headers = [
             self.tr("Case"),
@@ -119,16 +108,13 @@ class HandlerPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.history_button)
 
-        self.error_label = error_label("handler_error")
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. "
                 "Sign for a task, then report it handled with “after” photos; requests go to "
                 "the command centre with the next sync."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -137,7 +123,7 @@ class HandlerPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(legend)
         self.setFocusProxy(self.tree)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self._update_buttons()
         self.refresh()
 
@@ -152,10 +138,6 @@ class HandlerPanel(QWidget):
             key="rows",
             on_error=self._failed,
         )
-
-    def _store_changed(self, changes: Changes) -> None:
-        if workflow_changed(changes):
-            self.refresh()
 
     def _show(self, rows: list[HandlerTask]) -> None:
         chosen = self.current_case()
@@ -206,12 +188,7 @@ class HandlerPanel(QWidget):
         return item
 
     def _failed(self, exc: BaseException) -> None:
-        self.error_label.setText(
-            self.tr("The tasks could not be read: %1").replace(
-                "%1", error_text(exc, self._language)
-            )
-        )
-        self.error_label.show()
+        self._show_failure(self.tr("The tasks could not be read: %1"), exc)
 
     # -- selection ------------------------------------------------------------------------
 
@@ -293,8 +270,7 @@ class HandlerPanel(QWidget):
         text = error_text(exc, self._language)
         if isinstance(exc, TransitionError):
             text = exc.text(self._language)
-        self.error_label.setText(text)
-        self.error_label.show()
+        self._show_error(text)
 
 
 __all__ = ["HandlerPanel"]

@@ -24,20 +24,20 @@ from app.domain.checklists import OBJECT_KIND_NAMES, ChecklistTemplate
 from app.storage import LocalStore
 from app.storage.inspections import checklist_templates
 from app.storage.store import Changes
-from app.ui.common.widgets import bold, error_label, panel_header, tree_view
-from app.ui.events import StoreEvents
+from app.ui.common.widgets import tree_view
 from app.ui.inspections.template_editor import (
     TemplateEditor,
+    ask_save_path,
     blank_document,
     next_version_document,
     read_file,
     save_template,
 )
-from app.ui.operations import Operations
+from app.ui.panel import StorePanel
 from app.ui.tasks import TaskRunner
 
 
-class ChecklistsPanel(QWidget):
+class ChecklistsPanel(StorePanel):
     """The admin's Checklists tab: the templates on this laptop and the editor."""
 
     #: The templates were read and listed (how many).
@@ -46,19 +46,13 @@ class ChecklistsPanel(QWidget):
     def __init__(
         self, store: LocalStore, tasks: TaskRunner, language: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
-        self._ops = Operations(self, tasks, language, store=store, show_error=self._show_error)
+        super().__init__(
+            store, tasks, language, parent, error_name="checklists_error", errors_here=True
+        )
         self.templates: list[ChecklistTemplate] = []
         #: The editor opened last (tests, the screenshot tool).
         self.editor: TemplateEditor | None = None
 
-        self.title = bold(QLabel(self.tr("Checklist templates")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
         self.list = tree_view(
             "checklists",
             [
@@ -91,18 +85,17 @@ class ChecklistsPanel(QWidget):
             )
         )
         self.note_label.setWordWrap(True)
-        self.error_label = error_label("checklists_error")
         buttons = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.import_button, self.save_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addLayout(panel_header(self.title, self.summary_label, self.refresh_button))
+        layout.addLayout(self.header(self.tr("Checklist templates")))
         layout.addWidget(self.note_label)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.error_label)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self._enable()
         self.refresh()
 
@@ -111,9 +104,8 @@ class ChecklistsPanel(QWidget):
         store = self._store
         self._ops.run(lambda: checklist_templates(store), self._show, key="list")
 
-    def _store_changed(self, changes: Changes) -> None:
-        if changes.reference or changes.everything:
-            self.refresh()
+    def refreshes_on(self, changes: Changes) -> bool:
+        return changes.reference or changes.everything
 
     def _show(self, templates: list[ChecklistTemplate]) -> None:
         selected = self.selected()
@@ -149,10 +141,6 @@ class ChecklistsPanel(QWidget):
         chosen = self.selected() is not None
         self.edit_button.setEnabled(chosen)
         self.save_button.setEnabled(chosen)
-
-    def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
 
     def open_editor(self, document: dict[str, Any]) -> TemplateEditor:
         self.error_label.hide()
@@ -207,13 +195,7 @@ class ChecklistsPanel(QWidget):
         if template is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Save checklist"),
-                f"{template.code}-v{template.version}.json",
-                self.tr("Checklists (*.json *.yaml *.yml)"),
-            )
-            if not chosen:
+            path = ask_save_path(self, template)
+            if path is None:
                 return
-            path = Path(chosen)
         self._ops.run(partial(save_template, path, template), lambda _none: None)

@@ -35,15 +35,14 @@ from app.storage import LocalStore
 from app.storage import inspections as records
 from app.storage.store import Changes
 from app.ui.common.text import error_text, local_time
-from app.ui.common.widgets import bold, error_label, panel_header, tree_view
-from app.ui.events import StoreEvents
-from app.ui.operations import Operations
+from app.ui.common.widgets import bold, tree_view
+from app.ui.panel import StorePanel
 from app.ui.position_panel import PositionPanel
 from app.ui.supervisor.base import ITEM_ROLE
 from app.ui.tasks import TaskRunner
 
 
-class InspectionsPanel(QWidget):
+class InspectionsPanel(StorePanel):
     """Begin, record, finish and publish scored inspections."""
 
     #: The current inspection was read and shown (its id).
@@ -60,20 +59,15 @@ class InspectionsPanel(QWidget):
         *,
         current_fix: Callable[[], Fix | None] | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._language = language
-        self._ops = Operations(self, tasks, language, store=store, show_error=self._show_error)
+        super().__init__(
+            store, tasks, language, parent, error_name="inspection_error", errors_here=True
+        )
         self._templates: list[ChecklistTemplate] = []
         self._objects: list[records.InspectableObject] = []
         self.current: records.InspectionView | None = None
         self.photo: Path | None = None
 
         # -- beginning one
-        self.title = bold(QLabel(self.tr("Inspections")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
         self.template_combo = QComboBox()
         self.template_combo.setObjectName("template_combo")
         self.template_combo.currentIndexChanged.connect(self._fill_objects)
@@ -207,7 +201,6 @@ class InspectionsPanel(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.finish_button)
         actions.addWidget(self.publish_button)
-        self.error_label = error_label("inspection_error")
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -234,9 +227,9 @@ class InspectionsPanel(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([430, 930])
         layout = QVBoxLayout(self)
-        layout.addLayout(panel_header(self.title, self.summary_label, self.refresh_button))
+        layout.addLayout(self.header(self.tr("Inspections")))
         layout.addWidget(splitter, 1)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self._show_current()
         self.refresh()
 
@@ -256,9 +249,8 @@ class InspectionsPanel(QWidget):
             key="lists",
         )
 
-    def _store_changed(self, changes: Changes) -> None:
-        if changes.inspections or changes.everything or changes.reference:
-            self.refresh()
+    def refreshes_on(self, changes: Changes) -> bool:
+        return changes.inspections or changes.everything or changes.reference
 
     def _show_lists(
         self,
@@ -497,10 +489,6 @@ class InspectionsPanel(QWidget):
         if self.current is not None:
             store, inspection_id = self._store, self.current.id
             self._ops.write(lambda: records.publish_inspection(store, inspection_id))
-
-    def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
 
     def error_of(self, exc: BaseException) -> str:
         return error_text(exc, self._language)

@@ -32,10 +32,8 @@ from app.storage.inspection_scores import (
 )
 from app.storage.store import Changes
 from app.ui.common.style import LIGHT_COLOURS
-from app.ui.common.text import error_text
-from app.ui.common.widgets import bold, error_label, panel_header, tree_view
-from app.ui.events import StoreEvents
-from app.ui.operations import Operations
+from app.ui.common.widgets import bold, tree_view
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -44,7 +42,7 @@ def _dash(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-class AssessmentPanel(QWidget):
+class AssessmentPanel(StorePanel):
     """One year's assessment: units ranked with their figures, 通报批评, objects ranked."""
 
     #: The year's figures were read and shown.
@@ -59,21 +57,14 @@ class AssessmentPanel(QWidget):
         *,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._language = language
-        self._ops = Operations(self, tasks, language)
+        super().__init__(store, tasks, language, parent, error_name="assessment_error")
         self.data: AssessmentData | None = None
 
-        self.title = bold(QLabel(self.tr("Year-end assessment")), 1.25)
-        self.summary_label = QLabel()
         self.year = QSpinBox()
         self.year.setObjectName("assessment_year")
         self.year.setRange(2000, 2100)
         self.year.setValue(clock().year)
         self.year.valueChanged.connect(self.refresh)
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
         self.weights_label = QLabel()
         self.weights_label.setObjectName("assessment_weights")
         self.weights_label.setWordWrap(True)
@@ -124,16 +115,9 @@ class AssessmentPanel(QWidget):
         contractors.addWidget(self.month)
         contractors.addWidget(self.export_button)
         contractors.addWidget(self.export_label, 1)
-        self.error_label = error_label("assessment_error")
         layout = QVBoxLayout(self)
         layout.addLayout(
-            panel_header(
-                self.title,
-                self.summary_label,
-                QLabel(self.tr("Year:")),
-                self.year,
-                self.refresh_button,
-            )
+            self.header(self.tr("Year-end assessment"), QLabel(self.tr("Year:")), self.year)
         )
         layout.addWidget(self.weights_label)
         layout.addWidget(self.units, 2)
@@ -142,7 +126,7 @@ class AssessmentPanel(QWidget):
         layout.addWidget(self.objects, 1)
         layout.addLayout(contractors)
         layout.addWidget(self.error_label)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self.refresh()
 
     @Slot()
@@ -152,9 +136,8 @@ class AssessmentPanel(QWidget):
             lambda: year_assessment(store, year), self._show, key="year", on_error=self._failed
         )
 
-    def _store_changed(self, changes: Changes) -> None:
-        if changes.inspections or changes.everything or changes.reference or changes.steps:
-            self.refresh()
+    def refreshes_on(self, changes: Changes) -> bool:
+        return changes.inspections or changes.everything or changes.reference or changes.steps
 
     def _show(self, data: AssessmentData) -> None:
         self.data = data
@@ -233,9 +216,4 @@ class AssessmentPanel(QWidget):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        self.error_label.setText(
-            self.tr("The assessment could not be computed: %1").replace(
-                "%1", error_text(exc, self._language)
-            )
-        )
-        self.error_label.show()
+        self._show_failure(self.tr("The assessment could not be computed: %1"), exc)

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -114,6 +114,17 @@ def read_file(path: Path) -> Any:
             [Problem("$", Message(f"{path} 超过 1 MiB，不是检查表", f"{path} is over 1 MiB"))]
         )
     return read_document(path.name, path.read_bytes())
+
+
+def ask_save_path(parent: QWidget, template: ChecklistTemplate) -> Path | None:
+    """Where the user chose to save ``template`` (JSON, or YAML by the name); None if not."""
+    chosen, _ = QFileDialog.getSaveFileName(
+        parent,
+        QCoreApplication.translate("TemplateEditor", "Save checklist"),
+        f"{template.code}-v{template.version}.json",
+        QCoreApplication.translate("TemplateEditor", "Checklists (*.json *.yaml *.yml)"),
+    )
+    return Path(chosen) if chosen else None
 
 
 class TemplateEditor(QDialog):
@@ -630,19 +641,13 @@ class TemplateEditor(QDialog):
         self.save_to_file()
 
     def save_to_file(self, path: Path | None = None) -> None:
-        if self.template is None:
+        template = self.template
+        if template is None:
             return
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Save checklist"),
-                f"{self.template.code}-v{self.template.version}.json",
-                self.tr("Checklists (*.json *.yaml *.yml)"),
-            )
-            if not chosen:
+            path = ask_save_path(self, template)
+            if path is None:
                 return
-            path = Path(chosen)
-        template = self.template
         self._ops.run(
             partial(save_template, path, template),
             lambda _none: self.status_label.setText(

@@ -15,7 +15,6 @@ from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QLabel,
-    QPushButton,
     QSpinBox,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -29,9 +28,8 @@ from app.storage.coverage import Coverage, coverage
 from app.storage.store import Changes
 from app.ui.common.style import ERROR_COLOUR
 from app.ui.common.text import local_time
-from app.ui.common.widgets import bold, error_label, panel_header, tree_view
-from app.ui.events import StoreEvents
-from app.ui.operations import Operations
+from app.ui.common.widgets import bold, tree_view
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import Clock, utc_now
 from app.ui.tasks import TaskRunner
 
@@ -40,7 +38,7 @@ def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-class CoveragePanel(QWidget):
+class CoveragePanel(StorePanel):
     """Who patrolled how far and how long, which cells, and the blind spots, for a period."""
 
     def __init__(
@@ -52,17 +50,14 @@ class CoveragePanel(QWidget):
         *,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._language = language
+        super().__init__(
+            store, tasks, language, parent, error_name="coverage_error", errors_here=True
+        )
         self._clock = clock
-        self._ops = Operations(self, tasks, language, show_error=self._show_error)
         self._stale = True
         self.result: Coverage | None = None
 
         today = clock().astimezone(WorkingCalendar().tz).date()
-        self.title = bold(QLabel(self.tr("Patrol coverage")), 1.25)
-        self.summary_label = QLabel()
         self.summary_label.setObjectName("coverage_summary")
         self.first_day = QDateEdit(_qdate(today - timedelta(days=6)))
         self.last_day = QDateEdit(_qdate(today))
@@ -80,20 +75,15 @@ class CoveragePanel(QWidget):
         self.blind_days.setToolTip(
             self.tr("A responsible cell nobody visited for this many days is a blind spot")
         )
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(
-            self.title,
-            self.summary_label,
+        header = self.header(
+            self.tr("Patrol coverage"),
             QLabel(self.tr("From:")),
             self.first_day,
             QLabel(self.tr("To:")),
             self.last_day,
             QLabel(self.tr("Blind spot after:")),
             self.blind_days,
-            self.refresh_button,
         )
-        self.error_label = error_label("coverage_error")
         self.inspectors = tree_view(
             "coverage_inspectors",
             [
@@ -129,7 +119,7 @@ class CoveragePanel(QWidget):
         for edit in (self.first_day, self.last_day):
             edit.dateChanged.connect(self.refresh)
         self.blind_days.valueChanged.connect(self.refresh)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
 
     def period(self) -> tuple[datetime, datetime]:
         tz = WorkingCalendar().tz
@@ -204,10 +194,6 @@ class CoveragePanel(QWidget):
             .replace("%2", f"{report.covered_share:.0%}")
             .replace("%3", str(len(report.unvisited)))
         )
-
-    def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
 
     def _store_changed(self, changes: Changes) -> None:
         if changes.tracks or changes.everything or changes.reference:

@@ -11,7 +11,6 @@ from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
-    QPushButton,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -20,18 +19,16 @@ from PySide6.QtWidgets import (
 from app.domain.deadlines import TrafficLight
 from app.storage import LocalStore
 from app.storage.deadlines import DeadlineRow, deadline_rows
-from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
-from app.ui.common.style import LIGHT_COLOURS, MUTED, light_pixmap
-from app.ui.common.text import category_text, error_text, local_time, percent, status_text
-from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack, tree_view
-from app.ui.events import StoreEvents, workflow_changed
-from app.ui.operations import Operations
+from app.ui.common.style import LIGHT_COLOURS, light_pixmap
+from app.ui.common.text import category_text, local_time, percent, status_text
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE, Clock, utc_now
 from app.ui.tasks import TaskRunner
 
 
-class AssignmentsPanel(QWidget):
+class AssignmentsPanel(StorePanel):
     """Dispatched cases overdue and due soon, filterable by department; a traffic light each."""
 
     #: The user asked for a case's history (its id).
@@ -50,16 +47,10 @@ class AssignmentsPanel(QWidget):
         *,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
+        super().__init__(store, tasks, language, parent, error_name="assignments_error")
         self._clock = clock
-        self._ops = Operations(self, tasks, language)
         self.rows: list[DeadlineRow] = []
 
-        self.title = bold(QLabel(self.tr("Deadlines")), 1.25)
-        self.summary_label = QLabel()
         self.department_filter = QComboBox()
         self.department_filter.setObjectName("department_filter")
         self.department_filter.setAccessibleName(self.tr("Department"))
@@ -71,15 +62,11 @@ class AssignmentsPanel(QWidget):
         self.show_all.addItem(self.tr("Overdue and due soon"), False)
         self.show_all.addItem(self.tr("All open assignments"), True)
         self.show_all.currentIndexChanged.connect(self._populate)
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(
-            self.title,
-            self.summary_label,
+        header = self.header(
+            self.tr("Deadlines"),
             QLabel(self.tr("Department:")),
             self.department_filter,
             self.show_all,
-            self.refresh_button,
         )
 
         headers = [
@@ -93,15 +80,12 @@ class AssignmentsPanel(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self.empty_label = placeholder(self.tr("No dispatched case is overdue or due soon."))
         self.stack = stack(self.tree, self.empty_label)
-        self.error_label = error_label("assignments_error")
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Green: under 80 % of the time limit used · yellow: 80–100 % · red: overdue. "
                 "Double-click a case for its history."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -109,7 +93,7 @@ class AssignmentsPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(legend)
         self.setFocusProxy(self.tree)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self.refresh()
 
     @Slot()
@@ -121,10 +105,6 @@ class AssignmentsPanel(QWidget):
             key="rows",
             on_error=self._failed,
         )
-
-    def _store_changed(self, changes: Changes) -> None:
-        if workflow_changed(changes):
-            self.refresh()
 
     def _show(self, rows: list[DeadlineRow], known: list[DepartmentRow]) -> None:
         self.rows = rows
@@ -229,9 +209,4 @@ class AssignmentsPanel(QWidget):
             self._activated(item, 0)
 
     def _failed(self, exc: BaseException) -> None:
-        self.error_label.setText(
-            self.tr("The deadlines could not be read: %1").replace(
-                "%1", error_text(exc, self._language)
-            )
-        )
-        self.error_label.show()
+        self._show_failure(self.tr("The deadlines could not be read: %1"), exc)

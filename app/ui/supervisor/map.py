@@ -36,7 +36,7 @@ from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
 from app.ui.common.style import MUTED
 from app.ui.common.text import category_text, status_text
-from app.ui.common.widgets import error_label
+from app.ui.common.widgets import error_label, note_label
 from app.ui.events import StoreEvents, workflow_changed
 from app.ui.map_view import MapView
 from app.ui.operations import Lane, Operations
@@ -118,15 +118,13 @@ class SupervisorMapPanel(QWidget):
         self.track_label = QLabel()
         self.track_label.setStyleSheet(MUTED)
         self.error_label = error_label("supervisor_map_error")
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Dispatched cases by their deadline: green under 80 % of the time limit, "
                 "yellow 80–100 %, red overdue; other cases by status. A count ringed in red "
                 "holds an overdue case."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 6, 8, 2)

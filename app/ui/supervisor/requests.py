@@ -11,7 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -21,19 +20,16 @@ from PySide6.QtWidgets import (
 from app.domain.lifecycle import APPROVAL_OF_REQUEST, REQUEST_NAMES, Action
 from app.storage import LocalStore
 from app.storage.handling import RequestItem, requests_queue
-from app.storage.store import Changes
 from app.storage.supervision import DepartmentRow, departments
-from app.ui.common.style import MUTED
-from app.ui.common.text import error_text, local_time
-from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack, tree_view
-from app.ui.events import StoreEvents, workflow_changed
-from app.ui.operations import Operations
+from app.ui.common.text import local_time
+from app.ui.common.widgets import note_label, placeholder, stack, tree_view
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE
 from app.ui.supervisor.decision import DecisionDialog
 from app.ui.tasks import TaskRunner
 
 
-class RequestsPanel(QWidget):
+class RequestsPanel(StorePanel):
     """The departments' requests waiting for an answer, the oldest first."""
 
     #: The user asked for a case's history (its id).
@@ -48,20 +44,12 @@ class RequestsPanel(QWidget):
     def __init__(
         self, store: LocalStore, tasks: TaskRunner, language: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
-        self._ops = Operations(self, tasks, language, store=store)
+        super().__init__(store, tasks, language, parent, error_name="requests_error")
         self.items: list[RequestItem] = []
         #: The open answer dialog (None when none is open).
         self.decision: DecisionDialog | None = None
 
-        self.title = bold(QLabel(self.tr("Requests")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(self.title, self.summary_label, self.refresh_button)
+        header = self.header(self.tr("Requests"))
         headers = [
             self.tr("Request"),
             self.tr("Department"),
@@ -84,15 +72,12 @@ class RequestsPanel(QWidget):
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.refuse_button)
         buttons.addStretch(1)
-        self.error_label = error_label("requests_error")
-        legend = QLabel(
+        legend = note_label(
             self.tr(
                 "Approving an extension moves the deadline; approving a return puts the case "
                 "back for dispatch; approving a suspension suspends it. A refusal needs a reason."
             )
         )
-        legend.setStyleSheet(MUTED)
-        legend.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
@@ -100,7 +85,7 @@ class RequestsPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(legend)
         self.setFocusProxy(self.tree)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self._update_buttons()
         self.refresh()
 
@@ -113,10 +98,6 @@ class RequestsPanel(QWidget):
             key="rows",
             on_error=self._failed,
         )
-
-    def _store_changed(self, changes: Changes) -> None:
-        if workflow_changed(changes):
-            self.refresh()
 
     def _show(self, items: list[RequestItem], known: list[DepartmentRow]) -> None:
         names = {d.id: d.display(self._language) for d in known}
@@ -149,12 +130,7 @@ class RequestsPanel(QWidget):
         self.loaded.emit()
 
     def _failed(self, exc: BaseException) -> None:
-        self.error_label.setText(
-            self.tr("The requests could not be read: %1").replace(
-                "%1", error_text(exc, self._language)
-            )
-        )
-        self.error_label.show()
+        self._show_failure(self.tr("The requests could not be read: %1"), exc)
 
     def current_case(self) -> str | None:
         item = self.tree.currentItem()

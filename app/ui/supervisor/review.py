@@ -41,9 +41,8 @@ from app.storage.supervision import (
 )
 from app.ui.common.style import MUTED
 from app.ui.common.text import action_text, category_text, error_text, local_time
-from app.ui.common.widgets import bold, error_label, panel_header, placeholder, stack
-from app.ui.events import StoreEvents, workflow_changed
-from app.ui.operations import Operations
+from app.ui.common.widgets import bold, error_label, placeholder, stack
+from app.ui.panel import StorePanel
 from app.ui.supervisor.base import ITEM_ROLE
 from app.ui.supervisor.review_details import ReviewDetail, ReviewDetails, load_detail
 from app.ui.tasks import TaskRunner
@@ -52,7 +51,7 @@ from app.ui.tasks import TaskRunner
 REVIEW_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.RETURN)
 
 
-class ReviewPanel(QWidget):
+class ReviewPanel(StorePanel):
     """The review queue (newest first) and the selected case; accept, reject, return."""
 
     #: A decision was recorded (the store's :class:`Changes`, already announced on the store's
@@ -72,11 +71,7 @@ class ReviewPanel(QWidget):
         language: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._tasks = tasks
-        self._language = language
-        self._ops = Operations(self, tasks, language, store=store)
+        super().__init__(store, tasks, language, parent, error_name="review_error")
         self._ops.busy_changed.connect(self._show_busy)
         #: The row to select after the next reload (the one after a decided case).
         self._select_row: int | None = None
@@ -86,11 +81,7 @@ class ReviewPanel(QWidget):
         self._shown: ReviewItem | None = None
         self.items: list[ReviewItem] = []
 
-        self.title = bold(QLabel(self.tr("Review")), 1.25)
-        self.summary_label = QLabel()
-        self.refresh_button = QPushButton(self.tr("Re&fresh"))
-        self.refresh_button.clicked.connect(self.refresh)
-        header = panel_header(self.title, self.summary_label, self.refresh_button)
+        header = self.header(self.tr("Review"))
 
         self.view = QListWidget()
         self.view.setObjectName("review_queue")
@@ -125,7 +116,6 @@ class ReviewPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([420, 640])
 
-        self.error_label = error_label("review_error")
         self.message_label = QLabel()
         self.message_label.setObjectName("review_message")
         self.message_label.setWordWrap(True)
@@ -184,7 +174,7 @@ class ReviewPanel(QWidget):
         cancel.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         cancel.activated.connect(self.cancel_opinion)
         self._show_details(None)
-        StoreEvents.of(store).changed.connect(self._store_changed)
+        self.watch_store()
         self.refresh()
 
     # -- building ---------------------------------------------------------------------------------
@@ -246,12 +236,6 @@ class ReviewPanel(QWidget):
         store = self._store
         self._ops.run(lambda: review_queue(store), self._show, key="queue", on_error=self._failed)
 
-    def _store_changed(self, changes: Changes) -> None:
-        """Read the queue again after a write that moves the workflow (this panel's own
-        decisions included: they are announced like any other write)."""
-        if workflow_changed(changes):
-            self.refresh()
-
     def _show(self, items: list[ReviewItem]) -> None:
         current = self.current_item()
         had_focus = self.view.hasFocus()
@@ -306,11 +290,7 @@ class ReviewPanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self._select_row = None
         self._load_failed = True
-        self._show_error(
-            self.tr("The review queue could not be read: %1").replace(
-                "%1", error_text(exc, self._language)
-            )
-        )
+        self._show_failure(self.tr("The review queue could not be read: %1"), exc)
 
     @staticmethod
     def _select_flags() -> QItemSelectionModel.SelectionFlag:
@@ -469,8 +449,9 @@ class ReviewPanel(QWidget):
         )
 
     def _decided(self, row: int, item: ReviewItem, action: Action, changes: Changes) -> None:
-        # The write was announced before this runs: the queue is being read again already
-        # (see _store_changed); the row after the decided one is selected when it comes.
+        # The write was announced before this runs: the queue is being read again already (a
+        # decision moves the workflow, see StorePanel.refreshes_on); the row after the decided
+        # one is selected when it comes.
         self._opinion_action = None
         self.opinion_box.hide()
         category = category_text(self._store.taxonomy, item.category_code, self._language)
@@ -533,10 +514,6 @@ class ReviewPanel(QWidget):
         if busy:
             self.error_label.hide()
         self._update_buttons()
-
-    def _show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.show()
 
     def _show_message(self, text: str) -> None:
         self.message_label.setText(text)
