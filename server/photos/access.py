@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Final, Protocol
+
 from fastapi import status
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.domain.lifecycle import CaseStatus, Role
 from server.models import Case, Photo
@@ -13,7 +18,44 @@ from server.photos.state import Actor
 HANDLED = "handled"
 
 
-def check_uploader(actor: Actor, case: Case | None, case_id: str, role: str = "before") -> None:
+class CaseParties(Protocol):
+    """What the photo rules need of a case (a :class:`Case`, or :class:`Parties`)."""
+
+    @property
+    def author_id(self) -> str: ...
+    @property
+    def assignee_id(self) -> str | None: ...
+    @property
+    def department_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """A case's parties as plain values (one Core query; no ORM object on the upload path)."""
+
+    author_id: str
+    assignee_id: str | None
+    department_id: str | None
+    status: str
+
+
+_CASES: Final = Case.__table__
+assert isinstance(_CASES, Table)
+_SELECT_PARTIES: Final = select(
+    _CASES.c.author_id, _CASES.c.assignee_id, _CASES.c.department_id, _CASES.c.status
+).where(_CASES.c.id == bindparam("case_id"))
+
+
+def case_parties(session: Session, case_id: str) -> Parties | None:
+    row = session.execute(_SELECT_PARTIES, {"case_id": case_id}).first()
+    return None if row is None else Parties(*row)
+
+
+def check_uploader(
+    actor: Actor, case: CaseParties | None, case_id: str, role: str = "before"
+) -> None:
     """Only inspectors upload, and only to a case they wrote or re-inspect (pushed first); and a
     department's handlers, the "after" photos of a case dispatched to their department."""
     if actor.role == Role.HANDLER:
@@ -49,7 +91,7 @@ def check_uploader(actor: Actor, case: Case | None, case_id: str, role: str = "b
         )
 
 
-def _check_handler_upload(actor: Actor, case: Case | None, role: str) -> None:
+def _check_handler_upload(actor: Actor, case: CaseParties | None, role: str) -> None:
     if (
         case is None
         or actor.department_id is None

@@ -49,6 +49,14 @@ class BodyWriter:
         self._start()
         await self._settle()
 
+    async def take_last(self) -> bytes:
+        """Wait until every buffer started is written; the bytes still pending, which the caller
+        writes itself (with what follows them, in one worker thread: one hop less)."""
+        await self._settle()
+        pending = self._pending
+        self._pending, self._pending_len = [], 0
+        return pending[0] if len(pending) == 1 else b"".join(pending)
+
     async def stop(self) -> None:
         """After an error or a cancellation: wait (shielded) for the running write, so the
         part can be closed; its own error, if any, is dropped for the one being raised."""

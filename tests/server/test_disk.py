@@ -150,3 +150,41 @@ def test_parallel_creations_cannot_outrun_the_quota(tmp_path: Path, database_url
         assert statuses.count(201) == 3 and statuses.count(507) == 7, statuses
     finally:
         server.stop()
+
+
+def test_a_write_the_full_disk_refuses_keeps_nothing_of_the_patch(small_disk: Path) -> None:
+    """The body's last bytes are written by finish_patch (in its own worker thread): when the
+    disk is full there, the part is cut back to the PATCH's start, the hash state at the start
+    is kept for the resend, and nothing is committed (a real part on a real full tmpfs)."""
+    import hashlib
+    from datetime import UTC, datetime
+    from typing import cast
+
+    from server.photos import uploads
+    from server.photos.hashing import hash_states
+    from server.photos.state import UploadContext
+    from server.photos.store import LocalPhotoStore
+
+    store = LocalPhotoStore(small_disk / "photos")
+    name = f"{new_id()}.jpg"
+    part = store.open_part(name)
+    assert part is not None
+    first = jpeg(64 * KIB)
+    part.write(first)
+    part.sync()
+    start_hash = hashlib.sha256(first)
+    expires = datetime.now(UTC)
+    lease = uploads.Lease(
+        new_id(), name, 64 * MIB, "0" * 64, "image/jpeg", new_id(), "before", new_id(),
+        len(first), expires, part, start_hash.copy(), start_hash.copy(),
+    )  # fmt: skip
+    fill(small_disk, leave=256 * KIB)
+    received = uploads.Received(last=os.urandom(1 * MIB))  # past the free space
+    with pytest.raises(OSError):
+        # Never reaches the database: the context is not needed.
+        uploads.finish_patch(cast(UploadContext, None), lease, received, None)
+    assert store.partial(name).stat().st_size == len(first)
+    assert store.partial(name).read_bytes() == first
+    kept = hash_states.take(name, len(first), expires)
+    assert kept is not None and kept.hexdigest() == start_hash.hexdigest()
+    assert not store.part_in_use(name)  # the lock was released

@@ -798,6 +798,25 @@ def test_bytes_written_but_never_committed_are_cut_back(
     assert demo.download(url.rsplit("/", 1)[1]).content == data
 
 
+def test_bytes_the_disk_lost_move_the_committed_offset_back(
+    server: TusServer, demo: Uploader, case_id: str
+) -> None:
+    """Should the disk lose synced bytes, the next PATCH commits the offset back to what is
+    there (409 with that offset) and the client resumes from it; the photo ends up whole."""
+    data = jpeg(60_000)
+    url = demo.created(case_id, data)
+    assert demo.patch(url, 0, data[:40_000]).status_code == 204
+    os.truncate(server.partial_file(url.rsplit("/", 1)[1]), 25_000)
+    response = demo.patch(url, 40_000, data[40_000:])
+    assert response.status_code == 409, response.text
+    assert response.headers["Upload-Offset"] == "25000"
+    assert demo.offset(url) == 25_000  # committed, not only answered
+    photo = server.photo(url.rsplit("/", 1)[1])
+    assert photo is not None and photo.upload_offset == 25_000
+    assert demo.patch(url, 25_000, data[25_000:]).status_code == 204
+    assert demo.download(url.rsplit("/", 1)[1]).content == data
+
+
 def test_a_move_undone_by_a_crash_is_finished_later(
     server: TusServer, demo: Uploader, case_id: str
 ) -> None:
