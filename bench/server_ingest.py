@@ -4,6 +4,7 @@ Run from the project root::
 
     .venv/bin/python bench/server_ingest.py [--clients 20] [--cases-per-client 500]
         [--batch 50] [--backends sqlite,postgresql] [--pg-workers 1,2] [--json]
+        [--grid FILE]
 
 For each backend a real server is started (``python -m server.cli``, a temporary data folder;
 for PostgreSQL a temporary cluster as the tests start it, ``tests/pg.py``, and a fresh
@@ -19,7 +20,10 @@ Printed per run: cases per second over the whole push phase (the first batch sen
 answer), and the median and 99th percentile latency of one batch, beside the target (≥ 1,000
 cases/s on this machine) and, for scale, ODK Central's published ~41 submissions/s. With
 PostgreSQL the server also runs with several uvicorn worker processes (``--pg-workers``; the
-server's ``--workers N``). Figures only: a missed target prints MISS. A failed batch or a
+server's ``--workers N``). With ``--grid FILE`` (e.g. ../shared/samples/map/grids.geojson) the
+cases lie inside that grid and carry no grid code, and each backend runs twice in the same
+process: first with no grid loaded, then after ``citypatrol-server grid load FILE`` (the server
+looks up every case's cell); the ratio of the two is printed (the cost of server geocoding). Figures only: a missed target prints MISS. A failed batch or a
 change not applied prints WARNING and makes the exit status 1.
 """
 
@@ -67,6 +71,7 @@ PROBLEMS = (
 @dataclass
 class Result:
     backend: str
+    grid: bool
     workers: int
     clients: int
     cases: int
@@ -95,8 +100,32 @@ def add_inspector(data_dir: Path, database_url: str, name: str) -> None:
         raise RuntimeError(f"user add {name} failed: {result.stdout}{result.stderr}")
 
 
-def batches_for(cases: int, batch: int, seed: int) -> list[list[dict[str, Any]]]:
+#: Where the cases lie: (south, west, height, width) in degrees (Nanjing, or the grid's bounds).
+Area = tuple[float, float, float, float]
+NANJING: Area = (32.0, 118.7, 0.1, 0.1)
+
+
+def grid_area(path: Path) -> Area:
+    """The bounds of a GeoJSON grid's cells (every position there falls in a cell or a gap)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    xs: list[float] = []
+    ys: list[float] = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"]
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            xs += [p[0] for p in polygon[0]]
+            ys += [p[1] for p in polygon[0]]
+    return (min(ys), min(xs), max(ys) - min(ys), max(xs) - min(xs))
+
+
+def batches_for(
+    cases: int, batch: int, seed: int, area: Area = NANJING
+) -> list[list[dict[str, Any]]]:
     """``cases`` new cases as create+submit change pairs, cut into batches of ``batch`` changes."""
+    south, west, height, width = area
     changes: list[dict[str, Any]] = []
     for n in range(cases):
         code, text = PROBLEMS[(seed + n) % len(PROBLEMS)]
@@ -107,8 +136,8 @@ def batches_for(cases: int, batch: int, seed: int) -> list[list[dict[str, Any]]]
             "description": f"{text}（第{n + 1}处）",
             "address": f"{PLACES[(seed * 7 + n) % len(PLACES)]}{n % 300 + 1}号",
             "urgency": "normal",
-            "lat": 32.0 + ((seed * 131 + n) % 1000) / 10_000,
-            "lon": 118.7 + ((seed * 17 + n * 3) % 1000) / 10_000,
+            "lat": south + height * ((seed * 131 + n) % 1000) / 1000,
+            "lon": west + width * ((seed * 17 + n * 3) % 1000) / 1000,
             "accuracy_m": 5.0,
             "position_source": "gps",
             "created_at": datetime.now(UTC).isoformat(),
@@ -158,6 +187,32 @@ def run_once(  # noqa: PLR0917 - one call site
     return result
 
 
+def runs(  # noqa: PLR0917 - two call sites
+    backend: str,
+    database_url: str,
+    workers: int,
+    names: list[str],
+    args: argparse.Namespace,
+    root: Path,
+) -> list[Result]:
+    """One run; with ``--grid`` a second one after the grid is loaded (server geocoding)."""
+    first = run_once(backend, database_url, workers, names, args, root)
+    if not args.grid:
+        return [first]
+    data_dir = root / f"{backend}-{workers}-workers" / "data"
+    loaded = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir),
+         "--database-url", database_url, "grid", "load", str(args.grid)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    if loaded.returncode != 0 and "no change" not in loaded.stdout:
+        raise RuntimeError(f"grid load failed: {loaded.stdout}{loaded.stderr}")
+    progress(f"{backend}: grid loaded, {workers} worker(s) again")
+    second = run_once(backend, database_url, workers, names, args, root)
+    second.grid = True
+    return [first, second]
+
+
 def logged_errors(log: Path, limit: int = 3) -> list[str]:
     """The distinct exceptions in a server's (JSON) log, with the server frame raising them."""
     found: dict[str, None] = {}
@@ -197,7 +252,8 @@ def _push_all(
                 base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=300
             )
         )
-    plans = [batches_for(args.cases_per_client, args.batch, i) for i in range(len(names))]
+    area = grid_area(args.grid) if args.grid else NANJING
+    plans = [batches_for(args.cases_per_client, args.batch, i, area) for i in range(len(names))]
     latencies: list[float] = []
     failed: list[str] = []
     not_applied = 0
@@ -244,6 +300,7 @@ def _push_all(
     cases = applied_cases  # only what the server took counts
     result = Result(
         backend=backend,
+        grid=False,
         workers=workers,
         clients=len(clients),
         cases=cases,
@@ -277,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         help="uvicorn worker processes of the PostgreSQL server, one run each (SQLite: 1)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument(
+        "--grid",
+        type=Path,
+        help="a GeoJSON grid: cases inside it, each backend run without it and then with it loaded",
+    )
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - {"sqlite", "postgresql"}
@@ -294,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
                 progress("sqlite: 1 worker")
                 url = f"sqlite:///{root / 'sqlite' / 'server.db'}"
                 create_accounts(root / "sqlite", url, names)
-                results.append(run_once("sqlite", url, 1, names, args, root))
+                results += runs("sqlite", url, 1, names, args, root)
                 continue
             from pg import PostgresServer
 
@@ -306,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 create_accounts(root / "postgresql", url, names)
                 for workers in pg_workers:
                     progress(f"postgresql: {workers} worker(s)")
-                    results.append(run_once("postgresql", url, workers, names, args, root))
+                    results += runs("postgresql", url, workers, names, args, root)
             finally:
                 cluster.stop()
 
@@ -338,6 +400,20 @@ def report(results: list[Result], args: argparse.Namespace, load_before: float) 
             f"{r.backend:<11} {r.workers:>7} {r.cases:>7} {r.seconds:>8.2f} {r.cases_per_s:>8.0f} "
             f"{r.p50_ms:>7.1f} {r.p99_ms:>7.1f}  >= {TARGET_CASES_PER_S:,.0f} cases/s: {verdict}"
         )
+        if r.grid:
+            before = next(
+                (
+                    b
+                    for b in results
+                    if (b.backend, b.workers, b.grid) == (r.backend, r.workers, False)
+                ),
+                None,
+            )
+            if before is not None and before.cases_per_s:
+                print(
+                    f"{'':<11} with the grid loaded (server geocoding of every case): "
+                    f"{r.cases_per_s / before.cases_per_s:.2f}x the cases/s without it"
+                )
         for note in r.notes:
             print(f"WARNING: {r.backend} ({r.workers} workers): {note}")
     print(

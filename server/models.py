@@ -191,6 +191,9 @@ class Case(Base):
     position_source: Mapped[str | None] = mapped_column(String(20))
     #: The 15-digit grid cell (单元网格): district (6) + street (3) + community (3) + cell (3).
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    #: Where the server's ``grid_code`` came from: ``auto`` / ``outside`` when the server looked
+    #: the position up (app.domain.grids.GridSource), None when the laptop sent the code.
+    grid_source: Mapped[str | None] = mapped_column(String(10))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
