@@ -6,6 +6,8 @@ of 贵溪市, a real laptop store and the ``citypatrol`` command line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -112,6 +114,13 @@ def test_cases_without_a_code_get_their_cell_on_the_server_and_the_laptop_learns
         typed_code,
         GridSource.TYPED,
     )
+
+    # The laptop's export carries the place the server gave (CSV read back).
+    out = tmp_path / "cases.csv"
+    assert run_cli("export", "--format", "csv", str(out), data_dir=laptop).returncode == 0
+    rows = {r["description"]: r for r in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))}
+    assert (rows["无网格"]["grid_code"], rows["无网格"]["grid_source"]) == (code, "auto")
+    assert (rows["城外"]["grid_code"], rows["城外"]["grid_source"]) == ("", "outside")
 
     # What the server holds, and who was told: the author (event "placed", one per case the
     # server placed) and the supervisors (the submitted case carries its code and source).
