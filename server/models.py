@@ -372,6 +372,9 @@ class KeySiteRow(Base):
     due: Mapped[str] = mapped_column(String(5))  # HH:MM
     weekday: Mapped[int | None] = mapped_column(Integer)
     inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The grid cell whose responsible inspector the site follows (it was loaded without an
+    #: inspector of its own); None: its inspector was named in the file.
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
     area: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

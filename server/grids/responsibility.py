@@ -34,6 +34,7 @@ from server.feed import FeedItem, append_feed_entries
 from server.grids.cells import FileRefusedError
 from server.grids.models import GridCell, GridDepartment, GridInspector
 from server.models import Department, User
+from server.tracks.sites import follow_responsibilities
 
 COLUMNS = ("grid_code", "inspectors", "category_class", "department")
 
@@ -67,12 +68,14 @@ def _write(session: Session, new: State) -> int:
         )
     session.flush()
     empty: tuple[frozenset[str], dict[str, str]] = (frozenset(), {})
+    changed = sorted(c for c in set(old) | set(new) if old.get(c, empty) != new.get(c, empty))
     items = [
         FeedItem(FeedKind.RESPONSIBILITY, entity_id(code), _payload(code, *new.get(code, empty)))
-        for code in sorted(set(old) | set(new))
-        if old.get(code, empty) != new.get(code, empty)
+        for code in changed
     ]
     append_feed_entries(session, items)
+    # Key sites without an inspector of their own follow their cell's (定人定责).
+    follow_responsibilities(session, set(changed))
     return len(items)
 
 

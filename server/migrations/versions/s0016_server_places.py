@@ -1,4 +1,4 @@
-"""where a case's grid code came from on the server (server-side geocoding)
+"""where a case's grid code came from on the server; the cell a key site follows
 
 Revision ID: s0016
 Revises: s0013
@@ -7,6 +7,10 @@ Create Date: 2026-12-06 03:30:00
 ``cases.grid_source``: ``auto`` when the server looked the position up in the current grid
 (the case came without a code), ``outside`` when no cell holds it, NULL when the laptop sent
 the code (its source is the laptop's) or the case has no position. Existing cases keep NULL.
+
+``key_sites.grid_code``: the cell whose responsible inspector (定人定责) a site loaded without
+an inspector follows when responsibilities change. Sites loaded before keep NULL (a site's file
+does not say whether it named its inspector): load them again to have them follow.
 """
 
 from __future__ import annotations
@@ -23,8 +27,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("grid_source", sa.String(length=10), nullable=True))
+    with op.batch_alter_table("key_sites") as batch:
+        batch.add_column(sa.Column("grid_code", sa.String(length=15), nullable=True))
+        batch.create_index("ix_key_sites_grid_code", ["grid_code"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("key_sites") as batch:
+        batch.drop_index("ix_key_sites_grid_code")
+        batch.drop_column("grid_code")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("grid_source")
