@@ -33,6 +33,7 @@ SMALL_RUNS = {
     "geo.py": ["--cells", "400", "--points", "500", "--naive-points", "50"],
     "geo_coverage.py": ["--inspectors", "3", "--days", "2", "--walk-tracks", "2"],
     "s3.py": ["--count", "2", "--size-mb", "0.5"],
+    "track_feed.py": ["--hours", "0.5"],
     "load.py": ["--inspectors", "10", "--supervisors", "2", "--cases", "1", "--photo-kb", "20"],
 }
 
