@@ -22,8 +22,10 @@ cases/s on this machine) and, for scale, ODK Central's published ~41 submissions
 PostgreSQL the server also runs with several uvicorn worker processes (``--pg-workers``; the
 server's ``--workers N``). With ``--grid FILE`` (e.g. ../shared/samples/map/grids.geojson) the
 cases lie inside that grid and carry no grid code, and each backend runs twice in the same
-process: first with no grid loaded, then after ``citypatrol-server grid load FILE`` (the server
-looks up every case's cell); the ratio of the two is printed (the cost of server geocoding). Figures only: a missed target prints MISS. A failed batch or a
+process on two databases made alike (same accounts; each run pushes the same number of cases
+on top of what earlier worker counts pushed): without a grid, then with
+``citypatrol-server grid load FILE`` done (the server looks up every case's cell and tells its
+author); the ratio of the two is printed (the cost of server geocoding). Figures only: a missed target prints MISS. A failed batch or a
 change not applied prints WARNING and makes the exit status 1.
 """
 
@@ -40,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -187,30 +190,48 @@ def run_once(  # noqa: PLR0917 - one call site
     return result
 
 
+def load_grid(data_dir: Path, database_url: str, grid: Path) -> None:
+    """``citypatrol-server grid load`` (the public command)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir),
+         "--database-url", database_url, "grid", "load", str(grid)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    if loaded.returncode != 0:
+        raise RuntimeError(f"grid load failed: {loaded.stdout}{loaded.stderr}")
+
+
 def runs(  # noqa: PLR0917 - two call sites
     backend: str,
-    database_url: str,
+    urls: tuple[str, str | None],
     workers: int,
     names: list[str],
     args: argparse.Namespace,
     root: Path,
 ) -> list[Result]:
-    """One run; with ``--grid`` a second one after the grid is loaded (server geocoding)."""
-    first = run_once(backend, database_url, workers, names, args, root)
-    if not args.grid:
+    """One run on ``urls[0]``; with ``--grid`` a second one on ``urls[1]``, a database like
+    the first (same accounts, as many cases before the run) with the grid loaded."""
+    first = run_once(backend, urls[0], workers, names, args, root)
+    if urls[1] is None:
         return [first]
-    data_dir = root / f"{backend}-{workers}-workers" / "data"
-    loaded = subprocess.run(
-        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir),
-         "--database-url", database_url, "grid", "load", str(args.grid)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
-    )  # fmt: skip
-    if loaded.returncode != 0 and "no change" not in loaded.stdout:
-        raise RuntimeError(f"grid load failed: {loaded.stdout}{loaded.stderr}")
-    progress(f"{backend}: grid loaded, {workers} worker(s) again")
-    second = run_once(backend, database_url, workers, names, args, root)
+    progress(f"{backend}: with the grid, {workers} worker(s)")
+    second = run_once(backend, urls[1], workers, names, args, root / "grid")
     second.grid = True
     return [first, second]
+
+
+def databases(root: Path, make: Callable[[str], str], names: list[str], args: argparse.Namespace
+              ) -> tuple[str, str | None]:  # fmt: skip
+    """The run's database (accounts made) and, with ``--grid``, a second one with the grid."""
+    url = make("server")
+    create_accounts(root, url, names)
+    if not args.grid:
+        return url, None
+    grid_url = make("server-grid")
+    create_accounts(root / "grid", grid_url, names)
+    load_grid(root / "grid", grid_url, args.grid)
+    return url, grid_url
 
 
 def logged_errors(log: Path, limit: int = 3) -> list[str]:
@@ -354,9 +375,11 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             if backend == "sqlite":
                 progress("sqlite: 1 worker")
-                url = f"sqlite:///{root / 'sqlite' / 'server.db'}"
-                create_accounts(root / "sqlite", url, names)
-                results += runs("sqlite", url, 1, names, args, root)
+                (root / "sqlite").mkdir(parents=True, exist_ok=True)
+                urls = databases(
+                    root / "sqlite", lambda n: f"sqlite:///{root / 'sqlite' / n}.db", names, args
+                )
+                results += runs("sqlite", urls, 1, names, args, root)
                 continue
             from pg import PostgresServer
 
@@ -364,11 +387,15 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 # One database for every worker count (the accounts are made once; each run
                 # pushes new cases on top of the previous run's).
-                url = cluster.create_database()
-                create_accounts(root / "postgresql", url, names)
+                urls = databases(
+                    root / "postgresql",
+                    lambda _: str(cluster.create_database()),  # noqa: B023 - called at once
+                    names,
+                    args,
+                )
                 for workers in pg_workers:
                     progress(f"postgresql: {workers} worker(s)")
-                    results += runs("postgresql", url, workers, names, args, root)
+                    results += runs("postgresql", urls, workers, names, args, root)
             finally:
                 cluster.stop()
 

@@ -59,7 +59,7 @@ from app.domain.lifecycle import (
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
 from server.feed import FeedItem, append_feed_entries
-from server.grids.locate import CellLocator, locator, place
+from server.grids.locate import Placed, Position, locator, place
 from server.models import Case, CaseStep, ChangeReceipt, Photo, User
 from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason, StepOut
 
@@ -141,8 +141,8 @@ class _Batch:
     changes: Sequence[ChangeIn]
     digests: list[str]
     taxonomy: Taxonomy
-    #: The current grid, when a change of the batch needs its position looked up.
-    cells: CellLocator | None
+    #: The cells of the positions sent without a grid code (the current grid's).
+    places: dict[Position, Placed]
 
 
 def ingest(
@@ -152,9 +152,15 @@ def ingest(
 
     The caller commits; the feed lock is held from the end of this call until then.
     """
-    needs_cells = any(c.case.grid_code is None and c.case.lat is not None for c in changes)
-    cells = locator(session) if needs_cells else None
-    batch = _Batch(user.id, user.role, changes, [content_hash(c) for c in changes], taxonomy, cells)
+    unplaced = [
+        (c.case.lat, c.case.lon)
+        for c in changes
+        if c.case.grid_code is None and c.case.lat is not None and c.case.lon is not None
+    ]
+    places = locator(session).place_all(unplaced) if unplaced else {}
+    batch = _Batch(
+        user.id, user.role, changes, [content_hash(c) for c in changes], taxonomy, places
+    )
     for attempt in range(1, ATTEMPTS + 1):
         try:
             # Each try in a savepoint: rolling it back also releases the row locks it took, so
@@ -358,7 +364,7 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
             "department_id": None,
             "deadline": None,
             "assignee_id": None,
-            **_edited_fields(change, batch.cells),
+            **_edited_fields(change, batch.places),
         }
         return _Applied(row, feed=_placed(row, None, change))
 
@@ -397,7 +403,7 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         _check_fields(
             snapshot_fields(change), taxonomy, now, for_submission=change.op is ChangeOp.SUBMIT
         )
-        row.update(_edited_fields(change, batch.cells))
+        row.update(_edited_fields(change, batch.places))
     row["revision"] = case["revision"] + 1
     row["updated_at"] = now
     placed = _placed(row, case, change)
@@ -507,12 +513,10 @@ def _placed(row: Row, before: Row | None, change: ChangeIn) -> tuple[FeedItem, .
     return (FeedItem(FeedKind.CASE, row["id"], entry, user_id=row["author_id"]),)
 
 
-def _edited_fields(change: ChangeIn, cells: CellLocator | None) -> Row:
+def _edited_fields(change: ChangeIn, places: dict[Position, Placed]) -> Row:
     """The columns an inspector's edit sets (the grid code looked up when none was sent)."""
     s = change.case
-    grid_code, grid_source = (
-        place(cells, s.grid_code, s.lat, s.lon) if cells is not None else (s.grid_code, None)
-    )
+    grid_code, grid_source = place(places, s.grid_code, s.lat, s.lon)
     return {
         "category_code": s.category_code or None,
         "description": s.description,

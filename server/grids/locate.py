@@ -9,14 +9,16 @@ source then stays the laptop's to say: ``None`` on the server).
 
 The index (a shapely ``STRtree`` over the cells' polygons) is built once per grid version and
 database and kept in memory; a push asks only for the current version (one indexed ``max``),
-and a grid load makes the next push build the new one. A position on the edge two cells share
+and a grid load makes the next push build the new one. A push looks up all its positions in
+one vectorised query (:meth:`CellLocator.place_all`): shapely's per-call overhead, not the
+search, is what one query a change would cost. A position on the edge two cells share
 belongs to the cell with the smaller code (one answer, never two).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import shapely
@@ -26,6 +28,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.grids import GridSource
 from server.grids.models import GridCell, GridVersion
+
+#: A position as ``(lat, lon)``.
+Position = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +54,22 @@ class CellLocator:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def locate(self, lon: float, lat: float) -> Placed:
-        if self.tree is None:
-            raise ValueError("no grid")  # callers check len() first
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        if len(hits) == 0:
-            return Placed(None, GridSource.OUTSIDE)
-        return Placed(self.codes[int(hits.min())], GridSource.AUTO)
+    def place_all(self, positions: Iterable[Position]) -> dict[Position, Placed]:
+        """Where each ``(lat, lon)`` lies, in one query (empty without a grid)."""
+        wanted = sorted(set(positions))
+        if self.tree is None or not wanted:
+            return {}
+        points = shapely.points([(lon, lat) for lat, lon in wanted])
+        found, cells = self.tree.query(points, predicate="intersects")
+        best: dict[int, int] = {}
+        for i, j in zip(found.tolist(), cells.tolist(), strict=True):
+            if i not in best or j < best[i]:  # on a shared edge: the smaller code
+                best[i] = j
+        outside = Placed(None, GridSource.OUTSIDE)
+        return {
+            position: Placed(self.codes[best[i]], GridSource.AUTO) if i in best else outside
+            for i, position in enumerate(wanted)
+        }
 
 
 def _polygon(rings: list[list[float]]) -> Polygon:
@@ -88,14 +102,14 @@ def locator(session: Session) -> CellLocator:
 
 
 def place(
-    found: CellLocator, given: str | None, lat: float | None, lon: float | None
+    placed: Mapping[Position, Placed], given: str | None, lat: float | None, lon: float | None
 ) -> tuple[str | None, str | None]:
     """The (grid_code, grid_source) a case is stored with: a ``given`` code kept as it is
-    (source None), else the position's cell (``auto``) or ``outside``; no position or no grid:
-    nothing."""
+    (source None), else the position's cell (``auto``) or ``outside`` as ``placed`` (from
+    :meth:`CellLocator.place_all`) says; no position or no grid: nothing."""
     if given:
         return given, None
-    if lat is None or lon is None or not len(found):
+    found = placed.get((lat, lon)) if lat is not None and lon is not None else None
+    if found is None:
         return None, None
-    placed = found.locate(lon, lat)
-    return placed.grid_code, placed.grid_source.value
+    return found.grid_code, found.grid_source.value

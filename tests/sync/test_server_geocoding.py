@@ -28,7 +28,13 @@ from app.sync.engine import SyncEngine, SyncOptions
 from app.sync.session import sign_in
 from server.db import create_db_engine, migrate, session_factory
 from server.grids.cells import load_grid
-from server.grids.locate import locator, place
+from server.grids.locate import CellLocator, locator, place
+
+
+def one(found: CellLocator, given: str | None, lat: float | None, lon: float | None) -> Any:
+    """Where one case is placed (the push looks all its positions up at once)."""
+    positions = [(lat, lon)] if lat is not None and lon is not None else []
+    return place(found.place_all(positions), given, lat, lon)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -172,7 +178,7 @@ def test_the_index_follows_the_grid_version_and_an_edge_has_one_cell(
         with sessions() as session:
             empty = locator(session)
             assert len(empty) == 0 and empty.version == 0
-            assert place(empty, None, 28.3, 117.2) == (None, None)  # no grid: nothing said
+            assert one(empty, None, 28.3, 117.2) == (None, None)  # no grid: nothing said
         source = samples / "map" / "grids.geojson"
         grid = json.loads(source.read_text(encoding="utf-8"))
         with sessions.begin() as session:
@@ -183,10 +189,10 @@ def test_the_index_follows_the_grid_version_and_an_edge_has_one_cell(
             assert locator(session) is found  # built once per version
             for feature in grid["features"][::37]:
                 lat, lon = inside(feature)
-                assert place(found, None, lat, lon) == (feature["properties"]["code"], "auto")
-            assert place(found, None, 28.5, 117.5) == (None, "outside")
-            assert place(found, None, None, None) == (None, None)
-            assert place(found, "360681017001001", 28.5, 117.5) == ("360681017001001", None)
+                assert one(found, None, lat, lon) == (feature["properties"]["code"], "auto")
+            assert one(found, None, 28.5, 117.5) == (None, "outside")
+            assert one(found, None, None, None) == (None, None)
+            assert one(found, "360681017001001", 28.5, 117.5) == ("360681017001001", None)
             # A corner shared by cells: one answer, the smallest code of those holding it.
             first = shape(grid["features"][0]["geometry"])
             x, y = first.exterior.coords[2]
@@ -196,7 +202,7 @@ def test_the_index_follows_the_grid_version_and_an_edge_has_one_cell(
                 if shape(f["geometry"]).intersects(shape({"type": "Point", "coordinates": [x, y]}))
             )
             assert len(holding) >= 2
-            assert place(found, None, y, x) == (holding[0], "auto")
+            assert one(found, None, y, x) == (holding[0], "auto")
         smaller = dict(grid, features=grid["features"][1:])
         path = tmp_path / "smaller.geojson"
         path.write_text(json.dumps(smaller, ensure_ascii=False), encoding="utf-8")
@@ -206,6 +212,6 @@ def test_the_index_follows_the_grid_version_and_an_edge_has_one_cell(
             again = locator(session)
             assert (len(again), again.version) == (735, 2)
             lat, lon = inside(grid["features"][0])
-            assert place(again, None, lat, lon) == (None, "outside")
+            assert one(again, None, lat, lon) == (None, "outside")
     finally:
         engine.dispose()
