@@ -212,13 +212,16 @@ def runs(  # noqa: PLR0917 - two call sites
 ) -> list[Result]:
     """One run on ``urls[0]``; with ``--grid`` a second one on ``urls[1]``, a database like
     the first (same accounts, as many cases before the run) with the grid loaded."""
-    first = run_once(backend, urls[0], workers, names, args, root)
     if urls[1] is None:
-        return [first]
-    progress(f"{backend}: with the grid, {workers} worker(s)")
-    second = run_once(backend, urls[1], workers, names, args, root / "grid")
-    second.grid = True
-    return [first, second]
+        return [run_once(backend, urls[0], workers, names, args, root)]
+    done = []
+    for n in range(args.repeat):  # alternated, so that drift in the machine's load hits both
+        done.append(run_once(backend, urls[0], workers, names, args, root))
+        progress(f"{backend}: with the grid, {workers} worker(s), pair {n + 1}")
+        second = run_once(backend, urls[1], workers, names, args, root / "grid")
+        second.grid = True
+        done.append(second)
+    return done
 
 
 def databases(root: Path, make: Callable[[str], str], names: list[str], args: argparse.Namespace
@@ -360,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a GeoJSON grid: cases inside it, each backend run without it and then with it loaded",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="with --grid: pairs of runs (without, with)"
+    )
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - {"sqlite", "postgresql"}
@@ -427,20 +433,17 @@ def report(results: list[Result], args: argparse.Namespace, load_before: float) 
             f"{r.backend:<11} {r.workers:>7} {r.cases:>7} {r.seconds:>8.2f} {r.cases_per_s:>8.0f} "
             f"{r.p50_ms:>7.1f} {r.p99_ms:>7.1f}  >= {TARGET_CASES_PER_S:,.0f} cases/s: {verdict}"
         )
-        if r.grid:
-            before = next(
-                (
-                    b
-                    for b in results
-                    if (b.backend, b.workers, b.grid) == (r.backend, r.workers, False)
-                ),
-                None,
+        same = [b for b in results if (b.backend, b.workers) == (r.backend, r.workers)]
+        if r.grid and r is same[-1]:
+            without = [b.cases_per_s for b in same if not b.grid]
+            with_grid = [b.cases_per_s for b in same if b.grid]
+            ratios = [g / w for g, w in zip(with_grid, without, strict=True) if w]
+            print(
+                f"{'':<11} with the grid loaded (server geocoding of every case): "
+                f"{statistics.median(with_grid) / statistics.median(without):.2f}x the cases/s "
+                f"without it (median of {len(ratios)}; each pair: "
+                f"{', '.join(f'{x:.2f}' for x in ratios)})"
             )
-            if before is not None and before.cases_per_s:
-                print(
-                    f"{'':<11} with the grid loaded (server geocoding of every case): "
-                    f"{r.cases_per_s / before.cases_per_s:.2f}x the cases/s without it"
-                )
         for note in r.notes:
             print(f"WARNING: {r.backend} ({r.workers} workers): {note}")
     print(

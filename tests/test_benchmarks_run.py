@@ -20,8 +20,6 @@ SMALL_RUNS = {
         "2",
         "--cases-per-client",
         "20",
-        "--backends",
-        "sqlite",
         "--grid",
         str(ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"),
     ],
