@@ -4,6 +4,7 @@ Run from the project root::
 
     .venv/bin/python bench/server_ingest.py [--clients 20] [--cases-per-client 500]
         [--batch 50] [--backends sqlite,postgresql] [--pg-workers 1,2] [--json]
+        [--grid FILE]
 
 For each backend a real server is started (``python -m server.cli``, a temporary data folder;
 for PostgreSQL a temporary cluster as the tests start it, ``tests/pg.py``, and a fresh
@@ -19,7 +20,12 @@ Printed per run: cases per second over the whole push phase (the first batch sen
 answer), and the median and 99th percentile latency of one batch, beside the target (≥ 1,000
 cases/s on this machine) and, for scale, ODK Central's published ~41 submissions/s. With
 PostgreSQL the server also runs with several uvicorn worker processes (``--pg-workers``; the
-server's ``--workers N``). Figures only: a missed target prints MISS. A failed batch or a
+server's ``--workers N``). With ``--grid FILE`` (e.g. ../shared/samples/map/grids.geojson) the
+cases lie inside that grid and carry no grid code, and each backend runs twice in the same
+process on two databases made alike (same accounts; each run pushes the same number of cases
+on top of what earlier worker counts pushed): without a grid, then with
+``citypatrol-server grid load FILE`` done (the server looks up every case's cell and tells its
+author); the ratio of the two is printed (the cost of server geocoding). Figures only: a missed target prints MISS. A failed batch or a
 change not applied prints WARNING and makes the exit status 1.
 """
 
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +74,7 @@ PROBLEMS = (
 @dataclass
 class Result:
     backend: str
+    grid: bool
     workers: int
     clients: int
     cases: int
@@ -95,8 +103,32 @@ def add_inspector(data_dir: Path, database_url: str, name: str) -> None:
         raise RuntimeError(f"user add {name} failed: {result.stdout}{result.stderr}")
 
 
-def batches_for(cases: int, batch: int, seed: int) -> list[list[dict[str, Any]]]:
+#: Where the cases lie: (south, west, height, width) in degrees (Nanjing, or the grid's bounds).
+Area = tuple[float, float, float, float]
+NANJING: Area = (32.0, 118.7, 0.1, 0.1)
+
+
+def grid_area(path: Path) -> Area:
+    """The bounds of a GeoJSON grid's cells (every position there falls in a cell or a gap)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    xs: list[float] = []
+    ys: list[float] = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"]
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        for polygon in polygons:
+            xs += [p[0] for p in polygon[0]]
+            ys += [p[1] for p in polygon[0]]
+    return (min(ys), min(xs), max(ys) - min(ys), max(xs) - min(xs))
+
+
+def batches_for(
+    cases: int, batch: int, seed: int, area: Area = NANJING
+) -> list[list[dict[str, Any]]]:
     """``cases`` new cases as create+submit change pairs, cut into batches of ``batch`` changes."""
+    south, west, height, width = area
     changes: list[dict[str, Any]] = []
     for n in range(cases):
         code, text = PROBLEMS[(seed + n) % len(PROBLEMS)]
@@ -107,8 +139,8 @@ def batches_for(cases: int, batch: int, seed: int) -> list[list[dict[str, Any]]]
             "description": f"{text}（第{n + 1}处）",
             "address": f"{PLACES[(seed * 7 + n) % len(PLACES)]}{n % 300 + 1}号",
             "urgency": "normal",
-            "lat": 32.0 + ((seed * 131 + n) % 1000) / 10_000,
-            "lon": 118.7 + ((seed * 17 + n * 3) % 1000) / 10_000,
+            "lat": south + height * ((seed * 131 + n) % 1000) / 1000,
+            "lon": west + width * ((seed * 17 + n * 3) % 1000) / 1000,
             "accuracy_m": 5.0,
             "position_source": "gps",
             "created_at": datetime.now(UTC).isoformat(),
@@ -158,6 +190,53 @@ def run_once(  # noqa: PLR0917 - one call site
     return result
 
 
+def load_grid(data_dir: Path, database_url: str, grid: Path) -> None:
+    """``citypatrol-server grid load`` (the public command)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(data_dir),
+         "--database-url", database_url, "grid", "load", str(grid)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+    )  # fmt: skip
+    if loaded.returncode != 0:
+        raise RuntimeError(f"grid load failed: {loaded.stdout}{loaded.stderr}")
+
+
+def runs(  # noqa: PLR0917 - two call sites
+    backend: str,
+    urls: tuple[str, str | None],
+    workers: int,
+    names: list[str],
+    args: argparse.Namespace,
+    root: Path,
+) -> list[Result]:
+    """One run on ``urls[0]``; with ``--grid`` a second one on ``urls[1]``, a database like
+    the first (same accounts, as many cases before the run) with the grid loaded."""
+    if urls[1] is None:
+        return [run_once(backend, urls[0], workers, names, args, root)]
+    done = []
+    for n in range(args.repeat):  # alternated, so that drift in the machine's load hits both
+        done.append(run_once(backend, urls[0], workers, names, args, root))
+        progress(f"{backend}: with the grid, {workers} worker(s), pair {n + 1}")
+        second = run_once(backend, urls[1], workers, names, args, root / "grid")
+        second.grid = True
+        done.append(second)
+    return done
+
+
+def databases(root: Path, make: Callable[[str], str], names: list[str], args: argparse.Namespace
+              ) -> tuple[str, str | None]:  # fmt: skip
+    """The run's database (accounts made) and, with ``--grid``, a second one with the grid."""
+    url = make("server")
+    create_accounts(root, url, names)
+    if not args.grid:
+        return url, None
+    grid_url = make("server-grid")
+    create_accounts(root / "grid", grid_url, names)
+    load_grid(root / "grid", grid_url, args.grid)
+    return url, grid_url
+
+
 def logged_errors(log: Path, limit: int = 3) -> list[str]:
     """The distinct exceptions in a server's (JSON) log, with the server frame raising them."""
     found: dict[str, None] = {}
@@ -197,7 +276,8 @@ def _push_all(
                 base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=300
             )
         )
-    plans = [batches_for(args.cases_per_client, args.batch, i) for i in range(len(names))]
+    area = grid_area(args.grid) if args.grid else NANJING
+    plans = [batches_for(args.cases_per_client, args.batch, i, area) for i in range(len(names))]
     latencies: list[float] = []
     failed: list[str] = []
     not_applied = 0
@@ -244,6 +324,7 @@ def _push_all(
     cases = applied_cases  # only what the server took counts
     result = Result(
         backend=backend,
+        grid=False,
         workers=workers,
         clients=len(clients),
         cases=cases,
@@ -277,6 +358,14 @@ def main(argv: list[str] | None = None) -> int:
         help="uvicorn worker processes of the PostgreSQL server, one run each (SQLite: 1)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    parser.add_argument(
+        "--grid",
+        type=Path,
+        help="a GeoJSON grid: cases inside it, each backend run without it and then with it loaded",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="with --grid: pairs of runs (without, with)"
+    )
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - {"sqlite", "postgresql"}
@@ -292,9 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         for backend in backends:
             if backend == "sqlite":
                 progress("sqlite: 1 worker")
-                url = f"sqlite:///{root / 'sqlite' / 'server.db'}"
-                create_accounts(root / "sqlite", url, names)
-                results.append(run_once("sqlite", url, 1, names, args, root))
+                (root / "sqlite").mkdir(parents=True, exist_ok=True)
+                urls = databases(
+                    root / "sqlite", lambda n: f"sqlite:///{root / 'sqlite' / n}.db", names, args
+                )
+                results += runs("sqlite", urls, 1, names, args, root)
                 continue
             from pg import PostgresServer
 
@@ -302,11 +393,15 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 # One database for every worker count (the accounts are made once; each run
                 # pushes new cases on top of the previous run's).
-                url = cluster.create_database()
-                create_accounts(root / "postgresql", url, names)
+                urls = databases(
+                    root / "postgresql",
+                    lambda _: str(cluster.create_database()),  # noqa: B023 - called at once
+                    names,
+                    args,
+                )
                 for workers in pg_workers:
                     progress(f"postgresql: {workers} worker(s)")
-                    results.append(run_once("postgresql", url, workers, names, args, root))
+                    results += runs("postgresql", urls, workers, names, args, root)
             finally:
                 cluster.stop()
 
@@ -338,6 +433,17 @@ def report(results: list[Result], args: argparse.Namespace, load_before: float) 
             f"{r.backend:<11} {r.workers:>7} {r.cases:>7} {r.seconds:>8.2f} {r.cases_per_s:>8.0f} "
             f"{r.p50_ms:>7.1f} {r.p99_ms:>7.1f}  >= {TARGET_CASES_PER_S:,.0f} cases/s: {verdict}"
         )
+        same = [b for b in results if (b.backend, b.workers) == (r.backend, r.workers)]
+        if r.grid and r is same[-1]:
+            without = [b.cases_per_s for b in same if not b.grid]
+            with_grid = [b.cases_per_s for b in same if b.grid]
+            ratios = [g / w for g, w in zip(with_grid, without, strict=True) if w]
+            print(
+                f"{'':<11} with the grid loaded (server geocoding of every case): "
+                f"{statistics.median(with_grid) / statistics.median(without):.2f}x the cases/s "
+                f"without it (median of {len(ratios)}; each pair: "
+                f"{', '.join(f'{x:.2f}' for x in ratios)})"
+            )
         for note in r.notes:
             print(f"WARNING: {r.backend} ({r.workers} workers): {note}")
     print(

@@ -20,6 +20,7 @@ from server.comments.router import router as comments_router
 from server.db import create_db_engine, migrate, session_factory
 from server.deps import SessionDep
 from server.feed import lock_feed
+from server.grids.router import router as grids_router
 from server.inspections.checklist_router import router as checklists_router
 from server.inspections.router import router as inspections_router
 from server.limits import BodyLimit
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> FastAPI:
         photos_router,
         tracks_router,
         sites_router,
+        grids_router,
         releases_router,
         inspections_router,
         checklists_router,

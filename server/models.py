@@ -193,6 +193,9 @@ class Case(Base):
     position_source: Mapped[str | None] = mapped_column(String(20))
     #: The 15-digit grid cell (单元网格): district (6) + street (3) + community (3) + cell (3).
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    #: Where the server's ``grid_code`` came from: ``auto`` / ``outside`` when the server looked
+    #: the position up (app.domain.grids.GridSource), None when the laptop sent the code.
+    grid_source: Mapped[str | None] = mapped_column(String(10))
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -371,6 +374,9 @@ class KeySiteRow(Base):
     due: Mapped[str] = mapped_column(String(5))  # HH:MM
     weekday: Mapped[int | None] = mapped_column(Integer)
     inspector_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The grid cell whose responsible inspector the site follows (it was loaded without an
+    #: inspector of its own); None: its inspector was named in the file.
+    grid_code: Mapped[str | None] = mapped_column(String(15), index=True)
     area: Mapped[dict[str, Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from app.domain.grids import GridSource
 from app.domain.lifecycle import Action, CaseStatus, RequestKind
 from app.domain.validation import ADDRESS_MAX, DESCRIPTION_MAX, Urgency
 from server.models import TimeLimitUnit
@@ -121,6 +122,8 @@ class CaseOut(BaseModel):
     accuracy_m: float | None
     position_source: str | None
     grid_code: str | None = None
+    #: ``auto`` / ``outside``: the server looked the position up; None: the laptop's code.
+    grid_source: GridSource | None = None
     observed_at: datetime | None
     created_at: datetime
     submitted_at: datetime | None

@@ -15,7 +15,14 @@ SMALL_RUNS = {
     "photos.py": ["--count", "3", "--baseline-count", "2"],
     "nmea.py": ["--min-seconds", "0.1"],
     "server_photos.py": ["--count", "3", "--size-mb", "1"],
-    "server_ingest.py": ["--clients", "2", "--cases-per-client", "20"],
+    "server_ingest.py": [
+        "--clients",
+        "2",
+        "--cases-per-client",
+        "20",
+        "--grid",
+        str(ROOT.parent / "shared" / "samples" / "map" / "grids.geojson"),
+    ],
     "ui.py": ["--cases", "300", "--photos", "3", "--photo-mb", "0.5"],
     "sync.py": ["--cases", "20", "--photos", "3", "--size-mb", "1", "--cut-mb", "2"],
     "reports.py": ["--cases", "2000", "--repeat", "1"],
@@ -24,6 +31,7 @@ SMALL_RUNS = {
     "geo.py": ["--cells", "400", "--points", "500", "--naive-points", "50"],
     "geo_coverage.py": ["--inspectors", "3", "--days", "2", "--walk-tracks", "2"],
     "s3.py": ["--count", "2", "--size-mb", "0.5"],
+    "track_feed.py": ["--hours", "0.5"],
     "load.py": ["--inspectors", "10", "--supervisors", "2", "--cases", "1", "--photo-kb", "20"],
 }
 

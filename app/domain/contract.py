@@ -179,8 +179,10 @@ class BasemapPayload(TypedDict):
 
 
 class TrackPayload(TypedDict):
-    """A complete patrol track (entity id: the track's id). ``points`` is
-    :func:`app.domain.tracks.encode_points` of the points in time order."""
+    """A complete patrol track (entity id: the track's id). ``points``: the points in time
+    order, :func:`app.domain.tracks.pack_points` (``{"v": 2, "n", "data"}``); entries written
+    before it hold :func:`app.domain.tracks.encode_points`' columns (read both with
+    :func:`app.domain.tracks.feed_points`)."""
 
     id: str
     author_id: str
@@ -189,7 +191,7 @@ class TrackPayload(TypedDict):
     ended_at: str | None
     distance_m: float
     point_count: int
-    points: dict[str, list[int]]
+    points: dict[str, Any]
 
 
 class KeySitePayload(TypedDict):

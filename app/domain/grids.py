@@ -35,6 +35,11 @@ class GridSource(enum.StrEnum):
     OUTSIDE = "outside"
 
 
+#: The ``event`` of a case feed entry that tells the author's laptop the cell the server looked
+#: up for its case (it came without a grid code): only the place is taken from it.
+CASE_PLACED_EVENT = "placed"
+
+
 @dataclass(frozen=True, slots=True)
 class GridCode:
     """A 15-digit grid code split into its parts."""

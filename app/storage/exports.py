@@ -47,7 +47,7 @@ from sqlalchemy.orm import aliased
 
 from app.domain.errors import CityPatrolError, Message
 from app.domain.lifecycle import STATUS_NAMES, CaseStatus
-from app.storage.models import Case, Department, User
+from app.storage.models import Case, Department, ResponsibilityUnit, User
 from app.storage.queries import PHOTO_COUNT
 from app.storage.store import LocalStore
 
@@ -97,6 +97,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("accuracy_m", "REAL"),
     ("position_source", "TEXT"),
     ("grid_code", "TEXT"),
+    ("grid_source", "TEXT"),
+    ("unit", "TEXT"),
     ("observed_at", "DATETIME"),
     ("submitted_at", "DATETIME"),
     ("updated_at", "DATETIME"),
@@ -178,6 +180,7 @@ def export_cases(
 
 _AUTHOR = aliased(User)
 _DEPARTMENT = aliased(Department)
+_UNIT = aliased(ResponsibilityUnit)
 
 
 def _text(column: Any) -> Any:
@@ -199,6 +202,8 @@ _CASES = (
         Case.accuracy_m,
         Case.position_source,
         Case.grid_code,
+        Case.grid_source,
+        _UNIT.name.label("unit"),
         _text(Case.observed_at),
         _text(Case.submitted_at),
         _text(Case.updated_at),
@@ -210,6 +215,7 @@ _CASES = (
     )
     .outerjoin(_AUTHOR, _AUTHOR.id == Case.author_id)
     .outerjoin(_DEPARTMENT, _DEPARTMENT.id == Case.department_id)
+    .outerjoin(_UNIT, _UNIT.id == Case.unit_id)
     .order_by(Case.created_at, Case.pk)
 )
 
@@ -264,6 +270,8 @@ def _records(
                 _finite(accuracy_m),
                 position_source,
                 grid_code,
+                grid_source,
+                unit,
                 _utc(observed_at),
                 _utc(submitted_at),
                 _utc(updated_at),
@@ -284,6 +292,8 @@ def _records(
                 accuracy_m,
                 position_source,
                 grid_code,
+                grid_source,
+                unit,
                 observed_at,
                 submitted_at,
                 updated_at,

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.contract import BasemapPayload, FeedKind
+from app.domain.grids import CASE_PLACED_EVENT, GridSource
 from app.domain.lifecycle import TRANSITIONS, Action, CaseStatus
 from app.storage.changelog import record_step
 from app.storage.grids import apply_cell, apply_responsibility, apply_unit, place_server_case
@@ -535,6 +536,9 @@ def _upsert_case(s: Session, data: dict[str, Any], user_id: str | None) -> None:
     case.deadline = _time(data.get("deadline"))
     case.assignee_id = data.get("assignee_id") or user_id
     case.grid_code = data.get("grid_code")
+    source = data.get("grid_source")
+    if source in {g.value for g in GridSource}:
+        case.grid_source = source  # the server looked it up (else the laptop's source stays)
     place_server_case(s, case)
     _set_department(s, case, data.get("department_id"))
     _set_handling(case, data)
@@ -557,6 +561,8 @@ def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
     if not isinstance(data, dict) or data.get("id") != case_id:
         return 0  # an entry of an older server, without the case: nothing to keep
     case = s.scalar(select(Case).where(Case.id == case_id))
+    if payload.get("event") == CASE_PLACED_EVENT:
+        return adopt_server_place(case, data)
     waiting = case is not None and s.scalar(
         select(OutboxEntry.seq).where(
             OutboxEntry.entity == OutboxEntity.DECISION,
@@ -575,6 +581,19 @@ def _apply_case_event(s: Session, case_id: str, payload: dict[str, Any]) -> int:
     if isinstance(step, dict):
         changed |= _add_step(s, case_id, step)
     return changed
+
+
+def adopt_server_place(case: Case | None, data: dict[str, Any]) -> int:
+    """The cell the server looked up for a case that this laptop sent without one (it had no
+    grid then): taken when the case still has no place here and has not moved since; a code
+    typed or looked up on this laptop is never replaced."""
+    source = data.get("grid_source")
+    if case is None or case.grid_source is not None or source not in {g.value for g in GridSource}:
+        return 0
+    if (case.lat, case.lon) != (data.get("lat"), data.get("lon")):
+        return 0  # moved here since: the next save places it again
+    case.grid_code, case.grid_source = data.get("grid_code"), source
+    return 1
 
 
 def _add_step(s: Session, case_id: str, step: dict[str, Any]) -> int:

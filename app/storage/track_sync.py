@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.capture.positions import FixQuality, PositionSource
 from app.capture.tracks import TrackState
 from app.domain.ids import new_id
-from app.domain.tracks import WirePoint, decode_points, wire_point
+from app.domain.tracks import WirePoint, feed_points, wire_point
 from app.storage.models import OutboxEntry, Position, Track, User
 from app.storage.rows import Changes
 from app.storage.states import OPEN_DELIVERIES, DeliveryState, OutboxEntity, OutboxState
@@ -153,7 +153,7 @@ def apply_track_entry(s: Session, track_id: str, payload: dict[str, Any]) -> int
     own = s.get(Track, track_id)
     if own is not None and own.delivery != DeliveryState.REMOTE:
         return 0  # this laptop recorded it: its own copy is the original
-    points = decode_points(payload["points"])
+    points = feed_points(payload["points"])  # packed, or the JSON columns of older entries
     author_id = str(payload["author_id"])
     if s.get(User, author_id) is None:
         name = str(payload.get("author_name") or "")

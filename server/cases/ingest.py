@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.contract import CasePayload, DecisionPayload, FeedKind, PhotoPayload
 from app.domain.errors import Message, TransitionError
+from app.domain.grids import CASE_PLACED_EVENT
 from app.domain.ids import new_id
 from app.domain.lifecycle import (
     INSPECTOR_EDITABLE,
@@ -58,6 +59,7 @@ from app.domain.lifecycle import (
 from app.domain.taxonomy import Taxonomy
 from app.domain.validation import CaseFields, validate_case
 from server.feed import FeedItem, append_feed_entries
+from server.grids.locate import Placed, Position, locator, place
 from server.models import Case, CaseStep, ChangeReceipt, Photo, User
 from server.schemas import CaseOut, ChangeIn, ChangeOp, ChangeResult, Outcome, Reason, StepOut
 
@@ -78,7 +80,7 @@ _receipts = cast(Table, ChangeReceipt.__table__)
 #: The columns a change may set on an existing case (never its id or author).
 _MUTABLE = (
     "status", "category_code", "description", "address", "urgency", "lat", "lon", "accuracy_m",
-    "position_source", "grid_code", "observed_at", "submitted_at", "updated_at", "revision",
+    "position_source", "grid_code", "grid_source", "observed_at", "submitted_at", "updated_at", "revision",
 )  # fmt: skip
 
 Row = dict[str, Any]
@@ -139,6 +141,8 @@ class _Batch:
     changes: Sequence[ChangeIn]
     digests: list[str]
     taxonomy: Taxonomy
+    #: The cells of the positions sent without a grid code (the current grid's).
+    places: dict[Position, Placed]
 
 
 def ingest(
@@ -148,7 +152,15 @@ def ingest(
 
     The caller commits; the feed lock is held from the end of this call until then.
     """
-    batch = _Batch(user.id, user.role, changes, [content_hash(c) for c in changes], taxonomy)
+    unplaced = [
+        (c.case.lat, c.case.lon)
+        for c in changes
+        if c.case.grid_code is None and c.case.lat is not None and c.case.lon is not None
+    ]
+    places = locator(session).place_all(unplaced) if unplaced else {}
+    batch = _Batch(
+        user.id, user.role, changes, [content_hash(c) for c in changes], taxonomy, places
+    )
     for attempt in range(1, ATTEMPTS + 1):
         try:
             # Each try in a savepoint: rolling it back also releases the row locks it took, so
@@ -352,9 +364,9 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
             "department_id": None,
             "deadline": None,
             "assignee_id": None,
-            **_edited_fields(change),
+            **_edited_fields(change, batch.places),
         }
-        return _Applied(row)
+        return _Applied(row, feed=_placed(row, None, change))
 
     if case is None:
         raise _RefusedError(
@@ -391,11 +403,12 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         _check_fields(
             snapshot_fields(change), taxonomy, now, for_submission=change.op is ChangeOp.SUBMIT
         )
-        row.update(_edited_fields(change))
+        row.update(_edited_fields(change, batch.places))
     row["revision"] = case["revision"] + 1
     row["updated_at"] = now
+    placed = _placed(row, case, change)
     if change.op not in _TRANSITIONS:
-        return _Applied(row)
+        return _Applied(row, feed=placed)
     action = _TRANSITIONS[change.op]
     try:
         target = apply_transition(
@@ -405,6 +418,7 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         outcome = Outcome.CONFLICT if exc.code in STATE_ERRORS else Outcome.REJECTED
         raise _RefusedError(outcome, exc.code, exc.message, case) from exc
     row["status"] = target.value
+    placed = _placed(row, case, change)
     if action is Action.SUBMIT:
         row["submitted_at"] = snapshot.submitted_at or now
     step: Row = {
@@ -432,7 +446,7 @@ def _decide(batch: _Batch, change: ChangeIn, case: Row | None, now: datetime) ->
         "step": StepOut.model_validate(step).model_dump(mode="json"),
     }
     feed = FeedItem(FeedKind.CASE, row["id"], entry, role=Role.SUPERVISOR.value)
-    items = [feed]
+    items = [feed, *placed]
     if action is not Action.SUBMIT and row.get("department_id"):
         # The department whose handling was re-inspected hears the result (issue 15).
         items.append(FeedItem(FeedKind.CASE, row["id"], entry, department_id=row["department_id"]))
@@ -478,9 +492,31 @@ def _check_fields(
         )
 
 
-def _edited_fields(change: ChangeIn) -> Row:
-    """The columns an inspector's edit sets."""
+def _placed(row: Row, before: Row | None, change: ChangeIn) -> tuple[FeedItem, ...]:
+    """A feed entry telling the author's laptop the cell the server looked up for its case
+    (a case sent without a code), when that changed the case's place; else nothing."""
+    if change.case.grid_code is not None or row["grid_source"] is None:
+        return ()
+    if before is not None and (before["grid_code"], before["grid_source"]) == (
+        row["grid_code"],
+        row["grid_source"],
+    ):
+        return ()
+    entry: CasePayload = {
+        "event": CASE_PLACED_EVENT,
+        "status": row["status"],
+        "revision": row["revision"],
+        "step_id": "",
+        "case": CaseOut.model_validate(row).model_dump(mode="json"),
+        "step": {},
+    }
+    return (FeedItem(FeedKind.CASE, row["id"], entry, user_id=row["author_id"]),)
+
+
+def _edited_fields(change: ChangeIn, places: dict[Position, Placed]) -> Row:
+    """The columns an inspector's edit sets (the grid code looked up when none was sent)."""
     s = change.case
+    grid_code, grid_source = place(places, s.grid_code, s.lat, s.lon)
     return {
         "category_code": s.category_code or None,
         "description": s.description,
@@ -490,6 +526,7 @@ def _edited_fields(change: ChangeIn) -> Row:
         "lon": s.lon,
         "accuracy_m": s.accuracy_m,
         "position_source": s.position_source,
-        "grid_code": s.grid_code,
+        "grid_code": grid_code,
+        "grid_source": grid_source,
         "observed_at": s.observed_at,
     }

@@ -4,7 +4,8 @@ The protocol is :mod:`app.domain.tracks`: a header (``PUT /tracks/{id}``), then 
 batches numbered by their first index (``POST /tracks/{id}/points``), each answered with how
 many consecutive points the server holds. Points are stored once by ``(track, index)``, so a
 batch sent again after a cut — whole, or overlapping what arrived — adds nothing twice. When
-the last point arrives, the track goes to the supervisors through the change feed (delta-encoded,
+the last point arrives, the track goes to the supervisors through the change feed (packed,
+:func:`app.domain.tracks.pack_points`; ``GET /tracks/{id}`` keeps the JSON columns of
 :func:`app.domain.tracks.encode_points`).
 
 Who may do what: an inspector sends and reads only their own tracks (someone else's is "not
@@ -28,6 +29,7 @@ from app.domain.tracks import (
     WirePoint,
     batch_digest,
     encode_points,
+    pack_points,
     parse_point,
 )
 from server.deps import CurrentUser, SessionDep, require_role
@@ -245,7 +247,7 @@ def _complete(session: Session, track: PatrolTrack, author: User) -> None:
         "ended_at": track.ended_at.isoformat() if track.ended_at else None,
         "distance_m": round(track.distance_m, 1),
         "point_count": track.point_count,
-        "points": encode_points(_points(session, track.id)),
+        "points": pack_points(_points(session, track.id)),
     }
     append_feed(session, FeedKind.TRACK, track.id, payload, role=Role.SUPERVISOR.value)
 

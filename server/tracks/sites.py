@@ -3,9 +3,12 @@
 A load replaces the whole set (GeoJSON, :func:`app.domain.sites.parse_sites`; a file with any
 wrong feature or an unknown inspector is refused as a whole, every reason listed, and nothing
 changes). A site that names no inspector goes to the responsible inspector (定人定责) of the
-grid cell holding its centre, as the responsibility table stands at the load (load the sites
-again after changing it); a site outside every cell, or in a cell nobody answers for, is
-refused with the others. Each new or changed site, and each site no longer in the file, reaches every laptop
+grid cell holding its centre, and follows that cell: whenever the cell's responsibilities
+change (``responsibility load|set|remove`` or the REST routes, all through
+:func:`server.grids.responsibility`'s one writer), :func:`follow_responsibilities` gives the
+site to the cell's responsible inspector of the moment and announces it (a cell left with
+nobody keeps its sites with their last inspector). A site outside every cell, or in a cell
+nobody answers for at the load, is refused with the others. Each new or changed site, and each site no longer in the file, reaches every laptop
 through the change feed (kind ``key_site``); an unchanged site sends nothing.
 """
 
@@ -44,8 +47,9 @@ def _payload(row: KeySiteRow, removed: bool = False) -> KeySitePayload:
     }
 
 
-def _values(spec: SiteSpec, inspector_id: str) -> dict[str, object]:
+def _values(spec: SiteSpec, inspector_id: str, grid_code: str | None) -> dict[str, object]:
     return {
+        "grid_code": grid_code,
         "name": spec.name,
         "kind": spec.kind,
         "frequency": spec.frequency.value,
@@ -56,12 +60,22 @@ def _values(spec: SiteSpec, inspector_id: str) -> dict[str, object]:
     }
 
 
+def _responsible(session: Session, grid_code: str) -> str | None:
+    """The cell's responsible inspector: the first by user name when it has several."""
+    return session.scalars(
+        select(User.id)
+        .join(GridInspector, GridInspector.user_id == User.id)
+        .where(GridInspector.grid_code == grid_code, User.role == "inspector")
+        .order_by(User.username)
+    ).first()
+
+
 def _cell_inspectors(
     session: Session, specs: list[SiteSpec]
-) -> tuple[dict[str, str], list[Message]]:
+) -> tuple[dict[str, tuple[str, str]], list[Message]]:
     """For sites that name no inspector: the responsible inspector (定人定责) of the grid cell
-    holding each site's centre (the first by user name when a cell has several), by site id;
-    and a reason for each site outside every cell or in a cell nobody answers for."""
+    holding each site's centre and that cell, by site id; and a reason for each site outside
+    every cell or in a cell nobody answers for."""
     if not specs:
         return {}, []
     cells = list(session.execute(select(GridCell.code, GridCell.rings)))
@@ -69,7 +83,7 @@ def _cell_inspectors(
         Polygon(ring_pairs(rings[0]), [ring_pairs(r) for r in rings[1:]]) for _, rings in cells
     ]
     tree = shapely.STRtree(polygons)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     problems: list[Message] = []
     for spec in specs:
         lat, lon = spec.area.centre()
@@ -82,12 +96,7 @@ def _cell_inspectors(
                 )
             )
             continue
-        owner = session.scalars(
-            select(User.id)
-            .join(GridInspector, GridInspector.user_id == User.id)
-            .where(GridInspector.grid_code == hits[0], User.role == "inspector")
-            .order_by(User.username)
-        ).first()
+        owner = _responsible(session, hits[0])
         if owner is None:
             problems.append(
                 Message(
@@ -97,8 +106,31 @@ def _cell_inspectors(
                 )
             )
             continue
-        found[spec.id] = owner
+        found[spec.id] = (owner, hits[0])
     return found, problems
+
+
+def follow_responsibilities(session: Session, grid_codes: set[str]) -> int:
+    """Give the sites that follow any of ``grid_codes`` (loaded without an inspector) to their
+    cell's responsible inspector of now, each change announced (kind ``key_site``); a cell with
+    nobody left keeps its sites' last inspector. How many sites changed hands."""
+    if not grid_codes:
+        return 0
+    moved = 0
+    rows = session.scalars(
+        select(KeySiteRow)
+        .where(KeySiteRow.active, KeySiteRow.grid_code.in_(sorted(grid_codes)))
+        .order_by(KeySiteRow.id)
+    )
+    for row in rows:
+        owner = _responsible(session, str(row.grid_code))
+        if owner is None or owner == row.inspector_id:
+            continue
+        row.inspector_id = owner
+        session.flush()
+        append_feed(session, FeedKind.KEY_SITE, row.id, _payload(row))
+        moved += 1
+    return moved
 
 
 def ring_pairs(flat: list[float]) -> list[tuple[float, float]]:
@@ -132,8 +164,8 @@ def load_sites(session: Session, path: Path) -> tuple[int, int, int]:
     existing = {r.id: r for r in session.scalars(select(KeySiteRow))}
     changed = unchanged = removed = 0
     for spec in specs:
-        owner = users[spec.inspector].id if spec.inspector else fallback[spec.id]
-        values = _values(spec, owner)
+        owner, cell = (users[spec.inspector].id, None) if spec.inspector else fallback[spec.id]
+        values = _values(spec, owner, cell)
         row = existing.get(spec.id)
         if row is not None and row.active and all(getattr(row, k) == v for k, v in values.items()):
             unchanged += 1

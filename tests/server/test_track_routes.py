@@ -11,7 +11,7 @@ import pytest
 from helpers import ServerProcess
 
 from app.domain.ids import new_id
-from app.domain.tracks import WirePoint, batch_id, decode_points, wire_point
+from app.domain.tracks import WirePoint, batch_id, decode_points, feed_points, wire_point
 
 START = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
 
@@ -172,6 +172,7 @@ def test_a_complete_track_reaches_the_supervisors_feed_once(
     assert len(found) == 1 and found[0]["kind"] == "track"
     payload = found[0]["payload"]
     assert isinstance(payload, dict)
-    assert decode_points(payload["points"]) == pts
+    assert payload["points"]["v"] == 2  # packed (app.domain.tracks.pack_points)
+    assert feed_points(payload["points"]) == pts
     assert payload["author_name"] and payload["point_count"] == 7
     assert entries(clients["inspector2"]) == []  # other inspectors do not get it

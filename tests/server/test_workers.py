@@ -496,6 +496,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/sites"): signed_in(200),
     # The owner's own key site; another inspector's is "not found".
     ("POST", "/api/v1/sites/{site_id}/checks"): {ANON: 401, OWNER: 200, OTHER: 404, SUPERVISOR: 403, ADMIN: 403, HANDLER: 403},
+    ("GET", "/api/v1/responsibilities"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 200, HANDLER: 403},
+    ("GET", "/api/v1/responsibilities/{grid_code}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 200, ADMIN: 200, HANDLER: 403},
+    ("PUT", "/api/v1/responsibilities/{grid_code}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 200, HANDLER: 403},
+    ("DELETE", "/api/v1/responsibilities/{grid_code}"): {ANON: 401, OWNER: 403, OTHER: 403, SUPERVISOR: 403, ADMIN: 204, HANDLER: 403},
     # No client release was added in this world either: "not found" to every account.
     ("GET", "/api/v1/releases/latest"): signed_in(404),
     ("GET", "/api/v1/releases/{sha256}"): signed_in(404),
@@ -682,6 +686,48 @@ def _site_check(world: World, identity: str) -> httpx.Response:
         )  # fmt: skip
 
 
+#: A cell of the sample grid (loaded once with ``citypatrol-server grid load``).
+MATRIX_CELL = "360681017001001"
+MATRIX_RESPONSIBILITY = {"inspectors": [USERNAMES[OWNER]], "departments": {"06": "HWC"}}
+
+
+def _grid_cell(world: World) -> str:
+    with world.http(ADMIN) as http:
+        if http.get(f"/api/v1/responsibilities/{MATRIX_CELL}").status_code == 200:
+            return MATRIX_CELL
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "--data-dir", str(world.server.data_dir),
+         "--database-url", world.server.database_url, "grid", "load",
+         str(ROOT.parent / "shared" / "samples" / "map" / "grids.geojson")],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return MATRIX_CELL
+
+
+def _responsibility(method: str) -> Callable[[World, str], httpx.Response]:
+    def call(world: World, identity: str) -> httpx.Response:
+        cell = _grid_cell(world)
+        if method == "DELETE":  # something to remove, each time
+            with world.http(ADMIN) as http:
+                put = http.put(f"/api/v1/responsibilities/{cell}", json=MATRIX_RESPONSIBILITY)
+            assert put.status_code == 200, put.text
+        with world.http(identity) as http:
+            return http.request(
+                method,
+                f"/api/v1/responsibilities/{cell}",
+                json=MATRIX_RESPONSIBILITY if method == "PUT" else None,
+            )
+
+    return call
+
+
+def _list_responsibilities(world: World, identity: str) -> httpx.Response:
+    _grid_cell(world)
+    with world.http(identity) as http:
+        return http.get("/api/v1/responsibilities")
+
+
 def _request(method: str, path: str, **kwargs: Any) -> Callable[[World, str], httpx.Response]:
     def call(world: World, identity: str) -> httpx.Response:
         with world.http(identity) as http:
@@ -860,6 +906,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World, str], httpx.Response]] = {
     ("POST", "/api/v1/tracks/{track_id}/points"): _track_points,
     ("GET", "/api/v1/sites"): _request("GET", "/api/v1/sites"),
     ("POST", "/api/v1/sites/{site_id}/checks"): _site_check,
+    ("GET", "/api/v1/responsibilities"): _list_responsibilities,
+    ("GET", "/api/v1/responsibilities/{grid_code}"): _responsibility("GET"),
+    ("PUT", "/api/v1/responsibilities/{grid_code}"): _responsibility("PUT"),
+    ("DELETE", "/api/v1/responsibilities/{grid_code}"): _responsibility("DELETE"),
     ("GET", "/api/v1/releases/latest"): _request("GET", "/api/v1/releases/latest", params={"platform": "windows"}),
     ("GET", "/api/v1/releases/{sha256}"): _request("GET", "/api/v1/releases/" + "0" * 64),
     ("POST", "/api/v1/inspections"): _send_inspection,

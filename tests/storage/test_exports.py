@@ -41,13 +41,15 @@ SUFFIX = {"csv": "csv", "geojson": "geojson", "gpkg": "gpkg"}
 #: The attribute names and order the export promises (a change here is a change of contract).
 HEADER = [
     "id", "status", "status_name", "category_code", "category_name", "description", "address",
-    "urgency", "lat", "lon", "accuracy_m", "position_source", "grid_code", "observed_at",
-    "submitted_at", "updated_at", "author", "department", "deadline", "photo_count",
+    "urgency", "lat", "lon", "accuracy_m", "position_source", "grid_code", "grid_source", "unit",
+    "observed_at", "submitted_at", "updated_at", "author", "department", "deadline",
+    "photo_count",
 ]  # fmt: skip
 
 TRICKY = '人民路与解放路交叉口,暴露垃圾堆积约2立方米\n商户称"昨晚"已清运，实际未清运'
 ADDRESS = "鼓楼区人民路12号"
 GRID = "320106001002003"
+UNIT = "鼓楼区第一中学"
 DEADLINE = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=UTC)
 
 
@@ -127,6 +129,8 @@ class Sample:
                 "accuracy_m": row.accuracy_m,
                 "position_source": None if row.lat is None else "manual",
                 "grid_code": None,
+                "grid_source": None,
+                "unit": None,
                 "observed_at": iso(row.observed_at),
                 "submitted_at": iso(row.submitted_at),
                 "updated_at": iso(row.updated_at),
@@ -141,7 +145,8 @@ class Sample:
         g["category_name"] = "暴露垃圾" if zh else "Exposed garbage"
         light["category_name"] = "路灯异常" if zh else "Street light fault"
         v["category_name"] = "占道经营" if zh else "Street vending on the roadway"
-        g["grid_code"] = GRID
+        g["grid_code"], g["grid_source"], g["unit"] = GRID, "typed", UNIT
+        v["grid_source"] = "outside"
         g["department"] = "鼓楼区城管局" if zh else "Gulou Urban Management Bureau"
         g["deadline"] = iso(DEADLINE)
         assert g["photo_count"] == 1
@@ -173,10 +178,20 @@ def sample(store: LocalStore, tmp_path: Path) -> Sample:
     )
     raw(
         store,
-        "UPDATE cases SET department_id = ?, deadline = ?, grid_code = ? WHERE id = ?",
+        "INSERT INTO responsibility_units (id, name, contact, letter_no, rings, radius_m, lon, "
+        "lat) VALUES (?, ?, '', 'MQ-001', '[]', 50, 118.7812, 32.0503)",
+        "unit-1",
+        UNIT,
+    )
+    raw(
+        store,
+        "UPDATE cases SET department_id = ?, deadline = ?, grid_code = ?, grid_source = ?, "
+        "unit_id = ? WHERE id = ?",
         "dep-1",
         DEADLINE.isoformat(timespec="microseconds"),
         GRID,
+        "typed",
+        "unit-1",
         garbage,
     )
     store.set_account(Account("http://127.0.0.1:1", "user-zs", "zhangsan", "张三", Role.INSPECTOR))
@@ -192,6 +207,7 @@ def sample(store: LocalStore, tmp_path: Path) -> Sample:
         )
     ).id
     store.submit_case(vendor)
+    raw(store, "UPDATE cases SET grid_source = 'outside' WHERE id = ?", vendor)
     return Sample(store, garbage, light, vendor)
 
 
@@ -332,6 +348,15 @@ def test_gpkg_follows_the_geopackage_tables_and_binary_format(
             "DATETIME",
         )
         geoms = dict(conn.execute("SELECT id, geom FROM cases"))
+        place = {
+            r[0]: r[1:] for r in conn.execute("SELECT id, grid_code, grid_source, unit FROM cases")
+        }
+    # Place (单元网格, where its code came from, the 门前三包 unit) read back with sqlite3.
+    assert place == {
+        sample.garbage: (GRID, "typed", UNIT),
+        sample.light: (None, None, None),
+        sample.vendor: (None, "outside", None),
+    }
     assert geoms[sample.light] is None
     blob = geoms[sample.garbage]
     magic, version, flags, srs_id = struct.unpack_from("<2sBBi", blob)
