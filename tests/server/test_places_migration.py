@@ -6,27 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event, text
-
-from server.db import MIGRATIONS_DIR
+from migrating import Migrating
+from sqlalchemy import text
 
 
 def test_existing_cases_and_sites_keep_their_values(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    engine = create_engine(url)
-    # As the server runs it (server.db): foreign keys enforced.
-    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA foreign_keys=ON"))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    db = Migrating(tmp_path)
+    engine = db.engine
 
-    def migrate(step: str, target: str) -> None:
-        with engine.begin() as conn:  # the connection server.db.migrate passes in, likewise
-            config.attributes["connection"] = conn
-            getattr(command, step)(config, target)
-
-    migrate("upgrade", "s0013")
+    db.upgrade("s0013")
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -50,7 +38,7 @@ def test_existing_cases_and_sites_keep_their_values(tmp_path: Path) -> None:
                 " 1, '2026-01-01 00:00:00')"
             )
         )
-    migrate("upgrade", "s0016")
+    db.upgrade("s0016")
     with engine.connect() as conn:
         case = conn.execute(text("SELECT grid_code, grid_source FROM cases")).one()
         site = conn.execute(text("SELECT inspector_id, grid_code FROM key_sites")).one()
@@ -58,7 +46,7 @@ def test_existing_cases_and_sites_keep_their_values(tmp_path: Path) -> None:
     assert tuple(case) == ("360681017001001", None)
     assert tuple(site) == ("u1", None)
     assert "ix_key_sites_grid_code" in indexes
-    migrate("downgrade", "s0013")
+    db.downgrade("s0013")
     with engine.connect() as conn:
         case_columns = [r[1] for r in conn.execute(text("PRAGMA table_info(cases)"))]
         site_columns = [r[1] for r in conn.execute(text("PRAGMA table_info(key_sites)"))]

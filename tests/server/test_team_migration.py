@@ -5,28 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, event, text
-
-from server.db import MIGRATIONS_DIR
+from migrating import Migrating
+from sqlalchemy import text
 
 
 def test_authors_of_inspections_stay_in_the_team(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'server.db'}"
-    engine = create_engine(url)
-    # As the server runs it (server.db): with foreign keys enforced, a migration that rebuilds
-    # the users table (which other tables refer to) fails.
-    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA foreign_keys=ON"))
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    db = Migrating(tmp_path)
+    engine = db.engine
 
-    def migrate(step: str, target: str) -> None:
-        with engine.begin() as conn:  # the connection server.db.migrate passes in, likewise
-            config.attributes["connection"] = conn
-            getattr(command, step)(config, target)
-
-    migrate("upgrade", "s0012")
+    db.upgrade("s0012")
     with engine.begin() as conn:
         for name in ("author", "bystander"):
             conn.execute(
@@ -45,11 +32,13 @@ def test_authors_of_inspections_stay_in_the_team(tmp_path: Path) -> None:
                 " 'open', '90', '90.00', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '{}')"
             )
         )
-    migrate("upgrade", "s0013")
+    db.upgrade("s0013")
     with engine.connect() as conn:
-        team = dict(conn.execute(text("SELECT username, inspection_team FROM users")).all())
+        team: dict[str, int] = dict(
+            conn.execute(text("SELECT username, inspection_team FROM users")).all()
+        )
     assert team == {"author": 1, "bystander": 0}
-    migrate("downgrade", "s0012")
+    db.downgrade("s0012")
     with engine.connect() as conn:
         columns = [r[1] for r in conn.execute(text("PRAGMA table_info(users)"))]
     assert "inspection_team" not in columns
