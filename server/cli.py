@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     weights.add_argument("--payment-full-at", default="90")
     weights.add_argument("--payment-per-point", default="1")
     weights.add_argument("--payment-most", default="30")
+    weights.add_argument(
+        "--sign-for-hours", type=int, default=2, help="the sign-for limit of 签收及时率 (1–72 h)"
+    )
     assessment.add_parser("show", help="the settings of every year").add_argument(
         "--year", type=int
     )

@@ -44,6 +44,8 @@ class AssessmentSettings:
     #: The last N ranked are listed for 通报批评 too (0: none).
     criticise_last: int = 1
     payment: PaymentRule = field(default_factory=PaymentRule)
+    #: The sign-for limit the year's 签收及时率 is measured with, in whole hours (1–72).
+    sign_for_hours: int = 2
 
 
 DEFAULT_SETTINGS = AssessmentSettings()
@@ -61,6 +63,7 @@ def settings_document(settings: AssessmentSettings) -> dict[str, Any]:
             "per_point": str(settings.payment.per_point),
             "most": str(settings.payment.most),
         },
+        "sign_for_hours": settings.sign_for_hours,
     }
 
 
@@ -73,6 +76,10 @@ def read_settings(raw: Any) -> AssessmentSettings:
         last = int(raw.get("criticise_last", 0))
         if last < 0:
             raise ValueError(last)
+        # Settings written before the limit was one of them: the 2 hours used then.
+        hours = int(raw.get("sign_for_hours", 2))
+        if not 1 <= hours <= 72:
+            raise ValueError(f"sign_for_hours {hours} is not 1 to 72")
         return AssessmentSettings(
             weights=weights,
             criticise_below=None if below is None else Decimal(str(below)),
@@ -82,6 +89,7 @@ def read_settings(raw: Any) -> AssessmentSettings:
                 Decimal(str(payment.get("per_point", 1))),
                 Decimal(str(payment.get("most", 30))),
             ),
+            sign_for_hours=hours,
         )
     except DomainError:
         raise

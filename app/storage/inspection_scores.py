@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,7 +226,7 @@ def year_assessment(
 ) -> AssessmentData:
     """The year-end assessment of ``year``: every department's case indicators of the year
     (on-time, closure, rework), its sign-for timeliness (签收及时率, the departments' loop of
-    issue 15, :func:`app.storage.handling.loop_indicators` with the default sign-for limit)
+    issue 15, :func:`app.storage.handling.loop_indicators` with the year's sign-for limit)
     and the mean of its objects' inspection percentages, weighed by the year's settings,
     ranked, with 通报批评. A department without a figure (no case due to sign, no inspection)
     has that component left out and its other weights scaled up.
@@ -235,7 +235,9 @@ def year_assessment(
     period = year_period(year)
     settings = assessment_settings(store, year)
     figures = indicators(store, period, now=period.end)
-    loop = loop_indicators(store, period, now=period.end)
+    loop = loop_indicators(
+        store, period, now=period.end, limit=timedelta(hours=settings.sign_for_hours)
+    )
     views = scored(store, period)
     with store.read() as s:
         departments = [
@@ -287,6 +289,7 @@ def assessment_json(data: AssessmentData) -> dict[str, Any]:
         "weights": {str(c): w for c, w in data.settings.weights.values.items()},
         "criticise_below": _dec(data.settings.criticise_below),
         "criticise_last": data.settings.criticise_last,
+        "sign_for_hours": data.settings.sign_for_hours,
         "units": [
             {
                 "code": line.code,

@@ -37,6 +37,7 @@ def set_weights(session: Session, args: argparse.Namespace) -> dict[str, Any]:
                 "per_point": args.payment_per_point,
                 "most": args.payment_most,
             },
+            "sign_for_hours": args.sign_for_hours,
         }
     )
     document = settings_document(settings)

@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from inspection_builders import add_templates, city, inspect
 from report_builders import add_case_with_steps
 
+from app.domain.assessment import DEFAULT_SETTINGS, read_settings, settings_document
+from app.domain.errors import DomainError
 from app.domain.scoring import Component
 from app.storage import LocalStore
 from app.storage.inspection_feed import apply_inspection_object
@@ -24,7 +27,7 @@ from app.storage.inspection_scores import (
     year_assessment,
     year_period,
 )
-from app.storage.models import GridCell
+from app.storage.models import GridCell, SyncState
 from app.storage.reports import indicators
 
 
@@ -79,6 +82,26 @@ def test_assessment_weighs_indicators_and_inspections_and_recomputes_identically
         Decimal("-4.00"),
     )
     assert (s2.rank, s2.mean) == (2, Decimal("0.00"))
+
+    # The year's settings may set the sign-for limit: at 8 hours, SZ's sign-for (7 h after the
+    # dispatch) was on time. Settings written before it existed keep the 2 hours.
+    eight_hours = {**settings_document(DEFAULT_SETTINGS), "sign_for_hours": 8}
+    with store.write() as s:
+        s.merge(SyncState(key="assessment:2026", value=json.dumps(eight_hours)))
+    (sz_late,) = (
+        t
+        for t in year_assessment(store, 2026).units[1].unit.terms
+        if t.component is Component.SIGN_FOR
+    )
+    assert year_assessment(store, 2026).units[1].code == "SZ" and sz_late.value == 100
+    assert assessment_json(year_assessment(store, 2026))["sign_for_hours"] == 8
+    old_document = settings_document(DEFAULT_SETTINGS)
+    del old_document["sign_for_hours"]
+    assert read_settings(old_document).sign_for_hours == 2
+    with pytest.raises(DomainError, match="sign_for_hours"):
+        read_settings({**old_document, "sign_for_hours": 0})
+    with store.write() as s:
+        s.delete(s.get(SyncState, "assessment:2026"))
 
     before = assessment_json(data)
     # Later data (the next year) never changes a past year's figures.

@@ -125,14 +125,18 @@ def test_assessment_weights_set_on_the_server_reach_the_laptop_per_year(
     weights = ["--on-time", "20", "--closure", "20", "--rework", "10", "--sign-for", "0"]
     refused = admin("weights", "--year", "2026", *weights, "--inspection", "40")
     assert refused.returncode == 1 and "add up to 100 (they add up to 90)" in refused.stderr
+    refused = admin("weights", "--year", "2026", *weights, "--inspection", "50", "--sign-for-hours", "0")  # fmt: skip
+    assert refused.returncode == 1 and "sign_for_hours 0 is not 1 to 72" in refused.stderr
     done = admin(
-        "weights", "--year", "2026", *weights, "--inspection", "50", "--criticise-last", "2"
-    )
+        "weights", "--year", "2026", *weights, "--inspection", "50", "--criticise-last", "2",
+        "--sign-for-hours", "4",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert admin("show").stdout.startswith("2026\t")
     store = laptop(server, tmp_path / "chief", "supervisor")
     settings = assessment_settings(store, 2026)
     assert settings.weights.values[Component.INSPECTION] == 50 and settings.criticise_last == 2
+    assert settings.sign_for_hours == 4
     assert assessment_settings(store, 2027) == DEFAULT_SETTINGS  # another year: the defaults
 
 
